@@ -1,0 +1,1 @@
+//! vrs-cli (filled in by the foundation issue).

@@ -1,0 +1,1 @@
+//! vrs-consent: the consent rules engine (filled in by the foundation issue).

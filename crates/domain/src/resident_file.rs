@@ -1,0 +1,264 @@
+//! The resident file of D12-1: a municipality's CSV of residents, read row by row.
+
+use std::io::Read;
+
+use crate::csv_input::{locate_columns, utf8_reader, Encoding, RowError};
+use crate::text::ascii_digits;
+use crate::{DomainError, MunicipalityCode, Resident};
+
+/// Canonical column names and the headers accepted for each (D12-1).
+pub const RESIDENT_COLUMNS: [(&str, &[&str]); 8] = [
+    ("municipality_code", &["自治体コード", "municipality_code"]),
+    ("address_number", &["宛名番号", "address_number"]),
+    ("my_number", &["個人番号", "my_number"]),
+    ("ticket_number", &["接種券番号", "ticket_number"]),
+    ("name", &["氏名", "name"]),
+    ("name_kana", &["氏名カナ", "name_kana"]),
+    ("birth_date", &["生年月日", "birth_date"]),
+    ("sex", &["性別", "sex"]),
+];
+
+/// A streaming reader of a resident file for one municipality.
+///
+/// Each call to [`ResidentFile::next_row`] parses one line into a [`Resident`]
+/// or into every problem the line has. A row for another municipality is a
+/// problem (T1-4-3: each municipality writes only its own area).
+pub struct ResidentFile<'a> {
+    reader: csv::Reader<Box<dyn Read + 'a>>,
+    columns: Vec<usize>,
+    municipality: MunicipalityCode,
+    record: csv::StringRecord,
+    encoding: Encoding,
+}
+
+impl<'a> ResidentFile<'a> {
+    /// Opens a resident file, detecting its encoding unless `encoding` is given,
+    /// and locates the columns. Header problems are returned as row errors of line 1.
+    pub fn open<R: Read + 'a>(
+        input: R,
+        encoding: Option<Encoding>,
+        municipality: MunicipalityCode,
+    ) -> Result<Self, Vec<RowError>> {
+        let (encoding, text) =
+            utf8_reader(input, encoding).map_err(|e| vec![RowError::line(1, e.to_string())])?;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(text);
+        let header = reader
+            .headers()
+            .map_err(|e| vec![RowError::line(1, csv_reason(&e))])?
+            .clone();
+        let columns = locate_columns(&header, &RESIDENT_COLUMNS)?;
+        Ok(Self {
+            reader,
+            columns,
+            municipality,
+            record: csv::StringRecord::new(),
+            encoding,
+        })
+    }
+
+    /// The encoding the file was read in.
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// The next row: `None` at the end, else its line number and the parsed
+    /// resident or the list of its problems.
+    pub fn next_row(&mut self) -> Option<(u64, Result<Resident, Vec<RowError>>)> {
+        loop {
+            let line_before = self.reader.position().line();
+            match self.reader.read_record(&mut self.record) {
+                Ok(false) => return None,
+                Ok(true) => {
+                    let line = self.record.position().map_or(line_before, |p| p.line());
+                    if self.record.iter().all(|f| f.trim().is_empty()) {
+                        continue;
+                    }
+                    return Some((line, self.parse(line)));
+                }
+                Err(e) => {
+                    let line = e.position().map_or(line_before, |p| p.line());
+                    let fatal = !matches!(e.kind(), csv::ErrorKind::Utf8 { .. });
+                    let err = vec![RowError::line(line, csv_reason(&e))];
+                    if fatal {
+                        // An I/O error cannot be read past; report it as the last row.
+                        self.columns.clear();
+                    }
+                    return Some((line, Err(err)));
+                }
+            }
+        }
+    }
+
+    fn parse(&self, line: u64) -> Result<Resident, Vec<RowError>> {
+        if self.columns.is_empty() {
+            return Err(vec![RowError::line(line, "file could not be read further")]);
+        }
+        let mut errors = Vec::new();
+        let cell = |i: usize| self.record.get(self.columns[i]).unwrap_or("").trim();
+        let mut field = |i: usize, r: Result<(), DomainError>| {
+            if let Err(e) = r {
+                errors.push(RowError {
+                    line,
+                    column: RESIDENT_COLUMNS[i].0.to_owned(),
+                    reason: e.to_string(),
+                });
+            }
+        };
+        macro_rules! parse {
+            ($i:expr, $digits:expr, $parse:expr) => {{
+                let raw = cell($i);
+                let text = if $digits {
+                    ascii_digits(raw)
+                } else {
+                    raw.into()
+                };
+                let r = $parse(text.as_ref());
+                let out = r.as_ref().ok().cloned();
+                field($i, r.map(|_| ()));
+                out
+            }};
+        }
+        let municipality = parse!(0, true, |s: &str| s.parse::<MunicipalityCode>());
+        let address_number = parse!(1, true, str::parse);
+        let my_number = parse!(2, true, str::parse);
+        let ticket_number = parse!(3, true, str::parse);
+        let name = parse!(4, false, str::parse);
+        let name_kana = parse!(5, false, str::parse);
+        let birth_date = parse!(6, false, str::parse);
+        let sex = parse!(7, true, str::parse);
+        if let Some(m) = municipality {
+            if m != self.municipality {
+                errors.push(RowError {
+                    line,
+                    column: "municipality_code".into(),
+                    reason: format!(
+                        "row is for {m}, not for the importing municipality {} (T1-4-3)",
+                        self.municipality
+                    ),
+                });
+            }
+        }
+        match (
+            municipality,
+            address_number,
+            my_number,
+            ticket_number,
+            name,
+            name_kana,
+            birth_date,
+            sex,
+        ) {
+            (
+                Some(municipality),
+                Some(address_number),
+                Some(my_number),
+                Some(ticket_number),
+                Some(name),
+                Some(name_kana),
+                Some(birth_date),
+                Some(sex),
+            ) if errors.is_empty() => Ok(Resident {
+                municipality,
+                address_number,
+                my_number,
+                ticket_number,
+                name,
+                name_kana,
+                birth_date,
+                sex,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+fn csv_reason(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => "not valid text in the file's encoding".into(),
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("expected {expected_len} fields, found {len}"),
+        csv::ErrorKind::Io(io) => format!("read error: {io}"),
+        _ => "malformed CSV".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "自治体コード,宛名番号,個人番号,接種券番号,氏名,氏名カナ,生年月日,性別\n";
+
+    fn read_all(text: &str) -> Vec<(u64, Result<Resident, Vec<RowError>>)> {
+        let code = "131016".parse().unwrap();
+        let mut f = ResidentFile::open(text.as_bytes(), None, code).unwrap();
+        std::iter::from_fn(|| f.next_row()).collect()
+    }
+
+    #[test]
+    fn a_good_row_parses_with_full_width_digits_and_era_dates() {
+        let rows = read_all(&format!(
+            "{HEADER}１３１０１６,A1,５３７６８６６７７１８８,0000000001,黒桐　幹也,ｺｸﾄｳ ﾐｷﾔ,昭和55年2月17日,1\n"
+        ));
+        let (line, r) = &rows[0];
+        assert_eq!(*line, 2);
+        let r = r.as_ref().unwrap();
+        assert_eq!(r.name.family(), "黒桐");
+        assert_eq!(r.name_kana.as_str(), "コクトウ\u{3000}ミキヤ");
+        assert_eq!(r.birth_date.to_string(), "1980-02-17");
+    }
+
+    #[test]
+    fn english_headers_in_any_order_are_found() {
+        let rows = read_all(
+            "sex,name,name_kana,birth_date,municipality_code,address_number,my_number,ticket_number\n\
+             2,山田 花子,ヤマダ ハナコ,1990-01-01,131016,7,123456789018,0000000002\n",
+        );
+        assert!(rows[0].1.is_ok(), "{:?}", rows[0].1);
+    }
+
+    #[test]
+    fn every_bad_cell_is_reported_and_no_digits_of_a_my_number_leak() {
+        let rows = read_all(&format!(
+            "{HEADER}131041,A-1,123456789010,12,山田太郎,やまだ,2099-13-01,3\n"
+        ));
+        let errs = rows[0].1.as_ref().unwrap_err();
+        let cols: Vec<&str> = errs.iter().map(|e| e.column.as_str()).collect();
+        assert_eq!(
+            cols,
+            [
+                "address_number",
+                "my_number",
+                "ticket_number",
+                "name",
+                "name_kana",
+                "birth_date",
+                "sex",
+                "municipality_code"
+            ]
+        );
+        assert!(errs.iter().all(|e| e.line == 2));
+        let all = format!("{errs:?}");
+        assert!(!all.contains("123456789010"), "{all}");
+    }
+
+    #[test]
+    fn a_short_row_is_a_line_error() {
+        let rows = read_all(&format!("{HEADER}131016,A1\n"));
+        assert_eq!(rows[0].0, 2);
+        assert!(rows[0].1.is_err());
+    }
+
+    #[test]
+    fn a_missing_column_is_a_header_error() {
+        let code = "131016".parse().unwrap();
+        let errs = ResidentFile::open("氏名,性別\n".as_bytes(), None, code)
+            .err()
+            .unwrap();
+        assert_eq!(errs.len(), 6);
+        assert!(errs.iter().all(|e| e.line == 1));
+    }
+}

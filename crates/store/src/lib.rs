@@ -1,0 +1,1 @@
+//! vrs-store: SQLite storage (filled in by the foundation issue).

@@ -1,0 +1,1 @@
+//! vrs: the facade (filled in by the foundation issue).

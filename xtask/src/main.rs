@@ -1,0 +1,2 @@
+//! xtask: project automation.
+fn main() {}
