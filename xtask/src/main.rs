@@ -1,2 +1,27 @@
-//! xtask: project automation.
-fn main() {}
+//! Project automation: `cargo xtask fixtures ...`, `cargo xtask bench ...`,
+//! `cargo xtask lawmap [--check]`.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask")]
+struct Xtask {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate test fixtures (never real people's data).
+    #[command(subcommand)]
+    Fixtures(Fixtures),
+}
+
+#[derive(Subcommand)]
+enum Fixtures {}
+
+fn main() -> anyhow::Result<()> {
+    match Xtask::parse().command {
+        Command::Fixtures(f) => match f {},
+    }
+}

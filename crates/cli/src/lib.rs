@@ -1,1 +1,0 @@
-//! vrs-cli (filled in by the foundation issue).

@@ -1,0 +1,99 @@
+//! The `vrs` command-line tool: parses arguments into domain types, calls the
+//! facade, prints JSON. Exit codes: 0 ok, 1 refused by a rule, 2 bad input,
+//! 3 internal error.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+/// Exit codes other than "internal error" (which is any `Err`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Exit {
+    /// 0: the command did what was asked.
+    Ok,
+    /// 1: a rule refused it (the output cites the provision).
+    #[allow(dead_code)]
+    Refused,
+    /// 2: the input was malformed.
+    #[allow(dead_code)]
+    BadInput,
+}
+
+/// An error that is the caller's fault: printed, then exit 2.
+#[derive(Debug)]
+pub(crate) struct BadInput(pub(crate) String);
+
+impl std::fmt::Display for BadInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadInput {}
+
+/// What every command gets besides its own arguments.
+pub(crate) struct Ctx {
+    /// The data directory (`--data-dir`, `VRS_DATA_DIR`, default `./vrs-data`).
+    #[allow(dead_code)]
+    pub(crate) data_dir: PathBuf,
+    /// `--json`: machine-readable output only.
+    #[allow(dead_code)]
+    pub(crate) json: bool,
+}
+
+impl Ctx {
+    /// Prints a value as pretty JSON on stdout.
+    pub(crate) fn print<T: serde::Serialize>(&self, value: &T) -> anyhow::Result<()> {
+        println!("{}", serde_json::to_string_pretty(value)?);
+        Ok(())
+    }
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "vrs",
+    version,
+    about = "Vaccination Record System (ワクチン接種記録システム)"
+)]
+struct Cli {
+    /// Data directory holding the database and keyring.
+    #[arg(long, global = true, env = "VRS_DATA_DIR", default_value = "vrs-data")]
+    data_dir: PathBuf,
+    /// Print machine-readable JSON only.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Look up the registry of local government codes.
+    #[command(subcommand)]
+    Municipality(cmd::municipality::MunicipalityCmd),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let ctx = Ctx {
+        data_dir: cli.data_dir,
+        json: cli.json,
+    };
+    let result: anyhow::Result<Exit> = cmd::run(cli.command, &ctx);
+    match result {
+        Ok(Exit::Ok) => ExitCode::from(0),
+        Ok(Exit::Refused) => ExitCode::from(1),
+        Ok(Exit::BadInput) => ExitCode::from(2),
+        Err(e) if e.downcast_ref::<BadInput>().is_some() => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("internal error: {e:#}");
+            ExitCode::from(3)
+        }
+    }
+}
