@@ -3,6 +3,9 @@
 
 use clap::{Parser, Subcommand};
 
+mod bench;
+mod population;
+
 #[derive(Parser)]
 #[command(name = "cargo xtask")]
 struct Xtask {
@@ -15,13 +18,22 @@ enum Command {
     /// Generate test fixtures (never real people's data).
     #[command(subcommand)]
     Fixtures(Fixtures),
+    /// Measure the system on generated data (see docs/PERFORMANCE.md).
+    #[command(subcommand)]
+    Bench(bench::Bench),
 }
 
 #[derive(Subcommand)]
-enum Fixtures {}
+enum Fixtures {
+    /// Deterministic synthetic residents as a resident file (CSV).
+    Population(population::PopulationArgs),
+}
 
 fn main() -> anyhow::Result<()> {
     match Xtask::parse().command {
-        Command::Fixtures(f) => match f {},
+        Command::Fixtures(f) => match f {
+            Fixtures::Population(a) => population::run(a),
+        },
+        Command::Bench(b) => bench::run(b),
     }
 }

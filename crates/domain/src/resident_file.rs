@@ -100,10 +100,17 @@ impl<'a> ResidentFile<'a> {
         let cell = |i: usize| self.record.get(self.columns[i]).unwrap_or("").trim();
         let mut field = |i: usize, r: Result<(), DomainError>| {
             if let Err(e) = r {
+                let column = RESIDENT_COLUMNS[i].0;
+                let message = e.to_string();
+                let reason = message
+                    .strip_prefix(column)
+                    .and_then(|m| m.strip_prefix(": "))
+                    .unwrap_or(&message)
+                    .to_owned();
                 errors.push(RowError {
                     line,
-                    column: RESIDENT_COLUMNS[i].0.to_owned(),
-                    reason: e.to_string(),
+                    column: column.to_owned(),
+                    reason,
                 });
             }
         };
