@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod fixtures;
 mod population;
 
 #[derive(Parser)]
@@ -27,12 +28,18 @@ enum Command {
 enum Fixtures {
     /// Deterministic synthetic residents as a resident file (CSV).
     Population(population::PopulationArgs),
+    /// Regenerate the demo's resident files under fixtures/demo/.
+    Demo,
+    /// Regenerate every generated fixture in memory and fail if any differs from the committed file.
+    Check,
 }
 
 fn main() -> anyhow::Result<()> {
     match Xtask::parse().command {
         Command::Fixtures(f) => match f {
             Fixtures::Population(a) => population::run(a),
+            Fixtures::Demo => fixtures::write_all(),
+            Fixtures::Check => fixtures::check_all(),
         },
         Command::Bench(b) => bench::run(b),
     }

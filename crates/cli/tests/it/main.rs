@@ -1,0 +1,6 @@
+//! CLI tests: the real `vrs` binary against temp data directories.
+
+mod support;
+
+mod audit;
+mod residents;
