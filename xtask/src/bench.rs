@@ -48,6 +48,35 @@ fn peak_rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// CPU seconds (user + system) used so far by the calling thread (Linux).
+fn thread_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
+    let after = stat.rsplit_once(')').map(|(_, a)| a).unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// CPU seconds (user + system) used so far by the whole process (Linux).
+fn process_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, a)| a).unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 /// Resets the peak RSS counter (Linux: writing 5 to clear_refs), so the figure
 /// covers the import only, not the file generation before it.
 fn reset_peak_rss() {
@@ -96,6 +125,27 @@ fn import(rows: u64, municipality: &str, json: Option<&Path>) -> anyhow::Result<
         t.elapsed()
     );
 
+    // Stage 1 alone, on one thread: read, parse into domain values, seal and index.
+    let keys = vrs::store::Keyring::from_keys([1; 32], [2; 32], [3; 32])?;
+    let t = Instant::now();
+    let mut file =
+        vrs_domain::resident_file::ResidentFile::open(std::fs::File::open(&csv)?, None, code)
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let mut parsed = 0u64;
+    while let Some((_, row)) = file.next_row() {
+        let r = row.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        std::hint::black_box((
+            keys.blind_index(&r.my_number),
+            keys.seal(&r.my_number, code)?,
+        ));
+        parsed += 1;
+    }
+    let parse_secs = t.elapsed().as_secs_f64();
+    eprintln!(
+        "parse + seal only: {parsed} rows in {parse_secs:.2} s ({:.0} rows/s)",
+        parsed as f64 / parse_secs
+    );
+
     let data = tmp.path().join("data");
     Vrs::init(&data, None, &SystemClock)?;
     let mut vrs = Vrs::open(&data, Box::new(SystemClock))?;
@@ -103,9 +153,12 @@ fn import(rows: u64, municipality: &str, json: Option<&Path>) -> anyhow::Result<
     reset_peak_rss();
     let rss_before = peak_rss_kib().unwrap_or(0);
     let t = Instant::now();
+    let (main_cpu, all_cpu) = (thread_cpu_seconds(), process_cpu_seconds());
     let file = std::fs::File::open(&csv)?;
     let answer = vrs.import_residents(principal, file, None, false)?;
     let secs = t.elapsed().as_secs_f64();
+    let main_cpu = thread_cpu_seconds() - main_cpu;
+    let all_cpu = process_cpu_seconds() - all_cpu;
     let peak = peak_rss_kib().unwrap_or(0);
     let outcome = match answer {
         Answer::Done(o) => o,
@@ -123,9 +176,15 @@ fn import(rows: u64, municipality: &str, json: Option<&Path>) -> anyhow::Result<
     // The same file into a plain table with the sqlite3 shell.
     let plain = tmp.path().join("plain.sqlite");
     let t = Instant::now();
+    eprintln!(
+        "vrs import: {rows} rows in {secs:.2} s ({:.0} rows/s), peak RSS {} KiB",
+        rows as f64 / secs,
+        peak
+    );
     let status = std::process::Command::new("sqlite3")
+        .args(["-cmd", ".mode csv"])
         .arg(&plain)
-        .arg(format!(".mode csv\n.import {} residents", csv.display()))
+        .arg(format!(".import {} residents", csv.display()))
         .status()
         .context("running sqlite3 (apt-get install sqlite3)")?;
     let sqlite_secs = t.elapsed().as_secs_f64();
@@ -136,7 +195,11 @@ fn import(rows: u64, municipality: &str, json: Option<&Path>) -> anyhow::Result<
         "rows": rows,
         "seconds": secs,
         "rows_per_second": rows as f64 / secs,
+        "parse_and_seal_only_rows_per_second": rows as f64 / parse_secs,
         "peak_rss_mib": peak as f64 / 1024.0,
+        "cpu_seconds_sqlite_thread": main_cpu,
+        "cpu_seconds_all_threads": all_cpu,
+        "rows_per_sqlite_thread_cpu_second": rows as f64 / main_cpu,
         "rss_at_start_mib": rss_before as f64 / 1024.0,
         "db_bytes": db_bytes,
         "db_bytes_per_resident": db_bytes as f64 / rows as f64,

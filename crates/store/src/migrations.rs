@@ -15,10 +15,12 @@ CREATE TABLE settings (
     value TEXT NOT NULL
 ) STRICT;
 
--- One row per resident. Every row carries its municipality (T1-4-3); the
--- My Number is held only sealed (AES-256-GCM) and as a blind index (HMAC).
+-- One row per resident, keyed by its municipality and address number (a
+-- WITHOUT ROWID table: one B-tree fewer per insert). Every row carries its
+-- municipality (T1-4-3); the My Number is held only sealed (AES-256-GCM) and
+-- as a blind index (HMAC-SHA256). import_batch is the audit sequence number of
+-- the import that last wrote the row (its time is that event's time).
 CREATE TABLE residents (
-    id               INTEGER PRIMARY KEY,
     municipality     INTEGER NOT NULL,
     address_number   TEXT    NOT NULL,
     my_number_index  BLOB    NOT NULL CHECK (length(my_number_index) = 32),
@@ -29,30 +31,28 @@ CREATE TABLE residents (
     birth_date       TEXT    NOT NULL,
     sex              INTEGER NOT NULL CHECK (sex IN (1, 2, 9)),
     import_batch     INTEGER NOT NULL,
-    updated_at       TEXT    NOT NULL,
-    UNIQUE (municipality, address_number),
+    PRIMARY KEY (municipality, address_number),
     UNIQUE (municipality, my_number_index),
     UNIQUE (municipality, ticket_number)
-) STRICT;
+) STRICT, WITHOUT ROWID;
 
 -- The previous values of a resident each time an import replaced them.
 CREATE TABLE resident_history (
-    id               INTEGER PRIMARY KEY,
-    resident_id      INTEGER NOT NULL REFERENCES residents (id),
-    municipality     INTEGER NOT NULL,
-    replaced_at      TEXT    NOT NULL,
+    id                INTEGER PRIMARY KEY,
+    municipality      INTEGER NOT NULL,
+    address_number    TEXT    NOT NULL,
     replaced_by_batch INTEGER NOT NULL,
-    address_number   TEXT    NOT NULL,
-    my_number_index  BLOB    NOT NULL,
-    my_number_sealed BLOB    NOT NULL,
-    ticket_number    INTEGER NOT NULL,
-    name             TEXT    NOT NULL,
-    name_kana        TEXT    NOT NULL,
-    birth_date       TEXT    NOT NULL,
-    sex              INTEGER NOT NULL,
-    updated_at       TEXT    NOT NULL
+    my_number_index   BLOB    NOT NULL,
+    my_number_sealed  BLOB    NOT NULL,
+    ticket_number     INTEGER NOT NULL,
+    name              TEXT    NOT NULL,
+    name_kana         TEXT    NOT NULL,
+    birth_date        TEXT    NOT NULL,
+    sex               INTEGER NOT NULL,
+    import_batch      INTEGER NOT NULL,
+    FOREIGN KEY (municipality, address_number) REFERENCES residents (municipality, address_number)
 ) STRICT;
-CREATE INDEX resident_history_by_resident ON resident_history (resident_id);
+CREATE INDEX resident_history_by_resident ON resident_history (municipality, address_number);
 
 -- Append-only, hash-chained audit log (S-1-3-3, S-3-3). Each event's mac is
 -- HMAC-SHA256 under the keyring's audit key over the previous mac and the

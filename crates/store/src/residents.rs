@@ -76,7 +76,6 @@ pub(crate) fn event<'a>(
 }
 
 struct Held {
-    id: i64,
     batch: i64,
     index: Vec<u8>,
     ticket: i64,
@@ -118,9 +117,9 @@ impl Store {
     ) -> Result<ImportOutcome, StoreError>
     where
         I: IntoIterator<Item = (u64, Result<Resident, Vec<RowError>>)>,
+        I::IntoIter: Send,
     {
         let municipality = check_proof(allowed, Action::ImportResidents)?;
-        let now = allowed.as_of().to_rfc3339();
         let keys = &self.keys;
         let tx = self
             .conn
@@ -130,46 +129,22 @@ impl Store {
                 r.get(0)
             })?;
         let mut out = ImportOutcome::default();
-        for (line, row) in rows {
-            let resident = match row {
-                Ok(r) => r,
-                Err(mut errs) => {
-                    out.errors.append(&mut errs);
-                    continue;
+        // Two stages on two threads: parsing, sealing and blind-indexing on a
+        // worker, SQLite on this thread. Batches keep the channel cheap; the
+        // bounded channel keeps memory flat however large the file.
+        let rows = rows.into_iter();
+        std::thread::scope(|scope| -> Result<(), StoreError> {
+            let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(4);
+            scope.spawn(move || prepare_rows(rows, keys, municipality, &send));
+            for prepared in receive.iter().flatten() {
+                match prepared {
+                    Prepared::Bad(mut errs) => out.errors.append(&mut errs),
+                    Prepared::Sealing(e) => return Err(e),
+                    Prepared::Row(row) => apply_row(&tx, &row, batch, municipality, &mut out)?,
                 }
-            };
-            if resident.municipality != municipality {
-                out.errors.push(RowError {
-                    line,
-                    column: "municipality_code".into(),
-                    reason: format!(
-                        "row is for {}, not for {municipality} (T1-4-3)",
-                        resident.municipality
-                    ),
-                });
-                continue;
             }
-            match upsert(&tx, keys, &resident, batch, &now) {
-                Ok(Upsert::Inserted) => out.imported += 1,
-                Ok(Upsert::Updated) => out.updated += 1,
-                Ok(Upsert::Unchanged) => out.unchanged += 1,
-                Ok(Upsert::Repeated) => out.errors.push(RowError {
-                    line,
-                    column: "address_number".into(),
-                    reason: "address number repeats an earlier line of this file".into(),
-                }),
-                Err(e) => match unique_column(&e) {
-                    Some(column) => out.errors.push(RowError {
-                        line,
-                        column: column.into(),
-                        reason: format!(
-                            "another resident of {municipality} already has this {column}"
-                        ),
-                    }),
-                    None => return Err(e.into()),
-                },
-            }
-        }
+            Ok(())
+        })?;
         if !out.errors.is_empty() || dry_run {
             tx.rollback()?;
             return Ok(out);
@@ -281,6 +256,100 @@ where
     })
 }
 
+/// One row after the worker stage: checked, sealed and indexed, or its errors.
+enum Prepared {
+    Row(Row),
+    Bad(Vec<RowError>),
+    Sealing(StoreError),
+}
+
+/// A good row with everything the SQL needs computed off the SQLite thread.
+struct Row {
+    line: u64,
+    resident: Resident,
+    index: [u8; 32],
+    sealed: Vec<u8>,
+    name: String,
+    birth: String,
+}
+
+const BATCH: usize = 512;
+
+/// One row by itself: insert, update with history, or the reason it is refused.
+fn apply_row(
+    tx: &Transaction<'_>,
+    row: &Row,
+    batch: i64,
+    municipality: MunicipalityCode,
+    out: &mut ImportOutcome,
+) -> Result<(), StoreError> {
+    let line = row.line;
+    match upsert(tx, row, batch) {
+        Ok(Upsert::Inserted) => out.imported += 1,
+        Ok(Upsert::Updated) => out.updated += 1,
+        Ok(Upsert::Unchanged) => out.unchanged += 1,
+        Ok(Upsert::Repeated) => out.errors.push(RowError {
+            line,
+            column: "address_number".into(),
+            reason: "address number repeats an earlier line of this file".into(),
+        }),
+        Err(e) => match unique_column(&e) {
+            Some(column) => out.errors.push(RowError {
+                line,
+                column: column.into(),
+                reason: format!("another resident of {municipality} already has this {column}"),
+            }),
+            None => return Err(e.into()),
+        },
+    }
+    Ok(())
+}
+
+/// The worker stage: reads rows, seals and indexes the good ones, and sends
+/// them in file order. Stops when the receiver has gone (an error upstream).
+fn prepare_rows(
+    rows: impl Iterator<Item = (u64, Result<Resident, Vec<RowError>>)>,
+    keys: &crate::Keyring,
+    municipality: MunicipalityCode,
+    send: &std::sync::mpsc::SyncSender<Vec<Prepared>>,
+) {
+    let mut batch = Vec::with_capacity(BATCH);
+    for (line, row) in rows {
+        let prepared = match row {
+            Err(errs) => Prepared::Bad(errs),
+            Ok(r) if r.municipality != municipality => Prepared::Bad(vec![RowError {
+                line,
+                column: "municipality_code".into(),
+                reason: format!(
+                    "row is for {}, not for {municipality} (T1-4-3)",
+                    r.municipality
+                ),
+            }]),
+            Ok(r) => match keys.seal(&r.my_number, r.municipality) {
+                Ok(sealed) => Prepared::Row(Row {
+                    line,
+                    index: keys.blind_index(&r.my_number),
+                    name: r.name.to_string(),
+                    birth: r.birth_date.to_string(),
+                    resident: r,
+                    sealed,
+                }),
+                Err(e) => Prepared::Sealing(e),
+            },
+        };
+        batch.push(prepared);
+        if batch.len() == BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            if send.send(full).is_err() {
+                return;
+            }
+        }
+    }
+    if !batch.is_empty() {
+        let _ = send.send(batch);
+    }
+}
+
 enum Upsert {
     Inserted,
     Updated,
@@ -288,27 +357,18 @@ enum Upsert {
     Repeated,
 }
 
-fn upsert(
-    tx: &Transaction<'_>,
-    keys: &crate::Keyring,
-    r: &Resident,
-    batch: i64,
-    now: &str,
-) -> Result<Upsert, rusqlite::Error> {
+fn upsert(tx: &Transaction<'_>, p: &Row, batch: i64) -> Result<Upsert, rusqlite::Error> {
+    let (r, index, sealed) = (&p.resident, &p.index, &p.sealed);
     let m = r.municipality.as_u32();
-    let index = keys.blind_index(&r.my_number);
-    let sealed = keys
-        .seal(&r.my_number, r.municipality)
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     let ticket = r.ticket_number.as_u64() as i64;
-    let name = r.name.to_string();
-    let birth = r.birth_date.to_string();
+    let name = &p.name;
+    let birth = &p.birth;
     let sex = i64::from(r.sex.code());
     let inserted = tx
         .prepare_cached(
             "INSERT INTO residents (municipality, address_number, my_number_index, my_number_sealed,
-                 ticket_number, name, name_kana, birth_date, sex, import_batch, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ticket_number, name, name_kana, birth_date, sex, import_batch)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (municipality, address_number) DO NOTHING",
         )?
         .execute(params![
@@ -321,27 +381,25 @@ fn upsert(
             r.name_kana.as_str(),
             birth,
             sex,
-            batch,
-            now
+            batch
         ])?;
     if inserted == 1 {
         return Ok(Upsert::Inserted);
     }
     let held: Held = tx
         .prepare_cached(
-            "SELECT id, import_batch, my_number_index, ticket_number, name, name_kana, birth_date, sex
+            "SELECT import_batch, my_number_index, ticket_number, name, name_kana, birth_date, sex
              FROM residents WHERE municipality = ?1 AND address_number = ?2",
         )?
         .query_row(params![m, r.address_number.as_str()], |row| {
             Ok(Held {
-                id: row.get(0)?,
-                batch: row.get(1)?,
-                index: row.get(2)?,
-                ticket: row.get(3)?,
-                name: row.get(4)?,
-                kana: row.get(5)?,
-                birth: row.get(6)?,
-                sex: row.get(7)?,
+                batch: row.get(0)?,
+                index: row.get(1)?,
+                ticket: row.get(2)?,
+                name: row.get(3)?,
+                kana: row.get(4)?,
+                birth: row.get(5)?,
+                sex: row.get(6)?,
             })
         })
         .optional()?
@@ -351,31 +409,35 @@ fn upsert(
     }
     let same = held.index == index
         && held.ticket == ticket
-        && held.name == name
+        && held.name == *name
         && held.kana == r.name_kana.as_str()
-        && held.birth == birth
+        && held.birth == *birth
         && held.sex == sex;
+    let key = params![m, r.address_number.as_str(), batch];
     if same {
-        tx.prepare_cached("UPDATE residents SET import_batch = ?1 WHERE id = ?2")?
-            .execute(params![batch, held.id])?;
+        tx.prepare_cached(
+            "UPDATE residents SET import_batch = ?3 WHERE municipality = ?1 AND address_number = ?2",
+        )?
+        .execute(key)?;
         return Ok(Upsert::Unchanged);
     }
     tx.prepare_cached(
-        "INSERT INTO resident_history (resident_id, municipality, replaced_at, replaced_by_batch,
-             address_number, my_number_index, my_number_sealed, ticket_number, name, name_kana,
-             birth_date, sex, updated_at)
-         SELECT id, municipality, ?2, ?3, address_number, my_number_index, my_number_sealed,
-             ticket_number, name, name_kana, birth_date, sex, updated_at
-         FROM residents WHERE id = ?1",
+        "INSERT INTO resident_history (municipality, address_number, replaced_by_batch,
+             my_number_index, my_number_sealed, ticket_number, name, name_kana, birth_date, sex,
+             import_batch)
+         SELECT municipality, address_number, ?3, my_number_index, my_number_sealed,
+             ticket_number, name, name_kana, birth_date, sex, import_batch
+         FROM residents WHERE municipality = ?1 AND address_number = ?2",
     )?
-    .execute(params![held.id, now, batch])?;
+    .execute(key)?;
     tx.prepare_cached(
-        "UPDATE residents SET my_number_index = ?2, my_number_sealed = ?3, ticket_number = ?4,
-             name = ?5, name_kana = ?6, birth_date = ?7, sex = ?8, import_batch = ?9, updated_at = ?10
-         WHERE id = ?1",
+        "UPDATE residents SET my_number_index = ?3, my_number_sealed = ?4, ticket_number = ?5,
+             name = ?6, name_kana = ?7, birth_date = ?8, sex = ?9, import_batch = ?10
+         WHERE municipality = ?1 AND address_number = ?2",
     )?
     .execute(params![
-        held.id,
+        m,
+        r.address_number.as_str(),
         index.as_slice(),
         sealed,
         ticket,
@@ -383,8 +445,7 @@ fn upsert(
         r.name_kana.as_str(),
         birth,
         sex,
-        batch,
-        now
+        batch
     ])?;
     Ok(Upsert::Updated)
 }

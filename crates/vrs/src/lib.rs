@@ -156,7 +156,7 @@ impl Vrs {
     /// D12-1: imports a resident file (CSV, UTF-8 or CP932, detected unless
     /// `encoding` says) into the acting municipality's area, all or nothing.
     /// Bad rows are reported in the outcome and nothing is written.
-    pub fn import_residents<R: Read>(
+    pub fn import_residents<R: Read + Send>(
         &mut self,
         principal: Principal,
         input: R,

@@ -80,7 +80,7 @@ fn dump(path: &std::path::Path) -> Vec<String> {
     let mut out = Vec::new();
     for t in tables {
         let mut stmt = conn
-            .prepare(&format!("SELECT * FROM \"{t}\" ORDER BY rowid"))
+            .prepare(&format!("SELECT * FROM \"{t}\" ORDER BY 1, 2"))
             .unwrap();
         let n = stmt.column_count();
         let rows = stmt
