@@ -1,0 +1,1 @@
+//! ICAO VDS-NC: sign with the test barcode signer, verify against the test CSCA.
