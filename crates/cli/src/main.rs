@@ -15,7 +15,6 @@ pub(crate) enum Exit {
     /// 0: the command did what was asked.
     Ok,
     /// 1: a rule refused it (the output cites the provision).
-    #[allow(dead_code)]
     Refused,
     /// 2: the input was malformed.
     #[allow(dead_code)]
@@ -74,6 +73,9 @@ enum Command {
     /// Look up the registry of local government codes.
     #[command(subcommand)]
     Municipality(cmd::municipality::MunicipalityCmd),
+    /// Verify vaccination certificates (SMART Health Cards, ICAO VDS-NC).
+    #[command(subcommand)]
+    Certificate(cmd::certificate::CertificateCmd),
 }
 
 fn main() -> ExitCode {

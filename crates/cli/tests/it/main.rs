@@ -1,0 +1,3 @@
+//! Integration tests of the `vrs` binary.
+
+mod certificate;
