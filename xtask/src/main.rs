@@ -3,6 +3,8 @@
 
 use clap::{Parser, Subcommand};
 
+mod fixtures_vds;
+
 #[derive(Parser)]
 #[command(name = "cargo xtask")]
 struct Xtask {
@@ -18,10 +20,25 @@ enum Command {
 }
 
 #[derive(Subcommand)]
-enum Fixtures {}
+enum Fixtures {
+    /// Test CSCA + VDS-NC barcode signer under fixtures/vds (`--check`: verify the committed files).
+    Vds {
+        /// Verify the committed files instead of writing new ones.
+        #[arg(long)]
+        check: bool,
+    },
+}
 
 fn main() -> anyhow::Result<()> {
     match Xtask::parse().command {
-        Command::Fixtures(f) => match f {},
+        Command::Fixtures(f) => match f {
+            Fixtures::Vds { check } => {
+                if check {
+                    fixtures_vds::check()
+                } else {
+                    fixtures_vds::generate()
+                }
+            }
+        },
     }
 }

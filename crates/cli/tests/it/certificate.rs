@@ -140,3 +140,43 @@ fn malformed_arguments_exit_2() {
         assert_eq!(code, 2, "args {args:?}");
     }
 }
+
+#[test]
+fn a_vds_nc_verifies_with_the_csca_given_as_pem_and_is_refused_without_it() {
+    let vds = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/vds");
+    let signer = vrs_certificate::VdsSigner::new(
+        &std::fs::read(vds.join("test-signer.pk8")).unwrap(),
+        std::fs::read(vds.join("test-signer.der")).unwrap(),
+    )
+    .unwrap();
+    let content = vrs_domain::CertificateContent::new(vrs_domain::CertificateParts {
+        kind: vrs_domain::CertificateKind::Overseas(vrs_domain::OverseasHolder {
+            romaji_name: vrs_domain::RomajiName::new("YAMADA", "HANAKO").unwrap(),
+            nationality: "JPN".parse().unwrap(),
+            passport_number: "TK1234567".parse().unwrap(),
+        }),
+        name: "山田　花子".parse().unwrap(),
+        birth_date: "1980-02-17".parse().unwrap(),
+        doses: vec![vrs_domain::CertificateDose {
+            date: "2021-06-01".parse().unwrap(),
+            product: "comirnaty".parse().unwrap(),
+            lot: "FA5765".parse().unwrap(),
+            dose_number: vrs_domain::DoseNumber::new(1).unwrap(),
+        }],
+        issuer: "131016".parse().unwrap(),
+        id: vrs_domain::CertificateId::from_random_bytes([3; 16]),
+        issued_on: "2022-01-04".parse().unwrap(),
+    })
+    .unwrap();
+    let doc = signer.sign(&content).unwrap();
+    let pem = vds.join("test-csca.pem").display().to_string();
+    let (code, json) = run(&["--qr-text", &doc, "--csca", &pem, "--at", TODAY]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["format"], "vds-nc");
+    assert_eq!(json["name"], "YAMADA HANAKO");
+    let (code, json) = run(&["--qr-text", &doc, "--at", TODAY]);
+    assert_eq!(
+        (code, json["errors"][0]["code"].as_str()),
+        (1, Some("untrusted_signer"))
+    );
+}
