@@ -53,7 +53,10 @@ pub use error::CertificateError;
 pub use key::{
     thumbprint, Directory, DirectoryEntry, Issuer, IssuerKey, Jwk, Jwks, DEFAULT_ISSUER_BASE_URL,
 };
-pub use qr::{decode_png, encode_bytes, encode_shc, EcLevel, QrMatrix, MAX_VERSION};
+pub use qr::{
+    decode_png, encode_bytes, encode_shc, encode_shc_scored, EcLevel, QrMatrix, MAX_VERSION,
+    SHC_MASK,
+};
 pub use shc::{
     fits_one_qr, issue, numeric_text, payload_json, IssueOptions, SignedCertificate, CVX_SYSTEM,
     VC_TYPES,

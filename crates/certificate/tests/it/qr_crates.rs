@@ -87,3 +87,36 @@ fn only_segment_aware_encoders_keep_an_shc_card_within_version_22() {
         );
     }
 }
+
+#[test]
+fn fixed_mask_codes_of_many_fresh_cards_all_read_back_like_scored_ones() {
+    // Fresh key per card: DEFLATE output and signatures differ every time.
+    let content = four_dose(CertificateKind::Domestic);
+    let iss = Issuer::new(DEFAULT_ISSUER_BASE_URL, content.issuer()).unwrap();
+    for i in 0..24 {
+        let key = vrs_certificate::IssuerKey::generate().unwrap();
+        let card = issue(
+            &content,
+            &key,
+            &IssueOptions {
+                issuer: &iss,
+                nbf: 1_673_308_800 + i,
+                exp: None,
+                rid: None,
+            },
+        )
+        .unwrap();
+        let text = card.qr_text();
+        for (how, qr) in [
+            ("fixed", encode_shc(&text).unwrap()),
+            ("scored", vrs_certificate::encode_shc_scored(&text).unwrap()),
+        ] {
+            assert_eq!(
+                rqrr_decode(qr.size(), |x, y| qr.dark(x, y)).as_deref(),
+                Some(text.as_str()),
+                "card {i} {how} mask {}",
+                qr.mask()
+            );
+        }
+    }
+}
