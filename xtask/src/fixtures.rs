@@ -49,6 +49,7 @@ pub(crate) fn write_all() -> anyhow::Result<()> {
 }
 
 pub(crate) fn check_all() -> anyhow::Result<()> {
+    crate::fixtures_vds::check()?;
     let mut stale = Vec::new();
     for (path, make) in generated() {
         let committed = std::fs::read(root().join(path)).unwrap_or_default();

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 mod bench;
 mod fixtures;
+mod fixtures_vds;
 mod population;
 
 #[derive(Parser)]
@@ -32,6 +33,12 @@ enum Fixtures {
     Demo,
     /// Regenerate every generated fixture in memory and fail if any differs from the committed file.
     Check,
+    /// Test CSCA + VDS-NC barcode signer under fixtures/vds (`--check`: verify the committed files).
+    Vds {
+        /// Verify the committed files instead of writing new ones.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -40,6 +47,13 @@ fn main() -> anyhow::Result<()> {
             Fixtures::Population(a) => population::run(a),
             Fixtures::Demo => fixtures::write_all(),
             Fixtures::Check => fixtures::check_all(),
+            Fixtures::Vds { check } => {
+                if check {
+                    fixtures_vds::check()
+                } else {
+                    fixtures_vds::generate()
+                }
+            }
         },
         Command::Bench(b) => bench::run(b),
     }

@@ -83,6 +83,9 @@ enum Command {
     Audit(cmd::audit::AuditCmd),
     /// Consistent backups (T1-5-3).
     Backup(cmd::backup::BackupArgs),
+    /// Verify vaccination certificates (SMART Health Cards, ICAO VDS-NC).
+    #[command(subcommand)]
+    Certificate(cmd::certificate::CertificateCmd),
 }
 
 fn main() -> ExitCode {

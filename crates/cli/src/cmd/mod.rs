@@ -4,6 +4,7 @@ use crate::{Command, Ctx, Exit};
 
 pub(crate) mod audit;
 pub(crate) mod backup;
+pub(crate) mod certificate;
 pub(crate) mod common;
 pub(crate) mod demo;
 pub(crate) mod init;
@@ -18,5 +19,6 @@ pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Exit> {
         Command::Audit(c) => audit::run(c, ctx),
         Command::Backup(a) => backup::run(a, ctx),
         Command::Demo(a) => demo::run(a, ctx),
+        Command::Certificate(c) => certificate::run(c, ctx),
     }
 }

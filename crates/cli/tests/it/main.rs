@@ -3,4 +3,5 @@
 mod support;
 
 mod audit;
+mod certificate;
 mod residents;
