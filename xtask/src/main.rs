@@ -3,6 +3,8 @@
 
 use clap::{Parser, Subcommand};
 
+mod fixtures_cards;
+
 #[derive(Parser)]
 #[command(name = "cargo xtask")]
 struct Xtask {
@@ -18,10 +20,15 @@ enum Command {
 }
 
 #[derive(Subcommand)]
-enum Fixtures {}
+enum Fixtures {
+    /// Test card CA, synthetic My Number card dumps and tampered variants (fixtures/cards/).
+    Cards,
+}
 
 fn main() -> anyhow::Result<()> {
     match Xtask::parse().command {
-        Command::Fixtures(f) => match f {},
+        Command::Fixtures(f) => match f {
+            Fixtures::Cards => fixtures_cards::run(),
+        },
     }
 }

@@ -1,0 +1,1 @@
+//! MRZ vectors (filled next).
