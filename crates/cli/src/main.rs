@@ -74,6 +74,12 @@ enum Command {
     /// Look up the registry of local government codes.
     #[command(subcommand)]
     Municipality(cmd::municipality::MunicipalityCmd),
+    /// Verify My Number card data (input-support AP dumps).
+    #[command(subcommand)]
+    Card(cmd::card::CardCmd),
+    /// Read a passport's machine-readable zone (ICAO 9303 TD3).
+    #[command(subcommand)]
+    Passport(cmd::passport::PassportCmd),
 }
 
 fn main() -> ExitCode {
