@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 mod bench;
 mod fixtures;
+mod fixtures_cards;
 mod fixtures_vds;
 mod population;
 
@@ -39,6 +40,8 @@ enum Fixtures {
         #[arg(long)]
         check: bool,
     },
+    /// Test card CA, synthetic My Number card dumps and tampered variants (fixtures/cards/).
+    Cards,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -54,6 +57,7 @@ fn main() -> anyhow::Result<()> {
                     fixtures_vds::generate()
                 }
             }
+            Fixtures::Cards => fixtures_cards::run(),
         },
         Command::Bench(b) => bench::run(b),
     }

@@ -86,6 +86,12 @@ enum Command {
     /// Verify vaccination certificates (SMART Health Cards, ICAO VDS-NC).
     #[command(subcommand)]
     Certificate(cmd::certificate::CertificateCmd),
+    /// Verify My Number card data (input-support AP dumps).
+    #[command(subcommand)]
+    Card(cmd::card::CardCmd),
+    /// Read a passport's machine-readable zone (ICAO 9303 TD3).
+    #[command(subcommand)]
+    Passport(cmd::passport::PassportCmd),
 }
 
 fn main() -> ExitCode {

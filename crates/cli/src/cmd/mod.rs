@@ -4,11 +4,13 @@ use crate::{Command, Ctx, Exit};
 
 pub(crate) mod audit;
 pub(crate) mod backup;
+pub(crate) mod card;
 pub(crate) mod certificate;
 pub(crate) mod common;
 pub(crate) mod demo;
 pub(crate) mod init;
 pub(crate) mod municipality;
+pub(crate) mod passport;
 pub(crate) mod residents;
 
 pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Exit> {
@@ -20,5 +22,7 @@ pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Exit> {
         Command::Backup(a) => backup::run(a, ctx),
         Command::Demo(a) => demo::run(a, ctx),
         Command::Certificate(c) => certificate::run(c, ctx),
+        Command::Card(c) => card::run(c, ctx),
+        Command::Passport(c) => passport::run(c, ctx),
     }
 }

@@ -3,5 +3,28 @@
 mod support;
 
 mod audit;
+mod card;
 mod certificate;
+mod passport;
 mod residents;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Runs `vrs ARGS` and returns (exit code, parsed stdout JSON or Null).
+pub(crate) fn vrs(args: &[&str]) -> (i32, serde_json::Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_vrs"))
+        .args(args)
+        .output()
+        .expect("vrs runs");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code().unwrap_or(-1), json)
+}
+
+/// A path under the workspace's fixtures directory.
+pub(crate) fn fixture(rel: &str) -> String {
+    let p: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(rel);
+    p.to_string_lossy().into_owned()
+}

@@ -1,0 +1,102 @@
+//! Cross-checks for electronic issuance: the card and the passport must describe one person.
+//!
+//! Kanji (card) and romaji (passport) names cannot be compared character by
+//! character, so they are not: the birth dates must match, and the passport's
+//! romaji name becomes the certificate's romaji name.
+
+use chrono::NaiveDate;
+
+use crate::card::VerifiedCardHolder;
+use crate::error::IdentityError;
+use crate::mrz::Passport;
+
+/// A name in the Latin letters of the passport MRZ, as an overseas certificate prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RomajiName {
+    surname: String,
+    given_names: String,
+}
+
+impl RomajiName {
+    /// Surname(s), e.g. `KOKUTO` (may be empty for single-name holders).
+    pub fn surname(&self) -> &str {
+        &self.surname
+    }
+
+    /// Given name(s), e.g. `MIKIYA`.
+    pub fn given_names(&self) -> &str {
+        &self.given_names
+    }
+}
+
+impl std::fmt::Display for RomajiName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.surname.is_empty(), self.given_names.is_empty()) {
+            (true, _) => f.write_str(&self.given_names),
+            (_, true) => f.write_str(&self.surname),
+            _ => write!(f, "{} {}", self.surname, self.given_names),
+        }
+    }
+}
+
+/// The certificate's romaji name: the passport's, as the MRZ writes it.
+pub fn certificate_romaji_name(passport: &Passport) -> RomajiName {
+    RomajiName {
+        surname: passport.surname().to_owned(),
+        given_names: passport.given_names().to_owned(),
+    }
+}
+
+/// The card's (signed) birth date must equal the passport's.
+pub fn check_birth_dates(
+    card: &VerifiedCardHolder,
+    passport: &Passport,
+) -> Result<(), IdentityError> {
+    if card.birth_date().date() == passport.birth_date() {
+        Ok(())
+    } else {
+        Err(IdentityError::BirthDateMismatch)
+    }
+}
+
+/// An applicant for an overseas certificate whose card verified, whose passport MRZ
+/// is valid and unexpired on the day of application, and whose birth dates agree.
+#[derive(Debug, Clone)]
+pub struct VerifiedOverseasApplicant {
+    holder: VerifiedCardHolder,
+    passport: Passport,
+    romaji_name: RomajiName,
+}
+
+impl VerifiedOverseasApplicant {
+    /// Runs every cross-check (A10-4-7 expiry on `on`, then the birth dates).
+    pub fn cross_check(
+        holder: VerifiedCardHolder,
+        passport: Passport,
+        on: NaiveDate,
+    ) -> Result<Self, IdentityError> {
+        passport.check_unexpired(on)?;
+        check_birth_dates(&holder, &passport)?;
+        let romaji_name = certificate_romaji_name(&passport);
+        Ok(Self {
+            holder,
+            passport,
+            romaji_name,
+        })
+    }
+
+    /// The verified card holder.
+    pub fn holder(&self) -> &VerifiedCardHolder {
+        &self.holder
+    }
+
+    /// The passport (number and nationality go into the certificate document).
+    pub fn passport(&self) -> &Passport {
+        &self.passport
+    }
+
+    /// The romaji name for the certificate.
+    pub fn romaji_name(&self) -> &RomajiName {
+        &self.romaji_name
+    }
+}
