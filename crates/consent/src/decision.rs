@@ -17,6 +17,24 @@ pub enum Action {
     ReadResident,
     /// Count a partition's residents.
     CountResidents,
+    /// Register one dose from a ticket's OCR line (D12-2, T1-3-1-6).
+    RegisterDose,
+    /// Register a file of doses (bulk upload, D12-2, T1-3-1-6).
+    ImportDoses,
+    /// List a person's doses and their history (T1-5-1).
+    ReadDoses,
+    /// Correct a dose, keeping the previous version (T1-5-1).
+    CorrectDose,
+    /// Mark a dose entered-in-error, keeping every version (T1-5-1).
+    DeleteDose,
+    /// Confirm (lock) a checked dose (T1-5-1).
+    ConfirmDose,
+    /// Read the queue of doses flagged for a human check (T1-5-1).
+    ReviewDoses,
+    /// Export the partition's doses for the vaccination ledger (T1-5-1).
+    ExportLedger,
+    /// Aggregate statistics of doses (T1-4-4, T1-4-6, P11-7).
+    ViewStatistics,
 }
 
 impl Action {
@@ -26,6 +44,15 @@ impl Action {
             Self::ImportResidents => "import_residents",
             Self::ReadResident => "read_resident",
             Self::CountResidents => "count_residents",
+            Self::RegisterDose => "register_dose",
+            Self::ImportDoses => "import_doses",
+            Self::ReadDoses => "read_doses",
+            Self::CorrectDose => "correct_dose",
+            Self::DeleteDose => "delete_dose",
+            Self::ConfirmDose => "confirm_dose",
+            Self::ReviewDoses => "review_doses",
+            Self::ExportLedger => "export_ledger",
+            Self::ViewStatistics => "view_statistics",
         }
     }
 
@@ -34,8 +61,38 @@ impl Action {
     /// business: it is scoped like person-level access.
     pub fn touches_person_data(self) -> bool {
         match self {
-            Self::ImportResidents | Self::ReadResident | Self::CountResidents => true,
+            Self::ImportResidents
+            | Self::ReadResident
+            | Self::CountResidents
+            | Self::RegisterDose
+            | Self::ImportDoses
+            | Self::ReadDoses
+            | Self::CorrectDose
+            | Self::DeleteDose
+            | Self::ConfirmDose
+            | Self::ReviewDoses
+            | Self::ExportLedger => true,
+            Self::ViewStatistics => false,
         }
+    }
+
+    /// Whether the action registers doses (a venue writing into a residence
+    /// municipality's area, which the registration rules decide).
+    pub fn is_registration(self) -> bool {
+        matches!(self, Self::RegisterDose | Self::ImportDoses)
+    }
+
+    /// Whether the action is the holding municipality's management of its doses (T1-5-1).
+    pub fn is_dose_management(self) -> bool {
+        matches!(
+            self,
+            Self::ReadDoses
+                | Self::CorrectDose
+                | Self::DeleteDose
+                | Self::ConfirmDose
+                | Self::ReviewDoses
+                | Self::ExportLedger
+        )
     }
 }
 

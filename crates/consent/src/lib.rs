@@ -26,17 +26,23 @@
 mod decision;
 mod partition;
 mod provision;
+mod records;
+mod registration;
 mod statistics;
 
 use chrono::{DateTime, FixedOffset};
 
 pub use decision::{Action, Allowed, Decision, Ground, Outcome, Refusal, Request};
 pub use provision::{provision_ids, ProvisionId, DIGEST};
+pub use statistics::{min_cell_size, StatisticsError, DEFAULT_MIN_CELL, FLOOR_MIN_CELL};
 
 /// Decides a request at time `as_of`. Pure: the same inputs give the same decision.
 pub fn decide(request: &Request, as_of: DateTime<FixedOffset>) -> Decision {
     let mut findings = Vec::new();
     statistics::statistics_only(request, &mut findings);
     partition::own_partition_only(request, &mut findings);
+    registration::venue_registers(request, &mut findings);
+    records::holder_manages(request, &mut findings);
+    statistics::statistics_scope(request, &mut findings);
     Decision::from_findings(*request, as_of, findings)
 }

@@ -30,3 +30,147 @@ pub(crate) fn statistics_only(req: &Request, out: &mut Vec<Finding>) {
         format!("{who} may use statistics only and cannot access person-level data"),
     ));
 }
+
+/// Legal basis: T1-4-4, T1-4-5 (別紙1 第4条第4項, 第4条第5項)
+///
+/// > By consenting, a municipality may use the function that automatically turns
+/// > its data into statistics and provides them to the State or prefectures.
+/// > Consent to the terms implies consent to T1-4-4.
+///
+/// Interpretation: `national` may view statistics of every area; `prefecture:NN`
+/// those of its own municipalities only (a named area in another prefecture is
+/// refused). No separate consent is asked: the base-terms consent (T1-2-3) implies
+/// it. Vaccination venues and the operator receive no statistics.
+pub(crate) fn statistics_scope(req: &Request, out: &mut Vec<Finding>) {
+    if req.action != crate::Action::ViewStatistics {
+        return;
+    }
+    match (req.principal, req.partition) {
+        (Principal::National, _) => {
+            out.push(Finding::met(
+                cite("T1-4-4"),
+                "statistics are provided to the State",
+            ));
+            out.push(Finding::met(
+                cite("T1-4-5"),
+                "consent to the terms implies consent to the statistics function",
+            ));
+        }
+        (Principal::Prefecture(p), Some(area)) if area.prefecture() != p => {
+            out.push(Finding::unmet(
+                cite("T1-4-4"),
+                format!("prefecture {p} receives statistics of its own municipalities only, not of {area}"),
+            ));
+        }
+        (Principal::Prefecture(p), _) => {
+            out.push(Finding::met(
+                cite("T1-4-4"),
+                format!("statistics of prefecture {p}'s municipalities are provided to it"),
+            ));
+            out.push(Finding::met(
+                cite("T1-4-5"),
+                "consent to the terms implies consent to the statistics function",
+            ));
+        }
+        (Principal::Municipality(me), area) => own_statistics(me, area, out),
+        (Principal::Site(_) | Principal::Operator, _) => out.push(Finding::unmet(
+            cite("T1-4-4"),
+            "statistics are provided to the State, prefectures and the holding municipality only",
+        )),
+    }
+}
+
+/// Legal basis: P11-7 (別紙11 7)
+///
+/// > Municipalities may compile statistics (no re-identification attempts).
+///
+/// Interpretation: a municipality sees the statistics of its own area, exact (no
+/// cell suppression: it holds the person-level data anyway); another area's are
+/// refused as that area's business (T1-4-3).
+fn own_statistics(
+    me: vrs_domain::MunicipalityCode,
+    area: Option<vrs_domain::MunicipalityCode>,
+    out: &mut Vec<Finding>,
+) {
+    match area {
+        Some(a) if a != me => out.push(Finding::unmet(
+            cite("T1-4-3"),
+            format!("{me} may not compile statistics of the area of {a}"),
+        )),
+        _ => out.push(Finding::met(
+            cite("P11-7"),
+            format!("{me} compiles statistics of its own area"),
+        )),
+    }
+}
+
+/// The default minimum cell size of statistics given to the State and prefectures.
+pub const DEFAULT_MIN_CELL: u64 = 10;
+/// The smallest minimum cell size that may be configured.
+pub const FLOOR_MIN_CELL: u64 = 3;
+
+/// A minimum cell size below the floor.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StatisticsError {
+    /// The requested minimum cell size is below [`FLOOR_MIN_CELL`].
+    #[error("minimum cell size {requested} is below the floor of {floor}")]
+    MinCellTooSmall {
+        /// What was asked for.
+        requested: u64,
+        /// The floor.
+        floor: u64,
+    },
+}
+
+/// Legal basis: T1-4-6 (別紙1 第4条第6項)
+///
+/// > The State and prefectures may use only those statistics and cannot access any
+/// > other (specific) personal information.
+///
+/// Interpretation: a small cell of an aggregate can single a person out, so cells
+/// counting from 1 to below the minimum cell size (default 10, configurable, never
+/// below 3) are suppressed in what the State and prefectures receive. The holding
+/// municipality's own statistics are exact (`None`: no suppression).
+pub fn min_cell_size(
+    principal: Principal,
+    requested: Option<u64>,
+) -> Result<Option<u64>, StatisticsError> {
+    let size = requested.unwrap_or(DEFAULT_MIN_CELL);
+    if size < FLOOR_MIN_CELL {
+        return Err(StatisticsError::MinCellTooSmall {
+            requested: size,
+            floor: FLOOR_MIN_CELL,
+        });
+    }
+    Ok(match principal {
+        Principal::National | Principal::Prefecture(_) => Some(size),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn t1_4_6_cells_are_suppressed_for_the_state_and_prefectures_only_and_never_below_three() {
+        for (who, requested, want) in [
+            ("national", None, Ok(Some(10))),
+            ("prefecture:13", Some(5), Ok(Some(5))),
+            ("national", Some(3), Ok(Some(3))),
+            ("municipality:131016", None, Ok(None)),
+            (
+                "national",
+                Some(2),
+                Err(StatisticsError::MinCellTooSmall {
+                    requested: 2,
+                    floor: 3,
+                }),
+            ),
+        ] {
+            let p: Principal = who.parse().unwrap();
+            assert_eq!(min_cell_size(p, requested), want, "{who} {requested:?}");
+        }
+    }
+}

@@ -21,8 +21,11 @@
 mod birth_date;
 mod certificate;
 pub mod csv_input;
+mod dose;
+pub mod dose_file;
 mod error;
 mod ids;
+pub mod ledger;
 mod municipality;
 mod my_number;
 mod name;
@@ -35,6 +38,9 @@ pub use birth_date::BirthDate;
 pub use certificate::{
     CertificateContent, CertificateDose, CertificateId, CertificateKind, CertificateParts,
     Nationality, OverseasHolder, PassportNumber, RomajiName, MAX_CERTIFICATE_DOSES,
+};
+pub use dose::{
+    age_band, parse_dose_date, DoctorName, Dose, DoseEntry, DoseId, DoseStatus, OcrLine, VenueName,
 };
 pub use error::DomainError;
 pub use ids::{AddressNumber, TicketNumber};

@@ -1,0 +1,221 @@
+//! The bulk dose file of D12-2: a venue's CSV of doses, read row by row.
+
+use std::io::Read;
+
+use crate::csv_input::{locate_columns, utf8_reader, Encoding, RowError};
+use crate::dose::{parse_dose_date, DoseEntry};
+use crate::text::ascii_digits;
+use crate::DomainError;
+
+/// Required columns and the headers accepted for each.
+pub const DOSE_COLUMNS: [(&str, &[&str]); 4] = [
+    ("ocr_line", &["OCRライン", "ocr_line"]),
+    ("vaccine", &["ワクチン", "vaccine"]),
+    ("lot", &["ロット番号", "lot"]),
+    ("date", &["接種日", "date"]),
+];
+
+/// Optional columns.
+pub const OPTIONAL_DOSE_COLUMNS: [(&str, &[&str]); 2] = [
+    ("venue", &["接種会場", "venue"]),
+    ("doctor", &["接種医師", "doctor"]),
+];
+
+/// A streaming reader of a bulk dose file.
+pub struct DoseFile<'a> {
+    reader: csv::Reader<Box<dyn Read + Send + 'a>>,
+    columns: Vec<usize>,
+    optional: [Option<usize>; 2],
+    record: csv::StringRecord,
+    encoding: Encoding,
+    failed: bool,
+}
+
+impl<'a> DoseFile<'a> {
+    /// Opens a dose file, detecting its encoding unless `encoding` is given, and
+    /// locates the columns. Header problems are returned as row errors of line 1.
+    pub fn open<R: Read + Send + 'a>(
+        input: R,
+        encoding: Option<Encoding>,
+    ) -> Result<Self, Vec<RowError>> {
+        let (encoding, text) =
+            utf8_reader(input, encoding).map_err(|e| vec![RowError::line(1, e.to_string())])?;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(text);
+        let header = reader
+            .headers()
+            .map_err(|e| vec![RowError::line(1, e.to_string())])?
+            .clone();
+        let columns = locate_columns(&header, &DOSE_COLUMNS)?;
+        let mut optional = [None, None];
+        for (slot, wanted) in optional.iter_mut().zip(OPTIONAL_DOSE_COLUMNS) {
+            match locate_columns(&header, &[wanted]) {
+                Ok(found) => *slot = found.first().copied(),
+                Err(errors) if errors.iter().any(|e| e.reason.contains("more than once")) => {
+                    return Err(errors)
+                }
+                Err(_) => {}
+            }
+        }
+        Ok(Self {
+            reader,
+            columns,
+            optional,
+            record: csv::StringRecord::new(),
+            encoding,
+            failed: false,
+        })
+    }
+
+    /// The encoding the file was read in.
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// The next row: `None` at the end, else its line number and the parsed
+    /// entry or the list of its problems.
+    pub fn next_row(&mut self) -> Option<(u64, Result<DoseEntry, Vec<RowError>>)> {
+        if self.failed {
+            return None;
+        }
+        loop {
+            let line_before = self.reader.position().line();
+            match self.reader.read_record(&mut self.record) {
+                Ok(false) => return None,
+                Ok(true) => {
+                    let line = self.record.position().map_or(line_before, |p| p.line());
+                    if self.record.iter().all(|f| f.trim().is_empty()) {
+                        continue;
+                    }
+                    return Some((line, self.parse(line)));
+                }
+                Err(e) => {
+                    let line = e.position().map_or(line_before, |p| p.line());
+                    if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+                        self.failed = true;
+                    }
+                    return Some((line, Err(vec![RowError::line(line, e.to_string())])));
+                }
+            }
+        }
+    }
+
+    fn parse(&self, line: u64) -> Result<DoseEntry, Vec<RowError>> {
+        let mut errors = Vec::new();
+        let mut note = |column: &str, e: DomainError| {
+            let message = e.to_string();
+            let reason = message
+                .strip_prefix(column)
+                .and_then(|m| m.strip_prefix(": "))
+                .unwrap_or(&message)
+                .to_owned();
+            errors.push(RowError {
+                line,
+                column: column.to_owned(),
+                reason,
+            });
+        };
+        let cell = |i: usize| self.record.get(i).unwrap_or("").trim();
+        let ocr = ascii_digits(cell(self.columns[0]))
+            .parse()
+            .map_err(|e| note("ocr_line", e))
+            .ok();
+        let product = cell(self.columns[1])
+            .parse()
+            .map_err(|e| note("vaccine", e))
+            .ok();
+        let lot = cell(self.columns[2])
+            .parse()
+            .map_err(|e| note("lot", e))
+            .ok();
+        let date = parse_dose_date(cell(self.columns[3]))
+            .map_err(|e| note("date", e))
+            .ok();
+        let optional = |i: usize, column: &str| {
+            self.optional[i]
+                .map(cell)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .map(|s| (s, column.to_owned()))
+        };
+        let venue_text = optional(0, "venue");
+        let doctor_text = optional(1, "doctor");
+        let venue = match venue_text {
+            Some((s, c)) => match s.parse() {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    note(&c, e);
+                    None
+                }
+            },
+            None => None,
+        };
+        let doctor = match doctor_text {
+            Some((s, c)) => match s.parse() {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    note(&c, e);
+                    None
+                }
+            },
+            None => None,
+        };
+        match (ocr, product, lot, date) {
+            (Some(ocr), Some(product), Some(lot), Some(date)) if errors.is_empty() => {
+                Ok(DoseEntry {
+                    ocr,
+                    product,
+                    lot,
+                    date,
+                    venue,
+                    doctor,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(text: &str) -> Vec<(u64, Result<DoseEntry, Vec<RowError>>)> {
+        let mut f = DoseFile::open(text.as_bytes(), None).unwrap();
+        std::iter::from_fn(|| f.next_row()).collect()
+    }
+
+    #[test]
+    fn japanese_headers_and_optional_columns_are_read() {
+        let rows = read_all(
+            "OCRライン,ワクチン,ロット番号,接種日,接種会場,接種医師\n\
+             111310160000000001,comirnaty,FA5765,2021-06-01,千代田区役所,山田医師\n\
+             111310160000000002,207,3002183,20210602,,\n",
+        );
+        let a = rows[0].1.as_ref().unwrap();
+        assert_eq!(a.venue.as_ref().unwrap().as_str(), "千代田区役所");
+        let b = rows[1].1.as_ref().unwrap();
+        assert_eq!((b.product.id(), b.venue.is_none()), ("spikevax", true));
+    }
+
+    #[test]
+    fn every_bad_cell_is_reported_with_its_line_and_column() {
+        let rows =
+            read_all("ocr_line,vaccine,lot,date\n111310170000000001,nope,bad lot,2021-13-01\n");
+        let errs = rows[0].1.as_ref().unwrap_err();
+        let cols: Vec<&str> = errs.iter().map(|e| e.column.as_str()).collect();
+        assert_eq!(cols, ["ocr_line", "vaccine", "lot", "date"]);
+        assert!(errs.iter().all(|e| e.line == 2));
+    }
+
+    #[test]
+    fn a_missing_required_column_is_a_header_error() {
+        let errs = DoseFile::open("ocr_line,vaccine\n".as_bytes(), None)
+            .err()
+            .unwrap();
+        let cols: Vec<&str> = errs.iter().map(|e| e.column.as_str()).collect();
+        assert_eq!(cols, ["lot", "date"]);
+    }
+}
