@@ -10,6 +10,7 @@
 
 mod audit;
 mod backup;
+mod doses;
 mod keyring;
 mod migrations;
 mod residents;
@@ -22,6 +23,10 @@ use vrs_domain::MyNumber;
 
 pub use audit::{AuditEvent, AuditReport, StoredEvent};
 pub use backup::{verify_backup_with, BackupReport, BackupVerification};
+pub use doses::{
+    Authorize, Correction, DoseImportOutcome, DoseVersion, Registered, Rejection, ReviewItem,
+    StatKey, StatRow, StatScope,
+};
 pub use keyring::{Keyring, SEALED_LEN};
 pub use residents::{ImportOutcome, Lookup};
 

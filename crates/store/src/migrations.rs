@@ -6,10 +6,11 @@ use crate::StoreError;
 
 /// Every migration, in order. A released migration is never edited; changes
 /// come as a new version.
-pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "residents, resident history, audit log",
-    r#"
+pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "residents, resident history, audit log",
+        r#"
 CREATE TABLE settings (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -85,7 +86,94 @@ BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 "#,
-)];
+    ),
+    (
+        3,
+        "doses, dose history, lots seen",
+        r#"
+-- Doses (D12-2). One row per dose holding its current version; every earlier
+-- version is kept in dose_history (nothing is erased: a deletion marks the
+-- dose entered_in_error). A dose lives in its residence municipality's
+-- partition and points at the resident by address number; no My Number is
+-- held here (T1-3-1-6). age is the person's age on the dose date, kept for
+-- statistics so that they need no join with residents.
+CREATE TABLE doses (
+    id                       INTEGER PRIMARY KEY,
+    municipality             INTEGER NOT NULL,
+    address_number           TEXT    NOT NULL,
+    ticket_number            INTEGER NOT NULL,
+    ticket_kind              INTEGER NOT NULL,
+    ticket_dose_count        INTEGER NOT NULL,
+    dose_number              INTEGER NOT NULL CHECK (dose_number BETWEEN 1 AND 9),
+    date                     TEXT    NOT NULL,
+    product                  TEXT    NOT NULL,
+    lot                      TEXT    NOT NULL,
+    venue                    TEXT,
+    doctor                   TEXT,
+    vaccinating_municipality INTEGER NOT NULL,
+    age                      INTEGER NOT NULL,
+    registered_at            TEXT    NOT NULL,
+    registered_by            TEXT    NOT NULL,
+    on_behalf                INTEGER NOT NULL CHECK (on_behalf IN (0, 1)),
+    status                   TEXT    NOT NULL CHECK (status IN ('active', 'entered_in_error')),
+    confirmed                INTEGER NOT NULL CHECK (confirmed IN (0, 1)),
+    review                   TEXT,
+    version                  INTEGER NOT NULL,
+    changed_at               TEXT    NOT NULL,
+    changed_by               TEXT    NOT NULL,
+    change                   TEXT    NOT NULL,
+    reason                   TEXT
+) STRICT;
+CREATE INDEX doses_by_person ON doses (municipality, address_number, dose_number);
+CREATE INDEX doses_in_review ON doses (municipality) WHERE review IS NOT NULL;
+
+-- Every earlier version of a dose, with who changed it, when and why.
+CREATE TABLE dose_history (
+    dose_id                  INTEGER NOT NULL REFERENCES doses (id),
+    version                  INTEGER NOT NULL,
+    municipality             INTEGER NOT NULL,
+    address_number           TEXT    NOT NULL,
+    ticket_number            INTEGER NOT NULL,
+    ticket_kind              INTEGER NOT NULL,
+    ticket_dose_count        INTEGER NOT NULL,
+    dose_number              INTEGER NOT NULL,
+    date                     TEXT    NOT NULL,
+    product                  TEXT    NOT NULL,
+    lot                      TEXT    NOT NULL,
+    venue                    TEXT,
+    doctor                   TEXT,
+    vaccinating_municipality INTEGER NOT NULL,
+    age                      INTEGER NOT NULL,
+    registered_at            TEXT    NOT NULL,
+    registered_by            TEXT    NOT NULL,
+    on_behalf                INTEGER NOT NULL,
+    status                   TEXT    NOT NULL,
+    confirmed                INTEGER NOT NULL,
+    review                   TEXT,
+    changed_at               TEXT    NOT NULL,
+    changed_by               TEXT    NOT NULL,
+    change                   TEXT    NOT NULL,
+    reason                   TEXT,
+    PRIMARY KEY (dose_id, version)
+) STRICT, WITHOUT ROWID;
+
+CREATE TRIGGER dose_history_no_update BEFORE UPDATE ON dose_history
+BEGIN SELECT RAISE(ABORT, 'dose_history is append-only'); END;
+CREATE TRIGGER dose_history_no_delete BEFORE DELETE ON dose_history
+BEGIN SELECT RAISE(ABORT, 'dose_history is append-only'); END;
+CREATE TRIGGER doses_no_delete BEFORE DELETE ON doses
+BEGIN SELECT RAISE(ABORT, 'doses are never erased: mark them entered_in_error'); END;
+
+-- Lots seen per product: a lot's first use is flagged for a human check.
+CREATE TABLE lots (
+    product    TEXT NOT NULL,
+    lot        TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    PRIMARY KEY (product, lot)
+) STRICT, WITHOUT ROWID;
+"#,
+    ),
+];
 
 /// The schema version this build expects.
 pub(crate) fn latest() -> i64 {

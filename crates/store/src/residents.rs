@@ -41,7 +41,10 @@ pub struct ImportOutcome {
     pub audit_seq: Option<i64>,
 }
 
-fn check_proof(allowed: &Allowed, action: Action) -> Result<MunicipalityCode, StoreError> {
+pub(crate) fn check_proof(
+    allowed: &Allowed,
+    action: Action,
+) -> Result<MunicipalityCode, StoreError> {
     if allowed.action() != action {
         return Err(StoreError::WrongProof {
             expected: action.as_str(),

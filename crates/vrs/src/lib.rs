@@ -36,16 +36,19 @@
 //! ```
 
 mod clock;
+mod records;
 
 use std::io::Read;
 use std::path::Path;
 
 pub use clock::{jst, Clock, FixedClock, SystemClock};
+pub use records::{ExportOptions, ExportReport, StatCell, StatQuery, Statistics};
 pub use vrs_consent::{self as consent, Refusal};
 pub use vrs_domain::{self as domain, csv_input::Encoding, MunicipalityCode, Principal};
 pub use vrs_store::{
-    self as store, AuditReport, BackupReport, BackupVerification, ImportOutcome, InitReport,
-    Lookup, StoredEvent,
+    self as store, AuditReport, BackupReport, BackupVerification, Correction, DoseImportOutcome,
+    DoseVersion, ImportOutcome, InitReport, Lookup, Registered, Rejection, ReviewItem, StatKey,
+    StoredEvent,
 };
 
 use vrs_consent::{decide, Action, Request};
@@ -69,6 +72,27 @@ pub enum VrsError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A file could not be written.
+    #[error("{path}: {source}")]
+    Io {
+        /// Which file.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An export holds a character its encoding cannot write.
+    #[error("{}{source}", dose_id.map(|d| format!("dose {d}: ")).unwrap_or_default())]
+    Unencodable {
+        /// The dose whose line failed, if a dose's.
+        dose_id: Option<vrs_domain::DoseId>,
+        /// Which character.
+        #[source]
+        source: vrs_domain::DomainError,
+    },
+    /// A statistics option is out of bounds (e.g. a minimum cell size below 3).
+    #[error(transparent)]
+    Statistics(vrs_consent::StatisticsError),
 }
 
 /// The Vaccination Record System service.

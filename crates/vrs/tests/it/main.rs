@@ -3,5 +3,6 @@
 mod support;
 
 mod audit;
+mod doses;
 mod import;
 mod isolation;
