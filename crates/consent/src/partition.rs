@@ -17,7 +17,8 @@ use crate::provision::cite;
 /// it never reads residents. The State, prefectures and the operator are left to
 /// the statistics rule (T1-4-6).
 pub(crate) fn own_partition_only(req: &Request, out: &mut Vec<Finding>) {
-    if !req.action.touches_person_data() {
+    // An inquiry reads another municipality's area by design; its own rule governs it.
+    if !req.action.touches_person_data() || req.action == crate::decision::Action::Inquire {
         return;
     }
     match (req.principal, req.partition) {

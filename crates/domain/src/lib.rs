@@ -25,6 +25,7 @@ mod error;
 mod ids;
 mod municipality;
 mod my_number;
+pub mod my_number_file;
 mod name;
 mod principal;
 mod resident;

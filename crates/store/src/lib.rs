@@ -10,6 +10,8 @@
 
 mod audit;
 mod backup;
+mod consents;
+mod inquiry;
 mod keyring;
 mod migrations;
 mod residents;
@@ -22,6 +24,8 @@ use vrs_domain::MyNumber;
 
 pub use audit::{AuditEvent, AuditReport, StoredEvent};
 pub use backup::{verify_backup_with, BackupReport, BackupVerification};
+pub use consents::{ConsentChange, ConsentRecord, StopRecord};
+pub use inquiry::{InquiryAnswer, InquiryDose};
 pub use keyring::{Keyring, SEALED_LEN};
 pub use residents::{ImportOutcome, Lookup};
 

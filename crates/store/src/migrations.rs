@@ -6,10 +6,11 @@ use crate::StoreError;
 
 /// Every migration, in order. A released migration is never edited; changes
 /// come as a new version.
-pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "residents, resident history, audit log",
-    r#"
+pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "residents, resident history, audit log",
+        r#"
 CREATE TABLE settings (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -85,7 +86,53 @@ BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 "#,
-)];
+    ),
+    (
+        2,
+        "consents, emergency stops",
+        r#"
+-- Each municipality's consent to each document, in force from effective_from
+-- (N-2, T1-2-3). Revoking deletes the row; consent_history keeps every change.
+CREATE TABLE consents (
+    municipality   INTEGER NOT NULL,
+    document       TEXT    NOT NULL,
+    effective_from TEXT    NOT NULL,
+    approved_by    TEXT,
+    recorded_at    TEXT    NOT NULL,
+    audit_seq      INTEGER NOT NULL,
+    PRIMARY KEY (municipality, document)
+) STRICT;
+
+CREATE TABLE consent_history (
+    id             INTEGER PRIMARY KEY,
+    municipality   INTEGER NOT NULL,
+    document       TEXT    NOT NULL,
+    change         TEXT    NOT NULL CHECK (change IN ('grant', 'revoke')),
+    effective_from TEXT,
+    approved_by    TEXT,
+    recorded_at    TEXT    NOT NULL,
+    audit_seq      INTEGER NOT NULL
+) STRICT;
+
+-- Functions under an emergency stop (T1-10), and every stop and resume.
+CREATE TABLE emergency_stops (
+    function   TEXT    PRIMARY KEY,
+    reason     TEXT    NOT NULL,
+    stopped_at TEXT    NOT NULL,
+    audit_seq  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE emergency_history (
+    id        INTEGER PRIMARY KEY,
+    function  TEXT    NOT NULL,
+    change    TEXT    NOT NULL CHECK (change IN ('stop', 'resume')),
+    reason    TEXT,
+    at        TEXT    NOT NULL,
+    audit_seq INTEGER NOT NULL
+) STRICT;
+"#,
+    ),
+];
 
 /// The schema version this build expects.
 pub(crate) fn latest() -> i64 {

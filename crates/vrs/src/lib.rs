@@ -36,16 +36,20 @@
 //! ```
 
 mod clock;
+mod governance;
+mod inquiry;
 
 use std::io::Read;
 use std::path::Path;
 
 pub use clock::{jst, Clock, FixedClock, SystemClock};
+pub use governance::{ConsentView, DocumentView};
+pub use inquiry::BatchInquiry;
 pub use vrs_consent::{self as consent, Refusal};
 pub use vrs_domain::{self as domain, csv_input::Encoding, MunicipalityCode, Principal};
 pub use vrs_store::{
-    self as store, AuditReport, BackupReport, BackupVerification, ImportOutcome, InitReport,
-    Lookup, StoredEvent,
+    self as store, AuditReport, BackupReport, BackupVerification, ConsentRecord, ImportOutcome,
+    InitReport, InquiryAnswer, InquiryDose, Lookup, StopRecord, StoredEvent,
 };
 
 use vrs_consent::{decide, Action, Request};
@@ -139,12 +143,23 @@ impl Vrs {
         partition: Option<MunicipalityCode>,
         subject: Option<&MyNumber>,
     ) -> Result<Result<vrs_consent::Allowed, Refusal>, VrsError> {
-        let request = Request {
-            principal,
-            action,
-            partition,
-        };
-        match decide(&request, self.clock.now()).into_result() {
+        self.decide_request(Request::new(principal, action, partition), subject)
+    }
+
+    /// Gathers the facts the request involves (consents of the acting and the
+    /// target municipality, emergency stops), decides, and audits a refusal.
+    fn decide_request(
+        &mut self,
+        request: Request,
+        subject: Option<&MyNumber>,
+    ) -> Result<Result<vrs_consent::Allowed, Refusal>, VrsError> {
+        let mut involved = Vec::with_capacity(2);
+        if let Principal::Municipality(m) | Principal::Site(m) = request.principal {
+            involved.push(m);
+        }
+        involved.extend(request.partition);
+        let facts = self.store.facts(&involved)?;
+        match decide(&request, &facts, self.clock.now()).into_result() {
             Ok(allowed) => Ok(Ok(allowed)),
             Err(refusal) => {
                 self.store.audit_refusal(&refusal, subject)?;
