@@ -69,6 +69,15 @@ fn implies(provision: &'static str, because: &'static str, meaning: &'static str
     }
 }
 
+/// Legal basis: T1-3-2, T2-1-2 (別紙1 第3条第2項; 別紙2 第1条第2項)
+///
+/// > Consent to the terms implies consent to T1-3-1-5 and T1-3-1-6 (T1-3-2); consent
+/// > to the terms implies consent to T1-4-4 (T1-4-5); consent to this addendum
+/// > implies consent to T2-1-1 (T2-1-2).
+///
+/// Interpretation: consenting to a document is consenting to everything it says it
+/// implies; the rules then read only "consents to the base terms" or "consents to
+/// the addendum". The 2021-12-03 terms add electronic issuance (T1-1, T1-4-1, N-1).
 fn base_terms_implications(e_issuance: bool) -> Vec<Implication> {
     let mut out = vec![
         implies("T1-2-3", "T1-2-3", "the municipality may use VRS"),
