@@ -7,6 +7,7 @@ mod bench;
 mod fixtures;
 mod fixtures_cards;
 mod fixtures_vds;
+mod lawmap;
 mod population;
 
 #[derive(Parser)]
@@ -21,6 +22,12 @@ enum Command {
     /// Generate test fixtures (never real people's data).
     #[command(subcommand)]
     Fixtures(Fixtures),
+    /// Write docs/law-map.md: provision → rule (file:line) → law cases.
+    Lawmap {
+        /// Fail if the committed docs/law-map.md is stale instead of writing it.
+        #[arg(long)]
+        check: bool,
+    },
     /// Measure the system on generated data (see docs/PERFORMANCE.md).
     #[command(subcommand)]
     Bench(bench::Bench),
@@ -60,5 +67,6 @@ fn main() -> anyhow::Result<()> {
             Fixtures::Cards => fixtures_cards::run(),
         },
         Command::Bench(b) => bench::run(b),
+        Command::Lawmap { check } => lawmap::run(check),
     }
 }

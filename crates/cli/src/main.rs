@@ -44,8 +44,13 @@ pub(crate) struct Ctx {
 impl Ctx {
     /// Prints a value as pretty JSON on stdout.
     pub(crate) fn print<T: serde::Serialize>(&self, value: &T) -> anyhow::Result<()> {
-        println!("{}", serde_json::to_string_pretty(value)?);
-        Ok(())
+        use std::io::Write;
+        let text = serde_json::to_string_pretty(value)?;
+        match writeln!(std::io::stdout().lock(), "{text}") {
+            // A reader that stopped reading (e.g. `| head`) is not an error of ours.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => Ok(other?),
+        }
     }
 }
 
@@ -72,6 +77,14 @@ enum Command {
     Init(cmd::init::InitArgs),
     /// Run the whole mission on a fresh data directory and narrate it.
     Demo(cmd::demo::DemoArgs),
+    /// The consent function: grant, revoke, show, list (N-2, T1-2-3, T2-2-2).
+    #[command(subcommand)]
+    Consent(cmd::consent::ConsentCmd),
+    /// Ask a holding municipality for a person's records (D12-3).
+    Inquiry(cmd::inquiry::InquiryArgs),
+    /// Emergency stop of VRS functions (T1-10).
+    #[command(subcommand)]
+    Emergency(cmd::emergency::EmergencyCmd),
     /// A municipality's resident registry (D12-1).
     #[command(subcommand)]
     Residents(cmd::residents::ResidentsCmd),

@@ -4,6 +4,7 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use vrs_domain::{MunicipalityCode, Principal};
 
+use crate::facts::Function;
 use crate::provision::ProvisionId;
 
 /// What a principal asks to do. Each action names the data it touches.
@@ -17,6 +18,18 @@ pub enum Action {
     ReadResident,
     /// Count a partition's residents.
     CountResidents,
+    /// Give the municipality's own consent to a document (N-2, T2-2-2).
+    GrantConsent,
+    /// Withdraw the municipality's own consent to a document.
+    RevokeConsent,
+    /// Ask a holding municipality for a person's vaccination records (D12-3).
+    Inquire,
+    /// Stop functions of VRS (T1-10).
+    EmergencyStop,
+    /// Resume stopped functions (T1-10).
+    EmergencyResume,
+    /// Read data received from individuals through electronic issuance (T1-9-3).
+    ReadIndividualData,
     /// Register one dose from a ticket's OCR line (D12-2, T1-3-1-6).
     RegisterDose,
     /// Register a file of doses (bulk upload, D12-2, T1-3-1-6).
@@ -44,6 +57,12 @@ impl Action {
             Self::ImportResidents => "import_residents",
             Self::ReadResident => "read_resident",
             Self::CountResidents => "count_residents",
+            Self::GrantConsent => "grant_consent",
+            Self::RevokeConsent => "revoke_consent",
+            Self::Inquire => "inquire",
+            Self::EmergencyStop => "emergency_stop",
+            Self::EmergencyResume => "emergency_resume",
+            Self::ReadIndividualData => "read_individual_data",
             Self::RegisterDose => "register_dose",
             Self::ImportDoses => "import_doses",
             Self::ReadDoses => "read_doses",
@@ -56,6 +75,31 @@ impl Action {
         }
     }
 
+    /// The function an emergency stop of which halts this action (T1-10);
+    /// `None` when only stopping `all` does.
+    pub fn function(self) -> Option<Function> {
+        match self {
+            Self::ImportResidents => Some(Function::Import),
+            Self::Inquire => Some(Function::Inquiry),
+            Self::ReadIndividualData => Some(Function::EIssuance),
+            Self::RegisterDose
+            | Self::ImportDoses
+            | Self::CorrectDose
+            | Self::DeleteDose
+            | Self::ConfirmDose => Some(Function::Registration),
+            Self::ExportLedger => Some(Function::Export),
+            Self::ViewStatistics => Some(Function::Statistics),
+            Self::ReadDoses
+            | Self::ReviewDoses
+            | Self::ReadResident
+            | Self::CountResidents
+            | Self::GrantConsent
+            | Self::RevokeConsent
+            | Self::EmergencyStop
+            | Self::EmergencyResume => None,
+        }
+    }
+
     /// Whether the action reads or writes data about identifiable persons.
     /// Counting a partition is an aggregate but still the partition's own
     /// business: it is scoped like person-level access.
@@ -64,6 +108,8 @@ impl Action {
             Self::ImportResidents
             | Self::ReadResident
             | Self::CountResidents
+            | Self::Inquire
+            | Self::ReadIndividualData
             | Self::RegisterDose
             | Self::ImportDoses
             | Self::ReadDoses
@@ -72,7 +118,11 @@ impl Action {
             | Self::ConfirmDose
             | Self::ReviewDoses
             | Self::ExportLedger => true,
-            Self::ViewStatistics => false,
+            Self::GrantConsent
+            | Self::RevokeConsent
+            | Self::EmergencyStop
+            | Self::EmergencyResume
+            | Self::ViewStatistics => false,
         }
     }
 
@@ -96,15 +146,50 @@ impl Action {
     }
 }
 
-/// One request to decide: who, what, and in whose logically separated area.
+/// Why data is being used (purpose limitation, T1-9-3, M-9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// Issuing a vaccination certificate (the business T1-9-3 allows).
+    CertificateIssuance,
+    /// Managing vaccination records (registration, correction).
+    RecordManagement,
+    /// Answering another municipality's inquiry.
+    Inquiry,
+    /// Statistics.
+    Statistics,
+    /// Exports to other systems.
+    Export,
+}
+
+/// One request to decide: who, what, in whose logically separated area, and
+/// the request's own circumstances.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Request {
     /// The acting party.
     pub principal: Principal,
     /// What it wants to do.
     pub action: Action,
-    /// The municipality whose area (partition) the action touches.
+    /// The municipality whose area (partition) the action touches: for an
+    /// inquiry, the holding municipality; for consent changes, the consenting one.
     pub partition: Option<MunicipalityCode>,
+    /// Inquiry: the asking municipality confirmed the person's consent (the checkbox, N-4).
+    pub personal_consent: bool,
+    /// What the data will be used for, where the rules ask (T1-9-3).
+    pub purpose: Option<Purpose>,
+}
+
+impl Request {
+    /// A request with no checkbox ticked and no stated purpose.
+    pub fn new(principal: Principal, action: Action, partition: Option<MunicipalityCode>) -> Self {
+        Self {
+            principal,
+            action,
+            partition,
+            personal_consent: false,
+            purpose: None,
+        }
+    }
 }
 
 /// A reason for a decision, with the provision it rests on.

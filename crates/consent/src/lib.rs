@@ -8,40 +8,53 @@
 //!
 //! ```
 //! use chrono::{FixedOffset, TimeZone};
-//! use vrs_consent::{decide, Action, Outcome, Request};
+//! use vrs_consent::{decide, Action, Facts, Outcome, Request};
 //!
 //! let jst = FixedOffset::east_opt(9 * 3600).unwrap();
 //! let as_of = jst.with_ymd_and_hms(2021, 12, 20, 9, 0, 0).unwrap();
-//! let request = Request {
-//!     principal: "national".parse()?,
-//!     action: Action::ReadResident,
-//!     partition: Some("131016".parse()?),
-//! };
-//! let decision = decide(&request, as_of);
+//! let request = Request::new("national".parse()?, Action::ReadResident, Some("131016".parse()?));
+//! let decision = decide(&request, &Facts::default(), as_of);
 //! assert_eq!(decision.outcome, Outcome::Refused);
 //! assert_eq!(decision.provisions(), ["T1-4-6"]);
 //! # Ok::<(), vrs_domain::DomainError>(())
 //! ```
 
+mod consent_function;
 mod decision;
+mod documents;
+mod emergency;
+mod facts;
+mod gate;
+mod inquiry;
 mod partition;
 mod provision;
+mod purpose;
 mod records;
 mod registration;
 mod statistics;
 
 use chrono::{DateTime, FixedOffset};
 
-pub use decision::{Action, Allowed, Decision, Ground, Outcome, Refusal, Request};
+pub use decision::{Action, Allowed, Decision, Ground, Outcome, Purpose, Refusal, Request};
+pub use documents::{ConsentDocument, DocumentId, DocumentKind, Implication};
+pub use facts::{Facts, Function};
 pub use provision::{provision_ids, ProvisionId, DIGEST};
 pub use statistics::{min_cell_size, StatisticsError, DEFAULT_MIN_CELL, FLOOR_MIN_CELL};
 
-/// Decides a request at time `as_of`. Pure: the same inputs give the same decision.
-pub fn decide(request: &Request, as_of: DateTime<FixedOffset>) -> Decision {
+/// Decides a request at time `as_of` from the facts the caller gathered.
+/// Pure: the same inputs give the same decision. Every rule that applies adds
+/// its finding; the request is allowed only when all are met.
+pub fn decide(request: &Request, facts: &Facts, as_of: DateTime<FixedOffset>) -> Decision {
+    let day = as_of.date_naive();
     let mut findings = Vec::new();
+    emergency::emergency_stop(request, facts, &mut findings);
+    consent_function::only_the_municipality_itself(request, &mut findings);
+    gate::consented_to_base_terms(request, facts, day, &mut findings);
     statistics::statistics_only(request, &mut findings);
     partition::own_partition_only(request, &mut findings);
-    registration::venue_registers(request, &mut findings);
+    inquiry::inquiry_basis(request, facts, day, &mut findings);
+    purpose::individual_data_for_certificates_only(request, &mut findings);
+    registration::venue_registers(request, facts, day, &mut findings);
     records::holder_manages(request, &mut findings);
     statistics::statistics_scope(request, &mut findings);
     Decision::from_findings(*request, as_of, findings)

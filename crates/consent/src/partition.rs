@@ -17,8 +17,12 @@ use crate::provision::cite;
 /// it never reads residents. The State, prefectures and the operator are left to
 /// the statistics rule (T1-4-6).
 pub(crate) fn own_partition_only(req: &Request, out: &mut Vec<Finding>) {
-    if !req.action.touches_person_data() || req.action.is_registration() {
-        // Registration is scoped by the registration rules (D12-2, T1-3-1-6).
+    // An inquiry reads another municipality's area by design; its own rule governs it.
+    // Registration is scoped by the registration rules (D12-2, T1-3-1-6).
+    if !req.action.touches_person_data()
+        || req.action == crate::decision::Action::Inquire
+        || req.action.is_registration()
+    {
         return;
     }
     match (req.principal, req.partition) {

@@ -28,6 +28,7 @@ mod ids;
 pub mod ledger;
 mod municipality;
 mod my_number;
+pub mod my_number_file;
 mod name;
 mod principal;
 mod resident;

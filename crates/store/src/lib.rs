@@ -10,7 +10,9 @@
 
 mod audit;
 mod backup;
+mod consents;
 mod doses;
+mod inquiry;
 mod keyring;
 mod migrations;
 mod residents;
@@ -23,10 +25,12 @@ use vrs_domain::MyNumber;
 
 pub use audit::{AuditEvent, AuditReport, StoredEvent};
 pub use backup::{verify_backup_with, BackupReport, BackupVerification};
+pub use consents::{ConsentChange, ConsentRecord, StopRecord};
 pub use doses::{
     Authorize, Correction, DoseImportOutcome, DoseVersion, Registered, Rejection, ReviewItem,
     StatKey, StatRow, StatScope,
 };
+pub use inquiry::{InquiryAnswer, InquiryDose};
 pub use keyring::{Keyring, SEALED_LEN};
 pub use residents::{ImportOutcome, Lookup};
 

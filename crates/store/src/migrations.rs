@@ -88,6 +88,51 @@ BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 "#,
     ),
     (
+        2,
+        "consents, emergency stops",
+        r#"
+-- Each municipality's consent to each document, in force from effective_from
+-- (N-2, T1-2-3). Revoking deletes the row; consent_history keeps every change.
+CREATE TABLE consents (
+    municipality   INTEGER NOT NULL,
+    document       TEXT    NOT NULL,
+    effective_from TEXT    NOT NULL,
+    approved_by    TEXT,
+    recorded_at    TEXT    NOT NULL,
+    audit_seq      INTEGER NOT NULL,
+    PRIMARY KEY (municipality, document)
+) STRICT;
+
+CREATE TABLE consent_history (
+    id             INTEGER PRIMARY KEY,
+    municipality   INTEGER NOT NULL,
+    document       TEXT    NOT NULL,
+    change         TEXT    NOT NULL CHECK (change IN ('grant', 'revoke')),
+    effective_from TEXT,
+    approved_by    TEXT,
+    recorded_at    TEXT    NOT NULL,
+    audit_seq      INTEGER NOT NULL
+) STRICT;
+
+-- Functions under an emergency stop (T1-10), and every stop and resume.
+CREATE TABLE emergency_stops (
+    function   TEXT    PRIMARY KEY,
+    reason     TEXT    NOT NULL,
+    stopped_at TEXT    NOT NULL,
+    audit_seq  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE emergency_history (
+    id        INTEGER PRIMARY KEY,
+    function  TEXT    NOT NULL,
+    change    TEXT    NOT NULL CHECK (change IN ('stop', 'resume')),
+    reason    TEXT,
+    at        TEXT    NOT NULL,
+    audit_seq INTEGER NOT NULL
+) STRICT;
+"#,
+    ),
+    (
         3,
         "doses, dose history, lots seen",
         r#"

@@ -18,6 +18,11 @@
 //! let mut vrs = Vrs::open(dir.path(), Box::new(clock))?;
 //!
 //! let chiyoda = "municipality:131016".parse()?;
+//! // A municipality uses VRS only after consenting to its terms (T1-2-3).
+//! let terms = vrs::consent::DocumentId::Terms20211203;
+//! let Answer::Done(_) = vrs.grant_consent(chiyoda, None, terms, None, Some("mayor"))? else {
+//!     panic!("refused")
+//! };
 //! let csv = "自治体コード,宛名番号,個人番号,接種券番号,氏名,氏名カナ,生年月日,性別\n\
 //!            131016,A1,123456789018,0000000001,山田 太郎,ヤマダ タロウ,昭和55年2月17日,1\n";
 //! let Answer::Done(report) = vrs.import_residents(chiyoda, csv.as_bytes(), None, false)? else {
@@ -36,19 +41,23 @@
 //! ```
 
 mod clock;
+mod governance;
+mod inquiry;
 mod records;
 
 use std::io::Read;
 use std::path::Path;
 
 pub use clock::{jst, Clock, FixedClock, SystemClock};
+pub use governance::{ConsentView, DocumentView};
+pub use inquiry::BatchInquiry;
 pub use records::{ExportOptions, ExportReport, StatCell, StatQuery, Statistics};
 pub use vrs_consent::{self as consent, Refusal};
 pub use vrs_domain::{self as domain, csv_input::Encoding, MunicipalityCode, Principal};
 pub use vrs_store::{
-    self as store, AuditReport, BackupReport, BackupVerification, Correction, DoseImportOutcome,
-    DoseVersion, ImportOutcome, InitReport, Lookup, Registered, Rejection, ReviewItem, StatKey,
-    StoredEvent,
+    self as store, AuditReport, BackupReport, BackupVerification, ConsentRecord, Correction,
+    DoseImportOutcome, DoseVersion, ImportOutcome, InitReport, InquiryAnswer, InquiryDose, Lookup,
+    Registered, Rejection, ReviewItem, StatKey, StopRecord, StoredEvent,
 };
 
 use vrs_consent::{decide, Action, Request};
@@ -163,12 +172,23 @@ impl Vrs {
         partition: Option<MunicipalityCode>,
         subject: Option<&MyNumber>,
     ) -> Result<Result<vrs_consent::Allowed, Refusal>, VrsError> {
-        let request = Request {
-            principal,
-            action,
-            partition,
-        };
-        match decide(&request, self.clock.now()).into_result() {
+        self.decide_request(Request::new(principal, action, partition), subject)
+    }
+
+    /// Gathers the facts the request involves (consents of the acting and the
+    /// target municipality, emergency stops), decides, and audits a refusal.
+    fn decide_request(
+        &mut self,
+        request: Request,
+        subject: Option<&MyNumber>,
+    ) -> Result<Result<vrs_consent::Allowed, Refusal>, VrsError> {
+        let mut involved = Vec::with_capacity(2);
+        if let Principal::Municipality(m) | Principal::Site(m) = request.principal {
+            involved.push(m);
+        }
+        involved.extend(request.partition);
+        let facts = self.store.facts(&involved)?;
+        match decide(&request, &facts, self.clock.now()).into_result() {
             Ok(allowed) => Ok(Ok(allowed)),
             Err(refusal) => {
                 self.store.audit_refusal(&refusal, subject)?;

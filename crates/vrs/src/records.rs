@@ -146,13 +146,24 @@ impl Vrs {
             "encoding": format!("{:?}", file.encoding()).to_lowercase(),
         });
         let now = self.clock.now();
+        // The facts of every municipality a row may name: every consent in force
+        // (a small table) and the emergency stops.
+        let mut facts = self.store.facts(&[])?;
+        for c in self.store.all_consents()? {
+            facts
+                .consents
+                .entry(c.municipality)
+                .or_default()
+                .insert(c.document, c.effective_from);
+        }
+        if let Principal::Municipality(m) | Principal::Site(m) = principal {
+            facts.consents.entry(m).or_default();
+        }
         let mut authorize = |m: MunicipalityCode| {
+            facts.consents.entry(m).or_default();
             decide(
-                &Request {
-                    principal,
-                    action: Action::ImportDoses,
-                    partition: Some(m),
-                },
+                &Request::new(principal, Action::ImportDoses, Some(m)),
+                &facts,
                 now,
             )
             .into_result()

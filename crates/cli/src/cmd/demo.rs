@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use vrs::consent::{DocumentId, Function};
 use vrs::domain::MyNumber;
 use vrs::{Answer, Encoding, Lookup, SystemClock, Vrs};
 
@@ -56,9 +57,38 @@ pub(crate) fn run(args: DemoArgs, _ctx: &Ctx) -> anyhow::Result<Exit> {
     );
     let mut vrs = Vrs::open(&dir, Box::new(SystemClock))?;
 
-    say("2. resident import (D12-1), all or nothing");
+    say("2. consent function (N-2, T1-2-3): no use of VRS before consenting");
     let chiyoda = "municipality:131016".parse()?;
     let sapporo = "municipality:011002".parse()?;
+    if let Answer::Refused(r) = vrs.import_residents(chiyoda, CHIYODA, None, false)? {
+        println!("千代田区 imports before consenting: {r}");
+    }
+    if let Answer::Refused(r) = vrs.grant_consent(
+        "operator".parse()?,
+        Some("131016".parse()?),
+        DocumentId::Terms20211203,
+        None,
+        None,
+    )? {
+        println!("the operator tries to consent for 千代田区: {r}");
+    }
+    for (who, name, docs) in [
+        (
+            chiyoda,
+            "千代田区",
+            &[DocumentId::Terms20211203, DocumentId::Addendum20211203][..],
+        ),
+        (sapporo, "札幌市", &[DocumentId::Terms202103][..]),
+    ] {
+        for doc in docs {
+            if let Answer::Done(v) = vrs.grant_consent(who, None, *doc, None, Some("demo 決裁"))?
+            {
+                println!("{name} consents to {doc}: may use VRS = {}", v.may_use_vrs);
+            }
+        }
+    }
+
+    say("3. resident import (D12-1), all or nothing");
     for (who, name, bytes) in [
         (chiyoda, "千代田区 (UTF-8)", CHIYODA),
         (sapporo, "札幌市 (CP932, detected)", SAPPORO),
@@ -84,7 +114,7 @@ pub(crate) fn run(args: DemoArgs, _ctx: &Ctx) -> anyhow::Result<Exit> {
         }
     }
 
-    say("3. lookups within a municipality's own area (T1-4-3); the My Number stays masked");
+    say("4. lookups within a municipality's own area (T1-4-3); the My Number stays masked");
     let first: MyNumber = first_my_number(CHIYODA)?;
     if let Answer::Done(Some(r)) =
         vrs.find_resident(chiyoda, None, &Lookup::MyNumber(first.clone()))?
@@ -98,7 +128,7 @@ pub(crate) fn run(args: DemoArgs, _ctx: &Ctx) -> anyhow::Result<Exit> {
         println!("千代田区 holds {n} residents");
     }
 
-    say("4. isolation and statistics-only: refusals are values citing the provision, and audited");
+    say("5. isolation and statistics-only: refusals are values citing the provision, and audited");
     if let Answer::Done(found) = vrs.find_resident(sapporo, None, &Lookup::MyNumber(first))? {
         println!(
             "札幌市 looks up a 千代田区 resident's My Number in its own area: found = {}",
@@ -119,7 +149,58 @@ pub(crate) fn run(args: DemoArgs, _ctx: &Ctx) -> anyhow::Result<Exit> {
         println!("東京都 reads a resident: {r}");
     }
 
-    say("5. backup (T1-5-3) and its verification");
+    say("6. inquiry when a person moves (D12-3): the holder's consent decides (N-4)");
+    let moved: MyNumber = first_my_number(CHIYODA)?;
+    let chiyoda_code = "131016".parse()?;
+    let sapporo_code = "011002".parse()?;
+    match vrs.inquire(sapporo, chiyoda_code, &moved, false, "vaccination-ticket")? {
+        Answer::Done(a) => println!("札幌市 asks 千代田区 (addendum consented) without the person's consent: found = {}, legal basis {:?}", a.found, a.legal_basis),
+        Answer::Refused(r) => println!("札幌市 asks 千代田区: {r}"),
+    }
+    let sapporo_first: MyNumber = first_my_number_cp932(SAPPORO)?;
+    match vrs.inquire(
+        chiyoda,
+        sapporo_code,
+        &sapporo_first,
+        false,
+        "vaccination-ticket",
+    )? {
+        Answer::Done(a) => println!("千代田区 asks 札幌市: found = {}", a.found),
+        Answer::Refused(r) => {
+            println!("千代田区 asks 札幌市 (no addendum) without the person's consent: {r}")
+        }
+    }
+    if let Answer::Done(a) = vrs.inquire(
+        chiyoda,
+        sapporo_code,
+        &sapporo_first,
+        true,
+        "vaccination-ticket",
+    )? {
+        println!(
+            "... and with the person's consent (--personal-consent): found = {}, legal basis {:?}",
+            a.found, a.legal_basis
+        );
+    }
+
+    say("7. emergency stop (T1-10): the operator stops inquiry, then resumes it");
+    vrs.emergency_stop(
+        "operator".parse()?,
+        Function::Inquiry,
+        "demo: suspected misuse",
+    )?;
+    if let Answer::Refused(r) =
+        vrs.inquire(sapporo, chiyoda_code, &moved, false, "vaccination-ticket")?
+    {
+        println!("inquiry while stopped: {r}");
+    }
+    vrs.emergency_resume("operator".parse()?, Function::Inquiry)?;
+    println!(
+        "resumed; stopped functions now: {}",
+        vrs.emergency_status()?.len()
+    );
+
+    say("8. backup (T1-5-3) and its verification");
     let backup = dir.join("backup.sqlite");
     let b = vrs.backup(&backup)?;
     let v = vrs.verify_backup(&backup)?;
@@ -128,7 +209,7 @@ pub(crate) fn run(args: DemoArgs, _ctx: &Ctx) -> anyhow::Result<Exit> {
         b.path, b.bytes, b.audit_events, v.valid
     );
 
-    say("6. audit verify: the hash chain over every event above");
+    say("9. audit verify: the hash chain over every event above");
     let a = vrs.audit_verify()?;
     println!(
         "valid = {}, events = {}, first bad = {:?}",
@@ -148,6 +229,11 @@ pub(crate) fn run(args: DemoArgs, _ctx: &Ctx) -> anyhow::Result<Exit> {
     } else {
         Exit::Refused
     })
+}
+
+fn first_my_number_cp932(csv: &[u8]) -> anyhow::Result<MyNumber> {
+    let (text, _, _) = encoding_rs::SHIFT_JIS.decode(csv);
+    first_my_number(text.as_bytes())
 }
 
 fn first_my_number(csv: &[u8]) -> anyhow::Result<MyNumber> {

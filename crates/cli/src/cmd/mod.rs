@@ -7,8 +7,11 @@ pub(crate) mod backup;
 pub(crate) mod card;
 pub(crate) mod certificate;
 pub(crate) mod common;
+pub(crate) mod consent;
 pub(crate) mod demo;
+pub(crate) mod emergency;
 pub(crate) mod init;
+pub(crate) mod inquiry;
 pub(crate) mod municipality;
 pub(crate) mod passport;
 pub(crate) mod residents;
@@ -16,6 +19,9 @@ pub(crate) mod residents;
 pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Exit> {
     match command {
         Command::Init(a) => init::run(a, ctx),
+        Command::Consent(c) => consent::run(c, ctx),
+        Command::Inquiry(a) => inquiry::run(a, ctx),
+        Command::Emergency(c) => emergency::run(c, ctx),
         Command::Residents(c) => residents::run(c, ctx),
         Command::Municipality(c) => municipality::run(c, ctx),
         Command::Audit(c) => audit::run(c, ctx),

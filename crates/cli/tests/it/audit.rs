@@ -17,7 +17,7 @@ fn sqlite3(db: &std::path::Path, sql: &str) {
     );
 }
 
-/// A data dir with six audit events: init, import, three reads, a refusal.
+/// A data dir with eight audit events: init, two consents, import, three reads, a refusal.
 fn populated() -> tempfile::TempDir {
     let dir = init();
     let file = write_file(
@@ -55,7 +55,7 @@ fn populated() -> tempfile::TempDir {
     let r = vrs(dir.path(), &["audit", "verify"]);
     assert_eq!(
         r.json,
-        serde_json::json!({"valid": true, "events": 6, "first_bad_seq": null})
+        serde_json::json!({"valid": true, "events": 8, "first_bad_seq": null})
     );
     dir
 }
@@ -64,8 +64,8 @@ fn populated() -> tempfile::TempDir {
 fn changing_any_audit_row_with_sqlite3_fails_verify_at_that_row() {
     for (seq, set) in [
         (1, "principal = 'municipality:131016'"),
-        (3, "detail = '{\"count\":99}'"),
-        (6, "outcome = 'allowed'"),
+        (5, "detail = '{\"count\":99}'"),
+        (8, "outcome = 'allowed'"),
         (4, "at = '2020-01-01T00:00:00+09:00'"),
     ] {
         let dir = populated();
@@ -85,7 +85,7 @@ fn changing_any_audit_row_with_sqlite3_fails_verify_at_that_row() {
 
 #[test]
 fn deleting_any_audit_row_with_sqlite3_fails_verify_at_that_row() {
-    for seq in [1, 2, 4, 6] {
+    for seq in [1, 2, 4, 8] {
         let dir = populated();
         let db = dir.path().join("vrs.sqlite");
         sqlite3(
@@ -119,7 +119,7 @@ fn backup_copies_while_in_use_and_verify_checks_it() {
     let to_s = to.display().to_string();
     let r = vrs(dir.path(), &["backup", "--to", &to_s]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(r.json["audit_events"], 7);
+    assert_eq!(r.json["audit_events"], 9);
     let v = vrs(dir.path(), &["backup", "verify", &to_s]);
     assert_eq!(v.code, 0, "{}", v.stdout);
     assert_eq!(v.json["valid"], true);
@@ -131,11 +131,11 @@ fn backup_copies_while_in_use_and_verify_checks_it() {
     );
     sqlite3(
         &to,
-        "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 7;",
+        "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 9;",
     );
     let v = vrs(dir.path(), &["backup", "verify", &to_s]);
     assert_eq!(v.code, 1);
-    assert_eq!(v.json["audit"]["first_bad_seq"], 7);
+    assert_eq!(v.json["audit"]["first_bad_seq"], 9);
 }
 
 #[test]

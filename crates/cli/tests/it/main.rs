@@ -5,6 +5,7 @@ mod support;
 mod audit;
 mod card;
 mod certificate;
+mod consent;
 mod passport;
 mod residents;
 

@@ -29,12 +29,33 @@ pub(crate) fn vrs(dir: &Path, args: &[&str]) -> Run {
     }
 }
 
-/// A fresh initialised data directory.
+/// A fresh initialised data directory where 千代田区 and 札幌市 consent to the
+/// base terms (T1-2-3), so that they may use VRS.
 pub(crate) fn init() -> tempfile::TempDir {
+    let dir = init_without_consents();
+    for m in ["131016", "011002"] {
+        grant(dir.path(), m, "terms-2021-12-03");
+    }
+    dir
+}
+
+/// A fresh initialised data directory where no municipality has consented.
+pub(crate) fn init_without_consents() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let r = vrs(dir.path(), &["init"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     dir
+}
+
+/// Municipality `m` consents to `document`.
+#[track_caller]
+pub(crate) fn grant(dir: &Path, m: &str, document: &str) {
+    let who = format!("municipality:{m}");
+    let r = vrs(
+        dir,
+        &["consent", "grant", "--as", &who, "--document", document],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }
 
 pub(crate) const HEADER: &str =

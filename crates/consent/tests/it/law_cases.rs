@@ -5,14 +5,22 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Deserialize;
-use vrs_consent::{decide, provision_ids, Action, Outcome, Request};
+use vrs_consent::{
+    decide, provision_ids, Action, DocumentId, Facts, Function, Outcome, Purpose, Request,
+};
+use vrs_domain::MunicipalityCode;
+
+type Consents = BTreeMap<MunicipalityCode, BTreeMap<DocumentId, NaiveDate>>;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CaseFile {
     provision: String,
+    /// Consents that hold in every case of the file unless a case gives its own.
+    #[serde(default)]
+    consents: Option<Consents>,
     #[serde(rename = "case")]
     cases: Vec<Case>,
 }
@@ -25,6 +33,12 @@ struct Case {
     principal: String,
     action: Action,
     partition: Option<String>,
+    #[serde(default)]
+    personal_consent: bool,
+    purpose: Option<Purpose>,
+    consents: Option<Consents>,
+    #[serde(default)]
+    stopped: BTreeSet<Function>,
     expect: Expect,
 }
 
@@ -101,8 +115,18 @@ fn every_law_case_gives_its_expected_decision() {
                 }),
                 action: case.action,
                 partition: case.partition.as_ref().map(|p| p.parse().unwrap()),
+                personal_consent: case.personal_consent,
+                purpose: case.purpose,
             };
-            let decision = decide(&request, case.as_of);
+            let facts = Facts {
+                consents: case
+                    .consents
+                    .clone()
+                    .or_else(|| file.consents.clone())
+                    .unwrap_or_default(),
+                stopped: case.stopped.clone(),
+            };
+            let decision = decide(&request, &facts, case.as_of);
             let got = match decision.outcome {
                 Outcome::Allowed => Expect::Word("allowed".into()),
                 Outcome::Refused => Expect::Refused {

@@ -1,3 +1,4 @@
 //! Integration tests of vrs-consent: the law-case runner.
 
+mod documents;
 mod law_cases;

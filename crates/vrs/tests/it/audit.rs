@@ -15,13 +15,23 @@ fn every_use_case_is_audited_in_order_and_the_chain_verifies() {
     };
     let events = vrs.audit_search(None, None, None, 100).unwrap();
     let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions, ["init", "import_residents", "count_residents"]);
-    assert_eq!(events[1].grounds, ["T1-4-3"]);
-    assert_eq!(events[1].detail["imported"], 3);
+    assert_eq!(
+        actions,
+        [
+            "init",
+            "grant_consent",
+            "grant_consent",
+            "grant_consent",
+            "import_residents",
+            "count_residents"
+        ]
+    );
+    assert_eq!(events[4].grounds, ["T1-2-3", "T1-4-3"]);
+    assert_eq!(events[4].detail["imported"], 3);
     let report = vrs.audit_verify().unwrap();
     assert_eq!(
         (report.valid, report.events, report.first_bad_seq),
-        (true, 3, None)
+        (true, 6, None)
     );
 }
 
@@ -44,7 +54,7 @@ fn a_backup_verifies_and_a_tampered_backup_does_not() {
         .unwrap();
     let to = dir.path().join("b.sqlite");
     let report = vrs.backup(&to).unwrap();
-    assert_eq!(report.audit_events, 3);
+    assert_eq!(report.audit_events, 6);
     assert!(vrs.verify_backup(&to).unwrap().valid);
     let conn = rusqlite::Connection::open(&to).unwrap();
     conn.execute_batch(

@@ -130,7 +130,7 @@ fn t1_3_1_6_a_site_of_131016_registers_a_resident_of_011002_into_011002_and_cann
         )
         .unwrap();
     assert_eq!(events.len(), 1);
-    assert_eq!(events[0].grounds, ["T1-3-1-6"]);
+    assert_eq!(events[0].grounds, ["T1-2-3", "T1-3-1-6"]);
 }
 
 #[test]

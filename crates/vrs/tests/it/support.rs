@@ -1,8 +1,9 @@
 //! Test helpers: a fresh instance at a fixed time, and synthetic resident files.
 
 use chrono::TimeZone;
+use vrs::consent::DocumentId;
 use vrs::domain::MyNumber;
-use vrs::{jst, FixedClock, Vrs};
+use vrs::{jst, Answer, FixedClock, Vrs};
 
 pub(crate) const HEADER: &str =
     "自治体コード,宛名番号,個人番号,接種券番号,氏名,氏名カナ,生年月日,性別\n";
@@ -11,11 +12,37 @@ pub(crate) fn clock() -> FixedClock {
     FixedClock(jst().with_ymd_and_hms(2021, 12, 20, 9, 0, 0).unwrap())
 }
 
+/// A fresh instance where 千代田区, 新宿区 and 札幌市 consent to the base terms (T1-2-3).
 pub(crate) fn fresh() -> (tempfile::TempDir, Vrs) {
+    let (dir, mut vrs) = fresh_without_consents();
+    for m in ["131016", "131041", "011002"] {
+        consent(&mut vrs, m, DocumentId::Terms20211203);
+    }
+    (dir, vrs)
+}
+
+/// A fresh instance where no municipality has consented to anything.
+pub(crate) fn fresh_without_consents() -> (tempfile::TempDir, Vrs) {
     let dir = tempfile::tempdir().unwrap();
     Vrs::init(dir.path(), None, &clock()).unwrap();
     let vrs = Vrs::open(dir.path(), Box::new(clock())).unwrap();
     (dir, vrs)
+}
+
+/// Municipality `m` consents to `doc` from today.
+#[track_caller]
+pub(crate) fn consent(vrs: &mut Vrs, m: &str, doc: DocumentId) {
+    let who = format!("municipality:{m}").parse().unwrap();
+    let Answer::Done(view) = vrs
+        .grant_consent(who, None, doc, None, Some("test"))
+        .unwrap()
+    else {
+        panic!("{m} could not consent to {doc}")
+    };
+    assert!(view
+        .documents
+        .iter()
+        .any(|d| d.document == doc && d.granted));
 }
 
 /// A valid My Number derived from `seed` (distinct seeds give distinct numbers).

@@ -1,0 +1,148 @@
+//! `vrs inquiry` and `vrs inquiry batch`: ask a holding municipality for a
+//! person's records (D12-3, T1-3-1-5, T2-1-1, N-4, L13).
+
+use std::fs::File;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use vrs::domain::my_number_file::write_results;
+use vrs::domain::{MunicipalityCode, MyNumber, Principal};
+use vrs::{Answer, BatchInquiry};
+
+use super::common::{open, parse_flag, refused};
+use crate::{BadInput, Ctx, Exit};
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct InquiryArgs {
+    #[command(flatten)]
+    one: Option<OneArgs>,
+    #[command(subcommand)]
+    batch: Option<InquiryCmd>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct OneArgs {
+    /// The asking municipality, municipality:CODE.
+    #[arg(long = "as")]
+    principal: String,
+    /// The holding municipality's code.
+    #[arg(long)]
+    holder: String,
+    /// The person's My Number.
+    #[arg(long)]
+    my_number: String,
+    /// The asking municipality confirmed the person's consent (the checkbox, N-4).
+    #[arg(long)]
+    personal_consent: bool,
+    /// Why (recorded in both audit trails), e.g. vaccination-ticket.
+    #[arg(long, default_value = "vaccination-ticket")]
+    purpose: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum InquiryCmd {
+    /// Ask about many persons: a CSV with a my_number (個人番号) column; all or nothing.
+    Batch {
+        /// The asking municipality, municipality:CODE.
+        #[arg(long = "as")]
+        principal: String,
+        /// The holding municipality's code.
+        #[arg(long)]
+        holder: String,
+        /// The CSV of My Numbers.
+        file: PathBuf,
+        /// Where to write the result CSV (default: FILE with .result.csv).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The asking municipality confirmed every person's consent.
+        #[arg(long)]
+        personal_consent: bool,
+        /// Why (recorded in both audit trails).
+        #[arg(long, default_value = "vaccination-ticket")]
+        purpose: String,
+    },
+}
+
+fn holder(value: &str) -> anyhow::Result<MunicipalityCode> {
+    MunicipalityCode::parse_municipality(value)
+        .map_err(|e| BadInput(format!("--holder: {e}")).into())
+}
+
+pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+    match (args.one, args.batch) {
+        (
+            _,
+            Some(InquiryCmd::Batch {
+                principal,
+                holder: h,
+                file,
+                out,
+                personal_consent,
+                purpose,
+            }),
+        ) => {
+            let principal: Principal = parse_flag("as", &principal)?;
+            let h = holder(&h)?;
+            let input =
+                File::open(&file).map_err(|e| BadInput(format!("{}: {e}", file.display())))?;
+            let out = out.unwrap_or_else(|| file.with_extension("result.csv"));
+            let mut vrs = open(ctx)?;
+            match vrs.inquire_batch(principal, h, input, personal_consent, &purpose)? {
+                Answer::Refused(r) => refused(ctx, &r),
+                Answer::Done(BatchInquiry::BadInput(errors)) => {
+                    ctx.print(&serde_json::json!({ "asked": 0, "errors": errors }))?;
+                    Ok(Exit::BadInput)
+                }
+                Answer::Done(BatchInquiry::Answered(answers)) => {
+                    let found = answers.iter().filter(|(_, a)| a.found).count();
+                    let basis = answers
+                        .first()
+                        .map(|(_, a)| a.legal_basis.clone())
+                        .unwrap_or_default();
+                    let rows = answers.iter().map(|(line, a)| {
+                        let doses = a
+                            .doses
+                            .iter()
+                            .map(|d| {
+                                [
+                                    d.dose_number.to_string(),
+                                    d.date.clone(),
+                                    d.product.clone(),
+                                    d.lot.clone(),
+                                    d.vaccinating_municipality.clone(),
+                                ]
+                            })
+                            .collect();
+                        (*line, a.found, doses)
+                    });
+                    write_results(File::create(&out)?, rows)?;
+                    ctx.print(&serde_json::json!({
+                        "asked": answers.len(),
+                        "found": found,
+                        "legal_basis": basis,
+                        "out": out.display().to_string(),
+                        "errors": [],
+                    }))?;
+                    Ok(Exit::Ok)
+                }
+            }
+        }
+        (Some(one), None) => {
+            let principal: Principal = parse_flag("as", &one.principal)?;
+            let h = holder(&one.holder)?;
+            let n: MyNumber = parse_flag("my-number", &one.my_number)?;
+            let mut vrs = open(ctx)?;
+            match vrs.inquire(principal, h, &n, one.personal_consent, &one.purpose)? {
+                Answer::Done(a) => {
+                    ctx.print(&a)?;
+                    Ok(Exit::Ok)
+                }
+                Answer::Refused(r) => refused(ctx, &r),
+            }
+        }
+        (None, None) => {
+            Err(BadInput("give --as, --holder and --my-number, or `batch`".into()).into())
+        }
+    }
+}

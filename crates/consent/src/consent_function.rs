@@ -1,0 +1,40 @@
+//! The consent function: a municipality consents for itself, through VRS.
+
+use vrs_domain::Principal;
+
+use crate::decision::{Action, Finding, Request};
+use crate::provision::cite;
+
+/// Legal basis: N-2, T2-2-2, T1-11-2 (本文 2; 別紙2 第2条第2項; 別紙1 第11条第2項)
+///
+/// > Consent is given through a consent function in the municipality menu of VRS.
+/// > Consent to this addendum is given through VRS's consent-confirmation function.
+/// > A municipality's consent to these terms is given by the method the Agency specifies.
+///
+/// Interpretation: only the municipality itself (`municipality:X` acting on X) may
+/// grant or revoke X's consent. The operator, the State, a prefecture, a vaccination
+/// site and any other municipality are refused: no one consents for a municipality.
+pub(crate) fn only_the_municipality_itself(req: &Request, out: &mut Vec<Finding>) {
+    if !matches!(req.action, Action::GrantConsent | Action::RevokeConsent) {
+        return;
+    }
+    match (req.principal, req.partition) {
+        (Principal::Municipality(me), Some(target)) if me == target => out.push(Finding::met(
+            cite("N-2"),
+            format!("{me} gives its own consent through the consent function"),
+        )),
+        (principal, target) => {
+            let whose = target.map_or("a municipality".to_owned(), |t| t.to_string());
+            out.push(Finding::unmet(
+                cite("N-2"),
+                format!(
+                    "{principal} cannot consent for {whose}: each municipality consents for itself"
+                ),
+            ));
+            out.push(Finding::unmet(
+                cite("T2-2-2"),
+                "consent is given through the municipality's own use of the consent function",
+            ));
+        }
+    }
+}

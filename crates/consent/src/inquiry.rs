@@ -1,0 +1,81 @@
+//! Cross-municipality inquiry when a person moves (D12-3).
+
+use chrono::NaiveDate;
+use vrs_domain::Principal;
+
+use crate::decision::{Action, Finding, Request};
+use crate::documents::DocumentId;
+use crate::facts::Facts;
+use crate::provision::cite;
+
+/// Legal basis: T1-3-1-5, T2-1-1, N-4, L13 (別紙1 第3条第1項第5号; 別紙2 第1条第1項; 本文 4; 別紙13)
+///
+/// > A holding municipality, by consenting in advance, provides its records to an
+/// > inquiring municipality the person consented to; the inquiring municipality
+/// > entering into VRS that it confirmed the person's consent counts as the holding
+/// > municipality's confirmation (T1-3-1-5). Notwithstanding T1-3-1-5, a holding
+/// > municipality that consented in advance may provide its data without personal
+/// > consent (T2-1-1). If the holding municipality has not consented, inquiry is
+/// > impossible without ticking the checkbox; with it ticked it is possible (N-4).
+/// > Inquiry without consent rests on My Number Act art. 19 item 16 (L13).
+///
+/// Interpretation: only a municipality may inquire, and not of itself. When the
+/// holder consents to the addendum (`addendum-2021-12-03`) on the day, the inquiry
+/// proceeds on T2-1-1 and L13 whether or not the checkbox is ticked (with it ticked,
+/// T1-3-1-5 applies as well). Otherwise the checkbox is required: ticked, the legal
+/// basis is T1-3-1-5; not ticked, the inquiry is refused citing N-4 and T1-3-1-5.
+/// That the holder consents to the base terms at all is the gate's rule (T1-2-3).
+pub(crate) fn inquiry_basis(req: &Request, facts: &Facts, day: NaiveDate, out: &mut Vec<Finding>) {
+    if req.action != Action::Inquire {
+        return;
+    }
+    let (asking, holder) = match (req.principal, req.partition) {
+        (Principal::Municipality(a), Some(h)) => (a, h),
+        (Principal::Site(s), _) => {
+            out.push(Finding::unmet(
+                cite("T1-3-1-5"),
+                format!("site {s} is not a municipality and cannot inquire"),
+            ));
+            return;
+        }
+        // The State, prefectures and the operator are refused by T1-4-6.
+        _ => return,
+    };
+    if asking == holder {
+        out.push(Finding::unmet(
+            cite("T1-3-1-5"),
+            format!(
+                "{asking} holds these records itself: an inquiry is made of another municipality"
+            ),
+        ));
+        return;
+    }
+    let without_consent = facts.consents_to(holder, DocumentId::Addendum20211203, day);
+    if req.personal_consent {
+        out.push(Finding::met(
+            cite("T1-3-1-5"),
+            format!("{asking} confirmed the person's consent (checkbox ticked)"),
+        ));
+    }
+    if without_consent {
+        out.push(Finding::met(
+            cite("T2-1-1"),
+            format!(
+                "{holder} consented to provide its records without personal consent (addendum)"
+            ),
+        ));
+        out.push(Finding::met(
+            cite("L13"),
+            "My Number Act art. 19 item 16: consent difficult to obtain in time",
+        ));
+    } else if !req.personal_consent {
+        out.push(Finding::unmet(
+            cite("N-4"),
+            format!("{holder} has not consented to the addendum: the inquiry needs the person's consent (tick the checkbox, --personal-consent)"),
+        ));
+        out.push(Finding::unmet(
+            cite("T1-3-1-5"),
+            "without the holder's consent to the addendum, records are provided only with the person's consent confirmed by the inquiring municipality",
+        ));
+    }
+}

@@ -1,0 +1,232 @@
+//! Cross-municipality inquiry (D12-3): the holder's answer about one person,
+//! recorded in both municipalities' audit trails in one transaction.
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+use vrs_consent::{Action, Allowed};
+use vrs_domain::{MunicipalityCode, MyNumber};
+
+use crate::audit::{self, AuditEvent};
+use crate::keyring::Keyring;
+use crate::{Store, StoreError};
+
+/// One dose as an inquiry answers it: nothing about the person beyond the dose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InquiryDose {
+    /// Dose number (1st, 2nd, ...).
+    pub dose_number: u8,
+    /// Date of vaccination, YYYY-MM-DD.
+    pub date: String,
+    /// Vaccine product (catalog id).
+    pub product: String,
+    /// Lot number.
+    pub lot: String,
+    /// The municipality where the dose was given.
+    pub vaccinating_municipality: String,
+}
+
+/// The holder's answer: whether it holds the person, and the person's doses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InquiryAnswer {
+    /// Whether the holder has a resident with that My Number.
+    pub found: bool,
+    /// The provisions the provision of data rests on.
+    pub legal_basis: Vec<String>,
+    /// The person's doses held by the holder.
+    pub doses: Vec<InquiryDose>,
+}
+
+/// The provisions that can be the legal basis of providing records.
+const BASIS: [&str; 3] = ["T1-3-1-5", "T2-1-1", "L13"];
+
+fn legal_basis(allowed: &Allowed) -> Vec<String> {
+    allowed
+        .grounds()
+        .iter()
+        .map(|g| g.provision.as_str())
+        .filter(|p| BASIS.contains(p))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Looks one person up in the holder's area.
+fn answer(
+    tx: &Transaction<'_>,
+    holder: MunicipalityCode,
+    index: &[u8; 32],
+) -> Result<bool, StoreError> {
+    let found: Option<i64> = tx
+        .prepare_cached("SELECT 1 FROM residents WHERE municipality = ?1 AND my_number_index = ?2")?
+        .query_row(params![holder.as_u32(), index.as_slice()], |r| r.get(0))
+        .optional()?;
+    Ok(found.is_some())
+}
+
+/// Both audit trails: the holder's (what it provided, to whom) and the asking
+/// municipality's (what it asked, of whom), with the legal basis.
+fn record(
+    tx: &Transaction<'_>,
+    keys: &Keyring,
+    allowed: &Allowed,
+    subject: Option<[u8; 32]>,
+    detail: serde_json::Value,
+) -> Result<(), StoreError> {
+    let asking = match allowed.principal() {
+        vrs_domain::Principal::Municipality(m) => m,
+        _ => {
+            return Err(StoreError::WrongProof {
+                expected: "an inquiry by a municipality",
+                got: "another principal",
+            })
+        }
+    };
+    let holder = allowed.partition();
+    let at = allowed.as_of().to_rfc3339();
+    let principal = allowed.principal().to_string();
+    let grounds: Vec<&str> = allowed
+        .grounds()
+        .iter()
+        .map(|g| g.provision.as_str())
+        .collect();
+    for (municipality, role) in [
+        (holder.map(|h| h.as_u32()), "provided"),
+        (Some(asking.as_u32()), "asked"),
+    ] {
+        let mut detail = detail.clone();
+        if let Some(map) = detail.as_object_mut() {
+            map.insert("role".into(), role.into());
+            map.insert("asking".into(), asking.to_string().into());
+            map.insert("holder".into(), holder.map(|h| h.to_string()).into());
+        }
+        audit::append(
+            tx,
+            keys,
+            &AuditEvent {
+                at: at.clone(),
+                principal: principal.clone(),
+                action: Action::Inquire.as_str(),
+                municipality,
+                subject,
+                outcome: "allowed",
+                grounds: grounds.clone(),
+                detail,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Answers one inquiry in the holder's area (the proof's partition).
+    pub fn inquire(
+        &mut self,
+        allowed: &Allowed,
+        n: &MyNumber,
+        purpose: &str,
+    ) -> Result<InquiryAnswer, StoreError> {
+        if allowed.action() != Action::Inquire {
+            return Err(StoreError::WrongProof {
+                expected: Action::Inquire.as_str(),
+                got: allowed.action().as_str(),
+            });
+        }
+        let holder = allowed.partition().ok_or(StoreError::WrongProof {
+            expected: "a holder",
+            got: "none",
+        })?;
+        let index = self.keys.blind_index(n);
+        let tx = self.conn.transaction()?;
+        let found = answer(&tx, holder, &index)?;
+        let basis = legal_basis(allowed);
+        record(
+            &tx,
+            &self.keys,
+            allowed,
+            Some(index),
+            serde_json::json!({ "found": found, "purpose": purpose, "legal_basis": basis }),
+        )?;
+        tx.commit()?;
+        Ok(InquiryAnswer {
+            found,
+            legal_basis: basis,
+            doses: Vec::new(),
+        })
+    }
+
+    /// Answers many inquiries in one transaction (the bulk inquiry for movers).
+    /// Each person is recorded in the holder's trail; the asking municipality's
+    /// trail gets one event for the batch with its count.
+    pub fn inquire_batch(
+        &mut self,
+        allowed: &Allowed,
+        numbers: &[MyNumber],
+        purpose: &str,
+    ) -> Result<Vec<InquiryAnswer>, StoreError> {
+        if allowed.action() != Action::Inquire {
+            return Err(StoreError::WrongProof {
+                expected: Action::Inquire.as_str(),
+                got: allowed.action().as_str(),
+            });
+        }
+        let holder = allowed.partition().ok_or(StoreError::WrongProof {
+            expected: "a holder",
+            got: "none",
+        })?;
+        let basis = legal_basis(allowed);
+        let tx = self.conn.transaction()?;
+        let at = allowed.as_of().to_rfc3339();
+        let principal = allowed.principal().to_string();
+        let grounds: Vec<&str> = allowed
+            .grounds()
+            .iter()
+            .map(|g| g.provision.as_str())
+            .collect();
+        let mut out = Vec::with_capacity(numbers.len());
+        let mut found_count = 0u64;
+        for n in numbers {
+            let index = self.keys.blind_index(n);
+            let found = answer(&tx, holder, &index)?;
+            found_count += u64::from(found);
+            audit::append(
+                &tx,
+                &self.keys,
+                &AuditEvent {
+                    at: at.clone(),
+                    principal: principal.clone(),
+                    action: Action::Inquire.as_str(),
+                    municipality: Some(holder.as_u32()),
+                    subject: Some(index),
+                    outcome: "allowed",
+                    grounds: grounds.clone(),
+                    detail: serde_json::json!({ "role": "provided", "batch": true, "found": found, "purpose": purpose }),
+                },
+            )?;
+            out.push(InquiryAnswer {
+                found,
+                legal_basis: basis.clone(),
+                doses: Vec::new(),
+            });
+        }
+        if let vrs_domain::Principal::Municipality(asking) = allowed.principal() {
+            audit::append(
+                &tx,
+                &self.keys,
+                &AuditEvent {
+                    at,
+                    principal,
+                    action: Action::Inquire.as_str(),
+                    municipality: Some(asking.as_u32()),
+                    subject: None,
+                    outcome: "allowed",
+                    grounds,
+                    detail: serde_json::json!({
+                        "role": "asked", "batch": true, "holder": holder.to_string(),
+                        "count": numbers.len(), "found": found_count, "purpose": purpose,
+                    }),
+                },
+            )?;
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+}
