@@ -3,7 +3,7 @@
 //! export and statistics. Every method is scoped by an `Allowed` proof and writes
 //! its audit event in the same transaction as its effect.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -402,26 +402,61 @@ fn keep_version(tx: &Transaction<'_>, id: i64) -> Result<(), rusqlite::Error> {
     Ok(())
 }
 
-/// Whether a lot is seen for the first time for a product (and remembers it).
-fn first_use_of_lot(
-    tx: &Transaction<'_>,
-    product: &str,
-    lot: &str,
-    now: &str,
-    seen: &mut HashSet<(String, String)>,
-) -> Result<bool, rusqlite::Error> {
-    let key = (product.to_owned(), lot.to_owned());
-    if seen.contains(&key) {
-        return Ok(false);
+/// The statements every registered row runs, prepared once per transaction,
+/// and the lots already seen in it.
+struct Hot<'a> {
+    resident: rusqlite::CachedStatement<'a>,
+    held: rusqlite::CachedStatement<'a>,
+    insert: rusqlite::CachedStatement<'a>,
+    lot: rusqlite::CachedStatement<'a>,
+    lots: HashMap<String, HashSet<String>>,
+}
+
+impl<'a> Hot<'a> {
+    fn new(tx: &'a Transaction<'_>) -> Result<Self, rusqlite::Error> {
+        Ok(Self {
+            resident: tx.prepare_cached(
+                "SELECT address_number, birth_date, my_number_index FROM residents
+                 WHERE municipality = ?1 AND ticket_number = ?2",
+            )?,
+            held: tx.prepare_cached(
+                "SELECT id, dose_number, date, product, lot, confirmed FROM doses
+                 WHERE municipality = ?1 AND address_number = ?2 AND status = 'active'
+                 ORDER BY dose_number",
+            )?,
+            insert: tx.prepare_cached(
+                "INSERT INTO doses (municipality, address_number, ticket_number, ticket_kind,
+                     ticket_dose_count, dose_number, date, product, lot, venue, doctor,
+                     vaccinating_municipality, age, registered_at, registered_by, on_behalf, status,
+                     confirmed, review, version, changed_at, changed_by, change, reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     'active', 0, ?17, 1, ?14, ?15, 'registered', NULL)",
+            )?,
+            lot: tx.prepare_cached(
+                "INSERT INTO lots (product, lot, first_seen) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (product, lot) DO NOTHING",
+            )?,
+            lots: HashMap::new(),
+        })
     }
-    let inserted = tx
-        .prepare_cached(
-            "INSERT INTO lots (product, lot, first_seen) VALUES (?1, ?2, ?3)
-             ON CONFLICT (product, lot) DO NOTHING",
-        )?
-        .execute(params![product, lot, now])?;
-    seen.insert(key);
-    Ok(inserted == 1)
+
+    /// Whether a lot is seen for the first time for a product (and remembers it).
+    fn first_use_of_lot(
+        &mut self,
+        product: &str,
+        lot: &str,
+        now: &str,
+    ) -> Result<bool, rusqlite::Error> {
+        if self.lots.get(product).is_some_and(|l| l.contains(lot)) {
+            return Ok(false);
+        }
+        let inserted = self.lot.execute(params![product, lot, now])?;
+        self.lots
+            .entry(product.to_owned())
+            .or_default()
+            .insert(lot.to_owned());
+        Ok(inserted == 1)
+    }
 }
 
 /// Applies one entry in `tx`: checks it against the resident and the doses held,
@@ -431,15 +466,12 @@ fn apply_entry(
     w: &Writer,
     e: &DoseEntry,
     reupload: bool,
-    seen_lots: &mut HashSet<(String, String)>,
+    hot: &mut Hot<'_>,
 ) -> Result<Result<(Applied, Option<Subject>), Rejection>, StoreError> {
     let m = w.municipality.as_u32();
     let ticket = e.ocr.ticket_number();
-    let resident: Option<(String, String, Vec<u8>)> = tx
-        .prepare_cached(
-            "SELECT address_number, birth_date, my_number_index FROM residents
-             WHERE municipality = ?1 AND ticket_number = ?2",
-        )?
+    let resident: Option<(String, String, Vec<u8>)> = hot
+        .resident
         .query_row(params![m, ticket.as_u64() as i64], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })
@@ -460,12 +492,8 @@ fn apply_entry(
     if e.date < birth {
         return Ok(Err(Rejection::BeforeBirth { date: e.date }));
     }
-    let held: Vec<Held> = tx
-        .prepare_cached(
-            "SELECT id, dose_number, date, product, lot, confirmed FROM doses
-             WHERE municipality = ?1 AND address_number = ?2 AND status = 'active'
-             ORDER BY dose_number",
-        )?
+    let held: Vec<Held> = hot
+        .held
         .query_map(params![m, address], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
@@ -574,7 +602,7 @@ fn apply_entry(
             w.by, w.vaccinating
         ));
     }
-    if first_use_of_lot(tx, e.product.id(), e.lot.as_str(), &w.now, seen_lots)? {
+    if hot.first_use_of_lot(e.product.id(), e.lot.as_str(), &w.now)? {
         review.push(format!(
             "lot {} was not known for {} before",
             e.lot,
@@ -600,15 +628,7 @@ fn apply_entry(
     } else {
         Some(serde_json::to_string(&review).map_err(StoreError::json)?)
     };
-    tx.prepare_cached(
-        "INSERT INTO doses (municipality, address_number, ticket_number, ticket_kind,
-             ticket_dose_count, dose_number, date, product, lot, venue, doctor,
-             vaccinating_municipality, age, registered_at, registered_by, on_behalf, status,
-             confirmed, review, version, changed_at, changed_by, change, reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-             'active', 0, ?17, 1, ?14, ?15, 'registered', NULL)",
-    )?
-    .execute(params![
+    hot.insert.execute(params![
         m,
         address,
         ticket.as_u64() as i64,
@@ -665,8 +685,10 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let mut seen = HashSet::new();
-        let result = apply_entry(&tx, &w, entry, false, &mut seen)?;
+        let result = {
+            let mut hot = Hot::new(&tx)?;
+            apply_entry(&tx, &w, entry, false, &mut hot)?
+        };
         let answer = match result {
             Ok((Applied::New(r) | Applied::Existing(r), subject)) => {
                 let detail = serde_json::json!({
@@ -717,7 +739,7 @@ impl Store {
         let mut refusals = Vec::new();
         // Per partition: the proof (or the refusal), the writer and its counts.
         let mut areas: Vec<Area> = Vec::new();
-        let mut seen = HashSet::new();
+        let mut hot = Hot::new(&tx)?;
         let rows = rows.into_iter();
         std::thread::scope(|scope| -> Result<(), StoreError> {
             let (send, receive) =
@@ -785,7 +807,7 @@ impl Store {
                         continue;
                     }
                 };
-                match apply_entry(&tx, w, &entry, true, &mut seen)? {
+                match apply_entry(&tx, w, &entry, true, &mut hot)? {
                     Ok((Applied::New(r), _)) => {
                         counts[0] += 1;
                         out.registered += 1;
@@ -814,6 +836,7 @@ impl Store {
             }
             Ok(())
         })?;
+        drop(hot);
         if !out.errors.is_empty() {
             tx.rollback()?;
             return Ok((out, refusals));

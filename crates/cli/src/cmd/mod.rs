@@ -9,6 +9,7 @@ pub(crate) mod certificate;
 pub(crate) mod common;
 pub(crate) mod consent;
 pub(crate) mod demo;
+pub(crate) mod demo_records;
 pub(crate) mod doses;
 pub(crate) mod emergency;
 pub(crate) mod init;
