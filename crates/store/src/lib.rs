@@ -14,6 +14,7 @@ mod consents;
 mod doses;
 mod inquiry;
 mod keyring;
+mod keys;
 mod migrations;
 mod residents;
 
@@ -32,6 +33,7 @@ pub use doses::{
 };
 pub use inquiry::{InquiryAnswer, InquiryDose};
 pub use keyring::{Keyring, SEALED_LEN};
+pub use keys::{PublicKeyRecord, RevocationRecord};
 pub use residents::{ImportOutcome, Lookup};
 
 /// File name of the database inside a data directory.

@@ -218,6 +218,43 @@ CREATE TABLE lots (
 ) STRICT, WITHOUT ROWID;
 "#,
     ),
+    (
+        4,
+        "issuer keys, revocation secrets, revocations",
+        r#"
+-- Each municipality's certificate signing keys (T1-4-2). The private key is held
+-- only sealed under the keyring; retiring a key destroys it (sealed_private
+-- becomes NULL) while its public key stays published.
+CREATE TABLE issuer_keys (
+    kid            TEXT    PRIMARY KEY,
+    municipality   INTEGER NOT NULL,
+    public_jwk     TEXT    NOT NULL,
+    sealed_private BLOB,
+    created_at     TEXT    NOT NULL,
+    retired_at     TEXT,
+    audit_seq      INTEGER NOT NULL,
+    CHECK ((retired_at IS NULL) = (sealed_private IS NOT NULL))
+) STRICT;
+CREATE UNIQUE INDEX issuer_keys_one_active ON issuer_keys (municipality) WHERE retired_at IS NULL;
+
+-- The secret each issuer derives revocation ids (rid) from, sealed.
+CREATE TABLE revocation_secrets (
+    municipality INTEGER PRIMARY KEY,
+    sealed       BLOB    NOT NULL
+) STRICT;
+
+-- Revoked certificates, per key; never deleted, so the count is the CRL version.
+CREATE TABLE revocations (
+    kid          TEXT    NOT NULL REFERENCES issuer_keys (kid),
+    rid          TEXT    NOT NULL,
+    municipality INTEGER NOT NULL,
+    revoked_at   TEXT    NOT NULL,
+    reason       TEXT    NOT NULL,
+    audit_seq    INTEGER NOT NULL,
+    PRIMARY KEY (kid, rid)
+) STRICT;
+"#,
+    ),
 ];
 
 /// The schema version this build expects.

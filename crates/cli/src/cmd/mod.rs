@@ -12,6 +12,7 @@ pub(crate) mod demo;
 pub(crate) mod emergency;
 pub(crate) mod init;
 pub(crate) mod inquiry;
+pub(crate) mod keys;
 pub(crate) mod municipality;
 pub(crate) mod passport;
 pub(crate) mod residents;
@@ -21,6 +22,7 @@ pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Exit> {
         Command::Init(a) => init::run(a, ctx),
         Command::Consent(c) => consent::run(c, ctx),
         Command::Inquiry(a) => inquiry::run(a, ctx),
+        Command::Keys(c) => keys::run(c, ctx),
         Command::Emergency(c) => emergency::run(c, ctx),
         Command::Residents(c) => residents::run(c, ctx),
         Command::Municipality(c) => municipality::run(c, ctx),
