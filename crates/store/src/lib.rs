@@ -13,6 +13,7 @@ mod backup;
 mod consents;
 mod doses;
 mod inquiry;
+mod issuance;
 mod keyring;
 mod keys;
 mod migrations;
@@ -32,6 +33,7 @@ pub use doses::{
     StatKey, StatRow, StatScope,
 };
 pub use inquiry::{InquiryAnswer, InquiryDose};
+pub use issuance::{IssuableDose, IssuanceRecord};
 pub use keyring::{Keyring, SEALED_LEN};
 pub use keys::{PublicKeyRecord, RevocationRecord};
 pub use residents::{ImportOutcome, Lookup};
