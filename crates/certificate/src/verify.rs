@@ -231,7 +231,7 @@ pub fn verify_text(text: &str, trust: &TrustList, at: f64) -> Result<VerifiedCar
         }
         return crate::vds::verify_vds_value(&v, trust, at);
     }
-    if t.to_ascii_lowercase().starts_with("shc:/") {
+    if t.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("shc:/")) {
         let lines: Vec<&str> = t.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
         return verify_qr_texts(&lines, trust, at);
     }
