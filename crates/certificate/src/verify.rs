@@ -444,6 +444,11 @@ pub fn verify_jws(jws: &str, trust: &TrustList, at: f64) -> Result<VerifiedCard,
             "vc.type lacks https://smarthealth.cards#health-card",
         ));
     }
+    if !jwk.kid_is_thumbprint() {
+        warnings.push(format!(
+            "trusted key kid {kid} is not its RFC 7638 thumbprint"
+        ));
+    }
     let rid = vc.and_then(|v| v.get("rid")).and_then(Value::as_str);
     check_revocation(
         trust,

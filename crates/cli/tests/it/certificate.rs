@@ -201,3 +201,19 @@ fn a10_6_1_verification_writes_nothing_to_the_data_directory() {
     assert!(!data.exists(), "verify created {}", data.display());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn a_png_of_example_00_verifies_like_its_text() {
+    let text =
+        std::fs::read_to_string(vectors("example-00-f-qr-code-numeric-value-0.txt")).unwrap();
+    let png = vrs_certificate::encode_shc(text.trim())
+        .unwrap()
+        .to_png(4)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("example-00.png");
+    std::fs::write(&path, png).unwrap();
+    let (code, json) = run(&refs(&with_trust(&["--png", &path.display().to_string()])));
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["name"], "John B. Anyperson");
+}
