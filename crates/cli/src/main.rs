@@ -82,6 +82,9 @@ enum Command {
     Consent(cmd::consent::ConsentCmd),
     /// Ask a holding municipality for a person's records (D12-3).
     Inquiry(cmd::inquiry::InquiryArgs),
+    /// Certificate issuers' keys: JWKS, directory, rotation, revocation lists (T1-4-2).
+    #[command(subcommand)]
+    Keys(cmd::keys::KeysCmd),
     /// Emergency stop of VRS functions (T1-10).
     #[command(subcommand)]
     Emergency(cmd::emergency::EmergencyCmd),

@@ -960,6 +960,25 @@ impl Store {
                 if let Some(map) = detail.as_object_mut() {
                     map.insert("version".into(), dose.version.into());
                 }
+                // Certificates follow the record: those showing this dose are revoked.
+                let next_seq: i64 =
+                    tx.query_row("SELECT coalesce(max(seq), 0) + 1 FROM audit_log", [], |r| {
+                        r.get(0)
+                    })?;
+                let change = match action {
+                    Action::DeleteDose => "deleted",
+                    _ => "corrected",
+                };
+                let revoked = crate::issuance::revoke_certificates_showing(
+                    &tx,
+                    id.serial() as i64,
+                    change,
+                    &allowed.as_of().to_rfc3339(),
+                    next_seq,
+                )?;
+                if let Some(map) = detail.as_object_mut() {
+                    map.insert("revoked_certificates".into(), revoked.into());
+                }
                 audit::append(&tx, &self.keys, &event(allowed, None, detail))?;
                 Ok(dose)
             }

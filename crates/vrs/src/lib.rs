@@ -43,6 +43,7 @@
 mod clock;
 mod governance;
 mod inquiry;
+mod keys;
 mod records;
 
 use std::io::Read;
@@ -81,6 +82,9 @@ pub enum VrsError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Signing or encoding a certificate failed.
+    #[error(transparent)]
+    Certificate(vrs_certificate::CertificateError),
     /// A file could not be written.
     #[error("{path}: {source}")]
     Io {

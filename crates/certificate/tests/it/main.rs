@@ -2,6 +2,7 @@
 //! QR rendering read back by independent decoders, golden payload, VDS-NC.
 
 mod official;
+mod props;
 mod qr_crates;
 mod round_trip;
 mod support;

@@ -14,6 +14,7 @@ pub(crate) mod doses;
 pub(crate) mod emergency;
 pub(crate) mod init;
 pub(crate) mod inquiry;
+pub(crate) mod keys;
 pub(crate) mod municipality;
 pub(crate) mod passport;
 pub(crate) mod residents;
@@ -25,6 +26,7 @@ pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Exit> {
         Command::Init(a) => init::run(a, ctx),
         Command::Consent(c) => consent::run(c, ctx),
         Command::Inquiry(a) => inquiry::run(a, ctx),
+        Command::Keys(c) => keys::run(c, ctx),
         Command::Emergency(c) => emergency::run(c, ctx),
         Command::Residents(c) => residents::run(c, ctx),
         Command::Doses(c) => doses::run(c, ctx),

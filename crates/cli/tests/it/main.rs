@@ -7,6 +7,7 @@ mod card;
 mod certificate;
 mod consent;
 mod doses;
+mod keys;
 mod passport;
 mod residents;
 
