@@ -3,7 +3,11 @@
 
 use clap::{Parser, Subcommand};
 
+mod bench;
+mod fixtures;
 mod fixtures_cards;
+mod fixtures_vds;
+mod population;
 
 #[derive(Parser)]
 #[command(name = "cargo xtask")]
@@ -17,10 +21,25 @@ enum Command {
     /// Generate test fixtures (never real people's data).
     #[command(subcommand)]
     Fixtures(Fixtures),
+    /// Measure the system on generated data (see docs/PERFORMANCE.md).
+    #[command(subcommand)]
+    Bench(bench::Bench),
 }
 
 #[derive(Subcommand)]
 enum Fixtures {
+    /// Deterministic synthetic residents as a resident file (CSV).
+    Population(population::PopulationArgs),
+    /// Regenerate the demo's resident files under fixtures/demo/.
+    Demo,
+    /// Regenerate every generated fixture in memory and fail if any differs from the committed file.
+    Check,
+    /// Test CSCA + VDS-NC barcode signer under fixtures/vds (`--check`: verify the committed files).
+    Vds {
+        /// Verify the committed files instead of writing new ones.
+        #[arg(long)]
+        check: bool,
+    },
     /// Test card CA, synthetic My Number card dumps and tampered variants (fixtures/cards/).
     Cards,
 }
@@ -28,7 +47,18 @@ enum Fixtures {
 fn main() -> anyhow::Result<()> {
     match Xtask::parse().command {
         Command::Fixtures(f) => match f {
+            Fixtures::Population(a) => population::run(a),
+            Fixtures::Demo => fixtures::write_all(),
+            Fixtures::Check => fixtures::check_all(),
+            Fixtures::Vds { check } => {
+                if check {
+                    fixtures_vds::check()
+                } else {
+                    fixtures_vds::generate()
+                }
+            }
             Fixtures::Cards => fixtures_cards::run(),
         },
+        Command::Bench(b) => bench::run(b),
     }
 }

@@ -1,6 +1,68 @@
-//! Vaccination certificates (S-2-14, A10-2, A10-4-6, T1-4-2).
+//! vrs-certificate: vaccination certificates (S-2-14, A10-2, A10-4-6, T1-4-2).
 //!
-//! This crate will turn certificate content into a signed SMART Health Card
-//! (and an ICAO VDS-NC for overseas certificates), render the QR code, manage
-//! each issuing municipality's keys and verify certificates against a trust
-//! list. The content arrives with the certificates issue.
+//! Certificate content (from vrs-domain, never a My Number) becomes a signed SMART
+//! Health Card — minified FHIR R4 bundle, raw DEFLATE, JWS ES256 — rendered as one QR
+//! code (byte segment `shc:/` + numeric segment, version ≤ 22) in PNG or SVG; overseas
+//! certificates also get an ICAO VDS-NC. Each issuing municipality has its own key
+//! ([`IssuerKey`], kid = RFC 7638 thumbprint, `iss` = `<base URL>/<code>`), published as
+//! a JWKS; revocation uses per-key CRLs with HMAC-derived `rid`s. [`verify_text`] checks
+//! cards against a [`TrustList`] and stores nothing.
+//!
+//! ```
+//! use vrs_certificate::{issue, verify_text, IssueOptions, Issuer, IssuerKey, Jwks, TrustList};
+//! use vrs_domain::*;
+//!
+//! let content = CertificateContent::new(CertificateParts {
+//!     kind: CertificateKind::Domestic,
+//!     name: "山田　花子".parse()?,
+//!     birth_date: "1980-02-17".parse()?,
+//!     doses: vec![CertificateDose {
+//!         date: "2021-06-01".parse()?,
+//!         product: "comirnaty".parse()?,
+//!         lot: "FA5765".parse()?,
+//!         dose_number: DoseNumber::new(1)?,
+//!     }],
+//!     issuer: "131016".parse()?,
+//!     id: CertificateId::from_random_bytes([7; 16]),
+//!     issued_on: "2022-01-04".parse()?,
+//! })?;
+//! let key = IssuerKey::generate()?;
+//! let iss = Issuer::new("https://vrs.example.jp/issuer", content.issuer())?;
+//! let card = issue(&content, &key, &IssueOptions { issuer: &iss, nbf: 1_641_254_400, exp: None, rid: None })?;
+//! let qr = vrs_certificate::encode_shc(&card.qr_text())?;
+//! assert!(qr.version() <= 22);
+//!
+//! let mut trust = TrustList::japan();
+//! trust.add_jwks(iss, Jwks { keys: vec![key.public_jwk()] });
+//! let ok = verify_text(&card.qr_text(), &trust, 1_700_000_000.0).expect("valid");
+//! assert_eq!(ok.name, "山田\u{3000}花子");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod b64;
+mod crl;
+mod error;
+mod key;
+mod qr;
+mod shc;
+mod vds;
+mod verify;
+
+pub use crl::{Crl, RevocationSecret, Revoked, Rid};
+pub use error::CertificateError;
+pub use key::{
+    thumbprint, Directory, DirectoryEntry, Issuer, IssuerKey, Jwk, Jwks, DEFAULT_ISSUER_BASE_URL,
+};
+pub use qr::{
+    decode_png, encode_bytes, encode_shc, encode_shc_scored, EcLevel, QrMatrix, MAX_VERSION,
+    SHC_MASK,
+};
+pub use shc::{
+    fits_one_qr, issue, numeric_text, payload_json, IssueOptions, SignedCertificate, CVX_SYSTEM,
+    VC_TYPES,
+};
+pub use vds::{jcs, uvci, VdsSigner, ICD11_COVID19, ICD11_COVID19_VACCINE};
+pub use verify::{
+    decode_numeric, verify_jws, verify_png, verify_qr_texts, verify_text, Format, Refusal,
+    TrustList, VerifiedCard, VerifiedDose, VerifyError, JAPAN_ISSUER, NBF_LEEWAY_SECONDS,
+};

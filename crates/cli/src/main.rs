@@ -15,10 +15,8 @@ pub(crate) enum Exit {
     /// 0: the command did what was asked.
     Ok,
     /// 1: a rule refused it (the output cites the provision).
-    #[allow(dead_code)]
     Refused,
     /// 2: the input was malformed.
-    #[allow(dead_code)]
     BadInput,
 }
 
@@ -37,7 +35,6 @@ impl std::error::Error for BadInput {}
 /// What every command gets besides its own arguments.
 pub(crate) struct Ctx {
     /// The data directory (`--data-dir`, `VRS_DATA_DIR`, default `./vrs-data`).
-    #[allow(dead_code)]
     pub(crate) data_dir: PathBuf,
     /// `--json`: machine-readable output only.
     #[allow(dead_code)]
@@ -71,9 +68,24 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Create or complete a data directory (keyring, database, migrations).
+    Init(cmd::init::InitArgs),
+    /// Run the whole mission on a fresh data directory and narrate it.
+    Demo(cmd::demo::DemoArgs),
+    /// A municipality's resident registry (D12-1).
+    #[command(subcommand)]
+    Residents(cmd::residents::ResidentsCmd),
     /// Look up the registry of local government codes.
     #[command(subcommand)]
     Municipality(cmd::municipality::MunicipalityCmd),
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(cmd::audit::AuditCmd),
+    /// Consistent backups (T1-5-3).
+    Backup(cmd::backup::BackupArgs),
+    /// Verify vaccination certificates (SMART Health Cards, ICAO VDS-NC).
+    #[command(subcommand)]
+    Certificate(cmd::certificate::CertificateCmd),
     /// Verify My Number card data (input-support AP dumps).
     #[command(subcommand)]
     Card(cmd::card::CardCmd),

@@ -54,10 +54,10 @@ const SNIFF: usize = 64 * 1024;
 /// Wraps `input` so that it yields UTF-8: detects the encoding from the first
 /// 64 KiB (a UTF-8 BOM, or valid UTF-8, means UTF-8; anything else CP932)
 /// unless `forced` says which. Streams; never holds the whole file.
-pub fn utf8_reader<'a, R: Read + 'a>(
+pub fn utf8_reader<'a, R: Read + Send + 'a>(
     input: R,
     forced: Option<Encoding>,
-) -> std::io::Result<(Encoding, Box<dyn Read + 'a>)> {
+) -> std::io::Result<(Encoding, Box<dyn Read + Send + 'a>)> {
     let mut buffered = BufReader::with_capacity(SNIFF, input);
     let head = buffered.fill_buf()?;
     let encoding = forced.unwrap_or_else(|| detect(head));

@@ -19,6 +19,7 @@
 //! ```
 
 mod birth_date;
+mod certificate;
 pub mod csv_input;
 mod error;
 mod ids;
@@ -31,6 +32,10 @@ pub mod resident_file;
 pub mod text;
 
 pub use birth_date::BirthDate;
+pub use certificate::{
+    CertificateContent, CertificateDose, CertificateId, CertificateKind, CertificateParts,
+    Nationality, OverseasHolder, PassportNumber, RomajiName, MAX_CERTIFICATE_DOSES,
+};
 pub use error::DomainError;
 pub use ids::{AddressNumber, TicketNumber};
 pub use municipality::{all_local_govs, LocalGov, LocalGovKind, MunicipalityCode, PrefectureCode};
@@ -39,5 +44,7 @@ pub use name::{KanaName, PersonName};
 pub use principal::Principal;
 pub use resident::Resident;
 pub use sex::Sex;
+pub use vaccine::{DoseNumber, LotNumber, VaccineProduct};
 
 mod sex;
+mod vaccine;

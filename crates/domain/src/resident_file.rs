@@ -24,7 +24,7 @@ pub const RESIDENT_COLUMNS: [(&str, &[&str]); 8] = [
 /// or into every problem the line has. A row for another municipality is a
 /// problem (T1-4-3: each municipality writes only its own area).
 pub struct ResidentFile<'a> {
-    reader: csv::Reader<Box<dyn Read + 'a>>,
+    reader: csv::Reader<Box<dyn Read + Send + 'a>>,
     columns: Vec<usize>,
     municipality: MunicipalityCode,
     record: csv::StringRecord,
@@ -34,7 +34,7 @@ pub struct ResidentFile<'a> {
 impl<'a> ResidentFile<'a> {
     /// Opens a resident file, detecting its encoding unless `encoding` is given,
     /// and locates the columns. Header problems are returned as row errors of line 1.
-    pub fn open<R: Read + 'a>(
+    pub fn open<R: Read + Send + 'a>(
         input: R,
         encoding: Option<Encoding>,
         municipality: MunicipalityCode,
@@ -100,10 +100,17 @@ impl<'a> ResidentFile<'a> {
         let cell = |i: usize| self.record.get(self.columns[i]).unwrap_or("").trim();
         let mut field = |i: usize, r: Result<(), DomainError>| {
             if let Err(e) = r {
+                let column = RESIDENT_COLUMNS[i].0;
+                let message = e.to_string();
+                let reason = message
+                    .strip_prefix(column)
+                    .and_then(|m| m.strip_prefix(": "))
+                    .unwrap_or(&message)
+                    .to_owned();
                 errors.push(RowError {
                     line,
-                    column: RESIDENT_COLUMNS[i].0.to_owned(),
-                    reason: e.to_string(),
+                    column: column.to_owned(),
+                    reason,
                 });
             }
         };

@@ -1,1 +1,276 @@
-//! vrs: the facade (filled in by the foundation issue).
+//! vrs: the Vaccination Record System (ワクチン接種記録システム) as a library.
+//!
+//! [`Vrs`] is the one service an integrator embeds. Each method is a use case
+//! and does the same three things: ask [`vrs_consent::decide`] whether the
+//! acting [`Principal`] may do it (citing the provisions of the December 2021
+//! terms), then act through [`vrs_store`] with the resulting proof, writing the
+//! audit event in the same transaction. A refusal is an [`Answer::Refused`]
+//! value with its cited grounds, and is audited too. The facade holds no rule
+//! or format logic of its own.
+//!
+//! ```
+//! use vrs::{Answer, Vrs, FixedClock, jst};
+//! use chrono::TimeZone;
+//!
+//! let dir = tempfile::tempdir()?;
+//! let clock = FixedClock(jst().with_ymd_and_hms(2021, 12, 20, 9, 0, 0).unwrap());
+//! Vrs::init(dir.path(), None, &clock)?;
+//! let mut vrs = Vrs::open(dir.path(), Box::new(clock))?;
+//!
+//! let chiyoda = "municipality:131016".parse()?;
+//! let csv = "自治体コード,宛名番号,個人番号,接種券番号,氏名,氏名カナ,生年月日,性別\n\
+//!            131016,A1,123456789018,0000000001,山田 太郎,ヤマダ タロウ,昭和55年2月17日,1\n";
+//! let Answer::Done(report) = vrs.import_residents(chiyoda, csv.as_bytes(), None, false)? else {
+//!     panic!("refused")
+//! };
+//! assert_eq!((report.imported, report.errors.len()), (1, 0));
+//!
+//! // The State sees statistics only (T1-4-6).
+//! let national = "national".parse()?;
+//! let Answer::Refused(refusal) = vrs.count_residents(national, Some("131016".parse()?))? else {
+//!     panic!("allowed")
+//! };
+//! assert_eq!(refusal.provisions(), ["T1-4-6"]);
+//! assert!(vrs.audit_verify()?.valid);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod clock;
+
+use std::io::Read;
+use std::path::Path;
+
+pub use clock::{jst, Clock, FixedClock, SystemClock};
+pub use vrs_consent::{self as consent, Refusal};
+pub use vrs_domain::{self as domain, csv_input::Encoding, MunicipalityCode, Principal};
+pub use vrs_store::{
+    self as store, AuditReport, BackupReport, BackupVerification, ImportOutcome, InitReport,
+    Lookup, StoredEvent,
+};
+
+use vrs_consent::{decide, Action, Request};
+use vrs_domain::resident_file::ResidentFile;
+use vrs_domain::{MyNumber, Resident};
+use vrs_store::{AuditEvent, Store, StoreError};
+
+/// The answer of a use case: done, or refused by a rule (with its grounds).
+#[derive(Debug)]
+pub enum Answer<T> {
+    /// The use case ran.
+    Done(T),
+    /// A rule refused it; the refusal cites every unmet provision and was audited.
+    Refused(Refusal),
+}
+
+/// Errors of the facade: storage problems (bad input is reported in the answers).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VrsError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The Vaccination Record System service.
+pub struct Vrs {
+    store: Store,
+    clock: Box<dyn Clock>,
+}
+
+impl std::fmt::Debug for Vrs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vrs")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The partition a resident use case touches: the one named, or the acting
+/// municipality's (or site's) own.
+fn target(principal: Principal, named: Option<MunicipalityCode>) -> Option<MunicipalityCode> {
+    named.or(match principal {
+        Principal::Municipality(m) | Principal::Site(m) => Some(m),
+        _ => None,
+    })
+}
+
+impl Vrs {
+    /// Creates or completes a data directory (keyring, database, migrations).
+    pub fn init(
+        dir: &Path,
+        issuer_base_url: Option<&str>,
+        clock: &dyn Clock,
+    ) -> Result<InitReport, VrsError> {
+        let now = clock.now();
+        let report = Store::init(dir, issuer_base_url, &now.to_rfc3339())?;
+        let mut store = Store::open(dir, &now.to_rfc3339())?;
+        store.audit_operation(&AuditEvent {
+            at: now.to_rfc3339(),
+            principal: Principal::Operator.to_string(),
+            action: "init",
+            municipality: None,
+            subject: None,
+            outcome: "done",
+            grounds: vec![],
+            detail: serde_json::json!({
+                "created_keyring": report.created_keyring,
+                "applied_migrations": report.applied_migrations,
+                "issuer_base_url": report.issuer_base_url,
+            }),
+        })?;
+        Ok(report)
+    }
+
+    /// Opens an initialised data directory.
+    pub fn open(dir: &Path, clock: Box<dyn Clock>) -> Result<Self, VrsError> {
+        let store = Store::open(dir, &clock.now().to_rfc3339())?;
+        Ok(Self { store, clock })
+    }
+
+    /// Wraps an already opened store (an integrator's own keyring or path).
+    pub fn with_store(store: Store, clock: Box<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+
+    fn decide(
+        &mut self,
+        principal: Principal,
+        action: Action,
+        partition: Option<MunicipalityCode>,
+        subject: Option<&MyNumber>,
+    ) -> Result<Result<vrs_consent::Allowed, Refusal>, VrsError> {
+        let request = Request {
+            principal,
+            action,
+            partition,
+        };
+        match decide(&request, self.clock.now()).into_result() {
+            Ok(allowed) => Ok(Ok(allowed)),
+            Err(refusal) => {
+                self.store.audit_refusal(&refusal, subject)?;
+                Ok(Err(refusal))
+            }
+        }
+    }
+
+    /// D12-1: imports a resident file (CSV, UTF-8 or CP932, detected unless
+    /// `encoding` says) into the acting municipality's area, all or nothing.
+    /// Bad rows are reported in the outcome and nothing is written.
+    pub fn import_residents<R: Read + Send>(
+        &mut self,
+        principal: Principal,
+        input: R,
+        encoding: Option<Encoding>,
+        dry_run: bool,
+    ) -> Result<Answer<ImportOutcome>, VrsError> {
+        let partition = target(principal, None);
+        let allowed = match self.decide(principal, Action::ImportResidents, partition, None)? {
+            Ok(a) => a,
+            Err(r) => return Ok(Answer::Refused(r)),
+        };
+        let Some(municipality) = allowed.partition() else {
+            unreachable_partition()?
+        };
+        let mut file = match ResidentFile::open(input, encoding, municipality) {
+            Ok(f) => f,
+            Err(errors) => {
+                return Ok(Answer::Done(ImportOutcome {
+                    errors,
+                    ..ImportOutcome::default()
+                }))
+            }
+        };
+        let detail = serde_json::json!({
+            "encoding": format!("{:?}", file.encoding()).to_lowercase(),
+            "dry_run": dry_run,
+        });
+        let rows = std::iter::from_fn(|| file.next_row());
+        Ok(Answer::Done(
+            self.store
+                .import_residents(&allowed, rows, dry_run, detail)?,
+        ))
+    }
+
+    /// Looks a resident up in `municipality`'s area (default: the principal's own).
+    pub fn find_resident(
+        &mut self,
+        principal: Principal,
+        municipality: Option<MunicipalityCode>,
+        lookup: &Lookup,
+    ) -> Result<Answer<Option<Resident>>, VrsError> {
+        let subject = match lookup {
+            Lookup::MyNumber(n) => Some(n),
+            _ => None,
+        };
+        let partition = target(principal, municipality);
+        match self.decide(principal, Action::ReadResident, partition, subject)? {
+            Ok(allowed) => Ok(Answer::Done(self.store.find_resident(&allowed, lookup)?)),
+            Err(r) => Ok(Answer::Refused(r)),
+        }
+    }
+
+    /// Counts the residents of `municipality`'s area (default: the principal's own).
+    pub fn count_residents(
+        &mut self,
+        principal: Principal,
+        municipality: Option<MunicipalityCode>,
+    ) -> Result<Answer<u64>, VrsError> {
+        let partition = target(principal, municipality);
+        match self.decide(principal, Action::CountResidents, partition, None)? {
+            Ok(allowed) => Ok(Answer::Done(self.store.count_residents(&allowed)?)),
+            Err(r) => Ok(Answer::Refused(r)),
+        }
+    }
+
+    /// Verifies the audit chain (always available, also during an emergency stop).
+    pub fn audit_verify(&self) -> Result<AuditReport, VrsError> {
+        Ok(self.store.audit_verify()?)
+    }
+
+    /// Searches the audit log (newest `limit` matches, oldest first).
+    pub fn audit_search(
+        &self,
+        municipality: Option<MunicipalityCode>,
+        action: Option<&str>,
+        principal: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, VrsError> {
+        Ok(self
+            .store
+            .audit_search(municipality, action, principal, limit)?)
+    }
+
+    /// T1-5-3: writes a consistent backup copy while in use; the backup is audited
+    /// first, so the copy holds its own event.
+    pub fn backup(&mut self, to: &Path) -> Result<BackupReport, VrsError> {
+        let now = self.clock.now();
+        self.store.audit_operation(&AuditEvent {
+            at: now.to_rfc3339(),
+            principal: Principal::Operator.to_string(),
+            action: "backup",
+            municipality: None,
+            subject: None,
+            outcome: "done",
+            grounds: vec!["T1-5-3"],
+            detail: serde_json::json!({ "to": to.display().to_string() }),
+        })?;
+        Ok(self.store.backup_to(to)?)
+    }
+
+    /// Verifies a backup file (integrity, schema, audit chain) with this instance's keyring.
+    pub fn verify_backup(&self, file: &Path) -> Result<BackupVerification, VrsError> {
+        Ok(self.store.verify_backup(file)?)
+    }
+
+    /// The clock's current time.
+    pub fn now(&self) -> chrono::DateTime<chrono::FixedOffset> {
+        self.clock.now()
+    }
+}
+
+fn unreachable_partition<T>() -> Result<T, VrsError> {
+    Err(VrsError::Store(StoreError::WrongProof {
+        expected: "a partition",
+        got: "none",
+    }))
+}

@@ -2,13 +2,26 @@
 
 use crate::{Command, Ctx, Exit};
 
+pub(crate) mod audit;
+pub(crate) mod backup;
 pub(crate) mod card;
+pub(crate) mod certificate;
+pub(crate) mod common;
+pub(crate) mod demo;
+pub(crate) mod init;
 pub(crate) mod municipality;
 pub(crate) mod passport;
+pub(crate) mod residents;
 
 pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Exit> {
     match command {
+        Command::Init(a) => init::run(a, ctx),
+        Command::Residents(c) => residents::run(c, ctx),
         Command::Municipality(c) => municipality::run(c, ctx),
+        Command::Audit(c) => audit::run(c, ctx),
+        Command::Backup(a) => backup::run(a, ctx),
+        Command::Demo(a) => demo::run(a, ctx),
+        Command::Certificate(c) => certificate::run(c, ctx),
         Command::Card(c) => card::run(c, ctx),
         Command::Passport(c) => passport::run(c, ctx),
     }

@@ -1,7 +1,12 @@
-//! CLI tests: run the real `vrs` binary and compare its JSON and exit codes.
+//! CLI tests: the real `vrs` binary against temp data directories.
 
+mod support;
+
+mod audit;
 mod card;
+mod certificate;
 mod passport;
+mod residents;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

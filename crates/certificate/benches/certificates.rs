@@ -1,0 +1,130 @@
+//! Certificate benchmarks: issue (sign + encode, no image), QR matrix of a 4-dose card,
+//! verify, and the QR crate comparison (qrcodegen vs qrcode vs fast_qr) on the same text.
+//!
+//! `cargo bench -p vrs-certificate --bench certificates`
+
+// criterion_group! generates an undocumented public function.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use vrs_certificate::{
+    encode_shc, issue, verify_text, IssueOptions, Issuer, IssuerKey, Jwks, RevocationSecret,
+    TrustList,
+};
+use vrs_domain::{
+    CertificateContent, CertificateDose, CertificateId, CertificateKind, CertificateParts,
+    DoseNumber,
+};
+
+fn four_dose() -> CertificateContent {
+    let dose = |date: &str, product: &str, lot: &str, n: u8| CertificateDose {
+        date: date.parse().unwrap(),
+        product: product.parse().unwrap(),
+        lot: lot.parse().unwrap(),
+        dose_number: DoseNumber::new(n).unwrap(),
+    };
+    CertificateContent::new(CertificateParts {
+        kind: CertificateKind::Domestic,
+        name: "山田　花子".parse().unwrap(),
+        birth_date: "1980-02-17".parse().unwrap(),
+        doses: vec![
+            dose("2021-06-01", "comirnaty", "FA5765", 1),
+            dose("2021-06-22", "comirnaty", "FC3661", 2),
+            dose("2022-01-20", "spikevax-booster", "3005236", 3),
+            dose("2022-11-01", "comirnaty-bivalent", "GK2936", 4),
+        ],
+        issuer: "131016".parse().unwrap(),
+        id: CertificateId::from_random_bytes([0x5a; 16]),
+        issued_on: "2023-01-10".parse().unwrap(),
+    })
+    .unwrap()
+}
+
+fn benches(c: &mut Criterion) {
+    let content = four_dose();
+    let key = IssuerKey::generate().unwrap();
+    let iss = Issuer::new("https://vrs.example.jp/issuer", content.issuer()).unwrap();
+    let rid = RevocationSecret::from_bytes([1; 32]).rid(content.id());
+    let opts = IssueOptions {
+        issuer: &iss,
+        nbf: 1_673_308_800,
+        exp: None,
+        rid: Some(&rid),
+    };
+    let card = issue(&content, &key, &opts).unwrap();
+    let text = card.qr_text();
+    let qr = encode_shc(&text).unwrap();
+    eprintln!(
+        "4-dose card: JWS {} chars, QR text {} chars, QR version {} EC {}",
+        card.jws().len(),
+        text.len(),
+        qr.version(),
+        qr.ec_level().as_str()
+    );
+    let mut trust = TrustList::japan();
+    trust.add_jwks(
+        iss.clone(),
+        Jwks {
+            keys: vec![key.public_jwk()],
+        },
+    );
+
+    c.bench_function("issue_4_dose_sign_and_encode", |b| {
+        b.iter(|| {
+            let card = issue(black_box(&content), &key, &opts).unwrap();
+            black_box(card.qr_text())
+        })
+    });
+    c.bench_function("qr_matrix_4_dose", |b| {
+        b.iter(|| black_box(encode_shc(black_box(&text)).unwrap()))
+    });
+    c.bench_function("verify_4_dose_qr_text", |b| {
+        b.iter(|| black_box(verify_text(black_box(&text), &trust, 1_700_000_000.0).unwrap()))
+    });
+
+    let mut g = c.benchmark_group("qr_crates");
+    g.bench_function("qrcodegen_segments_best_ec_v22_fixed_mask", |b| {
+        b.iter(|| black_box(encode_shc(black_box(&text)).unwrap()))
+    });
+    g.bench_function("qrcodegen_segments_best_ec_v22_scored_mask", |b| {
+        b.iter(|| black_box(vrs_certificate::encode_shc_scored(black_box(&text)).unwrap()))
+    });
+    g.bench_function("qrcode_auto_segments_ec_l", |b| {
+        b.iter(|| {
+            black_box(
+                qrcode::QrCode::with_error_correction_level(
+                    black_box(text.as_bytes()),
+                    qrcode::EcLevel::L,
+                )
+                .unwrap(),
+            )
+        })
+    });
+    g.bench_function("qrcode_auto_segments_ec_m", |b| {
+        b.iter(|| {
+            black_box(
+                qrcode::QrCode::with_error_correction_level(
+                    black_box(text.as_bytes()),
+                    qrcode::EcLevel::M,
+                )
+                .unwrap(),
+            )
+        })
+    });
+    g.bench_function("fast_qr_byte_mode_ec_l", |b| {
+        b.iter(|| {
+            black_box(
+                fast_qr::QRBuilder::new(black_box(text.as_bytes()))
+                    .ecl(fast_qr::ECL::L)
+                    .build()
+                    .unwrap(),
+            )
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(certificates, benches);
+criterion_main!(certificates);

@@ -1,0 +1,295 @@
+//! QR codes: encoding a card as one QR (byte segment `shc:/` + numeric segment, the
+//! highest error correction that fits version 22), PNG and SVG rendering, and
+//! reading QR codes back from a PNG (rqrr) for the verifier.
+//!
+//! Encoder: qrcodegen (Project Nayuki). It was the fastest correct crate measured
+//! (benches/certificates.rs, `qr_crates` group; docs/PERFORMANCE.md): fast_qr encodes one
+//! mode per symbol only, so it cannot make the mixed byte + numeric segments SHC needs,
+//! and qrcode was 2–3× slower.
+//!
+//! Mask: [`encode_shc`] uses a fixed mask pattern ([`SHC_MASK`]). Scoring all eight masks
+//! (ISO/IEC 18004 §7.8.3) is 95 % of the encoding time (≈4 ms against ≈0.15 ms for a
+//! version-22 code) and only lowers the chance of finder-like blotches; any mask is a valid
+//! symbol that every decoder reads. The payload is DEFLATE output, close to random, so the
+//! scores of the masks differ little. [`encode_shc_scored`] does the full selection for
+//! print artwork where 4 ms does not matter. Both are read back by rqrr and zbarimg in tests.
+
+use qrcodegen::{Mask, QrCode, QrCodeEcc, QrSegment, Version};
+
+use crate::CertificateError;
+
+/// Highest QR version a card may use (SHC: larger codes scan badly on phones).
+pub const MAX_VERSION: u8 = 22;
+
+/// The fixed mask pattern of [`encode_shc`] (pattern 1, `row mod 2 == 0`, the one the
+/// full selection picked most often for 40 sample cards, tied with pattern 2).
+pub const SHC_MASK: u8 = 1;
+
+/// Error-correction level of a rendered code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EcLevel {
+    /// ~7 % recovery.
+    L,
+    /// ~15 %.
+    M,
+    /// ~25 %.
+    Q,
+    /// ~30 %.
+    H,
+}
+
+impl EcLevel {
+    /// The letter.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::L => "L",
+            Self::M => "M",
+            Self::Q => "Q",
+            Self::H => "H",
+        }
+    }
+}
+
+/// A QR symbol's modules (true = dark), without quiet zone.
+#[derive(Clone)]
+pub struct QrMatrix {
+    code: QrCode,
+    ec: EcLevel,
+}
+
+impl std::fmt::Debug for QrMatrix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "QrMatrix(version {}, ec {})",
+            self.version(),
+            self.ec.as_str()
+        )
+    }
+}
+
+/// Encodes SHC QR text (`shc:/` + digits) as one QR code: a byte segment for `shc:/`
+/// and a numeric segment for the digits, at the highest error correction (H, Q, M, L)
+/// that fits version 22. Never chunks: text that does not fit is an error.
+pub fn encode_shc(qr_text: &str) -> Result<QrMatrix, CertificateError> {
+    encode_shc_with(qr_text, Some(Mask::new(SHC_MASK)))
+}
+
+/// Like [`encode_shc`], but scores all eight mask patterns and keeps the best (≈25× slower).
+pub fn encode_shc_scored(qr_text: &str) -> Result<QrMatrix, CertificateError> {
+    encode_shc_with(qr_text, None)
+}
+
+fn encode_shc_with(qr_text: &str, mask: Option<Mask>) -> Result<QrMatrix, CertificateError> {
+    let digits = qr_text
+        .strip_prefix("shc:/")
+        .ok_or_else(|| CertificateError::Content {
+            format: "qr",
+            reason: "SHC QR text must start with shc:/".into(),
+        })?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(CertificateError::Content {
+            format: "qr",
+            reason: "SHC QR text must be digits after shc:/".into(),
+        });
+    }
+    let segs = [
+        QrSegment::make_bytes(b"shc:/"),
+        QrSegment::make_numeric(digits),
+    ];
+    encode_segments(&segs, mask).ok_or(CertificateError::QrTooLarge {
+        jws_chars: digits.len() / 2,
+        bytes: 5 + (digits.len() * 10).div_ceil(3 * 8),
+    })
+}
+
+/// Encodes arbitrary text (e.g. a VDS-NC JSON document) in byte mode, highest EC that fits
+/// version 40 (VDS-NC has no version limit of its own).
+pub fn encode_bytes(text: &str) -> Result<QrMatrix, CertificateError> {
+    let segs = [QrSegment::make_bytes(text.as_bytes())];
+    for (ecl, ec) in LEVELS {
+        if let Ok(code) =
+            QrCode::encode_segments_advanced(&segs, ecl, Version::MIN, Version::MAX, None, false)
+        {
+            return Ok(QrMatrix { code, ec });
+        }
+    }
+    Err(CertificateError::Content {
+        format: "qr",
+        reason: format!("{} bytes do not fit one QR code", text.len()),
+    })
+}
+
+const LEVELS: [(QrCodeEcc, EcLevel); 4] = [
+    (QrCodeEcc::High, EcLevel::H),
+    (QrCodeEcc::Quartile, EcLevel::Q),
+    (QrCodeEcc::Medium, EcLevel::M),
+    (QrCodeEcc::Low, EcLevel::L),
+];
+
+fn encode_segments(segs: &[QrSegment], mask: Option<Mask>) -> Option<QrMatrix> {
+    // Try from the strongest level down; qrcodegen picks the smallest version for each.
+    for (ecl, ec) in LEVELS {
+        if let Ok(code) = QrCode::encode_segments_advanced(
+            segs,
+            ecl,
+            Version::MIN,
+            Version::new(MAX_VERSION),
+            mask,
+            false,
+        ) {
+            return Some(QrMatrix { code, ec });
+        }
+    }
+    None
+}
+
+impl QrMatrix {
+    /// QR version (1–40).
+    pub fn version(&self) -> u8 {
+        self.code.version().value()
+    }
+
+    /// Mask pattern used (0–7).
+    pub fn mask(&self) -> u8 {
+        self.code.mask().value()
+    }
+
+    /// Error-correction level used.
+    pub fn ec_level(&self) -> EcLevel {
+        self.ec
+    }
+
+    /// Modules per side.
+    pub fn size(&self) -> usize {
+        self.code.size() as usize
+    }
+
+    /// Whether the module at column `x`, row `y` is dark.
+    pub fn dark(&self, x: usize, y: usize) -> bool {
+        self.code.get_module(x as i32, y as i32)
+    }
+
+    /// A 1-bit grayscale PNG: `scale` pixels per module, a quiet zone of 4 modules.
+    pub fn to_png(&self, scale: u32) -> Result<Vec<u8>, CertificateError> {
+        let scale = scale.max(1) as usize;
+        let border = 4usize;
+        let side = (self.size() + 2 * border) * scale;
+        let row_bytes = side.div_ceil(8);
+        let mut pixels = vec![0u8; row_bytes * side];
+        for py in 0..side {
+            let my = py / scale;
+            for px in 0..side {
+                let mx = px / scale;
+                let dark = my >= border
+                    && mx >= border
+                    && my - border < self.size()
+                    && mx - border < self.size()
+                    && self.dark(mx - border, my - border);
+                if !dark {
+                    // 1 = white in grayscale.
+                    pixels[py * row_bytes + px / 8] |= 0x80 >> (px % 8);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        {
+            let mut enc = png::Encoder::new(&mut out, side as u32, side as u32);
+            enc.set_color(png::ColorType::Grayscale);
+            enc.set_depth(png::BitDepth::One);
+            let png_err = |e: png::EncodingError| CertificateError::Png {
+                reason: e.to_string(),
+            };
+            let mut w = enc.write_header().map_err(png_err)?;
+            w.write_image_data(&pixels).map_err(png_err)?;
+        }
+        Ok(out)
+    }
+
+    /// An SVG image: one path of unit squares, quiet zone of 4 modules, crisp edges.
+    pub fn to_svg(&self) -> String {
+        let n = self.size() + 8;
+        let mut path = String::with_capacity(self.size() * self.size() * 4);
+        for y in 0..self.size() {
+            for x in 0..self.size() {
+                if self.dark(x, y) {
+                    path.push_str(&format!("M{},{}h1v1h-1z", x + 4, y + 4));
+                }
+            }
+        }
+        format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {n} {n}\" shape-rendering=\"crispEdges\"><rect width=\"{n}\" height=\"{n}\" fill=\"#fff\"/><path d=\"{path}\" fill=\"#000\"/></svg>\n"
+        )
+    }
+}
+
+/// Reads every QR code in a PNG image and returns their texts (rqrr, pure Rust).
+pub fn decode_png(png_bytes: &[u8]) -> Result<Vec<String>, CertificateError> {
+    let png_err = |e: png::DecodingError| CertificateError::Png {
+        reason: e.to_string(),
+    };
+    let mut decoder = png::Decoder::new(png_bytes);
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    let mut reader = decoder.read_info().map_err(png_err)?;
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).map_err(png_err)?;
+    let (w, h) = (info.width as usize, info.height as usize);
+    let channels = info.color_type.samples();
+    let luma = |x: usize, y: usize| -> u8 {
+        let i = (y * info.line_size) + x * channels;
+        match info.color_type {
+            png::ColorType::Grayscale | png::ColorType::GrayscaleAlpha => buf[i],
+            _ => {
+                let (r, g, b) = (buf[i] as u32, buf[i + 1] as u32, buf[i + 2] as u32);
+                ((r * 299 + g * 587 + b * 114) / 1000) as u8
+            }
+        }
+    };
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, luma);
+    let mut texts = Vec::new();
+    for grid in img.detect_grids() {
+        let (_, text) = grid.decode().map_err(|e| CertificateError::Png {
+            reason: format!("a QR code was found but could not be decoded ({e})"),
+        })?;
+        texts.push(text);
+    }
+    if texts.is_empty() {
+        return Err(CertificateError::Png {
+            reason: "no QR code found in the image".into(),
+        });
+    }
+    Ok(texts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_official_example_00_qr_renders_and_reads_back() {
+        let text =
+            include_str!("../../../fixtures/vectors/shc/example-00-f-qr-code-numeric-value-0.txt")
+                .trim();
+        let qr = encode_shc(text).unwrap();
+        assert!(qr.version() <= MAX_VERSION);
+        let png = qr.to_png(4).unwrap();
+        assert_eq!(decode_png(&png).unwrap(), vec![text.to_owned()]);
+        assert!(qr.to_svg().starts_with("<svg"));
+    }
+
+    #[test]
+    fn a_chunk_sized_text_is_refused_not_chunked() {
+        let text = format!("shc:/{}", "5".repeat(2 * 1400));
+        assert!(matches!(
+            encode_shc(&text),
+            Err(CertificateError::QrTooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn malformed_qr_text_is_refused() {
+        for text in ["", "shc:/12a4", "HC1:123"] {
+            assert!(encode_shc(text).is_err(), "text {text:?}");
+        }
+    }
+}

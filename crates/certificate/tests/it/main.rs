@@ -1,0 +1,8 @@
+//! Integration tests of vrs-certificate: official SHC vectors, issue→verify round trips,
+//! QR rendering read back by independent decoders, golden payload, VDS-NC.
+
+mod official;
+mod qr_crates;
+mod round_trip;
+mod support;
+mod vds;

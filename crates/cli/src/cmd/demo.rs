@@ -1,0 +1,164 @@
+//! `vrs demo [--dir DIR]`: runs everything vrs can do so far on a fresh data
+//! directory and says what it did.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use vrs::domain::MyNumber;
+use vrs::{Answer, Encoding, Lookup, SystemClock, Vrs};
+
+use crate::{BadInput, Ctx, Exit};
+
+/// Synthetic residents of 千代田区 (UTF-8) and 札幌市 (CP932), made by
+/// `cargo xtask fixtures population` (see fixtures/demo/README.md).
+const CHIYODA: &[u8] = include_bytes!("../../../../fixtures/demo/residents-131016.csv");
+const SAPPORO: &[u8] = include_bytes!("../../../../fixtures/demo/residents-011002.cp932.csv");
+
+#[derive(Args, Debug)]
+pub(crate) struct DemoArgs {
+    /// Where to create the demo's data directory (default: a new temporary directory, kept).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+fn say(step: &str) {
+    println!("\n== {step}");
+}
+
+pub(crate) fn run(args: DemoArgs, _ctx: &Ctx) -> anyhow::Result<Exit> {
+    let dir = match args.dir {
+        Some(d) => {
+            if d.join(vrs::store::DB_FILE).exists() {
+                return Err(BadInput(format!(
+                    "{} already holds a database: give a fresh --dir",
+                    d.display()
+                ))
+                .into());
+            }
+            d
+        }
+        None => {
+            let base = std::env::temp_dir().join(format!(
+                "vrs-demo-{}",
+                chrono::Utc::now().format("%Y%m%d-%H%M%S-%f")
+            ));
+            std::fs::create_dir_all(&base)?;
+            base
+        }
+    };
+    println!("vrs demo: a fresh data directory at {}", dir.display());
+
+    say("1. init: keyring (mode 0600) and database with its migrations");
+    let init = Vrs::init(&dir, None, &SystemClock)?;
+    println!(
+        "created keyring: {}; schema version {}; issuer base URL {}",
+        init.created_keyring, init.schema_version, init.issuer_base_url
+    );
+    let mut vrs = Vrs::open(&dir, Box::new(SystemClock))?;
+
+    say("2. resident import (D12-1), all or nothing");
+    let chiyoda = "municipality:131016".parse()?;
+    let sapporo = "municipality:011002".parse()?;
+    for (who, name, bytes) in [
+        (chiyoda, "千代田区 (UTF-8)", CHIYODA),
+        (sapporo, "札幌市 (CP932, detected)", SAPPORO),
+    ] {
+        match vrs.import_residents(who, bytes, None, false)? {
+            Answer::Done(o) => println!(
+                "{name}: imported {}, updated {}, errors {}",
+                o.imported,
+                o.updated,
+                o.errors.len()
+            ),
+            Answer::Refused(r) => println!("{name}: {r}"),
+        }
+    }
+    let bad = "自治体コード,宛名番号,個人番号,接種券番号,氏名,氏名カナ,生年月日,性別\n\
+               131016,Z1,123456789010,0000099999,山田 太郎,ヤマダ タロウ,平成元年1月7日,1\n";
+    if let Answer::Done(o) =
+        vrs.import_residents(chiyoda, bad.as_bytes(), Some(Encoding::Utf8), false)?
+    {
+        println!("a file with a bad check digit and a date before 平成 began: {} errors, nothing written:", o.errors.len());
+        for e in &o.errors {
+            println!("  line {} {}: {}", e.line, e.column, e.reason);
+        }
+    }
+
+    say("3. lookups within a municipality's own area (T1-4-3); the My Number stays masked");
+    let first: MyNumber = first_my_number(CHIYODA)?;
+    if let Answer::Done(Some(r)) =
+        vrs.find_resident(chiyoda, None, &Lookup::MyNumber(first.clone()))?
+    {
+        println!(
+            "千代田区 finds {} {} born {} by My Number {}",
+            r.address_number, r.name, r.birth_date, r.my_number
+        );
+    }
+    if let Answer::Done(n) = vrs.count_residents(chiyoda, None)? {
+        println!("千代田区 holds {n} residents");
+    }
+
+    say("4. isolation and statistics-only: refusals are values citing the provision, and audited");
+    if let Answer::Done(found) = vrs.find_resident(sapporo, None, &Lookup::MyNumber(first))? {
+        println!(
+            "札幌市 looks up a 千代田区 resident's My Number in its own area: found = {}",
+            found.is_some()
+        );
+    }
+    if let Answer::Refused(r) = vrs.count_residents(sapporo, Some("131016".parse()?))? {
+        println!("札幌市 counts 千代田区's residents: {r}");
+    }
+    if let Answer::Refused(r) = vrs.count_residents("national".parse()?, Some("131016".parse()?))? {
+        println!("the State counts 千代田区's residents: {r}");
+    }
+    if let Answer::Refused(r) = vrs.find_resident(
+        "prefecture:13".parse()?,
+        Some("131016".parse()?),
+        &Lookup::TicketNumber("0000000001".parse()?),
+    )? {
+        println!("東京都 reads a resident: {r}");
+    }
+
+    say("5. backup (T1-5-3) and its verification");
+    let backup = dir.join("backup.sqlite");
+    let b = vrs.backup(&backup)?;
+    let v = vrs.verify_backup(&backup)?;
+    println!(
+        "{} ({} bytes, {} audit events): valid = {}",
+        b.path, b.bytes, b.audit_events, v.valid
+    );
+
+    say("6. audit verify: the hash chain over every event above");
+    let a = vrs.audit_verify()?;
+    println!(
+        "valid = {}, events = {}, first bad = {:?}",
+        a.valid, a.events, a.first_bad_seq
+    );
+
+    println!(
+        "\nfiles: {} (vrs.sqlite, keyring.json, backup.sqlite)",
+        dir.display()
+    );
+    println!(
+        "try: vrs --data-dir {} audit search --limit 5",
+        dir.display()
+    );
+    Ok(if a.valid && v.valid {
+        Exit::Ok
+    } else {
+        Exit::Refused
+    })
+}
+
+fn first_my_number(csv: &[u8]) -> anyhow::Result<MyNumber> {
+    let text = std::str::from_utf8(csv)?;
+    let line = text
+        .lines()
+        .nth(1)
+        .ok_or_else(|| anyhow::anyhow!("empty demo file"))?;
+    let field = line
+        .split(',')
+        .nth(2)
+        .ok_or_else(|| anyhow::anyhow!("short demo line"))?;
+    Ok(field.parse()?)
+}

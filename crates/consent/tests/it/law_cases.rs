@@ -1,0 +1,168 @@
+//! Runs every law case of fixtures/law-cases/ through `decide`, and checks that
+//! every `Legal basis:` marker in the rules has cases and every case cites a
+//! provision of the digest.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset};
+use serde::Deserialize;
+use vrs_consent::{decide, provision_ids, Action, Outcome, Request};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    provision: String,
+    #[serde(rename = "case")]
+    cases: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    name: String,
+    as_of: DateTime<FixedOffset>,
+    principal: String,
+    action: Action,
+    partition: Option<String>,
+    expect: Expect,
+}
+
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(untagged)]
+enum Expect {
+    Word(String),
+    Refused { refused: Vec<String> },
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn case_files() -> Vec<(PathBuf, CaseFile)> {
+    let dir = root().join("fixtures/law-cases");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            let parsed: CaseFile =
+                toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            (p, parsed)
+        })
+        .collect()
+}
+
+/// Provision IDs named on each `Legal basis:` line of the rules' sources.
+fn legal_basis_markers() -> BTreeMap<String, String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut out = BTreeMap::new();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            if let Some(rest) = line.trim_start().strip_prefix("/// Legal basis:") {
+                let ids = rest.split('(').next().unwrap_or("");
+                for id in ids.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                    let place =
+                        format!("{}:{}", path.file_name().unwrap().to_string_lossy(), i + 1);
+                    out.insert(id.to_owned(), place);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_law_case_gives_its_expected_decision() {
+    let mut ran = 0;
+    for (path, file) in case_files() {
+        let stem = path
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .replace('_', "/");
+        assert_eq!(
+            stem,
+            file.provision,
+            "{}: file name must be the provision ID",
+            path.display()
+        );
+        for case in &file.cases {
+            let request = Request {
+                principal: case.principal.parse().unwrap_or_else(|e| {
+                    panic!("{} / {}: principal: {e}", file.provision, case.name)
+                }),
+                action: case.action,
+                partition: case.partition.as_ref().map(|p| p.parse().unwrap()),
+            };
+            let decision = decide(&request, case.as_of);
+            let got = match decision.outcome {
+                Outcome::Allowed => Expect::Word("allowed".into()),
+                Outcome::Refused => Expect::Refused {
+                    refused: decision
+                        .provisions()
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect(),
+                },
+            };
+            assert_eq!(
+                got, case.expect,
+                "{} / {}: grounds {:#?}",
+                file.provision, case.name, decision.grounds
+            );
+            ran += 1;
+        }
+    }
+    assert!(ran > 0, "no law cases found");
+}
+
+#[test]
+fn every_case_cites_a_provision_of_the_digest() {
+    let known: BTreeSet<&str> = provision_ids().iter().copied().collect();
+    for (path, file) in case_files() {
+        assert!(
+            known.contains(file.provision.as_str()),
+            "{}: unknown provision {}",
+            path.display(),
+            file.provision
+        );
+        for case in &file.cases {
+            if let Expect::Refused { refused } = &case.expect {
+                for id in refused {
+                    assert!(
+                        known.contains(id.as_str()),
+                        "{} / {}: unknown provision {id}",
+                        file.provision,
+                        case.name
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_legal_basis_marker_has_law_cases() {
+    let covered: BTreeSet<String> = case_files().into_iter().map(|(_, f)| f.provision).collect();
+    let known: BTreeSet<&str> = provision_ids().iter().copied().collect();
+    let markers = legal_basis_markers();
+    assert!(!markers.is_empty(), "no Legal basis: markers found");
+    for (id, place) in markers {
+        assert!(
+            known.contains(id.as_str()),
+            "{place}: marker cites unknown provision {id}"
+        );
+        assert!(
+            covered.contains(&id),
+            "{place}: {id} has no fixtures/law-cases/{id}.toml"
+        );
+    }
+}

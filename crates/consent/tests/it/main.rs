@@ -1,0 +1,3 @@
+//! Integration tests of vrs-consent: the law-case runner.
+
+mod law_cases;

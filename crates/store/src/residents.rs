@@ -1,0 +1,451 @@
+//! Residents: the all-or-nothing import (D12-1), lookups and counts, each scoped
+//! by an `Allowed` proof to one municipality's partition.
+
+use rusqlite::{params, ErrorCode, OptionalExtension, Transaction};
+use serde::Serialize;
+use vrs_consent::{Action, Allowed};
+use vrs_domain::csv_input::RowError;
+use vrs_domain::{
+    AddressNumber, BirthDate, KanaName, MunicipalityCode, MyNumber, PersonName, Resident, Sex,
+    TicketNumber,
+};
+
+use crate::audit::{self, AuditEvent};
+use crate::{Store, StoreError};
+
+/// How a resident is looked up within one municipality.
+#[derive(Debug, Clone)]
+pub enum Lookup {
+    /// By the municipality's address number (宛名番号).
+    AddressNumber(AddressNumber),
+    /// By vaccination ticket number.
+    TicketNumber(TicketNumber),
+    /// By My Number (through its blind index).
+    MyNumber(MyNumber),
+}
+
+/// What an import did, or would have done (dry run), or why it did nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportOutcome {
+    /// New residents.
+    pub imported: u64,
+    /// Residents whose values changed (previous values kept in history).
+    pub updated: u64,
+    /// Rows identical to what was held.
+    pub unchanged: u64,
+    /// Every bad row; when non-empty, nothing was written.
+    pub errors: Vec<RowError>,
+    /// Whether the changes were kept (false for a dry run or when there were errors).
+    pub committed: bool,
+    /// The audit event of a committed import.
+    pub audit_seq: Option<i64>,
+}
+
+fn check_proof(allowed: &Allowed, action: Action) -> Result<MunicipalityCode, StoreError> {
+    if allowed.action() != action {
+        return Err(StoreError::WrongProof {
+            expected: action.as_str(),
+            got: allowed.action().as_str(),
+        });
+    }
+    allowed.partition().ok_or(StoreError::WrongProof {
+        expected: "a partition",
+        got: "none",
+    })
+}
+
+pub(crate) fn event<'a>(
+    allowed: &'a Allowed,
+    subject: Option<[u8; 32]>,
+    detail: serde_json::Value,
+) -> AuditEvent<'a> {
+    AuditEvent {
+        at: allowed.as_of().to_rfc3339(),
+        principal: allowed.principal().to_string(),
+        action: allowed.action().as_str(),
+        municipality: allowed.partition().map(|m| m.as_u32()),
+        subject,
+        outcome: "allowed",
+        grounds: allowed
+            .grounds()
+            .iter()
+            .map(|g| g.provision.as_str())
+            .collect(),
+        detail,
+    }
+}
+
+struct Held {
+    batch: i64,
+    index: Vec<u8>,
+    ticket: i64,
+    name: String,
+    kana: String,
+    birth: String,
+    sex: i64,
+}
+
+fn unique_column(e: &rusqlite::Error) -> Option<&'static str> {
+    if let rusqlite::Error::SqliteFailure(f, Some(msg)) = e {
+        if f.code == ErrorCode::ConstraintViolation {
+            if msg.contains("my_number_index") {
+                return Some("my_number");
+            }
+            if msg.contains("ticket_number") {
+                return Some("ticket_number");
+            }
+            if msg.contains("address_number") {
+                return Some("address_number");
+            }
+        }
+    }
+    None
+}
+
+impl Store {
+    /// Imports residents into the one partition `allowed` names, all or nothing:
+    /// every row is checked (also against the rows already held and the rows
+    /// before it), and if any row is bad the transaction rolls back and the outcome
+    /// lists every bad row. A committed import writes one audit event in the same
+    /// transaction. Streams: memory does not grow with the file.
+    pub fn import_residents<I>(
+        &mut self,
+        allowed: &Allowed,
+        rows: I,
+        dry_run: bool,
+        detail: serde_json::Value,
+    ) -> Result<ImportOutcome, StoreError>
+    where
+        I: IntoIterator<Item = (u64, Result<Resident, Vec<RowError>>)>,
+        I::IntoIter: Send,
+    {
+        let municipality = check_proof(allowed, Action::ImportResidents)?;
+        let keys = &self.keys;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let batch: i64 =
+            tx.query_row("SELECT coalesce(max(seq), 0) + 1 FROM audit_log", [], |r| {
+                r.get(0)
+            })?;
+        let mut out = ImportOutcome::default();
+        // Two stages on two threads: parsing, sealing and blind-indexing on a
+        // worker, SQLite on this thread. Batches keep the channel cheap; the
+        // bounded channel keeps memory flat however large the file.
+        let rows = rows.into_iter();
+        std::thread::scope(|scope| -> Result<(), StoreError> {
+            let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(4);
+            scope.spawn(move || prepare_rows(rows, keys, municipality, &send));
+            for prepared in receive.iter().flatten() {
+                match prepared {
+                    Prepared::Bad(mut errs) => out.errors.append(&mut errs),
+                    Prepared::Sealing(e) => return Err(e),
+                    Prepared::Row(row) => apply_row(&tx, &row, batch, municipality, &mut out)?,
+                }
+            }
+            Ok(())
+        })?;
+        if !out.errors.is_empty() || dry_run {
+            tx.rollback()?;
+            return Ok(out);
+        }
+        let mut detail = detail;
+        if let Some(map) = detail.as_object_mut() {
+            map.insert("imported".into(), out.imported.into());
+            map.insert("updated".into(), out.updated.into());
+            map.insert("unchanged".into(), out.unchanged.into());
+        }
+        out.audit_seq = Some(audit::append(&tx, keys, &event(allowed, None, detail))?);
+        tx.commit()?;
+        out.committed = true;
+        Ok(out)
+    }
+
+    /// Looks one resident up in the partition `allowed` names, auditing the read.
+    pub fn find_resident(
+        &mut self,
+        allowed: &Allowed,
+        lookup: &Lookup,
+    ) -> Result<Option<Resident>, StoreError> {
+        let municipality = check_proof(allowed, Action::ReadResident)?;
+        let m = municipality.as_u32();
+        let tx = self.conn.transaction()?;
+        const COLS: &str = "address_number, my_number_index, my_number_sealed, ticket_number, name, name_kana, birth_date, sex";
+        let found = {
+            let mut stmt;
+            let mut rows = match lookup {
+                Lookup::AddressNumber(a) => {
+                    stmt = tx.prepare_cached(&format!("SELECT {COLS} FROM residents WHERE municipality = ?1 AND address_number = ?2"))?;
+                    stmt.query(params![m, a.as_str()])?
+                }
+                Lookup::TicketNumber(t) => {
+                    stmt = tx.prepare_cached(&format!("SELECT {COLS} FROM residents WHERE municipality = ?1 AND ticket_number = ?2"))?;
+                    stmt.query(params![m, t.as_u64() as i64])?
+                }
+                Lookup::MyNumber(n) => {
+                    stmt = tx.prepare_cached(&format!("SELECT {COLS} FROM residents WHERE municipality = ?1 AND my_number_index = ?2"))?;
+                    stmt.query(params![m, self.keys.blind_index(n).as_slice()])?
+                }
+            };
+            match rows.next()? {
+                None => None,
+                Some(r) => {
+                    let index: Vec<u8> = r.get(1)?;
+                    let sealed: Vec<u8> = r.get(2)?;
+                    let resident = Resident {
+                        municipality,
+                        address_number: parse_col(r.get::<_, String>(0)?, "address_number")?,
+                        my_number: self.keys.open(&sealed, municipality)?,
+                        ticket_number: TicketNumber::from_u64(r.get::<_, i64>(3)? as u64).map_err(
+                            |e| StoreError::Corrupt {
+                                what: e.to_string(),
+                            },
+                        )?,
+                        name: parse_col::<PersonName>(r.get(4)?, "name")?,
+                        name_kana: parse_col::<KanaName>(r.get(5)?, "name_kana")?,
+                        birth_date: parse_col::<BirthDate>(r.get(6)?, "birth_date")?,
+                        sex: parse_col::<Sex>(r.get::<_, i64>(7)?.to_string(), "sex")?,
+                    };
+                    let mut subject = [0u8; 32];
+                    if index.len() == 32 {
+                        subject.copy_from_slice(&index);
+                    }
+                    Some((resident, subject))
+                }
+            }
+        };
+        let subject = match (&found, lookup) {
+            (Some((_, s)), _) => Some(*s),
+            (None, Lookup::MyNumber(n)) => Some(self.keys.blind_index(n)),
+            (None, _) => None,
+        };
+        let detail = serde_json::json!({
+            "by": match lookup { Lookup::AddressNumber(_) => "address_number", Lookup::TicketNumber(_) => "ticket_number", Lookup::MyNumber(_) => "my_number" },
+            "found": found.is_some(),
+        });
+        audit::append(&tx, &self.keys, &event(allowed, subject, detail))?;
+        tx.commit()?;
+        Ok(found.map(|(r, _)| r))
+    }
+
+    /// Counts the residents of the partition `allowed` names, auditing the query.
+    pub fn count_residents(&mut self, allowed: &Allowed) -> Result<u64, StoreError> {
+        let municipality = check_proof(allowed, Action::CountResidents)?;
+        let tx = self.conn.transaction()?;
+        let n: i64 = tx.query_row(
+            "SELECT count(*) FROM residents WHERE municipality = ?1",
+            [municipality.as_u32()],
+            |r| r.get(0),
+        )?;
+        audit::append(
+            &tx,
+            &self.keys,
+            &event(allowed, None, serde_json::json!({ "count": n })),
+        )?;
+        tx.commit()?;
+        Ok(n as u64)
+    }
+}
+
+fn parse_col<T: std::str::FromStr>(value: String, column: &str) -> Result<T, StoreError>
+where
+    T::Err: std::fmt::Display,
+{
+    value.parse().map_err(|e| StoreError::Corrupt {
+        what: format!("residents.{column}: {e}"),
+    })
+}
+
+/// One row after the worker stage: checked, sealed and indexed, or its errors.
+enum Prepared {
+    Row(Row),
+    Bad(Vec<RowError>),
+    Sealing(StoreError),
+}
+
+/// A good row with everything the SQL needs computed off the SQLite thread.
+struct Row {
+    line: u64,
+    resident: Resident,
+    index: [u8; 32],
+    sealed: Vec<u8>,
+    name: String,
+    birth: String,
+}
+
+const BATCH: usize = 512;
+
+/// One row by itself: insert, update with history, or the reason it is refused.
+fn apply_row(
+    tx: &Transaction<'_>,
+    row: &Row,
+    batch: i64,
+    municipality: MunicipalityCode,
+    out: &mut ImportOutcome,
+) -> Result<(), StoreError> {
+    let line = row.line;
+    match upsert(tx, row, batch) {
+        Ok(Upsert::Inserted) => out.imported += 1,
+        Ok(Upsert::Updated) => out.updated += 1,
+        Ok(Upsert::Unchanged) => out.unchanged += 1,
+        Ok(Upsert::Repeated) => out.errors.push(RowError {
+            line,
+            column: "address_number".into(),
+            reason: "address number repeats an earlier line of this file".into(),
+        }),
+        Err(e) => match unique_column(&e) {
+            Some(column) => out.errors.push(RowError {
+                line,
+                column: column.into(),
+                reason: format!("another resident of {municipality} already has this {column}"),
+            }),
+            None => return Err(e.into()),
+        },
+    }
+    Ok(())
+}
+
+/// The worker stage: reads rows, seals and indexes the good ones, and sends
+/// them in file order. Stops when the receiver has gone (an error upstream).
+fn prepare_rows(
+    rows: impl Iterator<Item = (u64, Result<Resident, Vec<RowError>>)>,
+    keys: &crate::Keyring,
+    municipality: MunicipalityCode,
+    send: &std::sync::mpsc::SyncSender<Vec<Prepared>>,
+) {
+    let mut batch = Vec::with_capacity(BATCH);
+    for (line, row) in rows {
+        let prepared = match row {
+            Err(errs) => Prepared::Bad(errs),
+            Ok(r) if r.municipality != municipality => Prepared::Bad(vec![RowError {
+                line,
+                column: "municipality_code".into(),
+                reason: format!(
+                    "row is for {}, not for {municipality} (T1-4-3)",
+                    r.municipality
+                ),
+            }]),
+            Ok(r) => match keys.seal(&r.my_number, r.municipality) {
+                Ok(sealed) => Prepared::Row(Row {
+                    line,
+                    index: keys.blind_index(&r.my_number),
+                    name: r.name.to_string(),
+                    birth: r.birth_date.to_string(),
+                    resident: r,
+                    sealed,
+                }),
+                Err(e) => Prepared::Sealing(e),
+            },
+        };
+        batch.push(prepared);
+        if batch.len() == BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            if send.send(full).is_err() {
+                return;
+            }
+        }
+    }
+    if !batch.is_empty() {
+        let _ = send.send(batch);
+    }
+}
+
+enum Upsert {
+    Inserted,
+    Updated,
+    Unchanged,
+    Repeated,
+}
+
+fn upsert(tx: &Transaction<'_>, p: &Row, batch: i64) -> Result<Upsert, rusqlite::Error> {
+    let (r, index, sealed) = (&p.resident, &p.index, &p.sealed);
+    let m = r.municipality.as_u32();
+    let ticket = r.ticket_number.as_u64() as i64;
+    let name = &p.name;
+    let birth = &p.birth;
+    let sex = i64::from(r.sex.code());
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO residents (municipality, address_number, my_number_index, my_number_sealed,
+                 ticket_number, name, name_kana, birth_date, sex, import_batch)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (municipality, address_number) DO NOTHING",
+        )?
+        .execute(params![
+            m,
+            r.address_number.as_str(),
+            index.as_slice(),
+            sealed,
+            ticket,
+            name,
+            r.name_kana.as_str(),
+            birth,
+            sex,
+            batch
+        ])?;
+    if inserted == 1 {
+        return Ok(Upsert::Inserted);
+    }
+    let held: Held = tx
+        .prepare_cached(
+            "SELECT import_batch, my_number_index, ticket_number, name, name_kana, birth_date, sex
+             FROM residents WHERE municipality = ?1 AND address_number = ?2",
+        )?
+        .query_row(params![m, r.address_number.as_str()], |row| {
+            Ok(Held {
+                batch: row.get(0)?,
+                index: row.get(1)?,
+                ticket: row.get(2)?,
+                name: row.get(3)?,
+                kana: row.get(4)?,
+                birth: row.get(5)?,
+                sex: row.get(6)?,
+            })
+        })
+        .optional()?
+        .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+    if held.batch == batch {
+        return Ok(Upsert::Repeated);
+    }
+    let same = held.index == index
+        && held.ticket == ticket
+        && held.name == *name
+        && held.kana == r.name_kana.as_str()
+        && held.birth == *birth
+        && held.sex == sex;
+    let key = params![m, r.address_number.as_str(), batch];
+    if same {
+        tx.prepare_cached(
+            "UPDATE residents SET import_batch = ?3 WHERE municipality = ?1 AND address_number = ?2",
+        )?
+        .execute(key)?;
+        return Ok(Upsert::Unchanged);
+    }
+    tx.prepare_cached(
+        "INSERT INTO resident_history (municipality, address_number, replaced_by_batch,
+             my_number_index, my_number_sealed, ticket_number, name, name_kana, birth_date, sex,
+             import_batch)
+         SELECT municipality, address_number, ?3, my_number_index, my_number_sealed,
+             ticket_number, name, name_kana, birth_date, sex, import_batch
+         FROM residents WHERE municipality = ?1 AND address_number = ?2",
+    )?
+    .execute(key)?;
+    tx.prepare_cached(
+        "UPDATE residents SET my_number_index = ?3, my_number_sealed = ?4, ticket_number = ?5,
+             name = ?6, name_kana = ?7, birth_date = ?8, sex = ?9, import_batch = ?10
+         WHERE municipality = ?1 AND address_number = ?2",
+    )?
+    .execute(params![
+        m,
+        r.address_number.as_str(),
+        index.as_slice(),
+        sealed,
+        ticket,
+        name,
+        r.name_kana.as_str(),
+        birth,
+        sex,
+        batch
+    ])?;
+    Ok(Upsert::Updated)
+}

@@ -1,0 +1,58 @@
+//! S-3-3: the audit log is append-only and tamper-evident.
+
+use vrs::Answer;
+
+use crate::support::{file, fresh};
+
+#[test]
+fn every_use_case_is_audited_in_order_and_the_chain_verifies() {
+    let (_dir, mut vrs) = fresh();
+    let a = "municipality:131016".parse().unwrap();
+    vrs.import_residents(a, file("131016", 3).as_bytes(), None, false)
+        .unwrap();
+    let Answer::Done(3) = vrs.count_residents(a, None).unwrap() else {
+        panic!()
+    };
+    let events = vrs.audit_search(None, None, None, 100).unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["init", "import_residents", "count_residents"]);
+    assert_eq!(events[1].grounds, ["T1-4-3"]);
+    assert_eq!(events[1].detail["imported"], 3);
+    let report = vrs.audit_verify().unwrap();
+    assert_eq!(
+        (report.valid, report.events, report.first_bad_seq),
+        (true, 3, None)
+    );
+}
+
+#[test]
+fn the_audit_table_refuses_updates_and_deletes() {
+    let (dir, vrs) = fresh();
+    drop(vrs);
+    let conn = rusqlite::Connection::open(dir.path().join(vrs::store::DB_FILE)).unwrap();
+    assert!(conn
+        .execute("UPDATE audit_log SET action = 'x'", [])
+        .is_err());
+    assert!(conn.execute("DELETE FROM audit_log", []).is_err());
+}
+
+#[test]
+fn a_backup_verifies_and_a_tampered_backup_does_not() {
+    let (dir, mut vrs) = fresh();
+    let a = "municipality:131016".parse().unwrap();
+    vrs.import_residents(a, file("131016", 3).as_bytes(), None, false)
+        .unwrap();
+    let to = dir.path().join("b.sqlite");
+    let report = vrs.backup(&to).unwrap();
+    assert_eq!(report.audit_events, 3);
+    assert!(vrs.verify_backup(&to).unwrap().valid);
+    let conn = rusqlite::Connection::open(&to).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET principal = 'operator' WHERE seq = 2;",
+    )
+    .unwrap();
+    drop(conn);
+    let v = vrs.verify_backup(&to).unwrap();
+    assert!(!v.valid);
+    assert_eq!(v.audit.first_bad_seq, Some(2));
+}

@@ -1,0 +1,7 @@
+//! Integration tests of the facade: the use cases end to end on a temp data dir.
+
+mod support;
+
+mod audit;
+mod import;
+mod isolation;

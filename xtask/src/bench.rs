@@ -1,0 +1,218 @@
+//! `cargo xtask bench import`: resident import throughput on a generated file,
+//! through the same facade call the CLI makes, against sqlite3's `.import`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Context;
+use vrs::{Answer, SystemClock, Vrs};
+use vrs_domain::MunicipalityCode;
+
+#[derive(clap::Subcommand)]
+pub(crate) enum Bench {
+    /// Import N generated residents (default 1,000,000) and report rows/s,
+    /// peak RSS, database bytes per resident and the ratio to sqlite3 `.import`.
+    Import {
+        /// Rows to generate and import.
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+        /// Municipality of the generated residents.
+        #[arg(long, default_value = "131016")]
+        municipality: String,
+        /// Write the figures as JSON to this file too.
+        #[arg(long)]
+        json: Option<std::path::PathBuf>,
+    },
+}
+
+/// Benchmarks must run optimised: a debug xtask re-runs itself with `--release`.
+fn ensure_release() -> anyhow::Result<bool> {
+    if !cfg!(debug_assertions) {
+        return Ok(false);
+    }
+    eprintln!("(re-running optimised: cargo run --release -p xtask -- ...)");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let status =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["run", "--quiet", "--release", "-p", "xtask", "--"])
+            .args(&args)
+            .status()?;
+    anyhow::ensure!(status.success(), "optimised run failed");
+    Ok(true)
+}
+
+/// Peak resident set size of this process so far, in KiB (Linux `VmHWM`).
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// CPU seconds (user + system) used so far by the calling thread (Linux).
+fn thread_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
+    let after = stat.rsplit_once(')').map(|(_, a)| a).unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// CPU seconds (user + system) used so far by the whole process (Linux).
+fn process_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, a)| a).unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Resets the peak RSS counter (Linux: writing 5 to clear_refs), so the figure
+/// covers the import only, not the file generation before it.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn dir_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+pub(crate) fn run(bench: Bench) -> anyhow::Result<()> {
+    if ensure_release()? {
+        return Ok(());
+    }
+    match bench {
+        Bench::Import {
+            rows,
+            municipality,
+            json,
+        } => import(rows, &municipality, json.as_deref()),
+    }
+}
+
+fn import(rows: u64, municipality: &str, json: Option<&Path>) -> anyhow::Result<()> {
+    let code = MunicipalityCode::parse_municipality(municipality)
+        .map_err(|e| anyhow::anyhow!("--municipality: {e}"))?;
+    let tmp = tempfile::tempdir()?;
+    let csv = tmp.path().join("residents.csv");
+    let t = Instant::now();
+    {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&csv)?);
+        crate::population::write_population(code, rows, 1, &mut w, false)?;
+        std::io::Write::flush(&mut w)?;
+    }
+    let csv_bytes = std::fs::metadata(&csv)?.len();
+    eprintln!(
+        "generated {rows} rows ({csv_bytes} bytes) in {:.2?}",
+        t.elapsed()
+    );
+
+    // Stage 1 alone, on one thread: read, parse into domain values, seal and index.
+    let keys = vrs::store::Keyring::from_keys([1; 32], [2; 32], [3; 32])?;
+    let t = Instant::now();
+    let mut file =
+        vrs_domain::resident_file::ResidentFile::open(std::fs::File::open(&csv)?, None, code)
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let mut parsed = 0u64;
+    while let Some((_, row)) = file.next_row() {
+        let r = row.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        std::hint::black_box((
+            keys.blind_index(&r.my_number),
+            keys.seal(&r.my_number, code)?,
+        ));
+        parsed += 1;
+    }
+    let parse_secs = t.elapsed().as_secs_f64();
+    eprintln!(
+        "parse + seal only: {parsed} rows in {parse_secs:.2} s ({:.0} rows/s)",
+        parsed as f64 / parse_secs
+    );
+
+    let data = tmp.path().join("data");
+    Vrs::init(&data, None, &SystemClock)?;
+    let mut vrs = Vrs::open(&data, Box::new(SystemClock))?;
+    let principal = format!("municipality:{code}").parse()?;
+    reset_peak_rss();
+    let rss_before = peak_rss_kib().unwrap_or(0);
+    let t = Instant::now();
+    let (main_cpu, all_cpu) = (thread_cpu_seconds(), process_cpu_seconds());
+    let file = std::fs::File::open(&csv)?;
+    let answer = vrs.import_residents(principal, file, None, false)?;
+    let secs = t.elapsed().as_secs_f64();
+    let main_cpu = thread_cpu_seconds() - main_cpu;
+    let all_cpu = process_cpu_seconds() - all_cpu;
+    let peak = peak_rss_kib().unwrap_or(0);
+    let outcome = match answer {
+        Answer::Done(o) => o,
+        Answer::Refused(r) => anyhow::bail!("refused: {r}"),
+    };
+    anyhow::ensure!(
+        outcome.errors.is_empty() && outcome.imported == rows,
+        "import failed: {} errors, first {:?}",
+        outcome.errors.len(),
+        outcome.errors.first()
+    );
+    drop(vrs);
+    let db_bytes = dir_bytes(&data);
+
+    // The same file into a plain table with the sqlite3 shell.
+    let plain = tmp.path().join("plain.sqlite");
+    let t = Instant::now();
+    eprintln!(
+        "vrs import: {rows} rows in {secs:.2} s ({:.0} rows/s), peak RSS {} KiB",
+        rows as f64 / secs,
+        peak
+    );
+    let status = std::process::Command::new("sqlite3")
+        .args(["-cmd", ".mode csv"])
+        .arg(&plain)
+        .arg(format!(".import {} residents", csv.display()))
+        .status()
+        .context("running sqlite3 (apt-get install sqlite3)")?;
+    let sqlite_secs = t.elapsed().as_secs_f64();
+    anyhow::ensure!(status.success(), "sqlite3 .import failed");
+    let plain_bytes = std::fs::metadata(&plain)?.len();
+
+    let figures = serde_json::json!({
+        "rows": rows,
+        "seconds": secs,
+        "rows_per_second": rows as f64 / secs,
+        "parse_and_seal_only_rows_per_second": rows as f64 / parse_secs,
+        "peak_rss_mib": peak as f64 / 1024.0,
+        "cpu_seconds_sqlite_thread": main_cpu,
+        "cpu_seconds_all_threads": all_cpu,
+        "rows_per_sqlite_thread_cpu_second": rows as f64 / main_cpu,
+        "rss_at_start_mib": rss_before as f64 / 1024.0,
+        "db_bytes": db_bytes,
+        "db_bytes_per_resident": db_bytes as f64 / rows as f64,
+        "csv_bytes": csv_bytes,
+        "sqlite3_import_seconds": sqlite_secs,
+        "sqlite3_rows_per_second": rows as f64 / sqlite_secs,
+        "sqlite3_plain_bytes_per_row": plain_bytes as f64 / rows as f64,
+        "ratio_vrs_time_to_sqlite3_time": secs / sqlite_secs,
+        "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+    });
+    println!("{}", serde_json::to_string_pretty(&figures)?);
+    if let Some(path) = json {
+        std::fs::write(path, serde_json::to_string_pretty(&figures)?)?;
+    }
+    Ok(())
+}
