@@ -41,6 +41,7 @@
 
 mod b64;
 mod crl;
+mod document;
 mod error;
 mod key;
 mod qr;
@@ -49,6 +50,7 @@ mod vds;
 mod verify;
 
 pub use crl::{Crl, RevocationSecret, Revoked, Rid};
+pub use document::certificate_document;
 pub use error::CertificateError;
 pub use key::{
     thumbprint, Directory, DirectoryEntry, Issuer, IssuerKey, Jwk, Jwks, DEFAULT_ISSUER_BASE_URL,

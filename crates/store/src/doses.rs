@@ -938,11 +938,10 @@ impl Store {
                     map.insert("version".into(), dose.version.into());
                 }
                 // Certificates follow the record: those showing this dose are revoked.
-                let next_seq: i64 = tx.query_row(
-                    "SELECT coalesce(max(seq), 0) + 1 FROM audit_log",
-                    [],
-                    |r| r.get(0),
-                )?;
+                let next_seq: i64 =
+                    tx.query_row("SELECT coalesce(max(seq), 0) + 1 FROM audit_log", [], |r| {
+                        r.get(0)
+                    })?;
                 let change = match action {
                     Action::DeleteDose => "deleted",
                     _ => "corrected",

@@ -73,14 +73,20 @@ fn need(allowed: &Allowed, action: Action) -> Result<vrs_domain::MunicipalityCod
 impl Store {
     /// A10-4-5: the applicant's doses in force, found by My Number in the issuing
     /// municipality's area; `None` when it holds no such person.
-    pub fn issuable_doses(&self, allowed: &Allowed, n: &MyNumber) -> Result<Option<Vec<IssuableDose>>, StoreError> {
+    pub fn issuable_doses(
+        &self,
+        allowed: &Allowed,
+        n: &MyNumber,
+    ) -> Result<Option<Vec<IssuableDose>>, StoreError> {
         let m = need(allowed, Action::IssueCertificate)?;
         let address: Option<String> = self
             .conn
             .prepare_cached("SELECT address_number FROM residents WHERE municipality = ?1 AND my_number_index = ?2")?
             .query_row(params![m.as_u32(), self.keys.blind_index(n).as_slice()], |r| r.get(0))
             .optional()?;
-        let Some(address) = address else { return Ok(None) };
+        let Some(address) = address else {
+            return Ok(None);
+        };
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, dose_number, date, product, lot FROM doses
              WHERE municipality = ?1 AND address_number = ?2 AND status = 'active'
@@ -118,7 +124,11 @@ impl Store {
             "doses": dose_ids.len(),
             "with_holders_card": record.with_holders_card,
         });
-        let seq = audit::append(&tx, &self.keys, &event(allowed, Some(self.keys.blind_index(applicant)), detail))?;
+        let seq = audit::append(
+            &tx,
+            &self.keys,
+            &event(allowed, Some(self.keys.blind_index(applicant)), detail),
+        )?;
         tx.execute(
             "INSERT INTO issuances (certificate_id, municipality, kind, name, birth_date, nationality,
                  passport_number, origin, with_holders_card, kid, rid, issued_at, audit_seq)
@@ -159,7 +169,11 @@ impl Store {
     ) -> Result<i64, StoreError> {
         need(allowed, Action::IssueCertificate)?;
         let subject = applicant.map(|n| self.keys.blind_index(n));
-        let mut ev = event(allowed, subject, serde_json::json!({ "refused": kind, "detail": detail }));
+        let mut ev = event(
+            allowed,
+            subject,
+            serde_json::json!({ "refused": kind, "detail": detail }),
+        );
         ev.outcome = "refused";
         let tx = self.conn.transaction()?;
         let seq = audit::append(&tx, &self.keys, &ev)?;
@@ -204,7 +218,11 @@ impl Store {
             })?;
             rows.collect::<Result<Vec<_>, _>>()?
         };
-        audit::append(&tx, &self.keys, &event(allowed, None, serde_json::json!({ "issuances": out.len() })))?;
+        audit::append(
+            &tx,
+            &self.keys,
+            &event(allowed, None, serde_json::json!({ "issuances": out.len() })),
+        )?;
         tx.commit()?;
         Ok(out)
     }
@@ -226,7 +244,14 @@ pub(crate) fn revoke_certificates_showing(
          WHERE d.dose_id = ?1 AND i.revoked_at IS NULL",
     )?;
     let hits = stmt
-        .query_map([dose_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, u32>(3)?)))?
+        .query_map([dose_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, u32>(3)?,
+            ))
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     let why = format!("dose {reason}");
     for (cert, kid, rid, m) in &hits {
