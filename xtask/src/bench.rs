@@ -8,6 +8,8 @@ use anyhow::Context;
 use vrs::{Answer, SystemClock, Vrs};
 use vrs_domain::MunicipalityCode;
 
+mod doses;
+
 #[derive(clap::Subcommand)]
 pub(crate) enum Bench {
     /// Import N generated residents (default 1,000,000) and report rows/s,
@@ -19,6 +21,19 @@ pub(crate) enum Bench {
         /// Municipality of the generated residents.
         #[arg(long, default_value = "131016")]
         municipality: String,
+        /// Write the figures as JSON to this file too.
+        #[arg(long)]
+        json: Option<std::path::PathBuf>,
+    },
+    /// Import N residents (default 1,000,000) and one dose each through the bulk
+    /// upload, then time single registrations and national statistics.
+    Doses {
+        /// Residents (and doses) to generate, spread over four municipalities.
+        #[arg(long, default_value_t = 1_000_000)]
+        residents: u64,
+        /// Single registrations to time.
+        #[arg(long, default_value_t = 2_000)]
+        registrations: u64,
         /// Write the figures as JSON to this file too.
         #[arg(long)]
         json: Option<std::path::PathBuf>,
@@ -115,6 +130,11 @@ pub(crate) fn run(bench: Bench) -> anyhow::Result<()> {
             municipality,
             json,
         } => import(rows, &municipality, json.as_deref()),
+        Bench::Doses {
+            residents,
+            registrations,
+            json,
+        } => doses::run(residents, registrations, json.as_deref()),
         Bench::Inquiry { holder_rows, asks } => inquiry(holder_rows, asks),
     }
 }

@@ -91,6 +91,14 @@ enum Command {
     /// A municipality's resident registry (D12-1).
     #[command(subcommand)]
     Residents(cmd::residents::ResidentsCmd),
+    /// Vaccination records: register, upload, manage, export (D12-2, T1-3-1-6, T1-5-1).
+    #[command(subcommand)]
+    Doses(cmd::doses::DosesCmd),
+    /// The COVID-19 vaccine catalog.
+    #[command(subcommand)]
+    Vaccines(cmd::vaccines::VaccinesCmd),
+    /// Dose statistics (T1-4-4, T1-4-6, P11-7).
+    Stats(cmd::stats::StatsArgs),
     /// Look up the registry of local government codes.
     #[command(subcommand)]
     Municipality(cmd::municipality::MunicipalityCmd),

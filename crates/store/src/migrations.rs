@@ -293,6 +293,31 @@ CREATE TABLE issuance_doses (
 CREATE INDEX issuance_doses_by_dose ON issuance_doses (dose_id);
 "#,
     ),
+    (
+        6,
+        "dose counts for statistics",
+        r#"
+-- Active doses counted per municipality, date, dose number, product and
+-- ten-year age band, kept in the same transaction as every dose change, so
+-- that statistics read this small table instead of scanning every dose.
+CREATE TABLE dose_counts (
+    municipality INTEGER NOT NULL,
+    date         TEXT    NOT NULL,
+    dose_number  INTEGER NOT NULL,
+    product      TEXT    NOT NULL,
+    age_band     TEXT    NOT NULL,
+    n            INTEGER NOT NULL,
+    PRIMARY KEY (municipality, date, dose_number, product, age_band)
+) STRICT, WITHOUT ROWID;
+INSERT INTO dose_counts (municipality, date, dose_number, product, age_band, n)
+SELECT municipality, date, dose_number, product,
+       CASE WHEN age >= 90 THEN '90+' WHEN age < 0 THEN '0-9'
+            ELSE (age / 10 * 10) || '-' || (age / 10 * 10 + 9) END,
+       count(*)
+FROM doses WHERE status = 'active'
+GROUP BY 1, 2, 3, 4, 5;
+"#,
+    ),
 ];
 
 /// The schema version this build expects.

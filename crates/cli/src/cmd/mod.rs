@@ -9,6 +9,8 @@ pub(crate) mod certificate;
 pub(crate) mod common;
 pub(crate) mod consent;
 pub(crate) mod demo;
+pub(crate) mod demo_records;
+pub(crate) mod doses;
 pub(crate) mod emergency;
 pub(crate) mod init;
 pub(crate) mod inquiry;
@@ -16,6 +18,8 @@ pub(crate) mod keys;
 pub(crate) mod municipality;
 pub(crate) mod passport;
 pub(crate) mod residents;
+pub(crate) mod stats;
+pub(crate) mod vaccines;
 
 pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Exit> {
     match command {
@@ -25,6 +29,9 @@ pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Exit> {
         Command::Keys(c) => keys::run(c, ctx),
         Command::Emergency(c) => emergency::run(c, ctx),
         Command::Residents(c) => residents::run(c, ctx),
+        Command::Doses(c) => doses::run(c, ctx),
+        Command::Vaccines(c) => vaccines::run(c, ctx),
+        Command::Stats(a) => stats::run(a, ctx),
         Command::Municipality(c) => municipality::run(c, ctx),
         Command::Audit(c) => audit::run(c, ctx),
         Command::Backup(a) => backup::run(a, ctx),

@@ -687,3 +687,60 @@ fn d12_3_an_inquiry_answers_with_the_persons_doses_in_force_and_nothing_else() {
         ]
     );
 }
+
+#[test]
+fn statistics_follow_corrections_deletions_and_re_uploads() {
+    let (_dir, mut vrs) = with_residents(&["131016"], 3);
+    let site = "site:131016";
+    let a = register(
+        &mut vrs,
+        site,
+        &entry("131016", 1, 1, "2021-06-01", "comirnaty", "FA5765"),
+    )
+    .unwrap();
+    let b = register(
+        &mut vrs,
+        site,
+        &entry("131016", 2, 1, "2021-06-01", "comirnaty", "FA5765"),
+    )
+    .unwrap();
+    register(
+        &mut vrs,
+        site,
+        &entry("131016", 3, 1, "2021-06-01", "comirnaty", "FA5765"),
+    )
+    .unwrap();
+    let mine = p("municipality:131016");
+    let fix = Correction {
+        vaccine: Some("spikevax".parse().unwrap()),
+        ..Correction::default()
+    };
+    let Answer::Done(Ok(_)) = vrs
+        .correct_dose(mine, a.dose_id, &fix, "product misread")
+        .unwrap()
+    else {
+        panic!()
+    };
+    let Answer::Done(Ok(_)) = vrs.delete_dose(mine, b.dose_id, "wrong person").unwrap() else {
+        panic!()
+    };
+    let q = StatQuery {
+        by: vec!["vaccine".parse().unwrap()],
+        ..StatQuery::default()
+    };
+    let Answer::Done(s) = vrs.dose_statistics(mine, &q).unwrap() else {
+        panic!()
+    };
+    let got: Vec<(String, Option<u64>)> = s
+        .rows
+        .iter()
+        .map(|r| (r.keys[0].1.clone(), r.count))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("comirnaty".to_owned(), Some(1)),
+            ("spikevax".to_owned(), Some(1))
+        ]
+    );
+}
