@@ -8,6 +8,8 @@ use anyhow::Context;
 use vrs::{Answer, SystemClock, Vrs};
 use vrs_domain::MunicipalityCode;
 
+mod doses;
+
 #[derive(clap::Subcommand)]
 pub(crate) enum Bench {
     /// Import N generated residents (default 1,000,000) and report rows/s,
@@ -22,6 +24,29 @@ pub(crate) enum Bench {
         /// Write the figures as JSON to this file too.
         #[arg(long)]
         json: Option<std::path::PathBuf>,
+    },
+    /// Import N residents (default 1,000,000) and one dose each through the bulk
+    /// upload, then time single registrations and national statistics.
+    Doses {
+        /// Residents (and doses) to generate, spread over four municipalities.
+        #[arg(long, default_value_t = 1_000_000)]
+        residents: u64,
+        /// Single registrations to time.
+        #[arg(long, default_value_t = 2_000)]
+        registrations: u64,
+        /// Write the figures as JSON to this file too.
+        #[arg(long)]
+        json: Option<std::path::PathBuf>,
+    },
+    /// Batch inquiry: ASKS My Numbers (every tenth unknown to the holder)
+    /// against a holder of HOLDER_ROWS residents, through the facade.
+    Inquiry {
+        /// Residents of the holding municipality.
+        #[arg(long, default_value_t = 1_000_000)]
+        holder_rows: u64,
+        /// My Numbers in the batch.
+        #[arg(long, default_value_t = 100_000)]
+        asks: u64,
     },
 }
 
@@ -105,6 +130,12 @@ pub(crate) fn run(bench: Bench) -> anyhow::Result<()> {
             municipality,
             json,
         } => import(rows, &municipality, json.as_deref()),
+        Bench::Doses {
+            residents,
+            registrations,
+            json,
+        } => doses::run(residents, registrations, json.as_deref()),
+        Bench::Inquiry { holder_rows, asks } => inquiry(holder_rows, asks),
     }
 }
 
@@ -214,5 +245,71 @@ fn import(rows: u64, municipality: &str, json: Option<&Path>) -> anyhow::Result<
     if let Some(path) = json {
         std::fs::write(path, serde_json::to_string_pretty(&figures)?)?;
     }
+    Ok(())
+}
+
+fn inquiry(holder_rows: u64, asks: u64) -> anyhow::Result<()> {
+    use vrs::consent::DocumentId;
+    let holder: MunicipalityCode = "011002".parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let tmp = tempfile::tempdir()?;
+    let csv = tmp.path().join("holder.csv");
+    {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&csv)?);
+        crate::population::write_population(holder, holder_rows, 1, &mut w, false)?;
+        std::io::Write::flush(&mut w)?;
+    }
+    let data = tmp.path().join("data");
+    Vrs::init(&data, None, &SystemClock)?;
+    let mut vrs = Vrs::open(&data, Box::new(SystemClock))?;
+    let (asking, holding) = (
+        "municipality:131016".parse()?,
+        "municipality:011002".parse()?,
+    );
+    for (who, doc) in [
+        (asking, DocumentId::Terms20211203),
+        (holding, DocumentId::Terms20211203),
+        (holding, DocumentId::Addendum20211203),
+    ] {
+        vrs.grant_consent(who, None, doc, None, Some("bench"))?;
+    }
+    let t = Instant::now();
+    match vrs.import_residents(holding, std::fs::File::open(&csv)?, None, false)? {
+        Answer::Done(o) if o.committed => {}
+        other => anyhow::bail!("holder import failed: {other:?}"),
+    }
+    eprintln!(
+        "holder: {holder_rows} residents imported in {:.1?}",
+        t.elapsed()
+    );
+
+    // The batch: numbers taken from the holder's file, every tenth replaced by one it does not hold.
+    let text = std::fs::read_to_string(&csv)?;
+    let mut batch = String::from("個人番号\n");
+    for (i, line) in text.lines().skip(1).take(asks as usize).enumerate() {
+        let held = line.split(',').nth(2).unwrap_or_default().to_owned();
+        let number = if i % 10 == 9 {
+            crate::population::my_number(7, i as u64)
+        } else {
+            held
+        };
+        batch.push_str(&number);
+        batch.push('\n');
+    }
+    let t = Instant::now();
+    let answer = vrs.inquire_batch(asking, holder, batch.as_bytes(), false, "bench")?;
+    let secs = t.elapsed().as_secs_f64();
+    let found = match answer {
+        Answer::Done(vrs::BatchInquiry::Answered(a)) => a.iter().filter(|(_, a)| a.found).count(),
+        other => anyhow::bail!("batch inquiry failed: {other:?}"),
+    };
+    let figures = serde_json::json!({
+        "holder_residents": holder_rows,
+        "asked": asks,
+        "found": found,
+        "seconds": secs,
+        "lookups_per_second": asks as f64 / secs,
+        "audit_events_written": asks + 1,
+    });
+    println!("{}", serde_json::to_string_pretty(&figures)?);
     Ok(())
 }

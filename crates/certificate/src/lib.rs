@@ -42,6 +42,7 @@
 
 mod b64;
 mod crl;
+mod document;
 mod error;
 mod html;
 mod key;
@@ -51,6 +52,7 @@ mod vds;
 mod verify;
 
 pub use crl::{Crl, RevocationSecret, Revoked, Rid};
+pub use document::certificate_document;
 pub use error::CertificateError;
 pub use html::render_html;
 pub use key::{

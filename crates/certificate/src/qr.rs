@@ -246,16 +246,22 @@ pub fn decode_png(png_bytes: &[u8]) -> Result<Vec<String>, CertificateError> {
         }
     };
     let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, luma);
+    // Finder-like patterns in the data can make the detector report extra candidate
+    // grids; keep every grid that decodes and fail only when none does.
     let mut texts = Vec::new();
+    let mut last_error = None;
     for grid in img.detect_grids() {
-        let (_, text) = grid.decode().map_err(|e| CertificateError::Png {
-            reason: format!("a QR code was found but could not be decoded ({e})"),
-        })?;
-        texts.push(text);
+        match grid.decode() {
+            Ok((_, text)) => texts.push(text),
+            Err(e) => last_error = Some(e),
+        }
     }
     if texts.is_empty() {
         return Err(CertificateError::Png {
-            reason: "no QR code found in the image".into(),
+            reason: match last_error {
+                Some(e) => format!("a QR code was found but could not be decoded ({e})"),
+                None => "no QR code found in the image".into(),
+            },
         });
     }
     Ok(texts)

@@ -231,7 +231,7 @@ pub fn verify_text(text: &str, trust: &TrustList, at: f64) -> Result<VerifiedCar
         }
         return crate::vds::verify_vds_value(&v, trust, at);
     }
-    if t.to_ascii_lowercase().starts_with("shc:/") {
+    if t.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("shc:/")) {
         let lines: Vec<&str> = t.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
         return verify_qr_texts(&lines, trust, at);
     }
@@ -444,6 +444,11 @@ pub fn verify_jws(jws: &str, trust: &TrustList, at: f64) -> Result<VerifiedCard,
             "vc.type lacks https://smarthealth.cards#health-card",
         ));
     }
+    if !jwk.kid_is_thumbprint() {
+        warnings.push(format!(
+            "trusted key kid {kid} is not its RFC 7638 thumbprint"
+        ));
+    }
     let rid = vc.and_then(|v| v.get("rid")).and_then(Value::as_str);
     check_revocation(
         trust,
@@ -530,35 +535,64 @@ fn check_x5c(jwk: &Jwk, at: f64, warnings: &mut Vec<String>) {
     let Some(chain) = &jwk.x5c else {
         return;
     };
-    for (i, cert_b64) in chain.iter().enumerate() {
+    let ders: Vec<Option<Vec<u8>>> = chain.iter().map(|c| b64::std_decode(c)).collect();
+    let certs: Vec<Option<X509Certificate<'_>>> = ders
+        .iter()
+        .enumerate()
+        .map(|(i, der)| match der {
+            None => {
+                warnings.push(format!("x5c[{i}] is not base64"));
+                None
+            }
+            Some(der) => match X509Certificate::from_der(der) {
+                Ok((_, cert)) => Some(cert),
+                Err(e) => {
+                    warnings.push(format!("x5c[{i}] does not parse: {e}"));
+                    None
+                }
+            },
+        })
+        .collect();
+    for (i, cert) in certs.iter().enumerate() {
+        let Some(cert) = cert else { continue };
         let role = if i == 0 {
             "issuer certificate"
         } else {
             "CA certificate"
         };
-        let Some(der) = b64::std_decode(cert_b64) else {
-            warnings.push(format!("x5c[{i}] is not base64"));
-            continue;
-        };
-        match X509Certificate::from_der(&der) {
-            Err(e) => warnings.push(format!("x5c[{i}] does not parse: {e}")),
-            Ok((_, cert)) => {
-                let nb = cert.validity().not_before.timestamp() as f64;
-                let na = cert.validity().not_after.timestamp() as f64;
-                if na < at {
+        let nb = cert.validity().not_before.timestamp() as f64;
+        let na = cert.validity().not_after.timestamp() as f64;
+        if na < at {
+            warnings.push(format!(
+                "{role} x5c[{i}] ({}) expired on {}",
+                cert.subject(),
+                iso(na)
+            ));
+        } else if nb > at {
+            warnings.push(format!(
+                "{role} x5c[{i}] ({}) is not valid before {}",
+                cert.subject(),
+                iso(nb)
+            ));
+        }
+        // Each certificate must be signed by the next one in the chain.
+        if let Some(Some(parent)) = certs.get(i + 1) {
+            match cert.verify_signature(Some(parent.public_key())) {
+                Ok(()) => {}
+                Err(x509_parser::error::X509Error::SignatureUnsupportedAlgorithm) => {
                     warnings.push(format!(
-                        "{role} x5c[{i}] ({}) expired on {}",
-                        cert.subject(),
-                        iso(na)
-                    ));
-                } else if nb > at {
-                    warnings.push(format!(
-                        "{role} x5c[{i}] ({}) is not valid before {}",
-                        cert.subject(),
-                        iso(nb)
+                        "x5c[{i}] signature algorithm ({}) cannot be checked",
+                        cert.signature_algorithm.algorithm
                     ));
                 }
+                Err(_) => warnings.push(format!("x5c[{i}] is not signed by x5c[{}]", i + 1)),
             }
+        }
+    }
+    // The leaf must certify the very key in the JWK.
+    if let (Some(Some(leaf)), Some(point)) = (certs.first(), jwk.p256_point()) {
+        if leaf.public_key().subject_public_key.data.as_ref() != point.as_slice() {
+            warnings.push("x5c[0] certifies a different key than the JWK".into());
         }
     }
 }
@@ -690,11 +724,39 @@ mod tests {
                 k.kid
             );
             assert!(
-                !w.iter().any(|m| m.contains("does not parse")),
+                !w.iter().any(|m| m.contains("does not parse")
+                    || m.contains("not signed")
+                    || m.contains("different key")),
                 "kid {}: {w:?}",
                 k.kid
             );
         }
+    }
+
+    #[test]
+    fn an_x5c_leaf_for_another_key_is_reported_and_a_good_chain_is_not() {
+        let jwks = Jwks::from_json(include_str!(
+            "../../../fixtures/vectors/shc/issuer-jwks.json"
+        ))
+        .unwrap();
+        let (plain, with_chain) = (&jwks.keys[0], &jwks.keys[1]);
+        let mut w = Vec::new();
+        check_x5c(with_chain, 1_640_000_000.0, &mut w);
+        // The root signs with ECDSA SHA-512, which ring cannot check: said, not failed.
+        assert_eq!(
+            w,
+            ["x5c[1] signature algorithm (1.2.840.10045.4.3.4) cannot be checked"],
+            "example-01 chain in 2021"
+        );
+        w.clear();
+        let mut swapped = with_chain.clone();
+        swapped.x = plain.x.clone();
+        swapped.y = plain.y.clone();
+        check_x5c(&swapped, 1_640_000_000.0, &mut w);
+        assert_eq!(
+            w.last().map(String::as_str),
+            Some("x5c[0] certifies a different key than the JWK")
+        );
     }
 
     #[test]

@@ -82,12 +82,23 @@ enum Command {
     Consent(cmd::consent::ConsentCmd),
     /// Ask a holding municipality for a person's records (D12-3).
     Inquiry(cmd::inquiry::InquiryArgs),
+    /// Certificate issuers' keys: JWKS, directory, rotation, revocation lists (T1-4-2).
+    #[command(subcommand)]
+    Keys(cmd::keys::KeysCmd),
     /// Emergency stop of VRS functions (T1-10).
     #[command(subcommand)]
     Emergency(cmd::emergency::EmergencyCmd),
     /// A municipality's resident registry (D12-1).
     #[command(subcommand)]
     Residents(cmd::residents::ResidentsCmd),
+    /// Vaccination records: register, upload, manage, export (D12-2, T1-3-1-6, T1-5-1).
+    #[command(subcommand)]
+    Doses(cmd::doses::DosesCmd),
+    /// The COVID-19 vaccine catalog.
+    #[command(subcommand)]
+    Vaccines(cmd::vaccines::VaccinesCmd),
+    /// Dose statistics (T1-4-4, T1-4-6, P11-7).
+    Stats(cmd::stats::StatsArgs),
     /// Look up the registry of local government codes.
     #[command(subcommand)]
     Municipality(cmd::municipality::MunicipalityCmd),

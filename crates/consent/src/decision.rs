@@ -48,6 +48,10 @@ pub enum Action {
     ExportLedger,
     /// Aggregate statistics of doses (T1-4-4, T1-4-6, P11-7).
     ViewStatistics,
+    /// Issue a certificate electronically on a person's application (N-1, N-3, T1-4-2).
+    IssueCertificate,
+    /// Replace a municipality's certificate signing key (T1-4-2).
+    RotateIssuerKey,
 }
 
 impl Action {
@@ -71,6 +75,8 @@ impl Action {
             Self::ConfirmDose => "confirm_dose",
             Self::ReviewDoses => "review_doses",
             Self::ExportLedger => "export_ledger",
+            Self::IssueCertificate => "issue_certificate",
+            Self::RotateIssuerKey => "rotate_issuer_key",
             Self::ViewStatistics => "view_statistics",
         }
     }
@@ -81,7 +87,7 @@ impl Action {
         match self {
             Self::ImportResidents => Some(Function::Import),
             Self::Inquire => Some(Function::Inquiry),
-            Self::ReadIndividualData => Some(Function::EIssuance),
+            Self::ReadIndividualData | Self::IssueCertificate => Some(Function::EIssuance),
             Self::RegisterDose
             | Self::ImportDoses
             | Self::CorrectDose
@@ -96,7 +102,8 @@ impl Action {
             | Self::GrantConsent
             | Self::RevokeConsent
             | Self::EmergencyStop
-            | Self::EmergencyResume => None,
+            | Self::EmergencyResume
+            | Self::RotateIssuerKey => None,
         }
     }
 
@@ -117,11 +124,13 @@ impl Action {
             | Self::DeleteDose
             | Self::ConfirmDose
             | Self::ReviewDoses
-            | Self::ExportLedger => true,
+            | Self::ExportLedger
+            | Self::IssueCertificate => true,
             Self::GrantConsent
             | Self::RevokeConsent
             | Self::EmergencyStop
             | Self::EmergencyResume
+            | Self::RotateIssuerKey
             | Self::ViewStatistics => false,
         }
     }

@@ -23,7 +23,12 @@ pub(crate) fn consented_to_base_terms(
     day: NaiveDate,
     out: &mut Vec<Finding>,
 ) {
-    if matches!(req.action, Action::GrantConsent | Action::RevokeConsent) {
+    // Consenting must be possible before consenting; electronic issuance has its
+    // own consent rule (N-3), whose exact message the applicant must see.
+    if matches!(
+        req.action,
+        Action::GrantConsent | Action::RevokeConsent | Action::IssueCertificate
+    ) {
         return;
     }
     let acting = match req.principal {

@@ -26,6 +26,7 @@ mod emergency;
 mod facts;
 mod gate;
 mod inquiry;
+mod issuance;
 mod partition;
 mod provision;
 mod purpose;
@@ -38,6 +39,7 @@ use chrono::{DateTime, FixedOffset};
 pub use decision::{Action, Allowed, Decision, Ground, Outcome, Purpose, Refusal, Request};
 pub use documents::{ConsentDocument, DocumentId, DocumentKind, Implication};
 pub use facts::{Facts, Function};
+pub use issuance::N3_MESSAGE;
 pub use provision::{provision_ids, ProvisionId, DIGEST};
 pub use statistics::{min_cell_size, StatisticsError, DEFAULT_MIN_CELL, FLOOR_MIN_CELL};
 
@@ -57,5 +59,7 @@ pub fn decide(request: &Request, facts: &Facts, as_of: DateTime<FixedOffset>) ->
     registration::venue_registers(request, facts, day, &mut findings);
     records::holder_manages(request, &mut findings);
     statistics::statistics_scope(request, &mut findings);
+    issuance::e_issuance_consented(request, facts, day, &mut findings);
+    issuance::issuer_is_the_holder(request, &mut findings);
     Decision::from_findings(*request, as_of, findings)
 }

@@ -343,6 +343,7 @@ impl FromStr for DoseStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Dose {
     /// Its identifier (partition and serial).
+    #[serde(rename = "dose_id")]
     pub id: DoseId,
     /// The resident's ticket number in the residence municipality.
     pub ticket_number: TicketNumber,

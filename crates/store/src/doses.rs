@@ -3,7 +3,7 @@
 //! export and statistics. Every method is scoped by an `Allowed` proof and writes
 //! its audit event in the same transaction as its effect.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -241,10 +241,7 @@ impl StatKey {
             Self::Date => "date",
             Self::Dose => "CAST(dose_number AS TEXT)",
             Self::Vaccine => "product",
-            Self::AgeBand => {
-                "CASE WHEN age >= 90 THEN '90+' WHEN age < 0 THEN '0-9' \
-                 ELSE (age / 10 * 10) || '-' || (age / 10 * 10 + 9) END"
-            }
+            Self::AgeBand => "age_band",
             Self::Municipality => "printf('%06d', municipality)",
         }
     }
@@ -385,6 +382,28 @@ fn read_dose(r: &rusqlite::Row<'_>) -> Result<Dose, StoreError> {
     })
 }
 
+/// The age-band expression over a `doses.age` column (the same bands as
+/// [`vrs_domain::age_band`]).
+const AGE_BAND_SQL: &str = "CASE WHEN age >= 90 THEN '90+' WHEN age < 0 THEN '0-9' \
+     ELSE (age / 10 * 10) || '-' || (age / 10 * 10 + 9) END";
+
+/// Adds `delta` to the statistics cell of dose `id` as it stands now, if it is active.
+fn count_dose(tx: &Transaction<'_>, id: i64, delta: i64) -> Result<(), rusqlite::Error> {
+    tx.prepare_cached(&count_sql())?
+        .execute(params![id, delta])?;
+    Ok(())
+}
+
+fn count_sql() -> String {
+    format!(
+        "INSERT INTO dose_counts (municipality, date, dose_number, product, age_band, n)
+         SELECT municipality, date, dose_number, product, {AGE_BAND_SQL}, ?2
+         FROM doses WHERE id = ?1 AND status = 'active'
+         ON CONFLICT (municipality, date, dose_number, product, age_band)
+         DO UPDATE SET n = n + excluded.n"
+    )
+}
+
 /// Copies the current version of dose `id` into the history.
 fn keep_version(tx: &Transaction<'_>, id: i64) -> Result<(), rusqlite::Error> {
     tx.prepare_cached(
@@ -402,26 +421,63 @@ fn keep_version(tx: &Transaction<'_>, id: i64) -> Result<(), rusqlite::Error> {
     Ok(())
 }
 
-/// Whether a lot is seen for the first time for a product (and remembers it).
-fn first_use_of_lot(
-    tx: &Transaction<'_>,
-    product: &str,
-    lot: &str,
-    now: &str,
-    seen: &mut HashSet<(String, String)>,
-) -> Result<bool, rusqlite::Error> {
-    let key = (product.to_owned(), lot.to_owned());
-    if seen.contains(&key) {
-        return Ok(false);
+/// The statements every registered row runs, prepared once per transaction,
+/// and the lots already seen in it.
+struct Hot<'a> {
+    resident: rusqlite::CachedStatement<'a>,
+    held: rusqlite::CachedStatement<'a>,
+    insert: rusqlite::CachedStatement<'a>,
+    lot: rusqlite::CachedStatement<'a>,
+    count: rusqlite::CachedStatement<'a>,
+    lots: HashMap<String, HashSet<String>>,
+}
+
+impl<'a> Hot<'a> {
+    fn new(tx: &'a Transaction<'_>) -> Result<Self, rusqlite::Error> {
+        Ok(Self {
+            resident: tx.prepare_cached(
+                "SELECT address_number, birth_date, my_number_index FROM residents
+                 WHERE municipality = ?1 AND ticket_number = ?2",
+            )?,
+            held: tx.prepare_cached(
+                "SELECT id, dose_number, date, product, lot, confirmed FROM doses
+                 WHERE municipality = ?1 AND address_number = ?2 AND status = 'active'
+                 ORDER BY dose_number",
+            )?,
+            insert: tx.prepare_cached(
+                "INSERT INTO doses (municipality, address_number, ticket_number, ticket_kind,
+                     ticket_dose_count, dose_number, date, product, lot, venue, doctor,
+                     vaccinating_municipality, age, registered_at, registered_by, on_behalf, status,
+                     confirmed, review, version, changed_at, changed_by, change, reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     'active', 0, ?17, 1, ?14, ?15, 'registered', NULL)",
+            )?,
+            lot: tx.prepare_cached(
+                "INSERT INTO lots (product, lot, first_seen) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (product, lot) DO NOTHING",
+            )?,
+            count: tx.prepare_cached(&count_sql())?,
+            lots: HashMap::new(),
+        })
     }
-    let inserted = tx
-        .prepare_cached(
-            "INSERT INTO lots (product, lot, first_seen) VALUES (?1, ?2, ?3)
-             ON CONFLICT (product, lot) DO NOTHING",
-        )?
-        .execute(params![product, lot, now])?;
-    seen.insert(key);
-    Ok(inserted == 1)
+
+    /// Whether a lot is seen for the first time for a product (and remembers it).
+    fn first_use_of_lot(
+        &mut self,
+        product: &str,
+        lot: &str,
+        now: &str,
+    ) -> Result<bool, rusqlite::Error> {
+        if self.lots.get(product).is_some_and(|l| l.contains(lot)) {
+            return Ok(false);
+        }
+        let inserted = self.lot.execute(params![product, lot, now])?;
+        self.lots
+            .entry(product.to_owned())
+            .or_default()
+            .insert(lot.to_owned());
+        Ok(inserted == 1)
+    }
 }
 
 /// Applies one entry in `tx`: checks it against the resident and the doses held,
@@ -431,15 +487,12 @@ fn apply_entry(
     w: &Writer,
     e: &DoseEntry,
     reupload: bool,
-    seen_lots: &mut HashSet<(String, String)>,
+    hot: &mut Hot<'_>,
 ) -> Result<Result<(Applied, Option<Subject>), Rejection>, StoreError> {
     let m = w.municipality.as_u32();
     let ticket = e.ocr.ticket_number();
-    let resident: Option<(String, String, Vec<u8>)> = tx
-        .prepare_cached(
-            "SELECT address_number, birth_date, my_number_index FROM residents
-             WHERE municipality = ?1 AND ticket_number = ?2",
-        )?
+    let resident: Option<(String, String, Vec<u8>)> = hot
+        .resident
         .query_row(params![m, ticket.as_u64() as i64], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })
@@ -460,12 +513,8 @@ fn apply_entry(
     if e.date < birth {
         return Ok(Err(Rejection::BeforeBirth { date: e.date }));
     }
-    let held: Vec<Held> = tx
-        .prepare_cached(
-            "SELECT id, dose_number, date, product, lot, confirmed FROM doses
-             WHERE municipality = ?1 AND address_number = ?2 AND status = 'active'
-             ORDER BY dose_number",
-        )?
+    let held: Vec<Held> = hot
+        .held
         .query_map(params![m, address], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
@@ -513,6 +562,7 @@ fn apply_entry(
                 return Ok(Ok((Applied::KeptConfirmed, subject)));
             }
             keep_version(tx, same_day.id)?;
+            count_dose(tx, same_day.id, -1)?;
             tx.prepare_cached(
                 "UPDATE doses SET product = ?2, lot = ?3, venue = ?4, doctor = ?5,
                      version = version + 1, changed_at = ?6, changed_by = ?7,
@@ -528,6 +578,7 @@ fn apply_entry(
                 w.now,
                 w.by
             ])?;
+            count_dose(tx, same_day.id, 1)?;
             return Ok(Ok((Applied::Replaced, subject)));
         }
         return Ok(Err(Rejection::DoseNumberHeld {
@@ -574,7 +625,7 @@ fn apply_entry(
             w.by, w.vaccinating
         ));
     }
-    if first_use_of_lot(tx, e.product.id(), e.lot.as_str(), &w.now, seen_lots)? {
+    if hot.first_use_of_lot(e.product.id(), e.lot.as_str(), &w.now)? {
         review.push(format!(
             "lot {} was not known for {} before",
             e.lot,
@@ -600,15 +651,7 @@ fn apply_entry(
     } else {
         Some(serde_json::to_string(&review).map_err(StoreError::json)?)
     };
-    tx.prepare_cached(
-        "INSERT INTO doses (municipality, address_number, ticket_number, ticket_kind,
-             ticket_dose_count, dose_number, date, product, lot, venue, doctor,
-             vaccinating_municipality, age, registered_at, registered_by, on_behalf, status,
-             confirmed, review, version, changed_at, changed_by, change, reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-             'active', 0, ?17, 1, ?14, ?15, 'registered', NULL)",
-    )?
-    .execute(params![
+    hot.insert.execute(params![
         m,
         address,
         ticket.as_u64() as i64,
@@ -628,6 +671,7 @@ fn apply_entry(
         review_json,
     ])?;
     let id = tx.last_insert_rowid();
+    hot.count.execute(params![id, 1])?;
     Ok(Ok((
         Applied::New(Registered {
             dose_id: dose_id(id)?,
@@ -644,7 +688,11 @@ fn apply_entry(
 /// A partition's proof for a bulk upload, asked for when the partition first appears.
 pub type Authorize<'a> = dyn FnMut(MunicipalityCode) -> Result<Allowed, Refusal> + 'a;
 
-const BATCH: usize = 512;
+/// Rows ordered together by the bulk upload's worker.
+const CHUNK: usize = 1 << 16;
+
+/// One line of a bulk upload as read.
+type Row = (u64, Result<DoseEntry, Vec<RowError>>);
 
 impl Store {
     /// D12-2, T1-3-1-6: registers one dose into the residence municipality's area
@@ -665,8 +713,10 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let mut seen = HashSet::new();
-        let result = apply_entry(&tx, &w, entry, false, &mut seen)?;
+        let result = {
+            let mut hot = Hot::new(&tx)?;
+            apply_entry(&tx, &w, entry, false, &mut hot)?
+        };
         let answer = match result {
             Ok((Applied::New(r) | Applied::Existing(r), subject)) => {
                 let detail = serde_json::json!({
@@ -717,24 +767,35 @@ impl Store {
         let mut refusals = Vec::new();
         // Per partition: the proof (or the refusal), the writer and its counts.
         let mut areas: Vec<Area> = Vec::new();
-        let mut seen = HashSet::new();
+        let mut hot = Hot::new(&tx)?;
         let rows = rows.into_iter();
         std::thread::scope(|scope| -> Result<(), StoreError> {
-            let (send, receive) =
-                std::sync::mpsc::sync_channel::<Vec<(u64, Result<DoseEntry, Vec<RowError>>)>>(4);
+            // The worker reads rows in chunks and orders each chunk by residence
+            // municipality and ticket (stably: one person's rows keep their file
+            // order), so the SQLite thread walks the indexes in order rather than
+            // at random. Errors are sorted back into line order at the end.
+            let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Row>>(2);
             scope.spawn(move || {
-                let mut batch = Vec::with_capacity(BATCH);
+                let mut chunk = Vec::with_capacity(CHUNK);
+                let sort_and_send = |mut chunk: Vec<Row>| {
+                    chunk.sort_by_key(|(_, r)| {
+                        r.as_ref()
+                            .ok()
+                            .map(|e| (e.ocr.municipality(), e.ocr.ticket_number()))
+                    });
+                    send.send(chunk).is_ok()
+                };
                 for row in rows {
-                    batch.push(row);
-                    if batch.len() == BATCH {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                        if send.send(full).is_err() {
+                    chunk.push(row);
+                    if chunk.len() == CHUNK {
+                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                        if !sort_and_send(full) {
                             return;
                         }
                     }
                 }
-                if !batch.is_empty() {
-                    let _ = send.send(batch);
+                if !chunk.is_empty() {
+                    sort_and_send(chunk);
                 }
             });
             for (line, row) in receive.iter().flatten() {
@@ -785,7 +846,7 @@ impl Store {
                         continue;
                     }
                 };
-                match apply_entry(&tx, w, &entry, true, &mut seen)? {
+                match apply_entry(&tx, w, &entry, true, &mut hot)? {
                     Ok((Applied::New(r), _)) => {
                         counts[0] += 1;
                         out.registered += 1;
@@ -814,6 +875,8 @@ impl Store {
             }
             Ok(())
         })?;
+        drop(hot);
+        out.errors.sort_by_key(|e| e.line);
         if !out.errors.is_empty() {
             tx.rollback()?;
             return Ok((out, refusals));
@@ -937,6 +1000,25 @@ impl Store {
                 if let Some(map) = detail.as_object_mut() {
                     map.insert("version".into(), dose.version.into());
                 }
+                // Certificates follow the record: those showing this dose are revoked.
+                let next_seq: i64 =
+                    tx.query_row("SELECT coalesce(max(seq), 0) + 1 FROM audit_log", [], |r| {
+                        r.get(0)
+                    })?;
+                let change = match action {
+                    Action::DeleteDose => "deleted",
+                    _ => "corrected",
+                };
+                let revoked = crate::issuance::revoke_certificates_showing(
+                    &tx,
+                    id.serial() as i64,
+                    change,
+                    &allowed.as_of().to_rfc3339(),
+                    next_seq,
+                )?;
+                if let Some(map) = detail.as_object_mut() {
+                    map.insert("revoked_certificates".into(), revoked.into());
+                }
                 audit::append(&tx, &self.keys, &event(allowed, None, detail))?;
                 Ok(dose)
             }
@@ -1015,6 +1097,7 @@ impl Store {
                     a
                 };
                 keep_version(tx, id.serial() as i64)?;
+                count_dose(tx, id.serial() as i64, -1)?;
                 tx.prepare_cached(
                     "UPDATE doses SET date = ?2, product = ?3, lot = ?4, venue = ?5, doctor = ?6,
                          age = ?7, version = version + 1, changed_at = ?8, changed_by = ?9,
@@ -1033,6 +1116,7 @@ impl Store {
                     by,
                     reason
                 ])?;
+                count_dose(tx, id.serial() as i64, 1)?;
                 Ok(Ok(()))
             },
             detail,
@@ -1054,6 +1138,7 @@ impl Store {
             id,
             |tx, _, _| {
                 keep_version(tx, id.serial() as i64)?;
+                count_dose(tx, id.serial() as i64, -1)?;
                 tx.prepare_cached(
                     "UPDATE doses SET status = 'entered_in_error', review = NULL,
                          version = version + 1, changed_at = ?2, changed_by = ?3,
@@ -1263,9 +1348,8 @@ impl Store {
         let mut out = Vec::new();
         {
             let mut stmt = tx.prepare(&format!(
-                "SELECT {select}count(*) FROM doses
-                 WHERE status = 'active' AND municipality BETWEEN ?1 AND ?2
-                   AND date >= ?3 AND date <= ?4 {group}"
+                "SELECT {select}coalesce(sum(n), 0) FROM dose_counts
+                 WHERE municipality BETWEEN ?1 AND ?2 AND date >= ?3 AND date <= ?4 {group}"
             ))?;
             let from = from.map(|d| d.to_string()).unwrap_or_else(|| "0000".into());
             let to = to.map(|d| d.to_string()).unwrap_or_else(|| "9999".into());

@@ -49,17 +49,39 @@ fn legal_basis(allowed: &Allowed) -> Vec<String> {
         .collect()
 }
 
-/// Looks one person up in the holder's area.
+/// Looks one person up in the holder's area: whether it holds them, and their
+/// doses in force (entered-in-error doses are not part of the record).
 fn answer(
     tx: &Transaction<'_>,
     holder: MunicipalityCode,
     index: &[u8; 32],
-) -> Result<bool, StoreError> {
-    let found: Option<i64> = tx
-        .prepare_cached("SELECT 1 FROM residents WHERE municipality = ?1 AND my_number_index = ?2")?
+) -> Result<(bool, Vec<InquiryDose>), StoreError> {
+    let address: Option<String> = tx
+        .prepare_cached(
+            "SELECT address_number FROM residents WHERE municipality = ?1 AND my_number_index = ?2",
+        )?
         .query_row(params![holder.as_u32(), index.as_slice()], |r| r.get(0))
         .optional()?;
-    Ok(found.is_some())
+    let Some(address) = address else {
+        return Ok((false, Vec::new()));
+    };
+    let mut stmt = tx.prepare_cached(
+        "SELECT dose_number, date, product, lot, vaccinating_municipality FROM doses
+         WHERE municipality = ?1 AND address_number = ?2 AND status = 'active'
+         ORDER BY dose_number",
+    )?;
+    let doses = stmt
+        .query_map(params![holder.as_u32(), address], |r| {
+            Ok(InquiryDose {
+                dose_number: r.get(0)?,
+                date: r.get(1)?,
+                product: r.get(2)?,
+                lot: r.get(3)?,
+                vaccinating_municipality: format!("{:06}", r.get::<_, u32>(4)?),
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((true, doses))
 }
 
 /// Both audit trails: the holder's (what it provided, to whom) and the asking
@@ -136,20 +158,20 @@ impl Store {
         })?;
         let index = self.keys.blind_index(n);
         let tx = self.conn.transaction()?;
-        let found = answer(&tx, holder, &index)?;
+        let (found, doses) = answer(&tx, holder, &index)?;
         let basis = legal_basis(allowed);
         record(
             &tx,
             &self.keys,
             allowed,
             Some(index),
-            serde_json::json!({ "found": found, "purpose": purpose, "legal_basis": basis }),
+            serde_json::json!({ "found": found, "doses": doses.len(), "purpose": purpose, "legal_basis": basis }),
         )?;
         tx.commit()?;
         Ok(InquiryAnswer {
             found,
             legal_basis: basis,
-            doses: Vec::new(),
+            doses,
         })
     }
 
@@ -185,7 +207,7 @@ impl Store {
         let mut found_count = 0u64;
         for n in numbers {
             let index = self.keys.blind_index(n);
-            let found = answer(&tx, holder, &index)?;
+            let (found, doses) = answer(&tx, holder, &index)?;
             found_count += u64::from(found);
             audit::append(
                 &tx,
@@ -198,13 +220,13 @@ impl Store {
                     subject: Some(index),
                     outcome: "allowed",
                     grounds: grounds.clone(),
-                    detail: serde_json::json!({ "role": "provided", "batch": true, "found": found, "purpose": purpose }),
+                    detail: serde_json::json!({ "role": "provided", "batch": true, "found": found, "doses": doses.len(), "purpose": purpose }),
                 },
             )?;
             out.push(InquiryAnswer {
                 found,
                 legal_basis: basis.clone(),
-                doses: Vec::new(),
+                doses,
             });
         }
         if let vrs_domain::Principal::Municipality(asking) = allowed.principal() {

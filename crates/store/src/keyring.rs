@@ -190,6 +190,57 @@ impl Keyring {
             .ok_or_else(corrupt)
     }
 
+    /// Seals arbitrary secret bytes (e.g. a signing key) under the data key with a
+    /// random nonce, binding `context` as associated data: nonce ‖ ciphertext ‖ tag.
+    pub fn seal_bytes(&self, data: &[u8], context: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let mut nonce = [0u8; NONCE_LEN];
+        self.rng.fill(&mut nonce).map_err(|_| StoreError::Keyring {
+            reason: "no randomness".into(),
+        })?;
+        let mut out = Vec::with_capacity(NONCE_LEN + data.len() + 16);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(data);
+        let tag = self
+            .data
+            .seal_in_place_separate_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(context),
+                &mut out[NONCE_LEN..],
+            )
+            .map_err(|_| StoreError::Keyring {
+                reason: "sealing failed".into(),
+            })?;
+        out.extend_from_slice(tag.as_ref());
+        Ok(out)
+    }
+
+    /// Opens bytes sealed by [`Keyring::seal_bytes`] with the same `context`.
+    pub fn open_bytes(&self, sealed: &[u8], context: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let corrupt = || StoreError::Corrupt {
+            what: "sealed secret does not open (wrong key, context or tampered row)".into(),
+        };
+        if sealed.len() < NONCE_LEN + 16 {
+            return Err(corrupt());
+        }
+        let nonce =
+            Nonce::try_assume_unique_for_key(&sealed[..NONCE_LEN]).map_err(|_| corrupt())?;
+        let mut buf = sealed[NONCE_LEN..].to_vec();
+        let plain = self
+            .data
+            .open_in_place(nonce, Aad::from(context), &mut buf)
+            .map_err(|_| corrupt())?;
+        Ok(plain.to_vec())
+    }
+
+    /// 32 fresh random bytes (new secrets such as revocation-id keys).
+    pub fn random_32(&self) -> Result<[u8; 32], StoreError> {
+        let mut out = [0u8; 32];
+        self.rng.fill(&mut out).map_err(|_| StoreError::Keyring {
+            reason: "no randomness".into(),
+        })?;
+        Ok(out)
+    }
+
     /// MAC of an audit event (the chain link), under the audit key.
     pub(crate) fn audit_mac(&self, data: &[u8]) -> [u8; 32] {
         let tag = hmac::sign(&self.audit, data);

@@ -13,7 +13,9 @@ mod backup;
 mod consents;
 mod doses;
 mod inquiry;
+mod issuance;
 mod keyring;
+mod keys;
 mod migrations;
 mod residents;
 
@@ -31,7 +33,9 @@ pub use doses::{
     StatKey, StatRow, StatScope,
 };
 pub use inquiry::{InquiryAnswer, InquiryDose};
+pub use issuance::{IssuableDose, IssuanceRecord};
 pub use keyring::{Keyring, SEALED_LEN};
+pub use keys::{PublicKeyRecord, RevocationRecord};
 pub use residents::{ImportOutcome, Lookup};
 
 /// File name of the database inside a data directory.

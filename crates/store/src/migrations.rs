@@ -218,6 +218,106 @@ CREATE TABLE lots (
 ) STRICT, WITHOUT ROWID;
 "#,
     ),
+    (
+        4,
+        "issuer keys, revocation secrets, revocations",
+        r#"
+-- Each municipality's certificate signing keys (T1-4-2). The private key is held
+-- only sealed under the keyring; retiring a key destroys it (sealed_private
+-- becomes NULL) while its public key stays published.
+CREATE TABLE issuer_keys (
+    kid            TEXT    PRIMARY KEY,
+    municipality   INTEGER NOT NULL,
+    public_jwk     TEXT    NOT NULL,
+    sealed_private BLOB,
+    created_at     TEXT    NOT NULL,
+    retired_at     TEXT,
+    audit_seq      INTEGER NOT NULL,
+    CHECK ((retired_at IS NULL) = (sealed_private IS NOT NULL))
+) STRICT;
+CREATE UNIQUE INDEX issuer_keys_one_active ON issuer_keys (municipality) WHERE retired_at IS NULL;
+
+-- The secret each issuer derives revocation ids (rid) from, sealed.
+CREATE TABLE revocation_secrets (
+    municipality INTEGER PRIMARY KEY,
+    sealed       BLOB    NOT NULL
+) STRICT;
+
+-- Revoked certificates, per key; never deleted, so the count is the CRL version.
+CREATE TABLE revocations (
+    kid          TEXT    NOT NULL REFERENCES issuer_keys (kid),
+    rid          TEXT    NOT NULL,
+    municipality INTEGER NOT NULL,
+    revoked_at   TEXT    NOT NULL,
+    reason       TEXT    NOT NULL,
+    audit_seq    INTEGER NOT NULL,
+    PRIMARY KEY (kid, rid)
+) STRICT;
+"#,
+    ),
+    (
+        5,
+        "certificate issuance history",
+        r#"
+-- The issuance history (P11-2-1). Of the person it keeps ONLY what P11-2-3
+-- allows: name, birth date and, for overseas certificates, nationality and
+-- passport number. Everything else is the certificate's own metadata. origin
+-- marks the row as data received from an individual through electronic
+-- issuance (T1-9-3): only certificate issuance may read it.
+CREATE TABLE issuances (
+    certificate_id    TEXT    PRIMARY KEY,
+    municipality      INTEGER NOT NULL,
+    kind              TEXT    NOT NULL CHECK (kind IN ('domestic', 'overseas')),
+    name              TEXT    NOT NULL,
+    birth_date        TEXT    NOT NULL,
+    nationality       TEXT,
+    passport_number   TEXT,
+    origin            TEXT    NOT NULL CHECK (origin = 'individual'),
+    with_holders_card INTEGER NOT NULL CHECK (with_holders_card IN (0, 1)),
+    kid               TEXT    NOT NULL REFERENCES issuer_keys (kid),
+    rid               TEXT    NOT NULL,
+    issued_at         TEXT    NOT NULL,
+    revoked_at        TEXT,
+    revoked_reason    TEXT,
+    audit_seq         INTEGER NOT NULL,
+    CHECK ((kind = 'overseas') = (nationality IS NOT NULL AND passport_number IS NOT NULL))
+) STRICT;
+CREATE INDEX issuances_by_municipality ON issuances (municipality, issued_at);
+
+-- Which doses each certificate shows, so that correcting or deleting one revokes it.
+CREATE TABLE issuance_doses (
+    certificate_id TEXT    NOT NULL REFERENCES issuances (certificate_id),
+    dose_id        INTEGER NOT NULL REFERENCES doses (id),
+    PRIMARY KEY (certificate_id, dose_id)
+) STRICT;
+CREATE INDEX issuance_doses_by_dose ON issuance_doses (dose_id);
+"#,
+    ),
+    (
+        6,
+        "dose counts for statistics",
+        r#"
+-- Active doses counted per municipality, date, dose number, product and
+-- ten-year age band, kept in the same transaction as every dose change, so
+-- that statistics read this small table instead of scanning every dose.
+CREATE TABLE dose_counts (
+    municipality INTEGER NOT NULL,
+    date         TEXT    NOT NULL,
+    dose_number  INTEGER NOT NULL,
+    product      TEXT    NOT NULL,
+    age_band     TEXT    NOT NULL,
+    n            INTEGER NOT NULL,
+    PRIMARY KEY (municipality, date, dose_number, product, age_band)
+) STRICT, WITHOUT ROWID;
+INSERT INTO dose_counts (municipality, date, dose_number, product, age_band, n)
+SELECT municipality, date, dose_number, product,
+       CASE WHEN age >= 90 THEN '90+' WHEN age < 0 THEN '0-9'
+            ELSE (age / 10 * 10) || '-' || (age / 10 * 10 + 9) END,
+       count(*)
+FROM doses WHERE status = 'active'
+GROUP BY 1, 2, 3, 4, 5;
+"#,
+    ),
 ];
 
 /// The schema version this build expects.

@@ -4,6 +4,7 @@
 
 mod html;
 mod official;
+mod props;
 mod qr_crates;
 mod round_trip;
 mod support;

@@ -120,3 +120,30 @@ fn fixed_mask_codes_of_many_fresh_cards_all_read_back_like_scored_ones() {
         }
     }
 }
+
+#[test]
+#[ignore = "slow opt-in suite: 300 fresh cards x 2 mask policies; run with --release -- --ignored"]
+fn many_fresh_cards_read_back_with_rqrr_under_both_mask_policies() {
+    let content = four_dose(CertificateKind::Domestic);
+    let iss = Issuer::new(DEFAULT_ISSUER_BASE_URL, content.issuer()).unwrap();
+    let mut failures = Vec::new();
+    for i in 0..300 {
+        let key = vrs_certificate::IssuerKey::generate().unwrap();
+        let opts = IssueOptions {
+            issuer: &iss,
+            nbf: 1_673_308_800 + i,
+            exp: None,
+            rid: None,
+        };
+        let text = issue(&content, &key, &opts).unwrap().qr_text();
+        for (how, qr) in [
+            ("fixed", encode_shc(&text).unwrap()),
+            ("scored", vrs_certificate::encode_shc_scored(&text).unwrap()),
+        ] {
+            if rqrr_decode(qr.size(), |x, y| qr.dark(x, y)).as_deref() != Some(text.as_str()) {
+                failures.push(format!("card {i} {how} mask {}", qr.mask()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:?}");
+}

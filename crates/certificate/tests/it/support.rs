@@ -118,6 +118,9 @@ pub(crate) fn rqrr_decode(size: usize, dark: impl Fn(usize, usize) -> bool) -> O
             255
         }
     });
-    let grids = img.detect_grids();
-    grids.first().and_then(|g| g.decode().ok()).map(|(_, s)| s)
+    // Take the first candidate grid that decodes (the detector may report extra ones).
+    img.detect_grids()
+        .iter()
+        .find_map(|g| g.decode().ok())
+        .map(|(_, s)| s)
 }

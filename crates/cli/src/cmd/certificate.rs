@@ -60,9 +60,18 @@ fn read_text(flag: &str, path: &Path) -> Result<String, BadInput> {
         .map_err(|_| BadInput(format!("--{flag} {}: not UTF-8 text", path.display())))
 }
 
-/// The trust list: Japan's real issuer keys, then the files given on the command line.
-fn trust_list(args: &VerifyArgs) -> Result<TrustList, BadInput> {
-    let mut trust = TrustList::japan();
+/// The trust list: Japan's real issuer keys and, when the data directory is
+/// initialised, this instance's issuers with their revocation lists; then the
+/// files given on the command line.
+fn trust_list(args: &VerifyArgs, ctx: &Ctx) -> Result<TrustList, BadInput> {
+    let instance = if ctx.data_dir.join(vrs::store::DB_FILE).exists() {
+        super::common::open(ctx)
+            .ok()
+            .and_then(|v| v.trust_list().ok())
+    } else {
+        None
+    };
+    let mut trust = instance.unwrap_or_else(TrustList::japan);
     for spec in &args.jwks {
         let (iss, file) = match spec.split_once('=') {
             Some((iss, file)) if iss.starts_with("https://") || iss.starts_with("http://") => {
@@ -119,7 +128,7 @@ struct Refused {
 }
 
 fn verify(args: VerifyArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
-    let trust = trust_list(&args)?;
+    let trust = trust_list(&args, ctx)?;
     let at = match args.at {
         Some(at) if at.is_finite() && at >= 0.0 => at,
         Some(_) => return Err(BadInput("--at: expected Unix seconds".into()).into()),

@@ -200,6 +200,9 @@ pub(crate) fn run(args: DemoArgs, _ctx: &Ctx) -> anyhow::Result<Exit> {
         vrs.emergency_status()?.len()
     );
 
+    say("7b. vaccination records (D12-2, T1-3-1-6, T1-5-1) and statistics (T1-4-4, T1-4-6)");
+    super::demo_records::run(&mut vrs, &dir)?;
+
     say("8. backup (T1-5-3) and its verification");
     let backup = dir.join("backup.sqlite");
     let b = vrs.backup(&backup)?;

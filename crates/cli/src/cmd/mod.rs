@@ -9,20 +9,29 @@ pub(crate) mod certificate;
 pub(crate) mod common;
 pub(crate) mod consent;
 pub(crate) mod demo;
+pub(crate) mod demo_records;
+pub(crate) mod doses;
 pub(crate) mod emergency;
 pub(crate) mod init;
 pub(crate) mod inquiry;
+pub(crate) mod keys;
 pub(crate) mod municipality;
 pub(crate) mod passport;
 pub(crate) mod residents;
+pub(crate) mod stats;
+pub(crate) mod vaccines;
 
 pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Exit> {
     match command {
         Command::Init(a) => init::run(a, ctx),
         Command::Consent(c) => consent::run(c, ctx),
         Command::Inquiry(a) => inquiry::run(a, ctx),
+        Command::Keys(c) => keys::run(c, ctx),
         Command::Emergency(c) => emergency::run(c, ctx),
         Command::Residents(c) => residents::run(c, ctx),
+        Command::Doses(c) => doses::run(c, ctx),
+        Command::Vaccines(c) => vaccines::run(c, ctx),
+        Command::Stats(a) => stats::run(a, ctx),
         Command::Municipality(c) => municipality::run(c, ctx),
         Command::Audit(c) => audit::run(c, ctx),
         Command::Backup(a) => backup::run(a, ctx),

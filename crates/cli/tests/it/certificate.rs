@@ -180,3 +180,40 @@ fn a_vds_nc_verifies_with_the_csca_given_as_pem_and_is_refused_without_it() {
         (1, Some("untrusted_signer"))
     );
 }
+
+#[test]
+fn a10_6_1_verification_writes_nothing_to_the_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("vrs-data");
+    let qr = vectors("example-00-f-qr-code-numeric-value-0.txt");
+    let mut args = vec![
+        "--data-dir".to_string(),
+        data.display().to_string(),
+        "certificate".into(),
+        "verify".into(),
+    ];
+    args.extend(with_trust(&["--qr-file", &qr]));
+    let out = Command::new(env!("CARGO_BIN_EXE_vrs"))
+        .args(&args)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!data.exists(), "verify created {}", data.display());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn a_png_of_example_00_verifies_like_its_text() {
+    let text =
+        std::fs::read_to_string(vectors("example-00-f-qr-code-numeric-value-0.txt")).unwrap();
+    let png = vrs_certificate::encode_shc(text.trim())
+        .unwrap()
+        .to_png(4)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("example-00.png");
+    std::fs::write(&path, png).unwrap();
+    let (code, json) = run(&refs(&with_trust(&["--png", &path.display().to_string()])));
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["name"], "John B. Anyperson");
+}

@@ -6,6 +6,8 @@ mod audit;
 mod card;
 mod certificate;
 mod consent;
+mod doses;
+mod keys;
 mod passport;
 mod residents;
 

@@ -620,3 +620,127 @@ fn t1_4_6_a_cell_of_four_is_suppressed_for_the_state_and_exact_for_the_municipal
     );
     let _: DoseId = "131016-1".parse().unwrap();
 }
+
+#[test]
+fn d12_3_an_inquiry_answers_with_the_persons_doses_in_force_and_nothing_else() {
+    use vrs::consent::DocumentId;
+    let (_dir, mut vrs) = with_residents(&["011002"], 3);
+    crate::support::consent(&mut vrs, "011002", DocumentId::Addendum20211203);
+    for (count, date) in [(1, "2021-06-01"), (2, "2021-06-22")] {
+        register(
+            &mut vrs,
+            "site:131016",
+            &entry("011002", 2, count, date, "comirnaty", "FA5765"),
+        )
+        .unwrap();
+    }
+    let person = crate::support::my_number(2 + 11_002_000).parse().unwrap();
+    let holder = "011002".parse().unwrap();
+    let Answer::Done(a) = vrs
+        .inquire(
+            p("municipality:131016"),
+            holder,
+            &person,
+            false,
+            "vaccination-ticket",
+        )
+        .unwrap()
+    else {
+        panic!("refused")
+    };
+    assert!(a.found);
+    assert_eq!(a.legal_basis, ["T2-1-1", "L13"]);
+    let got: Vec<(u8, &str, &str, &str, &str)> = a
+        .doses
+        .iter()
+        .map(|d| {
+            (
+                d.dose_number,
+                d.date.as_str(),
+                d.product.as_str(),
+                d.lot.as_str(),
+                d.vaccinating_municipality.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (1, "2021-06-01", "comirnaty", "FA5765", "131016"),
+            (2, "2021-06-22", "comirnaty", "FA5765", "131016")
+        ]
+    );
+    let json = serde_json::to_value(&a).unwrap();
+    assert_eq!(
+        json["doses"][0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>(),
+        [
+            "date",
+            "dose_number",
+            "lot",
+            "product",
+            "vaccinating_municipality"
+        ]
+    );
+}
+
+#[test]
+fn statistics_follow_corrections_deletions_and_re_uploads() {
+    let (_dir, mut vrs) = with_residents(&["131016"], 3);
+    let site = "site:131016";
+    let a = register(
+        &mut vrs,
+        site,
+        &entry("131016", 1, 1, "2021-06-01", "comirnaty", "FA5765"),
+    )
+    .unwrap();
+    let b = register(
+        &mut vrs,
+        site,
+        &entry("131016", 2, 1, "2021-06-01", "comirnaty", "FA5765"),
+    )
+    .unwrap();
+    register(
+        &mut vrs,
+        site,
+        &entry("131016", 3, 1, "2021-06-01", "comirnaty", "FA5765"),
+    )
+    .unwrap();
+    let mine = p("municipality:131016");
+    let fix = Correction {
+        vaccine: Some("spikevax".parse().unwrap()),
+        ..Correction::default()
+    };
+    let Answer::Done(Ok(_)) = vrs
+        .correct_dose(mine, a.dose_id, &fix, "product misread")
+        .unwrap()
+    else {
+        panic!()
+    };
+    let Answer::Done(Ok(_)) = vrs.delete_dose(mine, b.dose_id, "wrong person").unwrap() else {
+        panic!()
+    };
+    let q = StatQuery {
+        by: vec!["vaccine".parse().unwrap()],
+        ..StatQuery::default()
+    };
+    let Answer::Done(s) = vrs.dose_statistics(mine, &q).unwrap() else {
+        panic!()
+    };
+    let got: Vec<(String, Option<u64>)> = s
+        .rows
+        .iter()
+        .map(|r| (r.keys[0].1.clone(), r.count))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("comirnaty".to_owned(), Some(1)),
+            ("spikevax".to_owned(), Some(1))
+        ]
+    );
+}

@@ -1,0 +1,389 @@
+//! `vrs doses register|import|list|correct|delete|confirm|history|review|export`:
+//! vaccination records (D12-2, T1-3-1-6, T1-5-1).
+
+use std::fs::File;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use vrs::domain::{parse_dose_date, DoseEntry, DoseId, MyNumber, Principal};
+use vrs::{Answer, Correction, Encoding, ExportOptions, Lookup, Rejection, VrsError};
+
+use super::common::{open, parse_flag, refused};
+use crate::{BadInput, Ctx, Exit};
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum DosesCmd {
+    /// Register one dose from a ticket's OCR line (D12-2; on behalf: T1-3-1-6).
+    Register(RegisterArgs),
+    /// Register a CSV file of doses, all or nothing.
+    Import(ImportArgs),
+    /// List one resident's doses (holding municipality only, T1-5-1).
+    List(ListArgs),
+    /// Correct a dose; the previous version is kept (T1-5-1).
+    Correct(CorrectArgs),
+    /// Mark a dose entered-in-error; nothing is erased (T1-5-1).
+    Delete(DeleteArgs),
+    /// Confirm (lock) a checked dose against later bulk uploads (T1-5-1).
+    Confirm(DoseArgs),
+    /// Every version of a dose with who, when and why (T1-5-1).
+    History(DoseArgs),
+    /// The doses flagged at entry for a human check.
+    Review(AsArgs),
+    /// Write the ledger export ("予防接種台帳向け出力").
+    Export(ExportArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct AsArgs {
+    /// Acting principal, e.g. municipality:131016.
+    #[arg(long = "as")]
+    principal: String,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct RegisterArgs {
+    /// Acting principal, e.g. site:131016.
+    #[arg(long = "as")]
+    principal: String,
+    /// The ticket's 18-digit OCR line.
+    #[arg(long)]
+    ocr_line: String,
+    /// Vaccine: catalog id or CVX code (see `vrs vaccines list`).
+    #[arg(long)]
+    vaccine: String,
+    /// Lot number.
+    #[arg(long)]
+    lot: String,
+    /// Vaccination date, YYYY-MM-DD.
+    #[arg(long)]
+    date: String,
+    /// Venue (≤ 30 characters).
+    #[arg(long)]
+    venue: Option<String>,
+    /// Doctor (≤ 20 characters).
+    #[arg(long)]
+    doctor: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ImportArgs {
+    /// Acting principal, e.g. site:131016.
+    #[arg(long = "as")]
+    principal: String,
+    /// The CSV file (ocr_line|OCRライン, vaccine|ワクチン, lot|ロット番号, date|接種日, [venue|接種会場], [doctor|接種医師]).
+    file: PathBuf,
+    /// Force the encoding (utf-8 or cp932) instead of detecting it.
+    #[arg(long)]
+    encoding: Option<String>,
+}
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("lookup").required(true).args(["address_number", "ticket_number", "my_number"])))]
+pub(crate) struct ListArgs {
+    /// Acting principal, e.g. municipality:131016.
+    #[arg(long = "as")]
+    principal: String,
+    /// By address number (宛名番号).
+    #[arg(long)]
+    address_number: Option<String>,
+    /// By vaccination ticket number.
+    #[arg(long)]
+    ticket_number: Option<String>,
+    /// By My Number.
+    #[arg(long)]
+    my_number: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct DoseArgs {
+    /// Acting principal, e.g. municipality:131016.
+    #[arg(long = "as")]
+    principal: String,
+    /// The dose id, e.g. 131016-42.
+    #[arg(long)]
+    dose: String,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct CorrectArgs {
+    #[command(flatten)]
+    dose: DoseArgs,
+    /// New vaccination date.
+    #[arg(long)]
+    date: Option<String>,
+    /// New vaccine (catalog id or CVX code).
+    #[arg(long)]
+    vaccine: Option<String>,
+    /// New lot number.
+    #[arg(long)]
+    lot: Option<String>,
+    /// New venue.
+    #[arg(long)]
+    venue: Option<String>,
+    /// New doctor.
+    #[arg(long)]
+    doctor: Option<String>,
+    /// Why (kept in the history).
+    #[arg(long)]
+    reason: String,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct DeleteArgs {
+    #[command(flatten)]
+    dose: DoseArgs,
+    /// Why (kept in the history).
+    #[arg(long)]
+    reason: String,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ExportArgs {
+    /// Acting principal, e.g. municipality:131016.
+    #[arg(long = "as")]
+    principal: String,
+    /// The file to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// Only doses registered or changed on or after this date.
+    #[arg(long)]
+    since: Option<String>,
+    /// utf-8 (default) or cp932.
+    #[arg(long, default_value = "utf-8")]
+    encoding: String,
+    /// Fill the address number column (VRS leaves it blank).
+    #[arg(long)]
+    with_address_number: bool,
+}
+
+pub(crate) fn run(cmd: DosesCmd, ctx: &Ctx) -> anyhow::Result<Exit> {
+    match cmd {
+        DosesCmd::Register(a) => register(a, ctx),
+        DosesCmd::Import(a) => import(a, ctx),
+        DosesCmd::List(a) => list(a, ctx),
+        DosesCmd::Correct(a) => correct(a, ctx),
+        DosesCmd::Delete(a) => delete(a, ctx),
+        DosesCmd::Confirm(a) => confirm(a, ctx),
+        DosesCmd::History(a) => history(a, ctx),
+        DosesCmd::Review(a) => review(a, ctx),
+        DosesCmd::Export(a) => export(a, ctx),
+    }
+}
+
+fn date_flag(flag: &str, value: &str) -> anyhow::Result<chrono::NaiveDate> {
+    parse_dose_date(value).map_err(|e| BadInput(format!("--{flag}: {e}")).into())
+}
+
+/// Prints a rejection of the facts (unissued ticket, interval, ...) and returns exit 1.
+fn rejected(ctx: &Ctx, r: &Rejection) -> anyhow::Result<Exit> {
+    ctx.print(&serde_json::json!({
+        "refused": true,
+        "reason": r.to_string(),
+        "rejection": r,
+    }))?;
+    eprintln!("refused: {r}");
+    Ok(Exit::Refused)
+}
+
+fn register(a: RegisterArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+    let principal: Principal = parse_flag("as", &a.principal)?;
+    let entry = DoseEntry {
+        ocr: parse_flag("ocr-line", &a.ocr_line)?,
+        product: parse_flag("vaccine", &a.vaccine)?,
+        lot: parse_flag("lot", &a.lot)?,
+        date: date_flag("date", &a.date)?,
+        venue: a
+            .venue
+            .as_deref()
+            .map(|v| parse_flag("venue", v))
+            .transpose()?,
+        doctor: a
+            .doctor
+            .as_deref()
+            .map(|d| parse_flag("doctor", d))
+            .transpose()?,
+    };
+    let mut vrs = open(ctx)?;
+    match vrs.register_dose(principal, &entry)? {
+        Answer::Refused(r) => refused(ctx, &r),
+        Answer::Done(Err(r)) => rejected(ctx, &r),
+        Answer::Done(Ok(r)) => {
+            ctx.print(&r)?;
+            Ok(Exit::Ok)
+        }
+    }
+}
+
+fn import(a: ImportArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+    let principal: Principal = parse_flag("as", &a.principal)?;
+    let encoding: Option<Encoding> = a
+        .encoding
+        .as_deref()
+        .map(|e| parse_flag("encoding", e))
+        .transpose()?;
+    let file = File::open(&a.file).map_err(|e| BadInput(format!("{}: {e}", a.file.display())))?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = indicatif::ProgressBar::new(len).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let input = bar.wrap_read(file);
+    let mut vrs = open(ctx)?;
+    let answer = vrs.import_doses(principal, input, encoding)?;
+    bar.finish_and_clear();
+    match answer {
+        Answer::Refused(r) => refused(ctx, &r),
+        Answer::Done(o) => {
+            ctx.print(&o)?;
+            Ok(if o.errors.is_empty() {
+                Exit::Ok
+            } else {
+                Exit::BadInput
+            })
+        }
+    }
+}
+
+fn list(a: ListArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+    let principal: Principal = parse_flag("as", &a.principal)?;
+    let lookup = if let Some(v) = &a.address_number {
+        Lookup::AddressNumber(parse_flag("address-number", v)?)
+    } else if let Some(t) = &a.ticket_number {
+        Lookup::TicketNumber(parse_flag("ticket-number", t)?)
+    } else if let Some(n) = &a.my_number {
+        Lookup::MyNumber(parse_flag::<MyNumber>("my-number", n)?)
+    } else {
+        return Err(
+            BadInput("give --address-number, --ticket-number or --my-number".into()).into(),
+        );
+    };
+    let mut vrs = open(ctx)?;
+    match vrs.list_doses(principal, &lookup)? {
+        Answer::Refused(r) => refused(ctx, &r),
+        Answer::Done(doses) => {
+            ctx.print(&doses)?;
+            Ok(Exit::Ok)
+        }
+    }
+}
+
+fn dose_id(a: &DoseArgs) -> anyhow::Result<(Principal, DoseId)> {
+    Ok((
+        parse_flag("as", &a.principal)?,
+        parse_flag("dose", &a.dose)?,
+    ))
+}
+
+fn changed(
+    ctx: &Ctx,
+    answer: Answer<Result<vrs::domain::Dose, Rejection>>,
+) -> anyhow::Result<Exit> {
+    match answer {
+        Answer::Refused(r) => refused(ctx, &r),
+        Answer::Done(Err(r)) => rejected(ctx, &r),
+        Answer::Done(Ok(d)) => {
+            ctx.print(&d)?;
+            Ok(Exit::Ok)
+        }
+    }
+}
+
+fn correct(a: CorrectArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+    let (principal, id) = dose_id(&a.dose)?;
+    let correction = Correction {
+        date: a
+            .date
+            .as_deref()
+            .map(|d| date_flag("date", d))
+            .transpose()?,
+        vaccine: a
+            .vaccine
+            .as_deref()
+            .map(|v| parse_flag("vaccine", v))
+            .transpose()?,
+        lot: a.lot.as_deref().map(|l| parse_flag("lot", l)).transpose()?,
+        venue: a
+            .venue
+            .as_deref()
+            .map(|v| parse_flag("venue", v))
+            .transpose()?,
+        doctor: a
+            .doctor
+            .as_deref()
+            .map(|d| parse_flag("doctor", d))
+            .transpose()?,
+    };
+    if a.reason.trim().is_empty() {
+        return Err(BadInput("--reason: empty".into()).into());
+    }
+    let mut vrs = open(ctx)?;
+    let answer = vrs.correct_dose(principal, id, &correction, a.reason.trim())?;
+    changed(ctx, answer)
+}
+
+fn delete(a: DeleteArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+    let (principal, id) = dose_id(&a.dose)?;
+    if a.reason.trim().is_empty() {
+        return Err(BadInput("--reason: empty".into()).into());
+    }
+    let mut vrs = open(ctx)?;
+    let answer = vrs.delete_dose(principal, id, a.reason.trim())?;
+    changed(ctx, answer)
+}
+
+fn confirm(a: DoseArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+    let (principal, id) = dose_id(&a)?;
+    let mut vrs = open(ctx)?;
+    let answer = vrs.confirm_dose(principal, id)?;
+    changed(ctx, answer)
+}
+
+fn history(a: DoseArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+    let (principal, id) = dose_id(&a)?;
+    let mut vrs = open(ctx)?;
+    match vrs.dose_history(principal, id)? {
+        Answer::Refused(r) => refused(ctx, &r),
+        Answer::Done(Err(r)) => rejected(ctx, &r),
+        Answer::Done(Ok(versions)) => {
+            ctx.print(&versions)?;
+            Ok(Exit::Ok)
+        }
+    }
+}
+
+fn review(a: AsArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+    let principal: Principal = parse_flag("as", &a.principal)?;
+    let mut vrs = open(ctx)?;
+    match vrs.review_doses(principal)? {
+        Answer::Refused(r) => refused(ctx, &r),
+        Answer::Done(items) => {
+            ctx.print(&items)?;
+            Ok(Exit::Ok)
+        }
+    }
+}
+
+fn export(a: ExportArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+    let principal: Principal = parse_flag("as", &a.principal)?;
+    let options = ExportOptions {
+        since: a
+            .since
+            .as_deref()
+            .map(|d| date_flag("since", d))
+            .transpose()?,
+        encoding: parse_flag("encoding", &a.encoding)?,
+        with_address_number: a.with_address_number,
+    };
+    let mut vrs = open(ctx)?;
+    match vrs.export_ledger(principal, &a.out, options) {
+        Ok(Answer::Refused(r)) => refused(ctx, &r),
+        Ok(Answer::Done(report)) => {
+            ctx.print(&report)?;
+            Ok(Exit::Ok)
+        }
+        Err(e @ VrsError::Unencodable { .. }) => Err(BadInput(e.to_string()).into()),
+        Err(e) => Err(e.into()),
+    }
+}

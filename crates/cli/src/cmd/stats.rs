@@ -1,0 +1,72 @@
+//! `vrs stats`: dose statistics (T1-4-4, T1-4-6, P11-7); the State and
+//! prefectures get small cells suppressed, a municipality its own exact counts.
+
+use clap::Args;
+use vrs::domain::{parse_dose_date, Principal};
+use vrs::{Answer, MunicipalityCode, StatKey, StatQuery, VrsError};
+
+use super::common::{open, parse_flag, refused};
+use crate::{BadInput, Ctx, Exit};
+
+#[derive(Args, Debug)]
+pub(crate) struct StatsArgs {
+    /// Acting principal: national, prefecture:NN or municipality:X.
+    #[arg(long = "as")]
+    principal: String,
+    /// Group keys, comma-separated: date, dose, vaccine, age-band, municipality.
+    #[arg(long, value_delimiter = ',')]
+    by: Vec<String>,
+    /// First vaccination date counted (YYYY-MM-DD).
+    #[arg(long)]
+    from: Option<String>,
+    /// Last vaccination date counted (YYYY-MM-DD).
+    #[arg(long)]
+    to: Option<String>,
+    /// One municipality only.
+    #[arg(long)]
+    municipality: Option<String>,
+    /// Minimum cell size for the State and prefectures (default 10, never below 3).
+    #[arg(long)]
+    min_cell: Option<u64>,
+}
+
+pub(crate) fn run(a: StatsArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+    let principal: Principal = parse_flag("as", &a.principal)?;
+    let by =
+        a.by.iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| {
+                s.parse::<StatKey>()
+                    .map_err(|e| BadInput(format!("--by: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+    let date = |flag: &str, v: &Option<String>| {
+        v.as_deref()
+            .map(|d| parse_dose_date(d).map_err(|e| BadInput(format!("--{flag}: {e}"))))
+            .transpose()
+    };
+    let query = StatQuery {
+        by,
+        from: date("from", &a.from)?,
+        to: date("to", &a.to)?,
+        municipality: a
+            .municipality
+            .as_deref()
+            .map(|m| {
+                MunicipalityCode::parse_municipality(m)
+                    .map_err(|e| BadInput(format!("--municipality: {e}")))
+            })
+            .transpose()?,
+        min_cell: a.min_cell,
+    };
+    let mut vrs = open(ctx)?;
+    match vrs.dose_statistics(principal, &query) {
+        Ok(Answer::Refused(r)) => refused(ctx, &r),
+        Ok(Answer::Done(s)) => {
+            ctx.print(&s)?;
+            Ok(Exit::Ok)
+        }
+        Err(e @ VrsError::Statistics(_)) => Err(BadInput(format!("--min-cell: {e}")).into()),
+        Err(e) => Err(e.into()),
+    }
+}

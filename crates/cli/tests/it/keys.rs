@@ -1,0 +1,78 @@
+//! `vrs keys`: issuer keys created when first needed, rotation, directory (T1-4-2).
+
+use crate::support::{init, vrs};
+
+#[test]
+fn t1_4_2_each_municipality_has_its_own_key_rotation_keeps_old_public_keys() {
+    let dir = init();
+    let first = vrs(dir.path(), &["keys", "jwks", "--municipality", "131016"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let keys = first.json["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 1);
+    let k = &keys[0];
+    assert_eq!(
+        (
+            k["kty"].as_str(),
+            k["crv"].as_str(),
+            k["use"].as_str(),
+            k["alg"].as_str()
+        ),
+        (Some("EC"), Some("P-256"), Some("sig"), Some("ES256"))
+    );
+    assert!(k.get("crlVersion").is_none(), "no revocations yet");
+    let again = vrs(dir.path(), &["keys", "jwks", "--municipality", "131016"]);
+    assert_eq!(again.json, first.json, "the key is created once");
+    let other = vrs(dir.path(), &["keys", "jwks", "--municipality", "011002"]);
+    assert_ne!(
+        other.json["keys"][0]["kid"], k["kid"],
+        "one key per municipality"
+    );
+
+    let refused = vrs(
+        dir.path(),
+        &[
+            "keys",
+            "rotate",
+            "--as",
+            "municipality:131016",
+            "--municipality",
+            "131016",
+        ],
+    );
+    assert_eq!(refused.code, 1);
+    assert_eq!(refused.json["provisions"], serde_json::json!(["T1-4-2"]));
+    let rotated = vrs(
+        dir.path(),
+        &[
+            "keys",
+            "rotate",
+            "--as",
+            "operator",
+            "--municipality",
+            "131016",
+        ],
+    );
+    assert_eq!(rotated.code, 0, "{}", rotated.stdout);
+    let keys = rotated.json["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 2, "the retired public key stays published");
+    assert_eq!(keys[0]["kid"], k["kid"]);
+
+    let directory = vrs(dir.path(), &["keys", "directory"]);
+    let issuers = directory.json["issuers"].as_array().unwrap();
+    let iss: Vec<&str> = issuers.iter().map(|i| i["iss"].as_str().unwrap()).collect();
+    assert_eq!(
+        iss,
+        [
+            "https://vrs.example.jp/issuer/011002",
+            "https://vrs.example.jp/issuer/131016"
+        ]
+    );
+
+    // The retired private key is destroyed: exactly one sealed private key per municipality remains.
+    let conn_out = std::process::Command::new("sqlite3")
+        .arg(dir.path().join("vrs.sqlite"))
+        .arg("SELECT count(*) FROM issuer_keys WHERE sealed_private IS NOT NULL; SELECT count(*) FROM issuer_keys;")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&conn_out.stdout), "2\n3\n");
+}

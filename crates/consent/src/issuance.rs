@@ -1,0 +1,88 @@
+//! Electronic issuance of certificates and the issuers' keys.
+
+use chrono::NaiveDate;
+use vrs_domain::Principal;
+
+use crate::decision::{Action, Finding, Request};
+use crate::documents::DocumentId;
+use crate::facts::Facts;
+use crate::provision::cite;
+
+/// The exact text the app shows when the municipality has not consented (N-3).
+pub const N3_MESSAGE: &str = "この自治体では、まだアプリでの発行を開始していません。恐れ入りますが、自治体の発行方法を確認の上、手続きをお願いします。";
+
+/// Legal basis: N-3, N-1 (本文 3; 本文 1)
+///
+/// > Electronic issuance of the vaccination certificate through the app needs the
+/// > municipality's consent (N-1). If the municipality has NOT consented to
+/// > electronic issuance and a person applies through the app, the app shows
+/// > exactly: 「この自治体では、まだアプリでの発行を開始していません。…」 (N-3).
+///
+/// Interpretation: consent to electronic issuance is consent to the 2021-12-03
+/// version of the base terms (the version that adds it, T1-1, T1-4-1); consent to
+/// the 2021-03 terms alone is not. Without it, the application is refused on N-3
+/// alone, and the refusal's reason is the exact message.
+pub(crate) fn e_issuance_consented(
+    req: &Request,
+    facts: &Facts,
+    day: NaiveDate,
+    out: &mut Vec<Finding>,
+) {
+    if req.action != Action::IssueCertificate {
+        return;
+    }
+    let Some(m) = req.partition else { return };
+    if facts.consents_to(m, DocumentId::Terms20211203, day) {
+        out.push(Finding::met(
+            cite("N-1"),
+            format!("{m} consents to electronic issuance (terms-2021-12-03)"),
+        ));
+    } else {
+        out.push(Finding::unmet(cite("N-3"), N3_MESSAGE));
+    }
+}
+
+/// Legal basis: T1-4-2 (別紙1 第4条第2項)
+///
+/// > A certificate's issuer is the municipality that manages the vaccination record
+/// > written on it.
+///
+/// Interpretation: a certificate is issued only in the name of the municipality
+/// whose area holds the record (`municipality:X` issuing from X's area), never by
+/// another municipality, a site, the State or the operator. Each issuer signs with
+/// its own key; replacing (rotating) a key is the operator's job, since it runs the
+/// service that holds the keys (T1-2), and no one else's.
+pub(crate) fn issuer_is_the_holder(req: &Request, out: &mut Vec<Finding>) {
+    match req.action {
+        Action::IssueCertificate => match (req.principal, req.partition) {
+            (Principal::Municipality(me), Some(holder)) if me == holder => out.push(Finding::met(
+                cite("T1-4-2"),
+                format!("{me} issues from the records it manages"),
+            )),
+            (principal, holder) => out.push(Finding::unmet(
+                cite("T1-4-2"),
+                format!(
+                    "{principal} cannot issue a certificate for records managed by {}",
+                    holder.map_or("no municipality".to_owned(), |h| h.to_string())
+                ),
+            )),
+        },
+        Action::RotateIssuerKey => {
+            if req.principal == Principal::Operator {
+                out.push(Finding::met(
+                    cite("T1-4-2"),
+                    "the operator rotates issuer keys",
+                ));
+            } else {
+                out.push(Finding::unmet(
+                    cite("T1-4-2"),
+                    format!(
+                        "{} cannot rotate issuer keys: only the operator can",
+                        req.principal
+                    ),
+                ));
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,269 @@
+//! Electronic issuance (N-1, A10-4, P11-2): finding the applicant's record by My
+//! Number, keeping the issuance history (P11-2-3 fields only), and revoking the
+//! certificates that show a dose when that dose is corrected or deleted.
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+use vrs_consent::{Action, Allowed, Purpose};
+use vrs_domain::MyNumber;
+
+use crate::audit;
+use crate::residents::event;
+use crate::{Store, StoreError};
+
+/// A dose in force as a certificate shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuableDose {
+    /// The dose's row id (to link the certificate to it).
+    pub id: i64,
+    /// Dose number.
+    pub dose_number: u8,
+    /// Date, YYYY-MM-DD.
+    pub date: String,
+    /// Vaccine product (catalog id).
+    pub product: String,
+    /// Lot number.
+    pub lot: String,
+}
+
+/// What the issuance history keeps of one certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IssuanceRecord {
+    /// The certificate's ID.
+    pub certificate_id: String,
+    /// The issuing municipality (six digits).
+    pub municipality: String,
+    /// `domestic` or `overseas`.
+    pub kind: String,
+    /// Holder's name (P11-2-3).
+    pub name: String,
+    /// Holder's birth date (P11-2-3).
+    pub birth_date: String,
+    /// Nationality, overseas only (P11-2-3).
+    pub nationality: Option<String>,
+    /// Passport number, overseas only (P11-2-3).
+    pub passport_number: Option<String>,
+    /// Whether the application was made with the holder's own card (A10-8).
+    pub with_holders_card: bool,
+    /// The signing key.
+    pub kid: String,
+    /// The revocation id.
+    pub rid: String,
+    /// When it was issued.
+    pub issued_at: String,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
+    /// Why it was revoked.
+    pub revoked_reason: Option<String>,
+}
+
+fn need(allowed: &Allowed, action: Action) -> Result<vrs_domain::MunicipalityCode, StoreError> {
+    if allowed.action() != action {
+        return Err(StoreError::WrongProof {
+            expected: action.as_str(),
+            got: allowed.action().as_str(),
+        });
+    }
+    allowed.partition().ok_or(StoreError::WrongProof {
+        expected: "a partition",
+        got: "none",
+    })
+}
+
+impl Store {
+    /// A10-4-5: the applicant's doses in force, found by My Number in the issuing
+    /// municipality's area; `None` when it holds no such person.
+    pub fn issuable_doses(
+        &self,
+        allowed: &Allowed,
+        n: &MyNumber,
+    ) -> Result<Option<Vec<IssuableDose>>, StoreError> {
+        let m = need(allowed, Action::IssueCertificate)?;
+        let address: Option<String> = self
+            .conn
+            .prepare_cached("SELECT address_number FROM residents WHERE municipality = ?1 AND my_number_index = ?2")?
+            .query_row(params![m.as_u32(), self.keys.blind_index(n).as_slice()], |r| r.get(0))
+            .optional()?;
+        let Some(address) = address else {
+            return Ok(None);
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, dose_number, date, product, lot FROM doses
+             WHERE municipality = ?1 AND address_number = ?2 AND status = 'active'
+             ORDER BY dose_number, date",
+        )?;
+        let doses = stmt
+            .query_map(params![m.as_u32(), address], |r| {
+                Ok(IssuableDose {
+                    id: r.get(0)?,
+                    dose_number: r.get(1)?,
+                    date: r.get(2)?,
+                    product: r.get(3)?,
+                    lot: r.get(4)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(doses))
+    }
+
+    /// Records an issued certificate (P11-2-3 fields only) and the doses it shows,
+    /// with the application's audit event, in one transaction.
+    pub fn record_issuance(
+        &mut self,
+        allowed: &Allowed,
+        record: &IssuanceRecord,
+        dose_ids: &[i64],
+        applicant: &MyNumber,
+    ) -> Result<i64, StoreError> {
+        let m = need(allowed, Action::IssueCertificate)?;
+        let tx = self.conn.transaction()?;
+        let detail = serde_json::json!({
+            "certificate_id": record.certificate_id,
+            "kind": record.kind,
+            "kid": record.kid,
+            "doses": dose_ids.len(),
+            "with_holders_card": record.with_holders_card,
+        });
+        let seq = audit::append(
+            &tx,
+            &self.keys,
+            &event(allowed, Some(self.keys.blind_index(applicant)), detail),
+        )?;
+        tx.execute(
+            "INSERT INTO issuances (certificate_id, municipality, kind, name, birth_date, nationality,
+                 passport_number, origin, with_holders_card, kid, rid, issued_at, audit_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'individual', ?8, ?9, ?10, ?11, ?12)",
+            params![
+                record.certificate_id,
+                m.as_u32(),
+                record.kind,
+                record.name,
+                record.birth_date,
+                record.nationality,
+                record.passport_number,
+                record.with_holders_card,
+                record.kid,
+                record.rid,
+                record.issued_at,
+                seq
+            ],
+        )?;
+        for id in dose_ids {
+            tx.execute(
+                "INSERT INTO issuance_doses (certificate_id, dose_id) VALUES (?1, ?2)",
+                params![record.certificate_id, id],
+            )?;
+        }
+        tx.commit()?;
+        Ok(seq)
+    }
+
+    /// Audits an application refused after the rules allowed it (bad card,
+    /// passport, no record, ...), with the applicant's blind index when known.
+    pub fn audit_application_refusal(
+        &mut self,
+        allowed: &Allowed,
+        applicant: Option<&MyNumber>,
+        kind: &str,
+        detail: &str,
+    ) -> Result<i64, StoreError> {
+        need(allowed, Action::IssueCertificate)?;
+        let subject = applicant.map(|n| self.keys.blind_index(n));
+        let mut ev = event(
+            allowed,
+            subject,
+            serde_json::json!({ "refused": kind, "detail": detail }),
+        );
+        ev.outcome = "refused";
+        let tx = self.conn.transaction()?;
+        let seq = audit::append(&tx, &self.keys, &ev)?;
+        tx.commit()?;
+        Ok(seq)
+    }
+
+    /// The issuance history of the proof's municipality, newest first. It is data
+    /// received from individuals, so the proof must be for reading it for
+    /// certificate issuance (T1-9-3).
+    pub fn issuances(&mut self, allowed: &Allowed) -> Result<Vec<IssuanceRecord>, StoreError> {
+        let m = need(allowed, Action::ReadIndividualData)?;
+        if allowed.request().purpose != Some(Purpose::CertificateIssuance) {
+            return Err(StoreError::WrongProof {
+                expected: "purpose certificate_issuance",
+                got: "another purpose",
+            });
+        }
+        let tx = self.conn.transaction()?;
+        let out = {
+            let mut stmt = tx.prepare(
+                "SELECT certificate_id, municipality, kind, name, birth_date, nationality, passport_number,
+                        with_holders_card, kid, rid, issued_at, revoked_at, revoked_reason
+                 FROM issuances WHERE municipality = ?1 ORDER BY issued_at DESC, certificate_id",
+            )?;
+            let rows = stmt.query_map([m.as_u32()], |r| {
+                Ok(IssuanceRecord {
+                    certificate_id: r.get(0)?,
+                    municipality: format!("{:06}", r.get::<_, u32>(1)?),
+                    kind: r.get(2)?,
+                    name: r.get(3)?,
+                    birth_date: r.get(4)?,
+                    nationality: r.get(5)?,
+                    passport_number: r.get(6)?,
+                    with_holders_card: r.get(7)?,
+                    kid: r.get(8)?,
+                    rid: r.get(9)?,
+                    issued_at: r.get(10)?,
+                    revoked_at: r.get(11)?,
+                    revoked_reason: r.get(12)?,
+                })
+            })?;
+            rows.collect::<Result<Vec<_>, _>>()?
+        };
+        audit::append(
+            &tx,
+            &self.keys,
+            &event(allowed, None, serde_json::json!({ "issuances": out.len() })),
+        )?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+/// Revokes every certificate in force that shows dose `dose_id` (the dose was
+/// corrected or deleted): the certificate's rid goes on its key's revocation
+/// list, raising the JWKS `crlVersion`. Returns the revoked certificate IDs.
+pub(crate) fn revoke_certificates_showing(
+    tx: &Transaction<'_>,
+    dose_id: i64,
+    reason: &str,
+    at: &str,
+    audit_seq: i64,
+) -> Result<Vec<String>, StoreError> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT i.certificate_id, i.kid, i.rid, i.municipality FROM issuances i
+         JOIN issuance_doses d ON d.certificate_id = i.certificate_id
+         WHERE d.dose_id = ?1 AND i.revoked_at IS NULL",
+    )?;
+    let hits = stmt
+        .query_map([dose_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, u32>(3)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let why = format!("dose {reason}");
+    for (cert, kid, rid, m) in &hits {
+        tx.execute(
+            "UPDATE issuances SET revoked_at = ?2, revoked_reason = ?3 WHERE certificate_id = ?1",
+            params![cert, at, why],
+        )?;
+        tx.execute(
+            "INSERT OR IGNORE INTO revocations (kid, rid, municipality, revoked_at, reason, audit_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![kid, rid, m, at, why, audit_seq],
+        )?;
+    }
+    Ok(hits.into_iter().map(|h| h.0).collect())
+}

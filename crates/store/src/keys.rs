@@ -1,0 +1,238 @@
+//! Certificate issuer keys (T1-4-2) and revocations, as opaque bytes: the store
+//! seals private keys under the keyring and never interprets them (signing keys
+//! are vrs-certificate's business).
+
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+use vrs_consent::{Action, Allowed};
+use vrs_domain::MunicipalityCode;
+
+use crate::audit::{self, AuditEvent};
+use crate::residents::event;
+use crate::{Store, StoreError};
+
+/// A published public key of an issuer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicKeyRecord {
+    /// Its key id.
+    pub kid: String,
+    /// The public JWK as JSON.
+    pub public_jwk: String,
+    /// When it was created.
+    pub created_at: String,
+    /// When it was retired (its private key destroyed), if it was.
+    pub retired_at: Option<String>,
+    /// How many certificates signed with it are revoked (the CRL version).
+    pub revocations: u64,
+}
+
+/// One revoked certificate, by its revocation id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RevocationRecord {
+    /// The revocation id (rid).
+    pub rid: String,
+    /// When.
+    pub revoked_at: String,
+    /// Why.
+    pub reason: String,
+}
+
+fn key_context(m: MunicipalityCode) -> Vec<u8> {
+    format!("vrs issuer key {m}").into_bytes()
+}
+
+fn secret_context(m: MunicipalityCode) -> Vec<u8> {
+    format!("vrs revocation secret {m}").into_bytes()
+}
+
+/// An operational audit event (key creation) by the system itself.
+fn system_event<'a>(
+    at: &str,
+    m: MunicipalityCode,
+    action: &'a str,
+    detail: serde_json::Value,
+) -> AuditEvent<'a> {
+    AuditEvent {
+        at: at.to_owned(),
+        principal: "operator".into(),
+        action,
+        municipality: Some(m.as_u32()),
+        subject: None,
+        outcome: "done",
+        grounds: vec!["T1-4-2"],
+        detail,
+    }
+}
+
+impl Store {
+    /// The active signing key of `m` as (kid, PKCS#8 bytes), if it has one.
+    pub fn active_issuer_key(
+        &self,
+        m: MunicipalityCode,
+    ) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        let row: Option<(String, Vec<u8>)> = self
+            .conn
+            .query_row(
+                "SELECT kid, sealed_private FROM issuer_keys WHERE municipality = ?1 AND retired_at IS NULL",
+                [m.as_u32()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        row.map(|(kid, sealed)| Ok((kid, self.keys.open_bytes(&sealed, &key_context(m))?)))
+            .transpose()
+    }
+
+    /// Stores the first signing key of `m` (created when first needed), audited.
+    /// Fails if `m` already has an active key.
+    pub fn insert_issuer_key(
+        &mut self,
+        m: MunicipalityCode,
+        kid: &str,
+        pkcs8: &[u8],
+        public_jwk: &str,
+        at: &str,
+    ) -> Result<(), StoreError> {
+        let sealed = self.keys.seal_bytes(pkcs8, &key_context(m))?;
+        let tx = self.conn.transaction()?;
+        let seq = audit::append(
+            &tx,
+            &self.keys,
+            &system_event(
+                at,
+                m,
+                "create_issuer_key",
+                serde_json::json!({ "kid": kid }),
+            ),
+        )?;
+        tx.execute(
+            "INSERT INTO issuer_keys (kid, municipality, public_jwk, sealed_private, created_at, audit_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![kid, m.as_u32(), public_jwk, sealed, at, seq],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Rotates `m`'s key: retires the active one (destroying its private key,
+    /// keeping its public key published) and stores the new one, in one transaction.
+    pub fn rotate_issuer_key(
+        &mut self,
+        allowed: &Allowed,
+        m: MunicipalityCode,
+        kid: &str,
+        pkcs8: &[u8],
+        public_jwk: &str,
+    ) -> Result<Option<String>, StoreError> {
+        if allowed.action() != Action::RotateIssuerKey {
+            return Err(StoreError::WrongProof {
+                expected: Action::RotateIssuerKey.as_str(),
+                got: allowed.action().as_str(),
+            });
+        }
+        let at = allowed.as_of().to_rfc3339();
+        let sealed = self.keys.seal_bytes(pkcs8, &key_context(m))?;
+        let tx = self.conn.transaction()?;
+        let old: Option<String> = tx
+            .query_row(
+                "SELECT kid FROM issuer_keys WHERE municipality = ?1 AND retired_at IS NULL",
+                [m.as_u32()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let detail = serde_json::json!({ "municipality": m, "retired": old, "new": kid });
+        let seq = audit::append(&tx, &self.keys, &event(allowed, None, detail))?;
+        tx.execute(
+            "UPDATE issuer_keys SET retired_at = ?2, sealed_private = NULL
+             WHERE municipality = ?1 AND retired_at IS NULL",
+            params![m.as_u32(), at],
+        )?;
+        tx.execute(
+            "INSERT INTO issuer_keys (kid, municipality, public_jwk, sealed_private, created_at, audit_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![kid, m.as_u32(), public_jwk, sealed, at, seq],
+        )?;
+        tx.commit()?;
+        Ok(old)
+    }
+
+    /// Every public key of `m`, current and retired, oldest first.
+    pub fn issuer_public_keys(
+        &self,
+        m: MunicipalityCode,
+    ) -> Result<Vec<PublicKeyRecord>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT k.kid, k.public_jwk, k.created_at, k.retired_at,
+                    (SELECT count(*) FROM revocations r WHERE r.kid = k.kid)
+             FROM issuer_keys k WHERE k.municipality = ?1 ORDER BY k.created_at, k.kid",
+        )?;
+        let rows = stmt.query_map([m.as_u32()], |r| {
+            Ok(PublicKeyRecord {
+                kid: r.get(0)?,
+                public_jwk: r.get(1)?,
+                created_at: r.get(2)?,
+                retired_at: r.get(3)?,
+                revocations: r.get::<_, i64>(4)? as u64,
+            })
+        })?;
+        rows.collect::<Result<_, _>>().map_err(StoreError::from)
+    }
+
+    /// Every municipality that has issuer keys.
+    pub fn issuers(&self) -> Result<Vec<MunicipalityCode>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT municipality FROM issuer_keys ORDER BY municipality")?;
+        let codes = stmt.query_map([], |r| r.get::<_, u32>(0))?;
+        let mut out = Vec::new();
+        for c in codes {
+            out.push(
+                MunicipalityCode::from_u32(c?).map_err(|e| StoreError::Corrupt {
+                    what: e.to_string(),
+                })?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// `m`'s secret for revocation ids, created (sealed) when first needed.
+    pub fn revocation_secret(&mut self, m: MunicipalityCode) -> Result<[u8; 32], StoreError> {
+        let sealed: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT sealed FROM revocation_secrets WHERE municipality = ?1",
+                [m.as_u32()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let bytes = match sealed {
+            Some(s) => self.keys.open_bytes(&s, &secret_context(m))?,
+            None => {
+                let fresh = self.keys.random_32()?;
+                let sealed = self.keys.seal_bytes(&fresh, &secret_context(m))?;
+                self.conn.execute(
+                    "INSERT INTO revocation_secrets (municipality, sealed) VALUES (?1, ?2)",
+                    params![m.as_u32(), sealed],
+                )?;
+                fresh.to_vec()
+            }
+        };
+        bytes.try_into().map_err(|_| StoreError::Corrupt {
+            what: "revocation secret is not 32 bytes".into(),
+        })
+    }
+
+    /// The revocations of one key, oldest first.
+    pub fn revocations(&self, kid: &str) -> Result<Vec<RevocationRecord>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT rid, revoked_at, reason FROM revocations WHERE kid = ?1 ORDER BY revoked_at, rid")?;
+        let rows = stmt.query_map([kid], |r| {
+            Ok(RevocationRecord {
+                rid: r.get(0)?,
+                revoked_at: r.get(1)?,
+                reason: r.get(2)?,
+            })
+        })?;
+        rows.collect::<Result<_, _>>().map_err(StoreError::from)
+    }
+}
