@@ -8,7 +8,9 @@
 
 use std::fmt::Write;
 
-use vrs_domain::{CertificateContent, CertificateDose, CertificateKind};
+use vrs_domain::{
+    CertificateContent, CertificateDose, CertificateKind, LocalGovKind, MunicipalityCode,
+};
 
 /// Renders the certificate as a printable one-page A4 HTML document.
 ///
@@ -84,22 +86,12 @@ pub fn render_html(
     }
     html.push_str("</tbody></table></section>\n");
 
-    let issuer = content.issuer();
-    let municipality = escape(issuer.info().name);
-    let prefecture = escape(issuer.prefecture().info().name);
     html.push_str("<section><dl>\n");
-    // The issuer is the head of the municipality (市区町村長, T1-4-2): its name ends in 市,
-    // 区, 町 or 村, so adding 長 gives 千代田区長, 札幌市長 and so on.
     wide_field(
         &mut html,
         "発行者",
         "Issuer",
-        &format!(
-            "{prefecture}{municipality}長（市区町村長・市区町村コード {code}）\
-             <span lang=\"en\">Mayor of {municipality}, {prefecture} (head of the municipality, \
-             local government code {code})</span>",
-            code = escape(&issuer.to_string())
-        ),
+        &issuer_html(content.issuer()),
     );
     field(
         &mut html,
@@ -129,6 +121,29 @@ pub fn render_html(
          in the 2D code.</span></footer>\n</main>\n</body>\n</html>\n",
     );
     html
+}
+
+/// The issuer as the head of the local government: a municipality's name ends in 市, 区,
+/// 町 or 村, so adding 長 gives 千代田区長, 札幌市長 (市区町村長, T1-4-2). Codes that do not
+/// issue (a prefecture, a ward of a designated city) still get their own head's title.
+fn issuer_html(code: MunicipalityCode) -> String {
+    let info = code.info();
+    let name = escape(info.name);
+    let (title_ja, role_ja, title_en) = match info.kind {
+        LocalGovKind::Prefecture => ("知事", "都道府県知事", "Governor"),
+        LocalGovKind::Ward => ("長", "区長", "Head of the ward"),
+        _ => ("長", "市区町村長", "Mayor"),
+    };
+    let within = match info.kind {
+        LocalGovKind::Prefecture => String::new(),
+        _ => format!(", {}", escape(info.parent)),
+    };
+    format!(
+        "{parent}{name}{title_ja}（{role_ja}・市区町村コード {code}）<span lang=\"en\">{title_en} \
+         of {name}{within} (local government code {code})</span>",
+        parent = escape(info.parent),
+        code = escape(&code.to_string()),
+    )
 }
 
 /// Escapes text for HTML element content and quoted attribute values.
@@ -297,6 +312,20 @@ mod tests {
             ("&lt;", "&amp;lt;"),
         ] {
             assert_eq!(escape(input), want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn issuer_title_table() {
+        for (code, want) in [
+            ("131016", "東京都千代田区長（市区町村長・"),
+            ("011002", "北海道札幌市長（市区町村長・"),
+            ("011011", "北海道札幌市中央区長（区長・"),
+            ("130001", "東京都知事（都道府県知事・"),
+        ] {
+            let html = issuer_html(code.parse().unwrap());
+            assert!(html.starts_with(want), "code {code}: {html}");
+            assert!(html.contains(code), "code {code}: {html}");
         }
     }
 
