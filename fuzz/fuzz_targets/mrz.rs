@@ -25,6 +25,6 @@ fuzz_target!(|data: &[u8]| {
         assert!(again.is_valid());
     }
     if let Ok(p) = strict.passport() {
-        assert_eq!(p.surname(), strict.surname);
+        assert_eq!(p.surname(), strict.surname.as_str());
     }
 });

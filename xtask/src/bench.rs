@@ -181,6 +181,14 @@ fn import(rows: u64, municipality: &str, json: Option<&Path>) -> anyhow::Result<
     Vrs::init(&data, None, &SystemClock)?;
     let mut vrs = Vrs::open(&data, Box::new(SystemClock))?;
     let principal = format!("municipality:{code}").parse()?;
+    // T1-2-3: the municipality consents before it may use VRS.
+    vrs.grant_consent(
+        principal,
+        None,
+        vrs::consent::DocumentId::Terms20211203,
+        None,
+        Some("bench"),
+    )?;
     reset_peak_rss();
     let rss_before = peak_rss_kib().unwrap_or(0);
     let t = Instant::now();

@@ -128,9 +128,9 @@ pub(crate) fn write_population(
         let day = rng.gen_range(1..=28);
         line.clear();
         use std::fmt::Write as _;
-        write!(
+        writeln!(
             line,
-            "{municipality},{},{},{:010},{family}\u{3000}{given},{family_kana}\u{3000}{given_kana},{year:04}-{month:02}-{day:02},{sex}\n",
+            "{municipality},{},{},{:010},{family}\u{3000}{given},{family_kana}\u{3000}{given_kana},{year:04}-{month:02}-{day:02},{sex}",
             format_args!("A{:09}", i + 1),
             my_number(offset, i),
             i + 1,

@@ -6,7 +6,8 @@
 //! certificates also get an ICAO VDS-NC. Each issuing municipality has its own key
 //! ([`IssuerKey`], kid = RFC 7638 thumbprint, `iss` = `<base URL>/<code>`), published as
 //! a JWKS; revocation uses per-key CRLs with HMAC-derived `rid`s. [`verify_text`] checks
-//! cards against a [`TrustList`] and stores nothing.
+//! cards against a [`TrustList`] and stores nothing. [`render_html`] lays a certificate
+//! out as a printable one-page A4 HTML document (Japanese and English, A10-2 fields, QR).
 //!
 //! ```
 //! use vrs_certificate::{issue, verify_text, IssueOptions, Issuer, IssuerKey, Jwks, TrustList};
@@ -41,7 +42,9 @@
 
 mod b64;
 mod crl;
+mod document;
 mod error;
+mod html;
 mod key;
 mod qr;
 mod shc;
@@ -49,7 +52,9 @@ mod vds;
 mod verify;
 
 pub use crl::{Crl, RevocationSecret, Revoked, Rid};
+pub use document::certificate_document;
 pub use error::CertificateError;
+pub use html::render_html;
 pub use key::{
     thumbprint, Directory, DirectoryEntry, Issuer, IssuerKey, Jwk, Jwks, DEFAULT_ISSUER_BASE_URL,
 };

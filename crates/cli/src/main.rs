@@ -82,6 +82,11 @@ enum Command {
     Consent(cmd::consent::ConsentCmd),
     /// Ask a holding municipality for a person's records (D12-3).
     Inquiry(cmd::inquiry::InquiryArgs),
+    /// Apply for a vaccination certificate with the My Number card (and passport).
+    Apply(cmd::apply::ApplyArgs),
+    /// A municipality's certificate issuance history.
+    #[command(subcommand)]
+    Certificates(cmd::certificates::CertificatesCmd),
     /// Certificate issuers' keys: JWKS, directory, rotation, revocation lists (T1-4-2).
     #[command(subcommand)]
     Keys(cmd::keys::KeysCmd),

@@ -43,6 +43,7 @@
 mod clock;
 mod governance;
 mod inquiry;
+mod issuance;
 mod keys;
 mod records;
 
@@ -52,9 +53,12 @@ use std::path::Path;
 pub use clock::{jst, Clock, FixedClock, SystemClock};
 pub use governance::{ConsentView, DocumentView};
 pub use inquiry::BatchInquiry;
+pub use issuance::{Application, Issued, Kind, NotIssued};
 pub use records::{ExportOptions, ExportReport, StatCell, StatQuery, Statistics};
+pub use vrs_certificate as certificate;
 pub use vrs_consent::{self as consent, Refusal};
 pub use vrs_domain::{self as domain, csv_input::Encoding, MunicipalityCode, Principal};
+pub use vrs_identity as identity;
 pub use vrs_store::{
     self as store, AuditReport, BackupReport, BackupVerification, ConsentRecord, Correction,
     DoseImportOutcome, DoseVersion, ImportOutcome, InitReport, InquiryAnswer, InquiryDose, Lookup,
@@ -112,6 +116,7 @@ pub enum VrsError {
 pub struct Vrs {
     store: Store,
     clock: Box<dyn Clock>,
+    vds_signer: Option<vrs_certificate::VdsSigner>,
 }
 
 impl std::fmt::Debug for Vrs {
@@ -161,12 +166,20 @@ impl Vrs {
     /// Opens an initialised data directory.
     pub fn open(dir: &Path, clock: Box<dyn Clock>) -> Result<Self, VrsError> {
         let store = Store::open(dir, &clock.now().to_rfc3339())?;
-        Ok(Self { store, clock })
+        Ok(Self {
+            store,
+            clock,
+            vds_signer: None,
+        })
     }
 
     /// Wraps an already opened store (an integrator's own keyring or path).
     pub fn with_store(store: Store, clock: Box<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            vds_signer: None,
+        }
     }
 
     fn decide(

@@ -1,6 +1,8 @@
 //! Integration tests of vrs-certificate: official SHC vectors, issue→verify round trips,
-//! QR rendering read back by independent decoders, golden payload, VDS-NC.
+//! QR rendering read back by independent decoders, golden payload, VDS-NC, and the
+//! printable page rendered by headless Chromium.
 
+mod html;
 mod official;
 mod props;
 mod qr_crates;

@@ -203,7 +203,10 @@ pub(crate) fn run(args: DemoArgs, _ctx: &Ctx) -> anyhow::Result<Exit> {
     say("7b. vaccination records (D12-2, T1-3-1-6, T1-5-1) and statistics (T1-4-4, T1-4-6)");
     super::demo_records::run(&mut vrs, &dir)?;
 
-    say("8. backup (T1-5-3) and its verification");
+    say("8. electronic issuance (N-1, N-3, V8, P9, A10-4, T1-4-2) and certificates that follow the record");
+    let issuance_ok = super::demo_issuance::run(&mut vrs, &dir)?;
+
+    say("9. backup (T1-5-3) and its verification");
     let backup = dir.join("backup.sqlite");
     let b = vrs.backup(&backup)?;
     let v = vrs.verify_backup(&backup)?;
@@ -212,7 +215,7 @@ pub(crate) fn run(args: DemoArgs, _ctx: &Ctx) -> anyhow::Result<Exit> {
         b.path, b.bytes, b.audit_events, v.valid
     );
 
-    say("9. audit verify: the hash chain over every event above");
+    say("10. audit verify: the hash chain over every event above");
     let a = vrs.audit_verify()?;
     println!(
         "valid = {}, events = {}, first bad = {:?}",
@@ -227,7 +230,7 @@ pub(crate) fn run(args: DemoArgs, _ctx: &Ctx) -> anyhow::Result<Exit> {
         "try: vrs --data-dir {} audit search --limit 5",
         dir.display()
     );
-    Ok(if a.valid && v.valid {
+    Ok(if a.valid && v.valid && issuance_ok {
         Exit::Ok
     } else {
         Exit::Refused

@@ -2,13 +2,16 @@
 
 use crate::{Command, Ctx, Exit};
 
+pub(crate) mod apply;
 pub(crate) mod audit;
 pub(crate) mod backup;
 pub(crate) mod card;
 pub(crate) mod certificate;
+pub(crate) mod certificates;
 pub(crate) mod common;
 pub(crate) mod consent;
 pub(crate) mod demo;
+pub(crate) mod demo_issuance;
 pub(crate) mod demo_records;
 pub(crate) mod doses;
 pub(crate) mod emergency;
@@ -24,6 +27,8 @@ pub(crate) mod vaccines;
 pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Exit> {
     match command {
         Command::Init(a) => init::run(a, ctx),
+        Command::Apply(a) => apply::run(a, ctx),
+        Command::Certificates(c) => certificates::run(c, ctx),
         Command::Consent(c) => consent::run(c, ctx),
         Command::Inquiry(a) => inquiry::run(a, ctx),
         Command::Keys(c) => keys::run(c, ctx),

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod apply;
 mod audit;
 mod card;
 mod certificate;

@@ -61,6 +61,20 @@ pub struct CardSpec {
     pub sex: Sex,
 }
 
+impl CardSpec {
+    /// The card of an imported resident (residents carry no address, so give one;
+    /// e.g. the municipality's name plus an invented street).
+    pub fn for_resident(resident: &vrs_domain::Resident, address: impl Into<String>) -> Self {
+        Self {
+            my_number: resident.my_number.clone(),
+            name: resident.name.clone(),
+            address: address.into(),
+            birth_date: resident.birth_date,
+            sex: resident.sex,
+        }
+    }
+}
+
 /// The three test keys: CA → card signer (EF 0004) → AP key (EF 0007).
 pub struct TestCardIssuer {
     ca_key_id: [u8; 16],

@@ -33,9 +33,51 @@ const ICAO_EXTRA: [&str; 26] = [
     "XCO", "XDC", "XEC", "XES", "XIM", "XMP", "XOM", "XPO", "XXA", "XXB", "XXC", "XXX",
 ];
 
+/// Symbols per position: `A`–`Z`, then "absent" (a filler or the end).
+const RADIX: usize = 27;
+/// One bit per possible code of up to three letters.
+const WORDS: usize = (RADIX * RADIX * RADIX).div_ceil(64);
+
+/// The bit index of a code of one to three capital letters, or `None`.
+const fn index(code: &[u8]) -> Option<usize> {
+    if code.is_empty() || code.len() > 3 {
+        return None;
+    }
+    let mut i = 0;
+    let mut acc = 0;
+    while i < 3 {
+        let symbol = if i < code.len() {
+            let c = code[i];
+            if !c.is_ascii_uppercase() {
+                return None;
+            }
+            (c - b'A') as usize
+        } else {
+            RADIX - 1
+        };
+        acc = acc * RADIX + symbol;
+        i += 1;
+    }
+    Some(acc)
+}
+
+const fn add_all(mut bits: [u64; WORDS], codes: &[&str]) -> [u64; WORDS] {
+    let mut i = 0;
+    while i < codes.len() {
+        if let Some(at) = index(codes[i].as_bytes()) {
+            bits[at / 64] |= 1 << (at % 64);
+        }
+        i += 1;
+    }
+    bits
+}
+
+/// Every known code as a bitmap, built at compile time (a lookup is one shift).
+static KNOWN: [u64; WORDS] = add_all(add_all([0; WORDS], &ISO_3166_ALPHA3), &ICAO_EXTRA);
+
 /// Whether `code` (fillers removed) is an ICAO issuing-state or nationality code.
 pub(crate) fn is_known(code: &str) -> bool {
-    ISO_3166_ALPHA3.binary_search(&code).is_ok() || ICAO_EXTRA.binary_search(&code).is_ok()
+    index(code.as_bytes()).is_some_and(|at| KNOWN[at / 64] & (1 << (at % 64)) != 0)
 }
 
 #[cfg(test)]
@@ -46,6 +88,24 @@ mod tests {
     fn both_tables_are_sorted_so_binary_search_works() {
         assert!(ISO_3166_ALPHA3.windows(2).all(|w| w[0] < w[1]));
         assert!(ICAO_EXTRA.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn the_bitmap_holds_exactly_the_listed_codes() {
+        let mut count = 0;
+        for a in b'A'..=b'Z' {
+            for b in b'A'..=b'Z' {
+                for c in b'A'..=b'Z' {
+                    let code = [a, b, c];
+                    let code = std::str::from_utf8(&code).unwrap();
+                    let listed = ISO_3166_ALPHA3.contains(&code) || ICAO_EXTRA.contains(&code);
+                    assert_eq!(is_known(code), listed, "code {code}");
+                    count += usize::from(listed);
+                }
+            }
+        }
+        assert_eq!(count, ISO_3166_ALPHA3.len() + ICAO_EXTRA.len() - 1);
+        assert!(is_known("D") && !is_known("A") && !is_known("ABCD"));
     }
 
     #[test]

@@ -154,34 +154,104 @@ impl MrzOptions {
     }
 }
 
+/// A short MRZ field's text (at most 39 ASCII characters), stored inline so that
+/// reading an MRZ allocates nothing. Dereferences to `str`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MrzText {
+    buf: [u8; 39],
+    len: u8,
+}
+
+impl Default for MrzText {
+    fn default() -> Self {
+        Self {
+            buf: [0; 39],
+            len: 0,
+        }
+    }
+}
+
+impl MrzText {
+    /// Appends checked MRZ characters (the reader passes at most 39 in all).
+    fn push(&mut self, bytes: &[u8]) {
+        let start = usize::from(self.len);
+        let end = (start + bytes.len()).min(self.buf.len());
+        self.buf[start..end].copy_from_slice(&bytes[..end - start]);
+        self.len = end as u8;
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII MRZ characters and spaces are ever pushed.
+        std::str::from_utf8(&self.buf[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl std::ops::Deref for MrzText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Debug for MrzText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for MrzText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for MrzText {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for MrzText {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl serde::Serialize for MrzText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// What an MRZ says, valid or not: the raw-ish fields and every fault found.
 /// Only [`MrzReading::passport`] turns a faultless reading into a [`Passport`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MrzReading {
     /// `P` plus a letter or `<` (kept as read, fillers removed).
-    pub document_code: String,
+    pub document_code: MrzText,
     /// Issuing state, fillers removed (`D`, `UTO`, ...).
-    pub issuing_state: String,
+    pub issuing_state: MrzText,
     /// Primary identifier: the name part before the first `<<`, fillers as spaces.
-    pub surname: String,
+    pub surname: MrzText,
     /// Secondary identifier: the part after the first `<<`, fillers as spaces.
-    pub given_names: String,
+    pub given_names: MrzText,
     /// Document number, trailing fillers removed.
-    pub document_number: String,
+    pub document_number: MrzText,
     /// Nationality, fillers removed.
-    pub nationality: String,
+    pub nationality: MrzText,
     /// Birth date as read (YYMMDD).
-    pub birth_date_raw: String,
+    pub birth_date_raw: MrzText,
     /// Birth date with its century resolved, when it is a calendar date.
     pub birth_date: Option<NaiveDate>,
     /// Sex character as read.
-    pub sex: String,
+    pub sex: MrzText,
     /// Expiry date as read (YYMMDD).
-    pub expiry_date_raw: String,
+    pub expiry_date_raw: MrzText,
     /// Expiry date (20YY), when it is a calendar date.
     pub expiry_date: Option<NaiveDate>,
     /// Optional data (personal number), trailing fillers removed, inner fillers kept as `<`.
-    pub optional_data: String,
+    pub optional_data: MrzText,
     /// Every fault, in MRZ position order; empty when valid.
     pub faults: Vec<MrzFault>,
     /// Warnings (unknown codes, `DEU`); they never make a reading invalid.
@@ -194,16 +264,16 @@ pub struct MrzReading {
 /// (or [`parse_td3`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Passport {
-    document_code: String,
-    issuing_state: String,
-    surname: String,
-    given_names: String,
-    document_number: String,
-    nationality: String,
+    document_code: MrzText,
+    issuing_state: MrzText,
+    surname: MrzText,
+    given_names: MrzText,
+    document_number: MrzText,
+    nationality: MrzText,
     birth_date: NaiveDate,
     sex: MrzSex,
     expiry_date: NaiveDate,
-    optional_data: String,
+    optional_data: MrzText,
 }
 
 impl Passport {
@@ -285,16 +355,16 @@ impl MrzReading {
             _ => return Err(invalid()),
         };
         Ok(Passport {
-            document_code: self.document_code.clone(),
-            issuing_state: self.issuing_state.clone(),
-            surname: self.surname.clone(),
-            given_names: self.given_names.clone(),
-            document_number: self.document_number.clone(),
-            nationality: self.nationality.clone(),
+            document_code: self.document_code,
+            issuing_state: self.issuing_state,
+            surname: self.surname,
+            given_names: self.given_names,
+            document_number: self.document_number,
+            nationality: self.nationality,
             birth_date,
             sex,
             expiry_date,
-            optional_data: self.optional_data.clone(),
+            optional_data: self.optional_data,
         })
     }
 }
@@ -366,9 +436,10 @@ fn is_code(field: &[u8]) -> bool {
     letters > 0 && field[letters..].iter().all(|&c| c == b'<')
 }
 
-fn text(field: &[u8]) -> String {
-    // Callers pass only checked ASCII.
-    String::from_utf8_lossy(field).into_owned()
+fn text(field: &[u8]) -> MrzText {
+    let mut t = MrzText::default();
+    t.push(field);
+    t
 }
 
 fn trim_fillers(field: &[u8]) -> &[u8] {
@@ -377,13 +448,13 @@ fn trim_fillers(field: &[u8]) -> &[u8] {
 }
 
 /// Fillers become single spaces; leading and trailing fillers go.
-fn name_part(field: &[u8]) -> String {
-    let mut out = String::with_capacity(field.len());
+fn name_part(field: &[u8]) -> MrzText {
+    let mut out = MrzText::default();
     for word in field.split(|&c| c == b'<').filter(|w| !w.is_empty()) {
         if !out.is_empty() {
-            out.push(' ');
+            out.push(b" ");
         }
-        out.push_str(&String::from_utf8_lossy(word));
+        out.push(word);
     }
     out
 }
@@ -398,18 +469,18 @@ fn yymmdd(field: &[u8]) -> Option<(i32, u32, u32)> {
 
 fn empty_reading() -> MrzReading {
     MrzReading {
-        document_code: String::new(),
-        issuing_state: String::new(),
-        surname: String::new(),
-        given_names: String::new(),
-        document_number: String::new(),
-        nationality: String::new(),
-        birth_date_raw: String::new(),
+        document_code: MrzText::default(),
+        issuing_state: MrzText::default(),
+        surname: MrzText::default(),
+        given_names: MrzText::default(),
+        document_number: MrzText::default(),
+        nationality: MrzText::default(),
+        birth_date_raw: MrzText::default(),
         birth_date: None,
-        sex: String::new(),
-        expiry_date_raw: String::new(),
+        sex: MrzText::default(),
+        expiry_date_raw: MrzText::default(),
         expiry_date: None,
-        optional_data: String::new(),
+        optional_data: MrzText::default(),
         faults: Vec::new(),
         warnings: Vec::new(),
         repaired: None,
@@ -517,11 +588,11 @@ fn read_strict(l1: &[u8], l2: &[u8], options: &MrzOptions) -> MrzReading {
         (&r.issuing_state, MrzWarning::IssuingStateUnknown),
         (&r.nationality, MrzWarning::NationalityUnknown),
     ] {
-        if code == "DEU" {
+        if *code == "DEU" {
             if !r.warnings.contains(&MrzWarning::GermanyAsDeu) {
                 r.warnings.push(MrzWarning::GermanyAsDeu);
             }
-        } else if !code.is_empty() && !codes::is_known(code) {
+        } else if !code.is_empty() && !codes::is_known(code.as_str()) {
             r.warnings.push(unknown);
         }
     }

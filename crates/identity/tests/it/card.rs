@@ -224,3 +224,31 @@ fn a_dump_with_every_file_truncated_at_every_length_never_panics() {
         }
     }
 }
+
+#[test]
+fn an_imported_resident_gets_a_card_that_verifies_to_the_same_person() {
+    let resident = vrs_domain::Resident {
+        municipality: "131016".parse().unwrap(),
+        address_number: "A000000001".parse().unwrap(),
+        my_number: "123456789018".parse().unwrap(),
+        ticket_number: "0000000001".parse().unwrap(),
+        name: "山田 花子".parse().unwrap(),
+        name_kana: "ヤマダ ハナコ".parse().unwrap(),
+        birth_date: "1992-07-01".parse().unwrap(),
+        sex: Sex::Female,
+    };
+    let issuer = issuer();
+    let spec = CardSpec::for_resident(&resident, "東京都千代田区架空町１－２－３");
+    let dump = issuer.mint_with_nonce(&spec, &[9u8; 16]);
+    let mut anchors = TrustAnchors::empty();
+    anchors.add(issuer.anchor());
+    let h = CardVerifier::new(anchors)
+        .require_liveness(true)
+        .verify(&dump)
+        .unwrap();
+    assert_eq!(h.my_number(), &resident.my_number);
+    assert_eq!(h.name(), &resident.name);
+    assert_eq!(h.birth_date(), resident.birth_date);
+    assert_eq!(h.sex(), resident.sex);
+    assert_eq!(h.address(), "東京都千代田区架空町１－２－３");
+}

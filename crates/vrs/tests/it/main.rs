@@ -6,3 +6,4 @@ mod audit;
 mod doses;
 mod import;
 mod isolation;
+mod issuance;

@@ -1,0 +1,347 @@
+//! Electronic issuance end to end (N-1, N-3, S-2-14, A10-4, V8, P9, P11, T1-4-2):
+//! consent → card → passport → record by My Number → certificate signed as the
+//! holding municipality → issuance history → audit.
+
+use chrono::NaiveDate;
+use ring::rand::{SecureRandom, SystemRandom};
+use serde::Serialize;
+use vrs_certificate::{issue, IssueOptions, RevocationSecret, SignedCertificate, VdsSigner};
+use vrs_consent::{Action, Purpose, Refusal, Request, N3_MESSAGE};
+use vrs_domain::{
+    CertificateContent, CertificateDose, CertificateId, CertificateKind, CertificateParts,
+    DoseNumber, MunicipalityCode, Nationality, OverseasHolder, PassportNumber, Principal,
+    RomajiName,
+};
+use vrs_identity::mrz::{parse_td3, MrzOptions};
+use vrs_identity::{CardDump, CardVerifier, IdentityError, VerifiedOverseasApplicant};
+use vrs_store::IssuanceRecord;
+
+use crate::{Answer, Vrs, VrsError};
+
+/// Which certificate the person asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// For use in Japan (国内用).
+    Domestic,
+    /// For travel (海外用): needs the passport.
+    Overseas,
+}
+
+/// One application, as the app backend hands it over.
+#[derive(Debug)]
+pub struct Application<'a> {
+    /// The municipality the person applies to (the one that holds the record).
+    pub municipality: MunicipalityCode,
+    /// The card's input-support AP data.
+    pub card: &'a CardDump,
+    /// The passport's two MRZ lines (overseas).
+    pub passport: Option<(&'a str, &'a str)>,
+    /// Domestic or overseas.
+    pub kind: Kind,
+    /// The card trust anchors and whether liveness is demanded.
+    pub verifier: &'a CardVerifier,
+}
+
+/// Why a certificate was not issued: the provisions it rests on and a message
+/// the app can show. Every one of them is audited.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotIssued {
+    /// A short machine-readable reason, e.g. `no_consent`, `bad_signature`.
+    pub kind: String,
+    /// The provisions the refusal rests on.
+    pub grounds: Vec<String>,
+    /// What to tell the applicant (for N-3, the exact text).
+    pub message: String,
+}
+
+impl NotIssued {
+    fn rule(r: &Refusal) -> Self {
+        let n3 = r.grounds.iter().any(|g| g.provision.as_str() == "N-3");
+        Self {
+            kind: if n3 {
+                "no_consent".into()
+            } else {
+                "refused".into()
+            },
+            grounds: r.provisions().iter().map(|s| s.to_string()).collect(),
+            message: if n3 {
+                N3_MESSAGE.to_owned()
+            } else {
+                r.grounds
+                    .iter()
+                    .map(|g| g.reason.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            },
+        }
+    }
+
+    fn identity(e: &IdentityError) -> Self {
+        let grounds: &[&str] = match e {
+            IdentityError::BadLiveness { .. } => &["P9-1", "V8"],
+            IdentityError::InvalidMrz { .. } => &["S-2-14", "A10-4-3/4"],
+            IdentityError::PassportExpired { .. } => &["A10-4-7"],
+            IdentityError::BirthDateMismatch => &["A10-4-3/4", "A10-4-7"],
+            _ => &["V8", "P9-5", "A10-4-1"],
+        };
+        Self {
+            kind: e.kind().to_owned(),
+            grounds: grounds.iter().map(|s| s.to_string()).collect(),
+            message: e.to_string(),
+        }
+    }
+
+    fn other(kind: &str, grounds: &[&str], message: String) -> Self {
+        Self {
+            kind: kind.to_owned(),
+            grounds: grounds.iter().map(|s| s.to_string()).collect(),
+            message,
+        }
+    }
+}
+
+/// An issued certificate.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    /// What it says (no My Number).
+    pub content: CertificateContent,
+    /// The SMART Health Card.
+    pub shc: SignedCertificate,
+    /// The ICAO VDS-NC (overseas, when this instance has a barcode signer).
+    pub vds_nc: Option<String>,
+    /// What the issuance history keeps.
+    pub record: IssuanceRecord,
+}
+
+fn content_err(e: vrs_domain::DomainError) -> VrsError {
+    VrsError::Store(vrs_store::StoreError::Corrupt {
+        what: format!("stored dose cannot go on a certificate: {e}"),
+    })
+}
+
+impl Vrs {
+    /// Sets the ICAO VDS-NC barcode signer used for overseas certificates.
+    pub fn set_vds_signer(&mut self, signer: VdsSigner) {
+        self.vds_signer = Some(signer);
+    }
+
+    /// A person's application for a certificate (N-1). Refusals are values
+    /// ([`NotIssued`]) and are audited; `Err` is only for system failures.
+    pub fn apply(&mut self, app: &Application<'_>) -> Result<Result<Issued, NotIssued>, VrsError> {
+        let m = app.municipality;
+        let request = Request::new(
+            Principal::Municipality(m),
+            Action::IssueCertificate,
+            Some(m),
+        );
+        let allowed = match self.decide_request(request, None)? {
+            Ok(a) => a,
+            Err(r) => return Ok(Err(NotIssued::rule(&r))),
+        };
+        let today: NaiveDate = allowed.as_of().date_naive();
+
+        // V8, P9-5: the card's signature chain (and liveness when given or demanded).
+        let holder = match app.verifier.verify(app.card) {
+            Ok(h) => h,
+            Err(e) => {
+                self.store
+                    .audit_application_refusal(&allowed, None, e.kind(), &e.to_string())?;
+                return Ok(Err(NotIssued::identity(&e)));
+            }
+        };
+        let applicant = holder.my_number().clone();
+
+        // S-2-14, A10-4-3/4, A10-4-7: the passport, unexpired, same birth date.
+        let (holder, overseas) = match (app.kind, app.passport) {
+            (Kind::Domestic, _) => (holder, None),
+            (Kind::Overseas, None) => {
+                let n = NotIssued::other(
+                    "passport_missing",
+                    &["S-2-14"],
+                    "an overseas certificate needs the passport's MRZ".into(),
+                );
+                self.store.audit_application_refusal(
+                    &allowed,
+                    Some(&applicant),
+                    &n.kind,
+                    &n.message,
+                )?;
+                return Ok(Err(n));
+            }
+            (Kind::Overseas, Some((l1, l2))) => {
+                let checked = parse_td3(l1, l2, &MrzOptions::new(today))
+                    .and_then(|p| VerifiedOverseasApplicant::cross_check(holder, p, today));
+                match checked {
+                    Ok(v) => {
+                        let p = v.passport();
+                        let romaji = v.romaji_name();
+                        let extra = OverseasHolder {
+                            romaji_name: RomajiName::new(romaji.surname(), romaji.given_names())
+                                .map_err(content_err)?,
+                            nationality: p
+                                .nationality()
+                                .parse::<Nationality>()
+                                .map_err(content_err)?,
+                            passport_number: p
+                                .document_number()
+                                .parse::<PassportNumber>()
+                                .map_err(content_err)?,
+                        };
+                        (v.holder().clone(), Some(extra))
+                    }
+                    Err(e) => {
+                        self.store.audit_application_refusal(
+                            &allowed,
+                            Some(&applicant),
+                            e.kind(),
+                            &e.to_string(),
+                        )?;
+                        return Ok(Err(NotIssued::identity(&e)));
+                    }
+                }
+            }
+        };
+
+        // A10-4-5: the record, by My Number, in the municipality's own area.
+        let doses = match self.store.issuable_doses(&allowed, &applicant)? {
+            None => {
+                let n = NotIssued::other(
+                    "no_record",
+                    &["A10-4-5"],
+                    format!(
+                        "{} holds no vaccination record for this person",
+                        m.info().name
+                    ),
+                );
+                self.store.audit_application_refusal(
+                    &allowed,
+                    Some(&applicant),
+                    &n.kind,
+                    &n.message,
+                )?;
+                return Ok(Err(n));
+            }
+            Some(d) if d.is_empty() => {
+                let n = NotIssued::other(
+                    "no_completed_dose",
+                    &["A10-4-5"],
+                    "the record holds no completed dose to certify".into(),
+                );
+                self.store.audit_application_refusal(
+                    &allowed,
+                    Some(&applicant),
+                    &n.kind,
+                    &n.message,
+                )?;
+                return Ok(Err(n));
+            }
+            Some(d) => d,
+        };
+
+        // T1-4-2, A10-4-6: the content, signed as the holding municipality.
+        let mut id = [0u8; 16];
+        SystemRandom::new().fill(&mut id).map_err(|_| {
+            VrsError::Store(vrs_store::StoreError::Keyring {
+                reason: "no randomness".into(),
+            })
+        })?;
+        let id = CertificateId::from_random_bytes(id);
+        let cert_doses = doses
+            .iter()
+            .map(|d| {
+                Ok(CertificateDose {
+                    date: d.date.parse().map_err(|e| {
+                        content_err(vrs_domain::DomainError::Invalid {
+                            field: "date",
+                            reason: format!("{e}"),
+                        })
+                    })?,
+                    product: d.product.parse().map_err(content_err)?,
+                    lot: d.lot.parse().map_err(content_err)?,
+                    dose_number: DoseNumber::new(d.dose_number).map_err(content_err)?,
+                })
+            })
+            .collect::<Result<Vec<_>, VrsError>>()?;
+        let kind = match overseas.clone() {
+            Some(o) => CertificateKind::Overseas(o),
+            None => CertificateKind::Domestic,
+        };
+        let content = CertificateContent::new(CertificateParts {
+            kind,
+            name: holder.name().clone(),
+            birth_date: holder.birth_date(),
+            doses: cert_doses,
+            issuer: m,
+            id: id.clone(),
+            issued_on: today,
+        })
+        .map_err(content_err)?;
+        let key = self.signing_key(m)?;
+        let issuer = self.issuer(m)?;
+        let rid = RevocationSecret::from_bytes(self.store.revocation_secret(m)?).rid(&id);
+        let shc = issue(
+            &content,
+            &key,
+            &IssueOptions {
+                issuer: &issuer,
+                nbf: allowed.as_of().timestamp(),
+                exp: None,
+                rid: Some(&rid),
+            },
+        )
+        .map_err(VrsError::Certificate)?;
+        let vds_nc = match (&overseas, &self.vds_signer) {
+            (Some(_), Some(signer)) => Some(signer.sign(&content).map_err(VrsError::Certificate)?),
+            _ => None,
+        };
+
+        // P11-2-3: the history keeps name, birth date and (overseas) nationality and passport number.
+        let record = IssuanceRecord {
+            certificate_id: id.to_string(),
+            municipality: m.to_string(),
+            kind: match app.kind {
+                Kind::Domestic => "domestic".into(),
+                Kind::Overseas => "overseas".into(),
+            },
+            name: holder.name().to_string(),
+            birth_date: holder.birth_date().to_string(),
+            nationality: overseas.as_ref().map(|o| o.nationality.to_string()),
+            passport_number: overseas.as_ref().map(|o| o.passport_number.to_string()),
+            // A10-8: made with the holder's own card (the person or their legal representative).
+            with_holders_card: true,
+            kid: key.kid().to_owned(),
+            rid: rid.as_str().to_owned(),
+            issued_at: allowed.as_of().to_rfc3339(),
+            revoked_at: None,
+            revoked_reason: None,
+        };
+        let dose_ids: Vec<i64> = doses.iter().map(|d| d.id).collect();
+        self.store
+            .record_issuance(&allowed, &record, &dose_ids, &applicant)?;
+        Ok(Ok(Issued {
+            content,
+            shc,
+            vds_nc,
+            record,
+        }))
+    }
+
+    /// The issuance history of municipality `principal` (P11-2-1): data received
+    /// from individuals, read for the certificate-issuance business only (T1-9-3).
+    pub fn issuance_history(
+        &mut self,
+        principal: Principal,
+    ) -> Result<Answer<Vec<IssuanceRecord>>, VrsError> {
+        let partition = match principal {
+            Principal::Municipality(m) => Some(m),
+            _ => None,
+        };
+        let mut request = Request::new(principal, Action::ReadIndividualData, partition);
+        request.purpose = Some(Purpose::CertificateIssuance);
+        match self.decide_request(request, None)? {
+            Ok(allowed) => Ok(Answer::Done(self.store.issuances(&allowed)?)),
+            Err(r) => Ok(Answer::Refused(r)),
+        }
+    }
+}

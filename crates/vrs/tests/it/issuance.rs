@@ -1,0 +1,350 @@
+//! Electronic issuance end to end: every refusal, domestic and overseas
+//! certificates that verify, certificates that follow corrections, and an
+//! issuance history that keeps nothing beyond P11-2-3.
+
+use std::path::PathBuf;
+
+use vrs::certificate::verify_text;
+use vrs::consent::{DocumentId, Function, N3_MESSAGE};
+use vrs::domain::{parse_dose_date, DoseEntry};
+use vrs::identity::{CardDump, CardVerifier, TrustAnchors};
+use vrs::{Answer, Application, Correction, Kind, NotIssued, Principal, Vrs};
+
+use crate::support::{consent, fresh, fresh_without_consents, HEADER};
+
+const KOKUTO: &str =
+    "131016,A900000001,537686677188,0000900001,黒桐　幹也,コクトウ　ミキヤ,1980-02-17,1\n";
+const MRZ1: &str = "P<JPNKOKUTO<<MIKIYA<<<<<<<<<<<<<<<<<<<<<<<<<";
+const MRZ2: &str = "TZ12345676JPN8002170M3101012<<<<<<<<<<<<<<04";
+
+fn cards() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/cards")
+}
+
+fn card(name: &str) -> CardDump {
+    CardDump::from_json(&std::fs::read_to_string(cards().join(name)).unwrap()).unwrap()
+}
+
+fn verifier(liveness: bool) -> CardVerifier {
+    let mut anchors = TrustAnchors::card_defaults();
+    anchors.extend(
+        TrustAnchors::from_json(&std::fs::read_to_string(cards().join("test-ca.json")).unwrap())
+            .unwrap(),
+    );
+    CardVerifier::new(anchors).require_liveness(liveness)
+}
+
+fn p(s: &str) -> Principal {
+    s.parse().unwrap()
+}
+
+/// 千代田区 holds 黒桐 幹也 with `doses` doses registered by its own venue.
+fn with_kokuto(doses: u8) -> (tempfile::TempDir, Vrs) {
+    let (dir, mut vrs) = fresh();
+    let Answer::Done(o) = vrs
+        .import_residents(
+            p("municipality:131016"),
+            format!("{HEADER}{KOKUTO}").as_bytes(),
+            None,
+            false,
+        )
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert!(o.committed, "{:?}", o.errors);
+    for (n, date) in [(1u8, "2021-06-01"), (2, "2021-06-22"), (3, "2022-01-10")]
+        .into_iter()
+        .take(doses as usize)
+    {
+        let entry = DoseEntry {
+            ocr: format!("1{n}1310160000900001").parse().unwrap(),
+            product: "comirnaty".parse().unwrap(),
+            lot: "FA5765".parse().unwrap(),
+            date: parse_dose_date(date).unwrap(),
+            venue: None,
+            doctor: None,
+        };
+        let Answer::Done(Ok(_)) = vrs.register_dose(p("site:131016"), &entry).unwrap() else {
+            panic!("dose {n} not registered")
+        };
+    }
+    (dir, vrs)
+}
+
+fn apply(
+    vrs: &mut Vrs,
+    m: &str,
+    card_file: &str,
+    passport: Option<(&str, &str)>,
+    liveness: bool,
+) -> Result<vrs::Issued, NotIssued> {
+    let card = card(card_file);
+    let verifier = verifier(liveness);
+    let app = Application {
+        municipality: m.parse().unwrap(),
+        card: &card,
+        passport,
+        kind: if passport.is_some() {
+            Kind::Overseas
+        } else {
+            Kind::Domestic
+        },
+        verifier: &verifier,
+    };
+    vrs.apply(&app).unwrap()
+}
+
+#[track_caller]
+fn refused(r: Result<vrs::Issued, NotIssued>) -> NotIssued {
+    match r {
+        Ok(i) => panic!("issued {}", i.record.certificate_id),
+        Err(n) => n,
+    }
+}
+
+#[test]
+fn n_3_a_municipality_without_consent_refuses_with_the_exact_message() {
+    let (_dir, mut vrs) = fresh_without_consents();
+    let n = refused(apply(&mut vrs, "011002", "valid-yamada.json", None, false));
+    assert_eq!(n.grounds, ["N-3"]);
+    assert_eq!(
+        n.message,
+        "この自治体では、まだアプリでの発行を開始していません。恐れ入りますが、自治体の発行方法を確認の上、手続きをお願いします。"
+    );
+    assert_eq!(n.message, N3_MESSAGE);
+    // Consent to the 2021-03 terms alone does not open electronic issuance.
+    consent(&mut vrs, "011002", DocumentId::Terms202103);
+    assert_eq!(
+        refused(apply(&mut vrs, "011002", "valid-yamada.json", None, false)).grounds,
+        ["N-3"]
+    );
+}
+
+#[test]
+fn every_other_refusal_names_its_reason() {
+    let (_dir, mut vrs) = with_kokuto(2);
+    let expired_mrz2 = "TZ12345676JPN8002170M2001012<<<<<<<<<<<<<<06";
+    let other_birth_mrz2 = "TZ12345676JPN8102173M3101012<<<<<<<<<<<<<<04";
+    type Case<'a> = (&'a str, &'a str, Option<(&'a str, &'a str)>, bool, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            "bad card signature",
+            "tampered-bad-signature.json",
+            None,
+            false,
+            "bad_signature",
+        ),
+        (
+            "replayed card without liveness when liveness is demanded",
+            "valid-kokuto.json",
+            None,
+            true,
+            "bad_liveness",
+        ),
+        (
+            "no such person",
+            "valid-suzuki.json",
+            None,
+            false,
+            "no_record",
+        ),
+        (
+            "expired passport",
+            "valid-kokuto.json",
+            Some((MRZ1, expired_mrz2)),
+            false,
+            "passport_expired",
+        ),
+        (
+            "birth dates differ",
+            "valid-kokuto.json",
+            Some((MRZ1, other_birth_mrz2)),
+            false,
+            "birth_date_mismatch",
+        ),
+    ];
+    for (label, file, passport, liveness, kind) in cases {
+        let n = refused(apply(&mut vrs, "131016", file, passport, liveness));
+        assert_eq!(n.kind, kind, "{label}: {n:?}");
+        assert!(!n.grounds.is_empty(), "{label}");
+    }
+    // The expired passport's MRZ is otherwise valid: prove the check digits are right.
+    let (_d, mut no_doses) = with_kokuto(0);
+    let n = refused(apply(
+        &mut no_doses,
+        "131016",
+        "valid-kokuto.json",
+        None,
+        false,
+    ));
+    assert_eq!(
+        (n.kind.as_str(), n.grounds.clone()),
+        ("no_completed_dose", vec!["A10-4-5".to_string()])
+    );
+}
+
+#[test]
+fn t1_10_e_issuance_under_an_emergency_stop_is_refused() {
+    let (_dir, mut vrs) = with_kokuto(2);
+    vrs.emergency_stop(p("operator"), Function::EIssuance, "test")
+        .unwrap();
+    let n = refused(apply(&mut vrs, "131016", "valid-kokuto.json", None, false));
+    assert_eq!(n.grounds, ["T1-10"]);
+    vrs.emergency_resume(p("operator"), Function::EIssuance)
+        .unwrap();
+    assert!(apply(&mut vrs, "131016", "valid-kokuto.json", None, false).is_ok());
+}
+
+#[test]
+fn t1_4_2_domestic_and_overseas_certificates_are_issued_by_the_holder_and_verify() {
+    let (_dir, mut vrs) = with_kokuto(2);
+    let domestic = apply(&mut vrs, "131016", "valid-kokuto-live.json", None, true).unwrap();
+    let overseas = apply(
+        &mut vrs,
+        "131016",
+        "valid-kokuto.json",
+        Some((MRZ1, MRZ2)),
+        false,
+    )
+    .unwrap();
+    assert_ne!(
+        domestic.record.certificate_id,
+        overseas.record.certificate_id
+    );
+    let trust = vrs.trust_list().unwrap();
+    let now = vrs.now().timestamp() as f64 + 1.0;
+    // The overseas card carries the passport's romaji name (the kanji name stays in the document).
+    for (issued, name) in [
+        (&domestic, "黒桐\u{3000}幹也"),
+        (&overseas, "MIKIYA KOKUTO"),
+    ] {
+        let v = verify_text(&issued.shc.qr_text(), &trust, now).expect("verifies");
+        assert_eq!(v.iss, "https://vrs.example.jp/issuer/131016");
+        assert_eq!(v.name, name);
+        assert_eq!(v.doses.len(), 2);
+        assert!(!issued.shc.qr_text().contains("537686677188"));
+        assert!(!issued.shc.jws().contains("537686677188"));
+    }
+    assert_eq!(
+        overseas.record.passport_number.as_deref(),
+        Some("TZ1234567")
+    );
+    assert_eq!(overseas.record.nationality.as_deref(), Some("JPN"));
+    assert_eq!(domestic.record.passport_number, None);
+}
+
+#[test]
+fn correcting_a_dose_revokes_the_certificate_that_shows_it_and_a_new_application_gets_a_new_id() {
+    let (_dir, mut vrs) = with_kokuto(2);
+    let first = apply(&mut vrs, "131016", "valid-kokuto.json", None, false).unwrap();
+    let now = vrs.now().timestamp() as f64 + 1.0;
+    assert!(verify_text(&first.shc.qr_text(), &vrs.trust_list().unwrap(), now).is_ok());
+    let chiyoda = p("municipality:131016");
+    let Answer::Done(doses) = vrs
+        .list_doses(
+            chiyoda,
+            &vrs::Lookup::TicketNumber("0000900001".parse().unwrap()),
+        )
+        .unwrap()
+    else {
+        panic!()
+    };
+    let correction = Correction {
+        lot: Some("FA7338".parse().unwrap()),
+        ..Correction::default()
+    };
+    let Answer::Done(Ok(_)) = vrs
+        .correct_dose(chiyoda, doses[1].id, &correction, "lot misread")
+        .unwrap()
+    else {
+        panic!("correction failed")
+    };
+    let refusal = verify_text(&first.shc.qr_text(), &vrs.trust_list().unwrap(), now).unwrap_err();
+    assert!(format!("{refusal:?}").contains("revoked"), "{refusal:?}");
+    let Answer::Done(history) = vrs.issuance_history(chiyoda).unwrap() else {
+        panic!()
+    };
+    let row = history
+        .iter()
+        .find(|r| r.certificate_id == first.record.certificate_id)
+        .unwrap();
+    assert_eq!(row.revoked_reason.as_deref(), Some("dose corrected"));
+    let second = apply(&mut vrs, "131016", "valid-kokuto.json", None, false).unwrap();
+    assert_ne!(second.record.certificate_id, first.record.certificate_id);
+    assert!(verify_text(&second.shc.qr_text(), &vrs.trust_list().unwrap(), now).is_ok());
+}
+
+#[test]
+fn p11_2_3_the_issuance_history_holds_nothing_beyond_name_birth_date_nationality_and_passport() {
+    let (dir, mut vrs) = with_kokuto(2);
+    apply(
+        &mut vrs,
+        "131016",
+        "valid-kokuto.json",
+        Some((MRZ1, MRZ2)),
+        false,
+    )
+    .unwrap();
+    drop(vrs);
+    let conn = rusqlite::Connection::open(dir.path().join(vrs::store::DB_FILE)).unwrap();
+    let columns: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('issuances')")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    // Personal data (P11-2-3) plus the certificate's own metadata; nothing else.
+    let personal = ["name", "birth_date", "nationality", "passport_number"];
+    let metadata = [
+        "certificate_id",
+        "municipality",
+        "kind",
+        "origin",
+        "with_holders_card",
+        "kid",
+        "rid",
+        "issued_at",
+        "revoked_at",
+        "revoked_reason",
+        "audit_seq",
+    ];
+    for c in &columns {
+        assert!(
+            personal.contains(&c.as_str()) || metadata.contains(&c.as_str()),
+            "unexpected column {c}"
+        );
+    }
+    let row: (String, String, String, String, String) = conn
+        .query_row(
+            "SELECT name, birth_date, nationality, passport_number, origin FROM issuances",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        row,
+        (
+            "黒桐\u{3000}幹也".into(),
+            "1980-02-17".into(),
+            "JPN".into(),
+            "TZ1234567".into(),
+            "individual".into()
+        )
+    );
+    // No address, sex or My Number anywhere in the row.
+    let dump: String = conn
+        .query_row("SELECT group_concat(quote(certificate_id) || quote(name) || quote(kid) || quote(rid)) FROM issuances", [], |r| r.get(0))
+        .unwrap();
+    assert!(!dump.contains("537686677188") && !dump.contains("清瀬"));
+}
+
+#[test]
+fn t1_9_3_the_history_is_read_for_certificate_issuance_only_and_never_by_the_state() {
+    let (_dir, mut vrs) = with_kokuto(2);
+    let Answer::Refused(r) = vrs.issuance_history(p("national")).unwrap() else {
+        panic!()
+    };
+    assert_eq!(r.provisions(), ["T1-4-6"]);
+}
