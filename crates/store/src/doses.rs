@@ -77,6 +77,16 @@ pub enum Rejection {
     },
     /// A correction that changes nothing.
     NoChange,
+    /// A corrected date would put the dose before an earlier-numbered dose, after a
+    /// later-numbered one, or on the day of another dose of the person.
+    OutOfOrder {
+        /// The dose's number.
+        dose_number: u8,
+        /// The other dose.
+        other: DoseId,
+        /// The other dose's date.
+        other_date: NaiveDate,
+    },
 }
 
 impl fmt::Display for Rejection {
@@ -117,6 +127,14 @@ impl fmt::Display for Rejection {
                 write!(f, "dose {dose_id} was marked entered-in-error")
             }
             Self::NoChange => f.write_str("the correction changes nothing"),
+            Self::OutOfOrder {
+                dose_number,
+                other,
+                other_date,
+            } => write!(
+                f,
+                "dose {dose_number} would be out of order with {other} of {other_date}"
+            ),
         }
     }
 }
@@ -1099,6 +1117,52 @@ impl Store {
                 let birth: NaiveDate = parse(&birth)?;
                 if date < birth {
                     return Ok(Err(Rejection::BeforeBirth { date }));
+                }
+                if date != dose.date || vaccine != dose.vaccine {
+                    // The other active doses of the person must stay in date order
+                    // around this one, and the product's interval must still hold.
+                    let others: Vec<(i64, u8, String)> = tx
+                        .prepare_cached(
+                            "SELECT id, dose_number, date FROM doses
+                             WHERE municipality = ?1 AND address_number = ?2
+                               AND status = 'active' AND id <> ?3",
+                        )?
+                        .query_map(
+                            params![id.municipality().as_u32(), address, id.serial() as i64],
+                            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                        )?
+                        .collect::<Result<_, _>>()?;
+                    let n = dose.dose_number.get();
+                    let mut previous: Option<NaiveDate> = None;
+                    for (other, number, other_date) in others {
+                        let other_date: NaiveDate = parse(&other_date)?;
+                        let out_of_order = other_date == date
+                            || (number < n && other_date > date)
+                            || (number > n && other_date < date);
+                        if out_of_order {
+                            return Ok(Err(Rejection::OutOfOrder {
+                                dose_number: n,
+                                other: DoseId::new(id.municipality(), other as u64)
+                                    .map_err(corrupt)?,
+                                other_date,
+                            }));
+                        }
+                        if number < n && previous.is_none_or(|p| other_date > p) {
+                            previous = Some(other_date);
+                        }
+                    }
+                    if let Some(p) = previous {
+                        let days = (date - p).num_days();
+                        let min_days = vaccine.min_interval_days_for(dose.dose_number);
+                        if days < i64::from(min_days) {
+                            return Ok(Err(Rejection::TooSoon {
+                                previous: p,
+                                days,
+                                min_days,
+                                vaccine,
+                            }));
+                        }
+                    }
                 }
                 let age = {
                     use chrono::Datelike;

@@ -837,3 +837,56 @@ fn t1_10_stopped_registration_export_and_statistics_are_refused_and_t1_2_3_gates
     };
     assert_eq!(r.provisions(), ["T1-2-3"]);
 }
+
+#[test]
+fn a_corrected_date_must_keep_the_doses_in_order_and_the_interval() {
+    let (_dir, mut vrs) = with_residents(&["131016"], 1);
+    let site = "site:131016";
+    let one = register(
+        &mut vrs,
+        site,
+        &entry("131016", 1, 1, "2021-06-01", "comirnaty", "FA5765"),
+    )
+    .unwrap();
+    let two = register(
+        &mut vrs,
+        site,
+        &entry("131016", 1, 2, "2021-06-22", "comirnaty", "FA5765"),
+    )
+    .unwrap();
+    let mine = p("municipality:131016");
+    let on = |d: &str| Correction {
+        date: Some(parse_dose_date(d).unwrap()),
+        ..Correction::default()
+    };
+    for (what, id, date, want) in [
+        (
+            "dose 2 before dose 1",
+            two.dose_id,
+            "2021-05-20",
+            Some("dose 2 would be out of order"),
+        ),
+        (
+            "dose 1 on dose 2's day",
+            one.dose_id,
+            "2021-06-22",
+            Some("dose 1 would be out of order"),
+        ),
+        (
+            "dose 2 too soon",
+            two.dose_id,
+            "2021-06-10",
+            Some("9 days after the previous dose"),
+        ),
+        ("dose 2 later", two.dose_id, "2021-07-01", None),
+    ] {
+        let Answer::Done(got) = vrs.correct_dose(mine, id, &on(date), what).unwrap() else {
+            panic!()
+        };
+        match (got, want) {
+            (Ok(d), None) => assert_eq!(d.date.to_string(), date, "{what}"),
+            (Err(r), Some(w)) => assert!(r.to_string().starts_with(w), "{what}: {r}"),
+            (got, want) => panic!("{what}: {got:?}, wanted {want:?}"),
+        }
+    }
+}
