@@ -41,7 +41,9 @@ pub use documents::{ConsentDocument, DocumentId, DocumentKind, Implication};
 pub use facts::{Facts, Function};
 pub use issuance::N3_MESSAGE;
 pub use provision::{provision_ids, ProvisionId, DIGEST};
-pub use statistics::{min_cell_size, StatisticsError, DEFAULT_MIN_CELL, FLOOR_MIN_CELL};
+pub use statistics::{
+    contributes_to_statistics, min_cell_size, StatisticsError, DEFAULT_MIN_CELL, FLOOR_MIN_CELL,
+};
 
 /// Decides a request at time `as_of` from the facts the caller gathered.
 /// Pure: the same inputs give the same decision. Every rule that applies adds

@@ -104,6 +104,22 @@ fn own_statistics(
     }
 }
 
+/// Legal basis: T1-4-4, T1-4-5 (別紙1 第4条第4項, 第4条第5項)
+///
+/// > By consenting, a municipality may use the function that automatically turns its
+/// > data into statistics and provides them to the State or prefectures.
+///
+/// Interpretation: a municipality's doses enter the statistics given to the State and
+/// prefectures only while it consents to the base terms (which implies T1-4-4); a
+/// municipality that never consented, or withdrew, is left out of every cell.
+pub fn contributes_to_statistics(
+    facts: &crate::Facts,
+    municipality: vrs_domain::MunicipalityCode,
+    as_of: chrono::DateTime<chrono::FixedOffset>,
+) -> bool {
+    facts.consents_to_base_terms(municipality, as_of.date_naive())
+}
+
 /// The default minimum cell size of statistics given to the State and prefectures.
 pub const DEFAULT_MIN_CELL: u64 = 10;
 /// The smallest minimum cell size that may be configured.

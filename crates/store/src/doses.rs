@@ -1384,6 +1384,7 @@ impl Store {
         by: &[StatKey],
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
+        include: &dyn Fn(MunicipalityCode) -> bool,
     ) -> Result<Vec<StatRow>, StoreError> {
         if allowed.action() != Action::ViewStatistics {
             return Err(StoreError::WrongProof {
@@ -1399,51 +1400,59 @@ impl Store {
             }
             StatScope::Municipality(m) => (m.as_u32(), m.as_u32()),
         };
-        let keys: Vec<&str> = by.iter().map(|k| k.sql()).collect();
-        let select = if keys.is_empty() {
-            String::new()
-        } else {
-            format!("{}, ", keys.join(", "))
-        };
-        let group = if keys.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "GROUP BY {} ORDER BY {}",
-                (1..=keys.len())
-                    .map(|i| i.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                (1..=keys.len())
-                    .map(|i| i.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        };
+        // Grouped by municipality too, so that only the municipalities `include`
+        // admits are summed; the cells are then merged in key order.
+        let mut select = String::from("municipality");
+        for k in by {
+            select.push_str(", ");
+            select.push_str(k.sql());
+        }
+        let group = (1..=by.len() + 1)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
         let tx = self.conn.transaction()?;
-        let mut out = Vec::new();
+        let mut cells: std::collections::BTreeMap<Vec<String>, u64> = Default::default();
+        if by.is_empty() {
+            cells.insert(Vec::new(), 0);
+        }
         {
             let mut stmt = tx.prepare(&format!(
-                "SELECT {select}coalesce(sum(n), 0) FROM dose_counts
-                 WHERE municipality BETWEEN ?1 AND ?2 AND date >= ?3 AND date <= ?4 {group}"
+                "SELECT {select}, sum(n) FROM dose_counts
+                 WHERE municipality BETWEEN ?1 AND ?2 AND date >= ?3 AND date <= ?4
+                 GROUP BY {group}"
             ))?;
             let from = from.map(|d| d.to_string()).unwrap_or_else(|| "0000".into());
             let to = to.map(|d| d.to_string()).unwrap_or_else(|| "9999".into());
             let mut rows = stmt.query(params![lo, hi, from, to])?;
+            let mut admitted: HashMap<u32, bool> = HashMap::new();
             while let Some(r) = rows.next()? {
-                let mut cells = Vec::with_capacity(by.len());
-                for (i, k) in by.iter().enumerate() {
-                    cells.push((k.name(), r.get::<_, String>(i)?));
+                let m: u32 = r.get(0)?;
+                let ok = match admitted.get(&m) {
+                    Some(ok) => *ok,
+                    None => {
+                        let ok = include(MunicipalityCode::from_u32(m).map_err(corrupt)?);
+                        admitted.insert(m, ok);
+                        ok
+                    }
+                };
+                let count: i64 = r.get(by.len() + 1)?;
+                if !ok || count <= 0 {
+                    continue;
                 }
-                let count: i64 = r.get(by.len())?;
-                if count > 0 || by.is_empty() {
-                    out.push(StatRow {
-                        keys: cells,
-                        count: count as u64,
-                    });
-                }
+                let key = (1..=by.len())
+                    .map(|i| r.get::<_, String>(i))
+                    .collect::<Result<Vec<_>, _>>()?;
+                *cells.entry(key).or_default() += count as u64;
             }
         }
+        let out: Vec<StatRow> = cells
+            .into_iter()
+            .map(|(values, count)| StatRow {
+                keys: by.iter().map(|k| k.name()).zip(values).collect(),
+                count,
+            })
+            .collect();
         let detail = serde_json::json!({
             "by": by.iter().map(|k| k.name()).collect::<Vec<_>>(),
             "cells": out.len(),

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use vrs_consent::{decide, min_cell_size, Action, Request, StatisticsError};
+use vrs_consent::{
+    contributes_to_statistics, decide, min_cell_size, Action, Request, StatisticsError,
+};
 use vrs_domain::dose_file::DoseFile;
 use vrs_domain::ledger::{encode, LedgerRow, LEDGER_HEADER};
 use vrs_domain::{Dose, DoseEntry, DoseId, MunicipalityCode, Principal};
@@ -99,6 +101,20 @@ fn own(principal: Principal) -> Option<MunicipalityCode> {
 }
 
 impl Vrs {
+    /// The facts of every municipality: every consent in force (a small table)
+    /// and the emergency stops.
+    fn all_facts(&self) -> Result<vrs_consent::Facts, VrsError> {
+        let mut facts = self.store.facts(&[])?;
+        for c in self.store.all_consents()? {
+            facts
+                .consents
+                .entry(c.municipality)
+                .or_default()
+                .insert(c.document, c.effective_from);
+        }
+        Ok(facts)
+    }
+
     fn allow(
         &mut self,
         principal: Principal,
@@ -146,16 +162,7 @@ impl Vrs {
             "encoding": format!("{:?}", file.encoding()).to_lowercase(),
         });
         let now = self.clock.now();
-        // The facts of every municipality a row may name: every consent in force
-        // (a small table) and the emergency stops.
-        let mut facts = self.store.facts(&[])?;
-        for c in self.store.all_consents()? {
-            facts
-                .consents
-                .entry(c.municipality)
-                .or_default()
-                .insert(c.document, c.effective_from);
-        }
+        let mut facts = self.all_facts()?;
         if let Principal::Municipality(m) | Principal::Site(m) = principal {
             facts.consents.entry(m).or_default();
         }
@@ -357,9 +364,21 @@ impl Vrs {
             (Principal::Prefecture(p), None) => StatScope::Prefecture(p),
             _ => StatScope::All,
         };
+        // The State and prefectures get only the data of municipalities that
+        // consent to the statistics function (T1-4-4, via the base terms T1-4-5).
+        let facts = match principal {
+            Principal::National | Principal::Prefecture(_) => Some(self.all_facts()?),
+            _ => None,
+        };
+        let now = self.clock.now();
+        let include = |m: MunicipalityCode| {
+            facts
+                .as_ref()
+                .is_none_or(|f| contributes_to_statistics(f, m, now))
+        };
         let rows = self
             .store
-            .dose_statistics(&allowed, scope, &query.by, query.from, query.to)?;
+            .dose_statistics(&allowed, scope, &query.by, query.from, query.to, &include)?;
         let rows = rows
             .into_iter()
             .map(|r| {

@@ -890,3 +890,47 @@ fn a_corrected_date_must_keep_the_doses_in_order_and_the_interval() {
         }
     }
 }
+
+#[test]
+fn t1_4_4_a_municipality_that_withdrew_its_consent_is_left_out_of_national_statistics() {
+    let (_dir, mut vrs) = with_residents(&["131016", "011002"], 12);
+    for t in 1..=12 {
+        register(
+            &mut vrs,
+            "site:131016",
+            &entry("131016", t, 1, "2021-06-01", "comirnaty", "FA5765"),
+        )
+        .unwrap();
+        register(
+            &mut vrs,
+            "site:011002",
+            &entry("011002", t, 1, "2021-06-01", "comirnaty", "FA5765"),
+        )
+        .unwrap();
+    }
+    let q = StatQuery {
+        by: vec!["municipality".parse().unwrap()],
+        ..StatQuery::default()
+    };
+    let municipalities = |vrs: &mut Vrs| {
+        let Answer::Done(s) = vrs.dose_statistics(p("national"), &q).unwrap() else {
+            panic!()
+        };
+        s.rows
+            .iter()
+            .map(|r| r.keys[0].1.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(municipalities(&mut vrs), ["011002", "131016"]);
+    let Answer::Done(_) = vrs
+        .revoke_consent(
+            p("municipality:011002"),
+            None,
+            vrs::consent::DocumentId::Terms20211203,
+        )
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(municipalities(&mut vrs), ["131016"]);
+}
