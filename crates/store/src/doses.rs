@@ -456,7 +456,12 @@ impl<'a> Hot<'a> {
                 "INSERT INTO lots (product, lot, first_seen) VALUES (?1, ?2, ?3)
                  ON CONFLICT (product, lot) DO NOTHING",
             )?,
-            count: tx.prepare_cached(&count_sql())?,
+            count: tx.prepare_cached(
+                "INSERT INTO dose_counts (municipality, date, dose_number, product, age_band, n)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 1)
+                 ON CONFLICT (municipality, date, dose_number, product, age_band)
+                 DO UPDATE SET n = n + 1",
+            )?,
             lots: HashMap::new(),
         })
     }
@@ -651,6 +656,7 @@ fn apply_entry(
     } else {
         Some(serde_json::to_string(&review).map_err(StoreError::json)?)
     };
+    let date = e.date.to_string();
     hot.insert.execute(params![
         m,
         address,
@@ -658,7 +664,7 @@ fn apply_entry(
         e.ocr.kind(),
         e.ocr.dose_count(),
         number,
-        e.date.to_string(),
+        date,
         e.product.id(),
         e.lot.as_str(),
         e.venue.as_ref().map(|v| v.as_str()),
@@ -671,7 +677,13 @@ fn apply_entry(
         review_json,
     ])?;
     let id = tx.last_insert_rowid();
-    hot.count.execute(params![id, 1])?;
+    hot.count.execute(params![
+        m,
+        date,
+        number,
+        e.product.id(),
+        vrs_domain::age_band(age)
+    ])?;
     Ok(Ok((
         Applied::New(Registered {
             dose_id: dose_id(id)?,

@@ -744,3 +744,96 @@ fn statistics_follow_corrections_deletions_and_re_uploads() {
         ]
     );
 }
+
+#[test]
+fn a_dose_dated_before_the_persons_birth_is_refused() {
+    let (_dir, mut vrs) = fresh();
+    let baby = format!(
+        "{}131016,B1,{},0000000042,山田\u{3000}花子,ヤマダ\u{3000}ハナコ,2021-08-01,2\n",
+        crate::support::HEADER,
+        crate::support::my_number(4242)
+    );
+    let Answer::Done(o) = vrs
+        .import_residents(p("municipality:131016"), baby.as_bytes(), None, false)
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert!(o.committed, "{:?}", o.errors);
+    let got = register(
+        &mut vrs,
+        "site:131016",
+        &entry("131016", 42, 1, "2021-06-01", "comirnaty", "FA5765"),
+    );
+    assert_eq!(
+        got.map_err(|r| r.to_string()),
+        Err("vaccination date 2021-06-01 is before the person's birth".to_owned())
+    );
+}
+
+#[test]
+fn t1_10_stopped_registration_export_and_statistics_are_refused_and_t1_2_3_gates_registration() {
+    use vrs::consent::Function;
+    let (dir, mut vrs) = with_residents(&["131016"], 2);
+    let e = entry("131016", 1, 1, "2021-06-01", "comirnaty", "FA5765");
+    let op = p("operator");
+    for f in [
+        Function::Registration,
+        Function::Export,
+        Function::Statistics,
+    ] {
+        let Answer::Done(_) = vrs.emergency_stop(op, f, "test").unwrap() else {
+            panic!()
+        };
+    }
+    let Answer::Refused(r) = vrs.register_dose(p("site:131016"), &e).unwrap() else {
+        panic!()
+    };
+    assert_eq!(r.provisions(), ["T1-10"]);
+    let Answer::Refused(r) = vrs
+        .import_doses(
+            p("site:131016"),
+            "ocr_line,vaccine,lot,date\n".as_bytes(),
+            None,
+        )
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(r.provisions(), ["T1-10"]);
+    let out = dir.path().join("x.csv");
+    let opts = ExportOptions {
+        since: None,
+        encoding: Encoding::Utf8,
+        with_address_number: false,
+    };
+    let Answer::Refused(r) = vrs
+        .export_ledger(p("municipality:131016"), &out, opts)
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(r.provisions(), ["T1-10"]);
+    let Answer::Refused(r) = vrs
+        .dose_statistics(p("national"), &StatQuery::default())
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(r.provisions(), ["T1-10"]);
+    for f in [
+        Function::Registration,
+        Function::Export,
+        Function::Statistics,
+    ] {
+        let Answer::Done(_) = vrs.emergency_resume(op, f).unwrap() else {
+            panic!()
+        };
+    }
+    register(&mut vrs, "site:131016", &e).unwrap();
+    // A venue of a municipality that never consented to the terms registers nothing (T1-2-3).
+    let Answer::Refused(r) = vrs.register_dose(p("site:271004"), &e).unwrap() else {
+        panic!()
+    };
+    assert_eq!(r.provisions(), ["T1-2-3"]);
+}
