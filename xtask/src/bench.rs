@@ -8,6 +8,7 @@ use anyhow::Context;
 use vrs::{Answer, SystemClock, Vrs};
 use vrs_domain::MunicipalityCode;
 
+mod apply;
 mod doses;
 
 #[derive(clap::Subcommand)]
@@ -37,6 +38,12 @@ pub(crate) enum Bench {
         /// Write the figures as JSON to this file too.
         #[arg(long)]
         json: Option<std::path::PathBuf>,
+    },
+    /// Full electronic-issuance applications through the facade (issue 7's figure).
+    Apply {
+        /// How many applications to time.
+        #[arg(long, default_value_t = 2_000)]
+        applications: u32,
     },
     /// Batch inquiry: ASKS My Numbers (every tenth unknown to the holder)
     /// against a holder of HOLDER_ROWS residents, through the facade.
@@ -136,6 +143,7 @@ pub(crate) fn run(bench: Bench) -> anyhow::Result<()> {
             json,
         } => doses::run(residents, registrations, json.as_deref()),
         Bench::Inquiry { holder_rows, asks } => inquiry(holder_rows, asks),
+        Bench::Apply { applications } => apply::run(applications),
     }
 }
 

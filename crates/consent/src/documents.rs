@@ -44,7 +44,7 @@ pub struct ConsentDocument {
     pub kind: DocumentKind,
     /// The date of the version.
     pub version: NaiveDate,
-    /// SHA-256 (hex) of the vendored text, fixtures/law/consent-documents/<id>.txt.
+    /// SHA-256 (hex) of the vendored text, `fixtures/law/consent-documents/<id>.txt`.
     pub sha256: &'static str,
     /// What consenting to it implies, as provisions.
     pub implies: Vec<Implication>,

@@ -57,18 +57,7 @@ pub struct IssuanceRecord {
     pub revoked_reason: Option<String>,
 }
 
-fn need(allowed: &Allowed, action: Action) -> Result<vrs_domain::MunicipalityCode, StoreError> {
-    if allowed.action() != action {
-        return Err(StoreError::WrongProof {
-            expected: action.as_str(),
-            got: allowed.action().as_str(),
-        });
-    }
-    allowed.partition().ok_or(StoreError::WrongProof {
-        expected: "a partition",
-        got: "none",
-    })
-}
+use crate::residents::check_proof as need;
 
 impl Store {
     /// A10-4-5: the applicant's doses in force, found by My Number in the issuing

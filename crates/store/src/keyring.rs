@@ -142,26 +142,7 @@ impl Keyring {
         n: &MyNumber,
         municipality: MunicipalityCode,
     ) -> Result<Vec<u8>, StoreError> {
-        let mut nonce = [0u8; NONCE_LEN];
-        self.rng.fill(&mut nonce).map_err(|_| StoreError::Keyring {
-            reason: "no randomness".into(),
-        })?;
-        let mut out = Vec::with_capacity(SEALED_LEN);
-        out.extend_from_slice(&nonce);
-        out.extend_from_slice(n.expose().as_bytes());
-        let aad = municipality.as_u32().to_be_bytes();
-        let tag = self
-            .data
-            .seal_in_place_separate_tag(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from(aad),
-                &mut out[NONCE_LEN..],
-            )
-            .map_err(|_| StoreError::Keyring {
-                reason: "sealing failed".into(),
-            })?;
-        out.extend_from_slice(tag.as_ref());
-        Ok(out)
+        self.seal_bytes(n.expose().as_bytes(), &municipality.as_u32().to_be_bytes())
     }
 
     /// Opens a sealed My Number of `municipality`'s partition.
@@ -176,15 +157,10 @@ impl Keyring {
         if sealed.len() != SEALED_LEN {
             return Err(corrupt());
         }
-        let nonce =
-            Nonce::try_assume_unique_for_key(&sealed[..NONCE_LEN]).map_err(|_| corrupt())?;
-        let mut buf = sealed[NONCE_LEN..].to_vec();
-        let aad = municipality.as_u32().to_be_bytes();
         let plain = self
-            .data
-            .open_in_place(nonce, Aad::from(aad), &mut buf)
+            .open_bytes(sealed, &municipality.as_u32().to_be_bytes())
             .map_err(|_| corrupt())?;
-        std::str::from_utf8(plain)
+        std::str::from_utf8(&plain)
             .ok()
             .and_then(|s| s.parse().ok())
             .ok_or_else(corrupt)
