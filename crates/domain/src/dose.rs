@@ -509,4 +509,36 @@ mod tests {
             assert_eq!(age_band(age), band, "age {age}");
         }
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn an_ocr_line_built_from_valid_parts_round_trips(
+                kind in 0u8..10,
+                count in 0u8..10,
+                gov in 0usize..1_700,
+                ticket in 0u64..10_000_000_000,
+            ) {
+                let municipality = crate::all_local_govs()
+                    .filter(|g| g.kind == crate::LocalGovKind::Municipality)
+                    .nth(gov)
+                    .map(|g| MunicipalityCode::parse_municipality(g.code).unwrap())
+                    .unwrap();
+                let line = OcrLine::new(kind, count, municipality, TicketNumber::from_u64(ticket).unwrap()).unwrap();
+                let text = line.to_string();
+                prop_assert_eq!(text.len(), 18);
+                prop_assert_eq!(text.parse::<OcrLine>().unwrap(), line);
+            }
+
+            #[test]
+            fn any_text_either_parses_to_its_own_digits_or_is_refused(s in "[0-9]{16,20}|.{0,24}") {
+                if let Ok(line) = s.parse::<OcrLine>() {
+                    prop_assert_eq!(line.to_string(), s);
+                }
+            }
+        }
+    }
 }
