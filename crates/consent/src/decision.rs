@@ -52,6 +52,8 @@ pub enum Action {
     IssueCertificate,
     /// Replace a municipality's certificate signing key (T1-4-2).
     RotateIssuerKey,
+    /// Set the minimum cell size of the statistics given to the State and prefectures (T1-4-6).
+    ConfigureStatistics,
 }
 
 impl Action {
@@ -78,6 +80,7 @@ impl Action {
             Self::IssueCertificate => "issue_certificate",
             Self::RotateIssuerKey => "rotate_issuer_key",
             Self::ViewStatistics => "view_statistics",
+            Self::ConfigureStatistics => "configure_statistics",
         }
     }
 
@@ -103,7 +106,8 @@ impl Action {
             | Self::RevokeConsent
             | Self::EmergencyStop
             | Self::EmergencyResume
-            | Self::RotateIssuerKey => None,
+            | Self::RotateIssuerKey
+            | Self::ConfigureStatistics => None,
         }
     }
 
@@ -131,7 +135,8 @@ impl Action {
             | Self::EmergencyStop
             | Self::EmergencyResume
             | Self::RotateIssuerKey
-            | Self::ViewStatistics => false,
+            | Self::ViewStatistics
+            | Self::ConfigureStatistics => false,
         }
     }
 

@@ -42,6 +42,9 @@ pub(crate) fn statistics_only(req: &Request, out: &mut Vec<Finding>) {
 /// refused). No separate consent is asked: the base-terms consent (T1-2-3) implies
 /// it. Vaccination venues and the operator receive no statistics.
 pub(crate) fn statistics_scope(req: &Request, out: &mut Vec<Finding>) {
+    if req.action == crate::Action::ConfigureStatistics {
+        return suppression_is_the_operators(req, out);
+    }
     if req.action != crate::Action::ViewStatistics {
         return;
     }
@@ -120,6 +123,31 @@ pub fn contributes_to_statistics(
     facts.consents_to_base_terms(municipality, as_of.date_naive())
 }
 
+/// Legal basis: T1-4-6 (別紙1 第4条第6項)
+///
+/// > The State and prefectures may use only those statistics and cannot access any
+/// > other (specific) personal information.
+///
+/// Interpretation: the suppression that keeps the State's and prefectures' statistics
+/// from singling out persons is set by the system operator, never by those who
+/// receive the statistics (they may ask for more suppression per query, not less).
+fn suppression_is_the_operators(req: &Request, out: &mut Vec<Finding>) {
+    if req.principal == Principal::Operator {
+        out.push(Finding::met(
+            cite("T1-4-6"),
+            "the operator sets the minimum cell size of the State's and prefectures' statistics",
+        ));
+    } else {
+        out.push(Finding::unmet(
+            cite("T1-4-6"),
+            format!(
+                "{} cannot set the minimum cell size: only the operator can",
+                req.principal
+            ),
+        ));
+    }
+}
+
 /// The default minimum cell size of statistics given to the State and prefectures.
 pub const DEFAULT_MIN_CELL: u64 = 10;
 /// The smallest minimum cell size that may be configured.
@@ -145,20 +173,25 @@ pub enum StatisticsError {
 /// > other (specific) personal information.
 ///
 /// Interpretation: a small cell of an aggregate can single a person out, so cells
-/// counting from 1 to below the minimum cell size (default 10, configurable, never
-/// below 3) are suppressed in what the State and prefectures receive. The holding
+/// counting from 1 to below the minimum cell size (default 10, configured by the
+/// operator, never below 3; a query may raise it, not lower it) are suppressed in what the State and prefectures receive. The holding
 /// municipality's own statistics are exact (`None`: no suppression).
 pub fn min_cell_size(
     principal: Principal,
+    configured: Option<u64>,
     requested: Option<u64>,
 ) -> Result<Option<u64>, StatisticsError> {
-    let size = requested.unwrap_or(DEFAULT_MIN_CELL);
-    if size < FLOOR_MIN_CELL {
-        return Err(StatisticsError::MinCellTooSmall {
-            requested: size,
-            floor: FLOOR_MIN_CELL,
-        });
+    let configured = configured.unwrap_or(DEFAULT_MIN_CELL);
+    for size in [Some(configured), requested].into_iter().flatten() {
+        if size < FLOOR_MIN_CELL {
+            return Err(StatisticsError::MinCellTooSmall {
+                requested: size,
+                floor: FLOOR_MIN_CELL,
+            });
+        }
     }
+    // A query may ask for more suppression than configured, never for less.
+    let size = requested.map_or(configured, |r| r.max(configured));
     Ok(match principal {
         Principal::National | Principal::Prefecture(_) => Some(size),
         _ => None,
@@ -170,14 +203,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn t1_4_6_cells_are_suppressed_for_the_state_and_prefectures_only_and_never_below_three() {
-        for (who, requested, want) in [
-            ("national", None, Ok(Some(10))),
-            ("prefecture:13", Some(5), Ok(Some(5))),
-            ("national", Some(3), Ok(Some(3))),
-            ("municipality:131016", None, Ok(None)),
+    fn t1_4_6_cells_are_suppressed_for_the_state_and_prefectures_only_never_below_three_nor_below_the_configured_size(
+    ) {
+        for (who, configured, requested, want) in [
+            ("national", None, None, Ok(Some(10))),
+            ("prefecture:13", None, Some(5), Ok(Some(10))),
+            ("prefecture:13", Some(5), None, Ok(Some(5))),
+            ("national", Some(3), Some(20), Ok(Some(20))),
+            ("national", Some(3), None, Ok(Some(3))),
+            ("municipality:131016", None, None, Ok(None)),
             (
                 "national",
+                Some(2),
+                None,
+                Err(StatisticsError::MinCellTooSmall {
+                    requested: 2,
+                    floor: 3,
+                }),
+            ),
+            (
+                "national",
+                None,
                 Some(2),
                 Err(StatisticsError::MinCellTooSmall {
                     requested: 2,
@@ -186,7 +232,11 @@ mod tests {
             ),
         ] {
             let p: Principal = who.parse().unwrap();
-            assert_eq!(min_cell_size(p, requested), want, "{who} {requested:?}");
+            assert_eq!(
+                min_cell_size(p, configured, requested),
+                want,
+                "{who} {configured:?} {requested:?}"
+            );
         }
     }
 }

@@ -1461,4 +1461,39 @@ impl Store {
         tx.commit()?;
         Ok(out)
     }
+
+    /// T1-4-6: sets the minimum cell size of the State's and prefectures' statistics
+    /// (the caller has checked the floor), auditing the change.
+    pub fn set_statistics_min_cell(
+        &mut self,
+        allowed: &Allowed,
+        size: u64,
+    ) -> Result<(), StoreError> {
+        if allowed.action() != Action::ConfigureStatistics {
+            return Err(StoreError::WrongProof {
+                expected: Action::ConfigureStatistics.as_str(),
+                got: allowed.action().as_str(),
+            });
+        }
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES ('statistics_min_cell', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [size.to_string()],
+        )?;
+        audit::append(
+            &tx,
+            &self.keys,
+            &event(allowed, None, serde_json::json!({ "min_cell_size": size })),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The configured minimum cell size, if the operator set one.
+    pub fn statistics_min_cell(&self) -> Result<Option<u64>, StoreError> {
+        self.setting("statistics_min_cell")?
+            .map(|v| v.parse().map_err(corrupt))
+            .transpose()
+    }
 }

@@ -350,7 +350,8 @@ impl Vrs {
         principal: Principal,
         query: &StatQuery,
     ) -> Result<Answer<Statistics>, VrsError> {
-        let min_cell = min_cell_size(principal, query.min_cell)?;
+        let configured = self.store.statistics_min_cell()?;
+        let min_cell = min_cell_size(principal, configured, query.min_cell)?;
         let partition = match principal {
             Principal::Municipality(me) => Some(query.municipality.unwrap_or(me)),
             _ => query.municipality,
@@ -412,5 +413,24 @@ fn enc_name(e: Encoding) -> &'static str {
 impl From<StatisticsError> for VrsError {
     fn from(e: StatisticsError) -> Self {
         VrsError::Statistics(e)
+    }
+}
+
+impl Vrs {
+    /// T1-4-6: the operator sets the minimum cell size (never below 3) of the
+    /// statistics given to the State and prefectures.
+    pub fn configure_statistics(
+        &mut self,
+        principal: Principal,
+        min_cell: u64,
+    ) -> Result<Answer<u64>, VrsError> {
+        min_cell_size(Principal::National, Some(min_cell), None)?;
+        match self.allow(principal, Action::ConfigureStatistics, None)? {
+            Ok(a) => {
+                self.store.set_statistics_min_cell(&a, min_cell)?;
+                Ok(Answer::Done(min_cell))
+            }
+            Err(r) => Ok(Answer::Refused(r)),
+        }
     }
 }

@@ -25,13 +25,32 @@ pub(crate) struct StatsArgs {
     /// One municipality only.
     #[arg(long)]
     municipality: Option<String>,
-    /// Minimum cell size for the State and prefectures (default 10, never below 3).
+    /// Ask for more suppression than configured: a minimum cell size for this query
+    /// (the State and prefectures; never below the configured size).
     #[arg(long)]
     min_cell: Option<u64>,
+    /// Operator only: set the minimum cell size of the State's and prefectures'
+    /// statistics (default 10, never below 3).
+    #[arg(long, conflicts_with_all = ["by", "from", "to", "municipality", "min_cell"])]
+    set_min_cell: Option<u64>,
 }
 
 pub(crate) fn run(a: StatsArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
     let principal: Principal = parse_flag("as", &a.principal)?;
+    if let Some(size) = a.set_min_cell {
+        let mut vrs = open(ctx)?;
+        return match vrs.configure_statistics(principal, size) {
+            Ok(Answer::Refused(r)) => refused(ctx, &r),
+            Ok(Answer::Done(n)) => {
+                ctx.print(&serde_json::json!({ "min_cell_size": n }))?;
+                Ok(Exit::Ok)
+            }
+            Err(e @ VrsError::Statistics(_)) => {
+                Err(BadInput(format!("--set-min-cell: {e}")).into())
+            }
+            Err(e) => Err(e.into()),
+        };
+    }
     let by =
         a.by.iter()
             .filter(|s| !s.trim().is_empty())

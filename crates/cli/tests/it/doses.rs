@@ -303,6 +303,9 @@ fn bulk_import_review_export_and_stats_through_the_binary() {
             vec!["stats", "--as", "prefecture:13", "--from", "2021-06-02"],
             0,
         ),
+        (vec!["stats", "--as", "national", "--set-min-cell", "3"], 1),
+        (vec!["stats", "--as", "operator", "--set-min-cell", "2"], 2),
+        (vec!["stats", "--as", "operator", "--set-min-cell", "5"], 0),
     ] {
         let r = vrs(d, &args);
         assert_eq!(r.code, code, "{args:?}: {}{}", r.stdout, r.stderr);

@@ -542,13 +542,13 @@ fn t1_4_6_a_cell_of_four_is_suppressed_for_the_state_and_exact_for_the_municipal
         by: vec!["municipality".parse().unwrap(), "dose".parse().unwrap()],
         ..StatQuery::default()
     };
-    let mut json = |who: &str, q: &StatQuery| {
+    let json = |vrs: &mut Vrs, who: &str, q: &StatQuery| {
         let Answer::Done(s) = vrs.dose_statistics(p(who), q).unwrap() else {
             panic!("{who} refused")
         };
         serde_json::to_value(&s).unwrap()
     };
-    let national = json("national", &by);
+    let national = json(&mut vrs, "national", &by);
     assert_eq!(
         national["rows"],
         serde_json::json!([
@@ -557,20 +557,36 @@ fn t1_4_6_a_cell_of_four_is_suppressed_for_the_state_and_exact_for_the_municipal
         ])
     );
     assert_eq!(national["min_cell_size"], 10);
-    let own = json("municipality:131016", &by);
+    let own = json(&mut vrs, "municipality:131016", &by);
     assert_eq!(
         own["rows"],
         serde_json::json!([{"municipality": "131016", "dose": "1", "count": 4, "suppressed": false}])
     );
     assert_eq!(own["min_cell_size"], serde_json::Value::Null);
     // A prefecture sees its own municipalities only; the minimum cell size is configurable, never below 3.
-    let tokyo = json(
+    // Asking for less suppression than configured changes nothing; only the operator
+    // configures it (T1-4-6), never below 3.
+    let lower = json(
+        &mut vrs,
         "prefecture:13",
         &StatQuery {
             min_cell: Some(3),
             ..by.clone()
         },
     );
+    assert_eq!(
+        lower["rows"],
+        serde_json::json!([{"municipality": "131016", "dose": "1", "count": null, "suppressed": true}])
+    );
+    let Answer::Refused(r) = vrs.configure_statistics(p("national"), 3).unwrap() else {
+        panic!("the State configured its own suppression")
+    };
+    assert_eq!(r.provisions(), ["T1-4-6"]);
+    assert!(vrs.configure_statistics(p("operator"), 2).is_err());
+    let Answer::Done(3) = vrs.configure_statistics(p("operator"), 3).unwrap() else {
+        panic!()
+    };
+    let tokyo = json(&mut vrs, "prefecture:13", &by);
     assert_eq!(
         tokyo["rows"],
         serde_json::json!([{"municipality": "131016", "dose": "1", "count": 4, "suppressed": false}])
@@ -615,7 +631,7 @@ fn t1_4_6_a_cell_of_four_is_suppressed_for_the_state_and_exact_for_the_municipal
         .unwrap();
     assert_eq!(
         events.len(),
-        5,
+        6,
         "every statistics query is audited, also the refused ones"
     );
     let _: DoseId = "131016-1".parse().unwrap();
