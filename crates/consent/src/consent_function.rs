@@ -38,3 +38,30 @@ pub(crate) fn only_the_municipality_itself(req: &Request, out: &mut Vec<Finding>
         }
     }
 }
+
+/// Legal basis: T1-11-2 (別紙1 第11条第2項)
+///
+/// > A municipality's consent to these terms is given by the method the Agency specifies.
+///
+/// Interpretation: the Agency follows up on consents through the operator, so the
+/// operator lists which municipalities have or have not consented. A municipality sees
+/// its own consents (`consent show`), not the list of everyone's.
+pub(crate) fn operator_lists_consents(req: &Request, out: &mut Vec<Finding>) {
+    if req.action != Action::ListConsents {
+        return;
+    }
+    if req.principal == Principal::Operator {
+        out.push(Finding::met(
+            cite("T1-11-2"),
+            "the operator follows up on consents",
+        ));
+    } else {
+        out.push(Finding::unmet(
+            cite("T1-11-2"),
+            format!(
+                "{} cannot list every municipality's consents: the operator does",
+                req.principal
+            ),
+        ));
+    }
+}

@@ -54,6 +54,8 @@ pub enum Action {
     RotateIssuerKey,
     /// Set the minimum cell size of the statistics given to the State and prefectures (T1-4-6).
     ConfigureStatistics,
+    /// List which municipalities have (or have not) consented (T1-11-2).
+    ListConsents,
 }
 
 impl Action {
@@ -81,6 +83,7 @@ impl Action {
             Self::RotateIssuerKey => "rotate_issuer_key",
             Self::ViewStatistics => "view_statistics",
             Self::ConfigureStatistics => "configure_statistics",
+            Self::ListConsents => "list_consents",
         }
     }
 
@@ -107,7 +110,8 @@ impl Action {
             | Self::EmergencyStop
             | Self::EmergencyResume
             | Self::RotateIssuerKey
-            | Self::ConfigureStatistics => None,
+            | Self::ConfigureStatistics
+            | Self::ListConsents => None,
         }
     }
 
@@ -136,7 +140,8 @@ impl Action {
             | Self::EmergencyResume
             | Self::RotateIssuerKey
             | Self::ViewStatistics
-            | Self::ConfigureStatistics => false,
+            | Self::ConfigureStatistics
+            | Self::ListConsents => false,
         }
     }
 

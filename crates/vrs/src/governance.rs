@@ -43,6 +43,9 @@ pub struct ConsentView {
     pub history: Vec<vrs_store::ConsentChange>,
 }
 
+/// One row of `consent list`: a municipality and the documents it consents to.
+pub type ConsentRow = (MunicipalityCode, Vec<DocumentId>);
+
 impl Vrs {
     /// N-2, T2-2-2: the municipality `principal` consents to `document` from `at`
     /// (default: today), recording who approved it internally (T1-2-3).
@@ -142,7 +145,12 @@ impl Vrs {
         principal: Principal,
         document: Option<DocumentId>,
         missing: bool,
-    ) -> Result<Vec<(MunicipalityCode, Vec<DocumentId>)>, VrsError> {
+    ) -> Result<Answer<Vec<ConsentRow>>, VrsError> {
+        let allowed =
+            match self.decide_request(Request::new(principal, Action::ListConsents, None), None)? {
+                Ok(a) => a,
+                Err(r) => return Ok(Answer::Refused(r)),
+            };
         let all = self.store.all_consents()?;
         let mut by_m: std::collections::BTreeMap<MunicipalityCode, Vec<DocumentId>> =
             Default::default();
@@ -165,16 +173,16 @@ impl Vrs {
             by_m.into_iter().filter(|(_, d)| has(d)).collect()
         };
         self.store.audit_operation(&vrs_store::AuditEvent {
-            at: self.now().to_rfc3339(),
+            at: allowed.as_of().to_rfc3339(),
             principal: principal.to_string(),
-            action: "list_consents",
+            action: Action::ListConsents.as_str(),
             municipality: None,
             subject: None,
-            outcome: "done",
-            grounds: vec!["T1-11-2"],
+            outcome: "allowed",
+            grounds: allowed.grounds().iter().map(|g| g.provision.as_str()).collect(),
             detail: serde_json::json!({ "document": document, "missing": missing, "rows": rows.len() }),
         })?;
-        Ok(rows)
+        Ok(Answer::Done(rows))
     }
 
     /// T1-10: the operator stops a function.

@@ -51,7 +51,7 @@ use std::io::Read;
 use std::path::Path;
 
 pub use clock::{jst, Clock, FixedClock, SystemClock};
-pub use governance::{ConsentView, DocumentView};
+pub use governance::{ConsentRow, ConsentView, DocumentView};
 pub use inquiry::BatchInquiry;
 pub use issuance::{Application, Issued, Kind, NotIssued};
 pub use records::{ExportOptions, ExportReport, StatCell, StatQuery, Statistics};

@@ -102,11 +102,11 @@ pub(crate) fn run(cmd: ConsentCmd, ctx: &Ctx) -> anyhow::Result<Exit> {
             missing,
         } => {
             let principal: Principal = parse_flag("as", &principal)?;
-            if principal != Principal::Operator {
-                return Err(BadInput("--as: consent list is run as operator".into()).into());
-            }
             let d = d.as_deref().map(document).transpose()?;
-            let rows = vrs.consent_list(principal, d, missing)?;
+            let rows = match vrs.consent_list(principal, d, missing)? {
+                Answer::Done(rows) => rows,
+                Answer::Refused(r) => return refused(ctx, &r),
+            };
             let rows: Vec<serde_json::Value> = rows
                 .into_iter()
                 .map(|(m, docs)| {

@@ -239,6 +239,15 @@ fn consent_show_and_list_report_documents_dates_and_approvals() {
         ],
     );
     assert_eq!(missing_addendum.json["count"], 1747);
+    let not_operator = vrs(
+        dir.path(),
+        &["consent", "list", "--as", "municipality:131016"],
+    );
+    assert_eq!(not_operator.code, 1);
+    assert_eq!(
+        not_operator.json["provisions"],
+        serde_json::json!(["T1-11-2"])
+    );
 }
 
 #[test]
