@@ -57,25 +57,17 @@ impl Vrs {
         at: Option<NaiveDate>,
         approved_by: Option<&str>,
     ) -> Result<Answer<ConsentView>, VrsError> {
-        let target = municipality.or(match principal {
-            Principal::Municipality(m) => Some(m),
-            _ => None,
-        });
-        let request = Request::new(principal, Action::GrantConsent, target);
-        let allowed = match self.decide_request(request, None)? {
-            Ok(a) => a,
-            Err(r) => return Ok(Answer::Refused(r)),
-        };
         let day = at.unwrap_or_else(|| self.now().date_naive());
-        self.store
-            .grant_consent(&allowed, document, day, approved_by)?;
-        let m = allowed
-            .partition()
-            .ok_or(VrsError::Store(vrs_store::StoreError::WrongProof {
-                expected: "a partition",
-                got: "none",
-            }))?;
-        Ok(Answer::Done(self.consent_view(m)?))
+        self.change_consent(
+            principal,
+            municipality,
+            Action::GrantConsent,
+            |store, allowed| {
+                store
+                    .grant_consent(allowed, document, day, approved_by)
+                    .map(drop)
+            },
+        )
     }
 
     /// Withdraws the municipality's own consent, effective at once.
@@ -85,16 +77,35 @@ impl Vrs {
         municipality: Option<MunicipalityCode>,
         document: DocumentId,
     ) -> Result<Answer<ConsentView>, VrsError> {
+        self.change_consent(
+            principal,
+            municipality,
+            Action::RevokeConsent,
+            |store, allowed| store.revoke_consent(allowed, document).map(drop),
+        )
+    }
+
+    /// Decides a consent change for `municipality` (default: the acting one's own),
+    /// applies it and shows the municipality's consents afterwards.
+    fn change_consent(
+        &mut self,
+        principal: Principal,
+        municipality: Option<MunicipalityCode>,
+        action: Action,
+        change: impl FnOnce(
+            &mut vrs_store::Store,
+            &vrs_consent::Allowed,
+        ) -> Result<(), vrs_store::StoreError>,
+    ) -> Result<Answer<ConsentView>, VrsError> {
         let target = municipality.or(match principal {
             Principal::Municipality(m) => Some(m),
             _ => None,
         });
-        let request = Request::new(principal, Action::RevokeConsent, target);
-        let allowed = match self.decide_request(request, None)? {
+        let allowed = match self.decide_request(Request::new(principal, action, target), None)? {
             Ok(a) => a,
             Err(r) => return Ok(Answer::Refused(r)),
         };
-        self.store.revoke_consent(&allowed, document)?;
+        change(&mut self.store, &allowed)?;
         let m = allowed
             .partition()
             .ok_or(VrsError::Store(vrs_store::StoreError::WrongProof {

@@ -121,6 +121,18 @@ fn content_err(e: vrs_domain::DomainError) -> VrsError {
 }
 
 impl Vrs {
+    /// Audits an application refused after the rules allowed it, and returns the refusal.
+    fn refuse(
+        &mut self,
+        allowed: &vrs_consent::Allowed,
+        applicant: Option<&vrs_domain::MyNumber>,
+        n: NotIssued,
+    ) -> Result<Result<Issued, NotIssued>, VrsError> {
+        self.store
+            .audit_application_refusal(allowed, applicant, &n.kind, &n.message)?;
+        Ok(Err(n))
+    }
+
     /// Sets the ICAO VDS-NC barcode signer used for overseas certificates.
     pub fn set_vds_signer(&mut self, signer: VdsSigner) {
         self.vds_signer = Some(signer);
@@ -144,11 +156,7 @@ impl Vrs {
         // V8, P9-5: the card's signature chain (and liveness when given or demanded).
         let holder = match app.verifier.verify(app.card) {
             Ok(h) => h,
-            Err(e) => {
-                self.store
-                    .audit_application_refusal(&allowed, None, e.kind(), &e.to_string())?;
-                return Ok(Err(NotIssued::identity(&e)));
-            }
+            Err(e) => return self.refuse(&allowed, None, NotIssued::identity(&e)),
         };
         let applicant = holder.my_number().clone();
 
@@ -156,18 +164,15 @@ impl Vrs {
         let (holder, overseas) = match (app.kind, app.passport) {
             (Kind::Domestic, _) => (holder, None),
             (Kind::Overseas, None) => {
-                let n = NotIssued::other(
-                    "passport_missing",
-                    &["S-2-14"],
-                    "an overseas certificate needs the passport's MRZ".into(),
-                );
-                self.store.audit_application_refusal(
+                return self.refuse(
                     &allowed,
                     Some(&applicant),
-                    &n.kind,
-                    &n.message,
-                )?;
-                return Ok(Err(n));
+                    NotIssued::other(
+                        "passport_missing",
+                        &["S-2-14"],
+                        "an overseas certificate needs the passport's MRZ".into(),
+                    ),
+                );
             }
             (Kind::Overseas, Some((l1, l2))) => {
                 let checked = parse_td3(l1, l2, &MrzOptions::new(today))
@@ -191,13 +196,7 @@ impl Vrs {
                         (v.holder().clone(), Some(extra))
                     }
                     Err(e) => {
-                        self.store.audit_application_refusal(
-                            &allowed,
-                            Some(&applicant),
-                            e.kind(),
-                            &e.to_string(),
-                        )?;
-                        return Ok(Err(NotIssued::identity(&e)));
+                        return self.refuse(&allowed, Some(&applicant), NotIssued::identity(&e));
                     }
                 }
             }
@@ -206,35 +205,29 @@ impl Vrs {
         // A10-4-5: the record, by My Number, in the municipality's own area.
         let doses = match self.store.issuable_doses(&allowed, &applicant)? {
             None => {
-                let n = NotIssued::other(
-                    "no_record",
-                    &["A10-4-5"],
-                    format!(
-                        "{} holds no vaccination record for this person",
-                        m.info().name
+                return self.refuse(
+                    &allowed,
+                    Some(&applicant),
+                    NotIssued::other(
+                        "no_record",
+                        &["A10-4-5"],
+                        format!(
+                            "{} holds no vaccination record for this person",
+                            m.info().name
+                        ),
                     ),
                 );
-                self.store.audit_application_refusal(
-                    &allowed,
-                    Some(&applicant),
-                    &n.kind,
-                    &n.message,
-                )?;
-                return Ok(Err(n));
             }
             Some(d) if d.is_empty() => {
-                let n = NotIssued::other(
-                    "no_completed_dose",
-                    &["A10-4-5"],
-                    "the record holds no completed dose to certify".into(),
-                );
-                self.store.audit_application_refusal(
+                return self.refuse(
                     &allowed,
                     Some(&applicant),
-                    &n.kind,
-                    &n.message,
-                )?;
-                return Ok(Err(n));
+                    NotIssued::other(
+                        "no_completed_dose",
+                        &["A10-4-5"],
+                        "the record holds no completed dose to certify".into(),
+                    ),
+                );
             }
             Some(d) => d,
         };
