@@ -86,3 +86,53 @@ pub(crate) fn issuer_is_the_holder(req: &Request, out: &mut Vec<Finding>) {
         _ => {}
     }
 }
+
+/// The provisions an application refused after the rules allowed it rests on,
+/// by the refusal's kind (the identity errors' `kind()` and the record checks):
+///
+/// - the card's data failed verification (`malformed`, `hash_mismatch`, `bad_signature`,
+///   `bad_certificate`, `unknown_ca`, `dump`, `anchors`): V8, P9-5, A10-4-1 — VRS verifies
+///   the signature on the data read from the card;
+/// - `bad_liveness`: P9-1 (two factors: the card must be present), V8;
+/// - `invalid_mrz`, `passport_missing`: S-2-14 (the passport read by its MRZ), A10-4-3/4;
+/// - `passport_expired`: A10-4-7 (card and passport valid and unexpired);
+/// - `birth_date_mismatch`: A10-4-3/4, A10-4-7 (the passport must be the card holder's);
+/// - `no_record`, `no_completed_dose`: A10-4-5 (issued only from a proper record found by My Number).
+pub fn application_refusal_grounds(kind: &str) -> Vec<crate::ProvisionId> {
+    let ids: &[&'static str] = match kind {
+        "bad_liveness" => &["P9-1", "V8"],
+        "invalid_mrz" => &["S-2-14", "A10-4-3/4"],
+        "passport_missing" => &["S-2-14", "A10-4-3/4"],
+        "passport_expired" => &["A10-4-7"],
+        "birth_date_mismatch" => &["A10-4-3/4", "A10-4-7"],
+        "no_record" | "no_completed_dose" => &["A10-4-5"],
+        _ => &["V8", "P9-5", "A10-4-1"],
+    };
+    ids.iter().map(|id| cite(id)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_application_refusal_cites_provisions_of_the_digest() {
+        for kind in [
+            "malformed",
+            "bad_signature",
+            "bad_liveness",
+            "invalid_mrz",
+            "passport_missing",
+            "passport_expired",
+            "birth_date_mismatch",
+            "no_record",
+            "no_completed_dose",
+        ] {
+            let grounds = application_refusal_grounds(kind);
+            assert!(!grounds.is_empty(), "{kind}");
+            for g in grounds {
+                assert!(crate::ProvisionId::new(g.as_str()).is_some(), "{kind}: {g}");
+            }
+        }
+    }
+}

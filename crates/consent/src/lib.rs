@@ -39,7 +39,7 @@ use chrono::{DateTime, FixedOffset};
 pub use decision::{Action, Allowed, Decision, Ground, Outcome, Purpose, Refusal, Request};
 pub use documents::{ConsentDocument, DocumentId, DocumentKind, Implication};
 pub use facts::{Facts, Function};
-pub use issuance::N3_MESSAGE;
+pub use issuance::{application_refusal_grounds, N3_MESSAGE};
 pub use provision::{provision_ids, ProvisionId, DIGEST};
 pub use statistics::{
     contributes_to_statistics, min_cell_size, StatisticsError, DEFAULT_MIN_CELL, FLOOR_MIN_CELL,

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::Serialize;
 use vrs_certificate::{issue, IssueOptions, RevocationSecret, SignedCertificate, VdsSigner};
-use vrs_consent::{Action, Purpose, Refusal, Request, N3_MESSAGE};
+use vrs_consent::{application_refusal_grounds, Action, Purpose, Refusal, Request, N3_MESSAGE};
 use vrs_domain::{
     CertificateContent, CertificateDose, CertificateId, CertificateKind, CertificateParts,
     DoseNumber, MunicipalityCode, Nationality, OverseasHolder, PassportNumber, Principal,
@@ -78,24 +78,16 @@ impl NotIssued {
     }
 
     fn identity(e: &IdentityError) -> Self {
-        let grounds: &[&str] = match e {
-            IdentityError::BadLiveness { .. } => &["P9-1", "V8"],
-            IdentityError::InvalidMrz { .. } => &["S-2-14", "A10-4-3/4"],
-            IdentityError::PassportExpired { .. } => &["A10-4-7"],
-            IdentityError::BirthDateMismatch => &["A10-4-3/4", "A10-4-7"],
-            _ => &["V8", "P9-5", "A10-4-1"],
-        };
-        Self {
-            kind: e.kind().to_owned(),
-            grounds: grounds.iter().map(|s| s.to_string()).collect(),
-            message: e.to_string(),
-        }
+        Self::other(e.kind(), e.to_string())
     }
 
-    fn other(kind: &str, grounds: &[&str], message: String) -> Self {
+    fn other(kind: &str, message: String) -> Self {
         Self {
             kind: kind.to_owned(),
-            grounds: grounds.iter().map(|s| s.to_string()).collect(),
+            grounds: application_refusal_grounds(kind)
+                .iter()
+                .map(|p| p.as_str().to_owned())
+                .collect(),
             message,
         }
     }
@@ -169,7 +161,6 @@ impl Vrs {
                     Some(&applicant),
                     NotIssued::other(
                         "passport_missing",
-                        &["S-2-14"],
                         "an overseas certificate needs the passport's MRZ".into(),
                     ),
                 );
@@ -210,7 +201,6 @@ impl Vrs {
                     Some(&applicant),
                     NotIssued::other(
                         "no_record",
-                        &["A10-4-5"],
                         format!(
                             "{} holds no vaccination record for this person",
                             m.info().name
@@ -224,7 +214,6 @@ impl Vrs {
                     Some(&applicant),
                     NotIssued::other(
                         "no_completed_dose",
-                        &["A10-4-5"],
                         "the record holds no completed dose to certify".into(),
                     ),
                 );
