@@ -48,6 +48,60 @@ impl RowError {
     }
 }
 
+/// What [`next_record`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NextRecord {
+    /// A non-blank record, now in the caller's record buffer, starting at this line.
+    Row(u64),
+    /// A line that could not be read. When `fatal` (an I/O error), nothing after it can be.
+    Bad {
+        /// The line's error.
+        error: RowError,
+        /// Whether reading must stop here.
+        fatal: bool,
+    },
+    /// The end of the file.
+    End,
+}
+
+/// Reads the next non-blank record of a file, with the line it starts on.
+pub fn next_record<R: Read>(
+    reader: &mut csv::Reader<R>,
+    record: &mut csv::StringRecord,
+) -> NextRecord {
+    loop {
+        let line_before = reader.position().line();
+        match reader.read_record(record) {
+            Ok(false) => return NextRecord::End,
+            Ok(true) => {
+                if record.iter().all(|f| f.trim().is_empty()) {
+                    continue;
+                }
+                return NextRecord::Row(record.position().map_or(line_before, |p| p.line()));
+            }
+            Err(e) => {
+                let line = e.position().map_or(line_before, |p| p.line());
+                return NextRecord::Bad {
+                    error: RowError::line(line, csv_reason(&e)),
+                    fatal: !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }),
+                };
+            }
+        }
+    }
+}
+
+/// A CSV error in words that name no cell's content.
+pub fn csv_reason(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => "not valid text in the file's encoding".into(),
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("expected {expected_len} fields, found {len}"),
+        csv::ErrorKind::Io(io) => format!("read error: {io}"),
+        _ => "malformed CSV".into(),
+    }
+}
+
 /// How many bytes are looked at to tell UTF-8 from CP932.
 const SNIFF: usize = 64 * 1024;
 

@@ -2,7 +2,7 @@
 
 use std::io::Read;
 
-use crate::csv_input::{locate_columns, utf8_reader, Encoding, RowError};
+use crate::csv_input::{locate_columns, next_record, utf8_reader, Encoding, NextRecord, RowError};
 use crate::dose::{parse_dose_date, DoseEntry};
 use crate::text::ascii_digits;
 use crate::DomainError;
@@ -80,24 +80,12 @@ impl<'a> DoseFile<'a> {
         if self.failed {
             return None;
         }
-        loop {
-            let line_before = self.reader.position().line();
-            match self.reader.read_record(&mut self.record) {
-                Ok(false) => return None,
-                Ok(true) => {
-                    let line = self.record.position().map_or(line_before, |p| p.line());
-                    if self.record.iter().all(|f| f.trim().is_empty()) {
-                        continue;
-                    }
-                    return Some((line, self.parse(line)));
-                }
-                Err(e) => {
-                    let line = e.position().map_or(line_before, |p| p.line());
-                    if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
-                        self.failed = true;
-                    }
-                    return Some((line, Err(vec![RowError::line(line, e.to_string())])));
-                }
+        match next_record(&mut self.reader, &mut self.record) {
+            NextRecord::End => None,
+            NextRecord::Row(line) => Some((line, self.parse(line))),
+            NextRecord::Bad { error, fatal } => {
+                self.failed = fatal;
+                Some((error.line, Err(vec![error])))
             }
         }
     }

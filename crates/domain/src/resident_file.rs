@@ -2,7 +2,9 @@
 
 use std::io::Read;
 
-use crate::csv_input::{locate_columns, utf8_reader, Encoding, RowError};
+use crate::csv_input::{
+    csv_reason, locate_columns, next_record, utf8_reader, Encoding, NextRecord, RowError,
+};
 use crate::text::ascii_digits;
 use crate::{DomainError, MunicipalityCode, Resident};
 
@@ -29,6 +31,7 @@ pub struct ResidentFile<'a> {
     municipality: MunicipalityCode,
     record: csv::StringRecord,
     encoding: Encoding,
+    failed: bool,
 }
 
 impl<'a> ResidentFile<'a> {
@@ -56,6 +59,7 @@ impl<'a> ResidentFile<'a> {
             municipality,
             record: csv::StringRecord::new(),
             encoding,
+            failed: false,
         })
     }
 
@@ -67,35 +71,21 @@ impl<'a> ResidentFile<'a> {
     /// The next row: `None` at the end, else its line number and the parsed
     /// resident or the list of its problems.
     pub fn next_row(&mut self) -> Option<(u64, Result<Resident, Vec<RowError>>)> {
-        loop {
-            let line_before = self.reader.position().line();
-            match self.reader.read_record(&mut self.record) {
-                Ok(false) => return None,
-                Ok(true) => {
-                    let line = self.record.position().map_or(line_before, |p| p.line());
-                    if self.record.iter().all(|f| f.trim().is_empty()) {
-                        continue;
-                    }
-                    return Some((line, self.parse(line)));
-                }
-                Err(e) => {
-                    let line = e.position().map_or(line_before, |p| p.line());
-                    let fatal = !matches!(e.kind(), csv::ErrorKind::Utf8 { .. });
-                    let err = vec![RowError::line(line, csv_reason(&e))];
-                    if fatal {
-                        // An I/O error cannot be read past; report it as the last row.
-                        self.columns.clear();
-                    }
-                    return Some((line, Err(err)));
-                }
+        if self.failed {
+            return None;
+        }
+        match next_record(&mut self.reader, &mut self.record) {
+            NextRecord::End => None,
+            NextRecord::Row(line) => Some((line, self.parse(line))),
+            NextRecord::Bad { error, fatal } => {
+                // An I/O error cannot be read past; it is reported as the last row.
+                self.failed = fatal;
+                Some((error.line, Err(vec![error])))
             }
         }
     }
 
     fn parse(&self, line: u64) -> Result<Resident, Vec<RowError>> {
-        if self.columns.is_empty() {
-            return Err(vec![RowError::line(line, "file could not be read further")]);
-        }
         let mut errors = Vec::new();
         let cell = |i: usize| self.record.get(self.columns[i]).unwrap_or("").trim();
         let mut field = |i: usize, r: Result<(), DomainError>| {
@@ -179,17 +169,6 @@ impl<'a> ResidentFile<'a> {
             }),
             _ => Err(errors),
         }
-    }
-}
-
-fn csv_reason(e: &csv::Error) -> String {
-    match e.kind() {
-        csv::ErrorKind::Utf8 { .. } => "not valid text in the file's encoding".into(),
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => format!("expected {expected_len} fields, found {len}"),
-        csv::ErrorKind::Io(io) => format!("read error: {io}"),
-        _ => "malformed CSV".into(),
     }
 }
 
