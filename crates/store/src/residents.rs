@@ -367,6 +367,19 @@ fn upsert(tx: &Transaction<'_>, p: &Row, batch: i64) -> Result<Upsert, rusqlite:
     let name = &p.name;
     let birth = &p.birth;
     let sex = i64::from(r.sex.code());
+    // The insert and the update bind the same values in the same order.
+    let values = params![
+        m,
+        r.address_number.as_str(),
+        index.as_slice(),
+        sealed,
+        ticket,
+        name,
+        r.name_kana.as_str(),
+        birth,
+        sex,
+        batch
+    ];
     let inserted = tx
         .prepare_cached(
             "INSERT INTO residents (municipality, address_number, my_number_index, my_number_sealed,
@@ -374,18 +387,7 @@ fn upsert(tx: &Transaction<'_>, p: &Row, batch: i64) -> Result<Upsert, rusqlite:
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (municipality, address_number) DO NOTHING",
         )?
-        .execute(params![
-            m,
-            r.address_number.as_str(),
-            index.as_slice(),
-            sealed,
-            ticket,
-            name,
-            r.name_kana.as_str(),
-            birth,
-            sex,
-            batch
-        ])?;
+        .execute(values)?;
     if inserted == 1 {
         return Ok(Upsert::Inserted);
     }
@@ -438,17 +440,6 @@ fn upsert(tx: &Transaction<'_>, p: &Row, batch: i64) -> Result<Upsert, rusqlite:
              name = ?6, name_kana = ?7, birth_date = ?8, sex = ?9, import_batch = ?10
          WHERE municipality = ?1 AND address_number = ?2",
     )?
-    .execute(params![
-        m,
-        r.address_number.as_str(),
-        index.as_slice(),
-        sealed,
-        ticket,
-        name,
-        r.name_kana.as_str(),
-        birth,
-        sex,
-        batch
-    ])?;
+    .execute(values)?;
     Ok(Upsert::Updated)
 }

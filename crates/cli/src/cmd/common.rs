@@ -44,3 +44,27 @@ pub(crate) fn refused(ctx: &Ctx, refusal: &Refusal) -> anyhow::Result<Exit> {
     eprintln!("{refusal}");
     Ok(Exit::Refused)
 }
+
+/// A six-digit municipality code given with `--FLAG`; the error names the flag.
+pub(crate) fn municipality_arg(flag: &str, value: &str) -> anyhow::Result<vrs::MunicipalityCode> {
+    vrs::MunicipalityCode::parse_municipality(value)
+        .map_err(|e| BadInput(format!("--{flag}: {e}")).into())
+}
+
+/// The one lookup of `--address-number`, `--ticket-number` or `--my-number` given.
+pub(crate) fn lookup(
+    address_number: Option<&str>,
+    ticket_number: Option<&str>,
+    my_number: Option<&str>,
+) -> anyhow::Result<vrs::Lookup> {
+    Ok(match (address_number, ticket_number, my_number) {
+        (Some(a), _, _) => vrs::Lookup::AddressNumber(parse_flag("address-number", a)?),
+        (_, Some(t), _) => vrs::Lookup::TicketNumber(parse_flag("ticket-number", t)?),
+        (_, _, Some(n)) => vrs::Lookup::MyNumber(parse_flag("my-number", n)?),
+        _ => {
+            return Err(
+                BadInput("give --address-number, --ticket-number or --my-number".into()).into(),
+            )
+        }
+    })
+}

@@ -5,8 +5,8 @@ use std::fs::File;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use vrs::domain::{parse_dose_date, DoseEntry, DoseId, MyNumber, Principal};
-use vrs::{Answer, Correction, Encoding, ExportOptions, Lookup, Rejection, VrsError};
+use vrs::domain::{parse_dose_date, DoseEntry, DoseId, Principal};
+use vrs::{Answer, Correction, Encoding, ExportOptions, Rejection, VrsError};
 
 use super::common::{open, parse_flag, refused};
 use crate::{BadInput, Ctx, Exit};
@@ -248,17 +248,11 @@ fn import(a: ImportArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
 
 fn list(a: ListArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
     let principal: Principal = parse_flag("as", &a.principal)?;
-    let lookup = if let Some(v) = &a.address_number {
-        Lookup::AddressNumber(parse_flag("address-number", v)?)
-    } else if let Some(t) = &a.ticket_number {
-        Lookup::TicketNumber(parse_flag("ticket-number", t)?)
-    } else if let Some(n) = &a.my_number {
-        Lookup::MyNumber(parse_flag::<MyNumber>("my-number", n)?)
-    } else {
-        return Err(
-            BadInput("give --address-number, --ticket-number or --my-number".into()).into(),
-        );
-    };
+    let lookup = super::common::lookup(
+        a.address_number.as_deref(),
+        a.ticket_number.as_deref(),
+        a.my_number.as_deref(),
+    )?;
     let mut vrs = open(ctx)?;
     match vrs.list_doses(principal, &lookup)? {
         Answer::Refused(r) => refused(ctx, &r),

@@ -65,8 +65,7 @@ pub(crate) enum InquiryCmd {
 }
 
 fn holder(value: &str) -> anyhow::Result<MunicipalityCode> {
-    MunicipalityCode::parse_municipality(value)
-        .map_err(|e| BadInput(format!("--holder: {e}")).into())
+    super::common::municipality_arg("holder", value)
 }
 
 pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Exit> {

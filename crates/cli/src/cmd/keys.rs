@@ -5,7 +5,7 @@ use vrs::domain::{MunicipalityCode, Principal};
 use vrs::Answer;
 
 use super::common::{open, parse_flag, refused};
-use crate::{BadInput, Ctx, Exit};
+use crate::{Ctx, Exit};
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum KeysCmd {
@@ -35,8 +35,7 @@ pub(crate) enum KeysCmd {
 }
 
 fn municipality(value: &str) -> anyhow::Result<MunicipalityCode> {
-    MunicipalityCode::parse_municipality(value)
-        .map_err(|e| BadInput(format!("--municipality: {e}")).into())
+    super::common::municipality_arg("municipality", value)
 }
 
 pub(crate) fn run(cmd: KeysCmd, ctx: &Ctx) -> anyhow::Result<Exit> {

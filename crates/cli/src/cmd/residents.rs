@@ -4,8 +4,8 @@ use std::fs::File;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use vrs::domain::{MyNumber, Principal, Resident, MASKED};
-use vrs::{Answer, Encoding, Lookup, MunicipalityCode};
+use vrs::domain::{Principal, Resident, MASKED};
+use vrs::{Answer, Encoding, MunicipalityCode};
 
 use super::common::{open, parse_flag, refused};
 use crate::{BadInput, Ctx, Exit};
@@ -115,27 +115,18 @@ fn import(args: ImportArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
 fn municipality_flag(value: &Option<String>) -> anyhow::Result<Option<MunicipalityCode>> {
     value
         .as_deref()
-        .map(|m| {
-            MunicipalityCode::parse_municipality(m)
-                .map_err(|e| BadInput(format!("--municipality: {e}")).into())
-        })
+        .map(|m| super::common::municipality_arg("municipality", m))
         .transpose()
 }
 
 fn show(args: ShowArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
     let principal: Principal = parse_flag("as", &args.principal)?;
     let municipality = municipality_flag(&args.municipality)?;
-    let lookup = if let Some(a) = &args.address_number {
-        Lookup::AddressNumber(parse_flag("address-number", a)?)
-    } else if let Some(t) = &args.ticket_number {
-        Lookup::TicketNumber(parse_flag("ticket-number", t)?)
-    } else if let Some(n) = &args.my_number {
-        Lookup::MyNumber(parse_flag::<MyNumber>("my-number", n)?)
-    } else {
-        return Err(
-            BadInput("give --address-number, --ticket-number or --my-number".into()).into(),
-        );
-    };
+    let lookup = super::common::lookup(
+        args.address_number.as_deref(),
+        args.ticket_number.as_deref(),
+        args.my_number.as_deref(),
+    )?;
     let mut vrs = open(ctx)?;
     match vrs.find_resident(principal, municipality, &lookup)? {
         Answer::Refused(r) => refused(ctx, &r),
