@@ -204,14 +204,7 @@ fn register(a: RegisterArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
             .transpose()?,
     };
     let mut vrs = open(ctx)?;
-    match vrs.register_dose(principal, &entry)? {
-        Answer::Refused(r) => refused(ctx, &r),
-        Answer::Done(Err(r)) => rejected(ctx, &r),
-        Answer::Done(Ok(r)) => {
-            ctx.print(&r)?;
-            Ok(Exit::Ok)
-        }
-    }
+    report(ctx, vrs.register_dose(principal, &entry)?)
 }
 
 fn import(a: ImportArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
@@ -270,20 +263,6 @@ fn dose_id(a: &DoseArgs) -> anyhow::Result<(Principal, DoseId)> {
     ))
 }
 
-fn changed(
-    ctx: &Ctx,
-    answer: Answer<Result<vrs::domain::Dose, Rejection>>,
-) -> anyhow::Result<Exit> {
-    match answer {
-        Answer::Refused(r) => refused(ctx, &r),
-        Answer::Done(Err(r)) => rejected(ctx, &r),
-        Answer::Done(Ok(d)) => {
-            ctx.print(&d)?;
-            Ok(Exit::Ok)
-        }
-    }
-}
-
 fn correct(a: CorrectArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
     let (principal, id) = dose_id(&a.dose)?;
     let correction = Correction {
@@ -314,7 +293,7 @@ fn correct(a: CorrectArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
     }
     let mut vrs = open(ctx)?;
     let answer = vrs.correct_dose(principal, id, &correction, a.reason.trim())?;
-    changed(ctx, answer)
+    report(ctx, answer)
 }
 
 fn delete(a: DeleteArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
@@ -324,27 +303,20 @@ fn delete(a: DeleteArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
     }
     let mut vrs = open(ctx)?;
     let answer = vrs.delete_dose(principal, id, a.reason.trim())?;
-    changed(ctx, answer)
+    report(ctx, answer)
 }
 
 fn confirm(a: DoseArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
     let (principal, id) = dose_id(&a)?;
     let mut vrs = open(ctx)?;
     let answer = vrs.confirm_dose(principal, id)?;
-    changed(ctx, answer)
+    report(ctx, answer)
 }
 
 fn history(a: DoseArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
     let (principal, id) = dose_id(&a)?;
     let mut vrs = open(ctx)?;
-    match vrs.dose_history(principal, id)? {
-        Answer::Refused(r) => refused(ctx, &r),
-        Answer::Done(Err(r)) => rejected(ctx, &r),
-        Answer::Done(Ok(versions)) => {
-            ctx.print(&versions)?;
-            Ok(Exit::Ok)
-        }
-    }
+    report(ctx, vrs.dose_history(principal, id)?)
 }
 
 fn review(a: AsArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
@@ -379,5 +351,20 @@ fn export(a: ExportArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
         }
         Err(e @ VrsError::Unencodable { .. }) => Err(BadInput(e.to_string()).into()),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Prints a use case's answer: the value (exit 0), a rejection at entry, or a refusal.
+fn report<T: serde::Serialize>(
+    ctx: &Ctx,
+    answer: Answer<Result<T, Rejection>>,
+) -> anyhow::Result<Exit> {
+    match answer {
+        Answer::Refused(r) => refused(ctx, &r),
+        Answer::Done(Err(r)) => rejected(ctx, &r),
+        Answer::Done(Ok(value)) => {
+            ctx.print(&value)?;
+            Ok(Exit::Ok)
+        }
     }
 }
