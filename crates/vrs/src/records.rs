@@ -115,15 +115,6 @@ impl Vrs {
         Ok(facts)
     }
 
-    fn allow(
-        &mut self,
-        principal: Principal,
-        action: Action,
-        partition: Option<MunicipalityCode>,
-    ) -> Result<Result<vrs_consent::Allowed, vrs_consent::Refusal>, VrsError> {
-        self.decide(principal, action, partition, None)
-    }
-
     /// D12-2, T1-3-1-6: registers one dose from a ticket's OCR line into the
     /// residence municipality's area (on its behalf when the site is elsewhere).
     pub fn register_dose(
@@ -132,7 +123,7 @@ impl Vrs {
         entry: &DoseEntry,
     ) -> Result<Answer<Result<Registered, Rejection>>, VrsError> {
         let partition = Some(entry.ocr.municipality());
-        match self.allow(principal, Action::RegisterDose, partition)? {
+        match self.decide(principal, Action::RegisterDose, partition, None)? {
             Ok(allowed) => Ok(Answer::Done(self.store.register_dose(&allowed, entry)?)),
             Err(r) => Ok(Answer::Refused(r)),
         }
@@ -146,7 +137,7 @@ impl Vrs {
         input: R,
         encoding: Option<Encoding>,
     ) -> Result<Answer<DoseImportOutcome>, VrsError> {
-        if let Err(r) = self.allow(principal, Action::ImportDoses, own(principal))? {
+        if let Err(r) = self.decide(principal, Action::ImportDoses, own(principal), None)? {
             return Ok(Answer::Refused(r));
         }
         let mut file = match DoseFile::open(input, encoding) {
@@ -207,7 +198,12 @@ impl Vrs {
         correction: &Correction,
         reason: &str,
     ) -> Result<Answer<Result<Dose, Rejection>>, VrsError> {
-        match self.allow(principal, Action::CorrectDose, Some(id.municipality()))? {
+        match self.decide(
+            principal,
+            Action::CorrectDose,
+            Some(id.municipality()),
+            None,
+        )? {
             Ok(a) => Ok(Answer::Done(
                 self.store.correct_dose(&a, id, correction, reason)?,
             )),
@@ -222,7 +218,7 @@ impl Vrs {
         id: DoseId,
         reason: &str,
     ) -> Result<Answer<Result<Dose, Rejection>>, VrsError> {
-        match self.allow(principal, Action::DeleteDose, Some(id.municipality()))? {
+        match self.decide(principal, Action::DeleteDose, Some(id.municipality()), None)? {
             Ok(a) => Ok(Answer::Done(self.store.delete_dose(&a, id, reason)?)),
             Err(r) => Ok(Answer::Refused(r)),
         }
@@ -234,7 +230,12 @@ impl Vrs {
         principal: Principal,
         id: DoseId,
     ) -> Result<Answer<Result<Dose, Rejection>>, VrsError> {
-        match self.allow(principal, Action::ConfirmDose, Some(id.municipality()))? {
+        match self.decide(
+            principal,
+            Action::ConfirmDose,
+            Some(id.municipality()),
+            None,
+        )? {
             Ok(a) => Ok(Answer::Done(self.store.confirm_dose(&a, id)?)),
             Err(r) => Ok(Answer::Refused(r)),
         }
@@ -246,7 +247,7 @@ impl Vrs {
         principal: Principal,
         id: DoseId,
     ) -> Result<Answer<Result<Vec<DoseVersion>, Rejection>>, VrsError> {
-        match self.allow(principal, Action::ReadDoses, Some(id.municipality()))? {
+        match self.decide(principal, Action::ReadDoses, Some(id.municipality()), None)? {
             Ok(a) => Ok(Answer::Done(self.store.dose_history(&a, id)?)),
             Err(r) => Ok(Answer::Refused(r)),
         }
@@ -257,7 +258,7 @@ impl Vrs {
         &mut self,
         principal: Principal,
     ) -> Result<Answer<Vec<ReviewItem>>, VrsError> {
-        match self.allow(principal, Action::ReviewDoses, own(principal))? {
+        match self.decide(principal, Action::ReviewDoses, own(principal), None)? {
             Ok(a) => Ok(Answer::Done(self.store.review_doses(&a)?)),
             Err(r) => Ok(Answer::Refused(r)),
         }
@@ -271,7 +272,7 @@ impl Vrs {
         out: &Path,
         options: ExportOptions,
     ) -> Result<Answer<ExportReport>, VrsError> {
-        let allowed = match self.allow(principal, Action::ExportLedger, own(principal))? {
+        let allowed = match self.decide(principal, Action::ExportLedger, own(principal), None)? {
             Ok(a) => a,
             Err(r) => return Ok(Answer::Refused(r)),
         };
@@ -356,7 +357,7 @@ impl Vrs {
             Principal::Municipality(me) => Some(query.municipality.unwrap_or(me)),
             _ => query.municipality,
         };
-        let allowed = match self.allow(principal, Action::ViewStatistics, partition)? {
+        let allowed = match self.decide(principal, Action::ViewStatistics, partition, None)? {
             Ok(a) => a,
             Err(r) => return Ok(Answer::Refused(r)),
         };
@@ -425,7 +426,7 @@ impl Vrs {
         min_cell: u64,
     ) -> Result<Answer<u64>, VrsError> {
         min_cell_size(Principal::National, Some(min_cell), None)?;
-        match self.allow(principal, Action::ConfigureStatistics, None)? {
+        match self.decide(principal, Action::ConfigureStatistics, None, None)? {
             Ok(a) => {
                 self.store.set_statistics_min_cell(&a, min_cell)?;
                 Ok(Answer::Done(min_cell))
