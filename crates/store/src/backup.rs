@@ -111,7 +111,11 @@ impl Store {
                     "integrity {}, schema {}, audit chain {}",
                     check.integrity,
                     check.schema_version,
-                    if check.audit.valid { "valid" } else { "invalid" }
+                    if check.audit.valid {
+                        "valid"
+                    } else {
+                        "invalid"
+                    }
                 ),
             });
         }
@@ -175,12 +179,13 @@ pub fn verify_backup_with(file: &Path, keys: &Keyring) -> Result<BackupVerificat
         Ok(i) => i,
         Err(e) => return Ok(invalid(format!("not a database: {e}"))),
     };
-    let schema_version = match conn.query_row("SELECT max(version) FROM schema_migrations", [], |r| {
-        r.get::<_, Option<i64>>(0)
-    }) {
-        Ok(v) => v.unwrap_or(0),
-        Err(e) => return Ok(invalid(format!("not a vrs database: {e}"))),
-    };
+    let schema_version =
+        match conn.query_row("SELECT max(version) FROM schema_migrations", [], |r| {
+            r.get::<_, Option<i64>>(0)
+        }) {
+            Ok(v) => v.unwrap_or(0),
+            Err(e) => return Ok(invalid(format!("not a vrs database: {e}"))),
+        };
     let audit = match audit::verify(&conn, keys) {
         Ok(a) => a,
         Err(e) => return Ok(invalid(format!("not a vrs database: {e}"))),

@@ -494,9 +494,11 @@ fn bind_keyring(conn: &mut Connection, keys: &Keyring, db_path: &Path) -> Result
     use rusqlite::OptionalExtension;
     let read = |conn: &Connection| -> Result<Option<String>, StoreError> {
         Ok(conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [FINGERPRINT], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                [FINGERPRINT],
+                |r| r.get(0),
+            )
             .optional()?)
     };
     let mismatch = |recorded: String| StoreError::KeyringMismatch {
@@ -509,7 +511,8 @@ fn bind_keyring(conn: &mut Connection, keys: &Keyring, db_path: &Path) -> Result
         None => {
             let tx = conn.transaction()?;
             if read(&tx)?.is_none() {
-                let events: i64 = tx.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))?;
+                let events: i64 =
+                    tx.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))?;
                 if events > 0 && !audit::verify(&tx, keys)?.valid {
                     return Err(mismatch("none (its audit log does not verify)".into()));
                 }
@@ -522,7 +525,9 @@ fn bind_keyring(conn: &mut Connection, keys: &Keyring, db_path: &Path) -> Result
                     .optional()?;
                 if let Some((m, sealed)) = sealed {
                     let m = vrs_domain::MunicipalityCode::parse_municipality(&format!("{m:06}"))
-                        .map_err(|e| StoreError::Corrupt { what: e.to_string() })?;
+                        .map_err(|e| StoreError::Corrupt {
+                            what: e.to_string(),
+                        })?;
                     if keys.open(&sealed, m).is_err() {
                         return Err(mismatch("none (its residents do not open)".into()));
                     }

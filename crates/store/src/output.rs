@@ -397,7 +397,10 @@ mod tests {
         ] {
             let e = OutputFile::create(&target, false, &[]).unwrap_err();
             assert!(e.is_bad_path(), "{what}: {e}");
-            assert!(e.to_string().contains(&*target.to_string_lossy()), "{what}: {e}");
+            assert!(
+                e.to_string().contains(&*target.to_string_lossy()),
+                "{what}: {e}"
+            );
         }
     }
 }

@@ -316,10 +316,13 @@ impl Vrs {
             vds_nc,
             record,
         };
-        self.store
-            .record_issuance_with(&allowed, &issued.record, &dose_ids, &applicant, || {
-                deliver(&issued)
-            })??;
+        self.store.record_issuance_with(
+            &allowed,
+            &issued.record,
+            &dose_ids,
+            &applicant,
+            || deliver(&issued),
+        )??;
         Ok(Ok(issued))
     }
 

@@ -11,6 +11,7 @@ mod doses;
 mod keys;
 mod passport;
 mod residents;
+mod store_hardening;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
