@@ -9,6 +9,7 @@ mod certificate;
 mod consent;
 mod doses;
 mod keys;
+mod outputs;
 mod passport;
 mod residents;
 mod store_hardening;
