@@ -482,7 +482,10 @@ mod tests {
         for (input, want) in [
             ("", "date: empty"),
             ("  ", "date: empty"),
-            ("2021-02-30", "date: \"2021-02-30\" is not a date (YYYY-MM-DD)"),
+            (
+                "2021-02-30",
+                "date: not a date (YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD)",
+            ),
             ("2019-12-31", "date: 2019-12-31 is before COVID-19 vaccination began"),
         ] {
             assert_eq!(

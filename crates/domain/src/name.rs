@@ -275,7 +275,7 @@ mod tests {
             ("\u{3000} ".to_owned(), Err("name: empty")),
             (
                 "山田\u{7}太郎".to_owned(),
-                Err("name: control characters are not allowed"),
+                Err("name: control characters are not allowed (S-2-13)"),
             ),
             (
                 "山田太郎".to_owned(),

@@ -616,7 +616,7 @@ mod tests {
             ("  ", "vaccine: empty"),
             (
                 "213",
-                "vaccine: \"213\" is neither a catalog id nor the CVX code of a product used in Japan",
+                "vaccine: neither a catalog id nor the CVX code of a product used in Japan",
             ),
         ] {
             assert_eq!(
@@ -718,7 +718,7 @@ mod tests {
         }
         for (input, want) in [
             ("", "dose_number: empty"),
-            ("10", "dose_number: \"10\" is not a single digit between 1 and 9"),
+            ("10", "dose_number: not a single digit between 1 and 9"),
             ("0", "dose_number: 0 is not between 1 and 9"),
         ] {
             assert_eq!(
