@@ -301,10 +301,7 @@ mod tests {
             ("1980-02-x", "birth_date: day must be digits"),
             ("198x-02-17", "birth_date: year must be digits"),
             ("S5x.2.17", "birth_date: era year must be digits"),
-            (
-                "S99999999999.2.17",
-                "birth_date: era year is out of range",
-            ),
+            ("S99999999999.2.17", "birth_date: era year is out of range"),
             ("1980-02-30", "birth_date: not a calendar date"),
             ("99991231", "birth_date: year 9999 is out of range"),
             ("S0.1.1", "birth_date: era years start at 1"),

@@ -507,7 +507,10 @@ mod tests {
             ),
         ] {
             assert_eq!(
-                input.parse::<CertificateId>().map_err(|e| e.to_string()).err(),
+                input
+                    .parse::<CertificateId>()
+                    .map_err(|e| e.to_string())
+                    .err(),
                 Some(want.to_owned()),
                 "input {input:?}"
             );
@@ -569,14 +572,20 @@ mod tests {
         }
         for (input, want) in [
             ("", "passport_number: empty"),
-            ("TK123456789", "passport_number: expected 1 to 9 characters, got 11"),
+            (
+                "TK123456789",
+                "passport_number: expected 1 to 9 characters, got 11",
+            ),
             (
                 "tk1",
                 "passport_number: only uppercase ASCII letters and digits are allowed",
             ),
         ] {
             assert_eq!(
-                input.parse::<PassportNumber>().map_err(|e| e.to_string()).err(),
+                input
+                    .parse::<PassportNumber>()
+                    .map_err(|e| e.to_string())
+                    .err(),
                 Some(want.to_owned()),
                 "passport {input:?}"
             );
@@ -590,7 +599,9 @@ mod tests {
         let name = RomajiName::new(" YAMADA ", " HANAKO ").unwrap();
         assert_eq!((name.family(), name.given()), ("YAMADA", "HANAKO"));
         assert_eq!(
-            RomajiName::new("A", &"B".repeat(40)).map_err(|e| e.to_string()).err(),
+            RomajiName::new("A", &"B".repeat(40))
+                .map_err(|e| e.to_string())
+                .err(),
             Some("romaji_name: expected at most 39 per part characters, got 40".to_owned())
         );
     }

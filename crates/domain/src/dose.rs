@@ -486,7 +486,10 @@ mod tests {
                 "2021-02-30",
                 "date: not a date (YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD)",
             ),
-            ("2019-12-31", "date: 2019-12-31 is before COVID-19 vaccination began"),
+            (
+                "2019-12-31",
+                "date: 2019-12-31 is before COVID-19 vaccination began",
+            ),
         ] {
             assert_eq!(
                 parse_dose_date(input).map_err(|e| e.to_string()),
@@ -543,7 +546,11 @@ mod tests {
     #[test]
     fn dose_status_parses_from_its_stored_name_only() {
         for status in [DoseStatus::Active, DoseStatus::EnteredInError] {
-            assert_eq!(status.as_str().parse::<DoseStatus>(), Ok(status), "{status:?}");
+            assert_eq!(
+                status.as_str().parse::<DoseStatus>(),
+                Ok(status),
+                "{status:?}"
+            );
         }
         assert!("Active".parse::<DoseStatus>().is_err());
     }

@@ -157,7 +157,10 @@ mod tests {
                 actual: 16
             })
         );
-        assert_eq!("A000123".parse::<AddressNumber>().unwrap().as_str(), "A000123");
+        assert_eq!(
+            "A000123".parse::<AddressNumber>().unwrap().as_str(),
+            "A000123"
+        );
         assert_eq!(
             "12-3".parse::<AddressNumber>(),
             Err(DomainError::Character {
@@ -183,7 +186,10 @@ mod tests {
         assert_eq!(t.to_string(), "0000000001");
         assert_eq!(t.as_u64(), 1);
         assert_eq!(TicketNumber::from_u64(t.as_u64()).unwrap(), t);
-        assert_eq!(TicketNumber::from_u64(9_999_999_999).unwrap().as_u64(), 9_999_999_999);
+        assert_eq!(
+            TicketNumber::from_u64(9_999_999_999).unwrap().as_u64(),
+            9_999_999_999
+        );
         assert!(TicketNumber::from_u64(10_000_000_000).is_err());
     }
 }

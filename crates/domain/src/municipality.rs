@@ -338,7 +338,10 @@ mod tests {
             let c: MunicipalityCode = code.parse().unwrap();
             assert_eq!(MunicipalityCode::from_u32(c.as_u32()), Ok(c), "{code}");
         }
-        assert_eq!("011002".parse::<MunicipalityCode>().unwrap().as_u32(), 11002);
+        assert_eq!(
+            "011002".parse::<MunicipalityCode>().unwrap().as_u32(),
+            11002
+        );
         assert!(MunicipalityCode::from_u32(131017).is_err());
         assert!(MunicipalityCode::from_u32(1_310_160).is_err());
     }

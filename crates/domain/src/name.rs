@@ -283,7 +283,10 @@ mod tests {
             ),
         ] {
             assert_eq!(
-                input.parse::<PersonName>().map(|_| ()).map_err(|e| e.to_string()),
+                input
+                    .parse::<PersonName>()
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
                 want.map_err(str::to_owned),
                 "input {input:?}"
             );
@@ -341,7 +344,10 @@ mod tests {
             ),
         ] {
             assert_eq!(
-                input.parse::<KanaName>().map(|_| ()).map_err(|e| e.to_string()),
+                input
+                    .parse::<KanaName>()
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
                 want.map_err(str::to_owned),
                 "input {input:?}"
             );

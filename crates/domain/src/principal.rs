@@ -129,7 +129,10 @@ mod tests {
             ("national:13", "principal: national takes no code"),
             ("operator:131016", "principal: operator takes no code"),
             ("site", "principal: site needs a code, e.g. site:131016"),
-            ("prefecture", "principal: prefecture needs a code, e.g. prefecture:131016"),
+            (
+                "prefecture",
+                "principal: prefecture needs a code, e.g. prefecture:131016",
+            ),
             (
                 "municipality:130001",
                 "municipality_code: 130001 is a prefecture, not a municipality",

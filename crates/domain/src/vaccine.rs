@@ -620,7 +620,10 @@ mod tests {
             ),
         ] {
             assert_eq!(
-                input.parse::<VaccineProduct>().map_err(|e| e.to_string()).err(),
+                input
+                    .parse::<VaccineProduct>()
+                    .map_err(|e| e.to_string())
+                    .err(),
                 Some(want.to_owned()),
                 "input {input:?}"
             );
@@ -692,7 +695,10 @@ mod tests {
                 "123456789012345678901",
                 "lot: expected 1 to 20 characters, got 21",
             ),
-            ("AB_1", "lot: only ASCII letters, digits and '-' are allowed"),
+            (
+                "AB_1",
+                "lot: only ASCII letters, digits and '-' are allowed",
+            ),
         ] {
             assert_eq!(
                 input.parse::<LotNumber>().map_err(|e| e.to_string()).err(),
