@@ -12,6 +12,7 @@ mod keys;
 mod parse_hardening;
 mod passport;
 mod residents;
+mod verifier_bounds;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
