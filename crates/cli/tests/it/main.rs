@@ -9,9 +9,11 @@ mod certificate;
 mod consent;
 mod doses;
 mod keys;
+mod outputs;
 mod parse_hardening;
 mod passport;
 mod residents;
+mod store_hardening;
 mod verifier_bounds;
 
 use std::path::{Path, PathBuf};
