@@ -42,7 +42,8 @@ pub use facts::{Facts, Function};
 pub use issuance::{application_refusal_grounds, N3_MESSAGE};
 pub use provision::{provision_ids, ProvisionId, DIGEST};
 pub use statistics::{
-    contributes_to_statistics, min_cell_size, StatisticsError, DEFAULT_MIN_CELL, FLOOR_MIN_CELL,
+    contributes_to_statistics, min_cell_size, suppressed_cells, StatisticsError, DEFAULT_MIN_CELL,
+    FLOOR_MIN_CELL,
 };
 
 /// Decides a request at time `as_of` from the facts the caller gathered.
