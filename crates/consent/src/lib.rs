@@ -55,6 +55,7 @@ pub fn decide(request: &Request, facts: &Facts, as_of: DateTime<FixedOffset>) ->
     emergency::emergency_stop(request, facts, &mut findings);
     consent_function::only_the_municipality_itself(request, &mut findings);
     consent_function::operator_lists_consents(request, &mut findings);
+    consent_function::not_before_the_document(request, &mut findings);
     gate::consented_to_base_terms(request, facts, day, &mut findings);
     statistics::statistics_only(request, &mut findings);
     partition::own_partition_only(request, &mut findings);

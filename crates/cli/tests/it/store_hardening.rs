@@ -284,3 +284,32 @@ fn the_my_number_can_come_from_stdin_or_a_file() {
         );
     }
 }
+
+#[test]
+fn n_2_a_consent_cannot_be_backdated_to_before_its_document_existed() {
+    let dir = crate::support::init_without_consents();
+    let grant = |at: &str| {
+        vrs(
+            dir.path(),
+            &[
+                "consent",
+                "grant",
+                "--as",
+                "municipality:131016",
+                "--document",
+                "terms-2021-12-03",
+                "--at",
+                at,
+            ],
+        )
+    };
+    let r = grant("2021-11-01");
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.json["provisions"], serde_json::json!(["N-2"]));
+    let search = vrs(
+        dir.path(),
+        &["audit", "search", "--action", "grant_consent"],
+    );
+    assert!(search.stdout.contains("refused"), "{}", search.stdout);
+    assert_eq!(grant("2021-12-03").code, 0);
+}

@@ -60,6 +60,9 @@ struct Case {
     consents: Option<Consents>,
     #[serde(default)]
     stopped: BTreeSet<Function>,
+    /// Granting consent: the document and the day it takes effect.
+    document: Option<DocumentId>,
+    effective: Option<NaiveDate>,
     expect: Expect,
 }
 
@@ -138,6 +141,7 @@ fn every_law_case_gives_its_expected_decision() {
                 partition: case.partition.as_ref().map(|p| p.parse().unwrap()),
                 personal_consent: case.personal_consent,
                 purpose: case.purpose,
+                consent: case.document.zip(case.effective),
             };
             let facts = Facts {
                 consents: case
