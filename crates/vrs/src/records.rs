@@ -146,10 +146,11 @@ impl Vrs {
         let mut file = match DoseFile::open(input, encoding) {
             Ok(f) => f,
             Err(errors) => {
+                self.audit_failed_import(principal, "import_doses", own(principal), &errors)?;
                 return Ok(Answer::Done(DoseImportOutcome {
                     errors,
                     ..DoseImportOutcome::default()
-                }))
+                }));
             }
         };
         let detail = serde_json::json!({
@@ -173,6 +174,9 @@ impl Vrs {
         let (outcome, refusals) = self.store.import_doses(rows, &mut authorize, detail)?;
         for r in &refusals {
             self.store.audit_refusal(r, None)?;
+        }
+        if !outcome.errors.is_empty() {
+            self.audit_failed_import(principal, "import_doses", own(principal), &outcome.errors)?;
         }
         Ok(Answer::Done(outcome))
     }
