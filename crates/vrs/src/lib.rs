@@ -113,6 +113,14 @@ pub enum VrsError {
     /// A statistics option is out of bounds (e.g. a minimum cell size below 3).
     #[error(transparent)]
     Statistics(vrs_consent::StatisticsError),
+    /// A batch inquiry's answers do not pair one to one with its rows (a bug).
+    #[error("batch inquiry answered {answered} of {asked} rows")]
+    BatchMismatch {
+        /// How many answers came back.
+        answered: usize,
+        /// How many rows were asked.
+        asked: usize,
+    },
 }
 
 /// The Vaccination Record System service.

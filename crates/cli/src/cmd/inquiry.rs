@@ -114,7 +114,7 @@ pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
                         .first()
                         .map(|(_, a)| a.legal_basis.clone())
                         .unwrap_or_default();
-                    let rows = answers.iter().map(|(line, a)| {
+                    let rows = answers.iter().map(|(at, a)| {
                         let doses = a
                             .doses
                             .iter()
@@ -128,7 +128,7 @@ pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
                                 ]
                             })
                             .collect();
-                        (*line, a.found, doses)
+                        (*at, a.found, doses)
                     });
                     write_results(std::io::BufWriter::new(output.file()?), rows)?;
                     output.commit()?;

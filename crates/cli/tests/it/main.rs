@@ -10,6 +10,7 @@ mod consent;
 mod doses;
 mod keys;
 mod outputs;
+mod parse_hardening;
 mod passport;
 mod residents;
 mod store_hardening;
