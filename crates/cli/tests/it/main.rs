@@ -14,6 +14,7 @@ mod parse_hardening;
 mod passport;
 mod residents;
 mod store_hardening;
+mod verifier_bounds;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
