@@ -4,7 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+use vrs::{BackupReport, BackupVerification};
+
 use super::common::open;
+use crate::output::{count, Doc, Human, Reply};
 use crate::{BadInput, Ctx, Exit};
 
 #[derive(Args, Debug)]
@@ -26,7 +29,7 @@ pub(crate) enum BackupCmd {
     },
 }
 
-pub(crate) fn run(args: BackupArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: BackupArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     match (args.to, args.cmd) {
         (_, Some(BackupCmd::Verify { file })) => {
             let vrs = open(ctx)?;
@@ -34,22 +37,57 @@ pub(crate) fn run(args: BackupArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
                 return Err(BadInput(format!("{}: no such file", file.display())).into());
             }
             let report = vrs.verify_backup(&file)?;
-            ctx.print(&report)?;
-            Ok(if report.valid {
+            let exit = if report.valid {
                 Exit::Ok
             } else {
                 Exit::Refused
-            })
+            };
+            Ok(Reply::exit(report, exit))
         }
         (Some(to), None) => {
             if to.exists() {
                 return Err(BadInput(format!("{}: already exists", to.display())).into());
             }
             let mut vrs = open(ctx)?;
-            let report = vrs.backup(&to)?;
-            ctx.print(&report)?;
-            Ok(Exit::Ok)
+            Ok(Reply::ok(vrs.backup(&to)?))
         }
         (None, None) => Err(BadInput("give --to FILE or `verify FILE`".into()).into()),
+    }
+}
+
+impl Human for BackupReport {
+    fn human(&self, doc: &mut Doc) {
+        doc.line(format!(
+            "wrote {} ({} bytes, {})",
+            self.path,
+            self.bytes,
+            count(self.audit_events, "audit event", "audit events")
+        ));
+    }
+}
+
+impl Human for BackupVerification {
+    fn human(&self, doc: &mut Doc) {
+        doc.line(if self.valid {
+            format!("{}: the backup can be restored", doc.good("valid"))
+        } else {
+            format!("{}: the backup cannot be trusted", doc.bad("not valid"))
+        });
+        doc.fields(&[
+            ("integrity", self.integrity.clone()),
+            ("schema version", self.schema_version.to_string()),
+            (
+                "audit chain",
+                format!(
+                    "{}, {}",
+                    if self.audit.valid {
+                        "verifies"
+                    } else {
+                        "broken"
+                    },
+                    count(self.audit.events, "event", "events")
+                ),
+            ),
+        ]);
     }
 }

@@ -3,7 +3,8 @@
 use clap::Args;
 use vrs::{SystemClock, Vrs};
 
-use crate::{BadInput, Ctx, Exit};
+use crate::output::{yes_no, Doc, Human, Reply};
+use crate::{BadInput, Ctx};
 
 #[derive(Args, Debug)]
 pub(crate) struct InitArgs {
@@ -12,7 +13,7 @@ pub(crate) struct InitArgs {
     issuer_base_url: Option<String>,
 }
 
-pub(crate) fn run(args: InitArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: InitArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     if let Some(url) = &args.issuer_base_url {
         if !url.starts_with("https://") || url.ends_with('/') {
             return Err(BadInput(format!(
@@ -22,6 +23,42 @@ pub(crate) fn run(args: InitArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
         }
     }
     let report = Vrs::init(&ctx.data_dir, args.issuer_base_url.as_deref(), &SystemClock)?;
-    ctx.print(&report)?;
-    Ok(Exit::Ok)
+    Ok(Reply::ok(report))
+}
+
+impl Human for vrs::InitReport {
+    fn human(&self, doc: &mut Doc) {
+        doc.line(format!(
+            "data directory {} is ready",
+            self.data_dir.display()
+        ));
+        doc.fields(&[
+            (
+                "new keyring",
+                format!(
+                    "{}{}",
+                    yes_no(self.created_keyring),
+                    if self.created_keyring {
+                        ""
+                    } else {
+                        " (the existing one was kept)"
+                    }
+                ),
+            ),
+            (
+                "migrations applied",
+                if self.applied_migrations.is_empty() {
+                    "none".to_owned()
+                } else {
+                    self.applied_migrations
+                        .iter()
+                        .map(|m| m.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+            ),
+            ("schema version", self.schema_version.to_string()),
+            ("issuer base URL", self.issuer_base_url.clone()),
+        ]);
+    }
 }

@@ -8,6 +8,7 @@ mod card;
 mod certificate;
 mod consent;
 mod doses;
+mod human;
 mod keys;
 mod passport;
 mod residents;
@@ -15,9 +16,10 @@ mod residents;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Runs `vrs ARGS` and returns (exit code, parsed stdout JSON or Null).
+/// Runs `vrs --json ARGS` and returns (exit code, parsed stdout JSON or Null).
 pub(crate) fn vrs(args: &[&str]) -> (i32, serde_json::Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_vrs"))
+        .arg("--json")
         .args(args)
         .output()
         .expect("vrs runs");
