@@ -1193,3 +1193,35 @@ fn completions_and_the_manual_page_come_from_the_same_definition() {
     let bad = human(dir.path(), &["completions", "tcsh"]);
     assert_eq!(bad.code, 2, "{}", bad.stderr);
 }
+
+#[test]
+fn the_committed_manual_pages_are_what_vrs_man_makes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("man");
+    let r = human(
+        tmp.path(),
+        &["man", "--out-dir", &out.display().to_string()],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/man");
+    let names = |dir: &Path| {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        names(&out),
+        names(&committed),
+        "docs/man is stale: run `cargo xtask man`"
+    );
+    for name in names(&out) {
+        assert!(
+            std::fs::read(out.join(&name)).unwrap()
+                == std::fs::read(committed.join(&name)).unwrap(),
+            "docs/man/{name} is stale: run `cargo xtask man`"
+        );
+    }
+}
