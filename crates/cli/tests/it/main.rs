@@ -11,6 +11,7 @@ mod doses;
 mod human;
 mod keys;
 mod passport;
+mod readme;
 mod residents;
 
 use std::path::{Path, PathBuf};
