@@ -289,7 +289,7 @@ pub(crate) fn run(args: DemoArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
 
     step(out, "9. backup (T1-5-3) and its verification")?;
     let backup = dir.join("backup.sqlite");
-    let b = vrs.backup(&backup)?;
+    let b = vrs.backup(&backup, false)?;
     let v = vrs.verify_backup(&backup)?;
     say!(
         out,

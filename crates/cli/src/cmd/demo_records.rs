@@ -135,6 +135,7 @@ pub(crate) fn run(out: &mut dyn Write, vrs: &mut Vrs, dir: &Path) -> anyhow::Res
         since: None,
         encoding: Encoding::Cp932,
         with_address_number: false,
+        replace: false,
     };
     if let Answer::Done(r) = vrs.export_ledger(chiyoda, &ledger, opts)? {
         say!(

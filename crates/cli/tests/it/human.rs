@@ -326,7 +326,7 @@ fn residents_group_masks_the_my_number_and_reports_bad_rows() {
             error: 2 bad values; nothing was imported
             LINE  COLUMN      REASON
             2     my_number   check digit does not match
-            2     birth_date  平成元年1月7日 is not a day of the 平成 era
+            2     birth_date  not a day of the 平成 era
             --- exit 2
         "#]],
     );
@@ -746,6 +746,27 @@ fn audit_and_backup_say_whether_they_verify() {
             --- exit 0
         "#]],
     );
+    let restored = tempfile::tempdir().unwrap();
+    let mut redact2 = Redact::new(restored.path());
+    redact2.add(&backup.display().to_string(), "[BACKUP]");
+    let keyring = dir.path().join("keyring.json").display().to_string();
+    let from = backup.display().to_string();
+    check(
+        restored.path(),
+        &redact2,
+        &["restore", "--from", &from, "--keyring", &keyring],
+        expect![[r#"
+            restored [DIR] from [BACKUP]
+            valid: the audit chain of 8 events verifies
+            --- exit 0
+        "#]],
+    );
+    let again = tempfile::tempdir().unwrap();
+    json_has(
+        again.path(),
+        &["restore", "--from", &from, "--keyring", &keyring],
+        &["restored", "data_dir", "from", "audit"],
+    );
     json_has(
         dir.path(),
         &["audit", "verify"],
@@ -1072,7 +1093,10 @@ fn apply_certificates_and_verify_read_for_people() {
         jwks["keys"][0]["kid"].as_str().unwrap(),
         "[KID OF 131016 ...........................]",
     );
-    let second = human(dir.path(), &issue);
+    let out2 = dir.path().join("cert2").display().to_string();
+    let mut again = issue;
+    again[again.len() - 1] = &out2;
+    let second = human(dir.path(), &again);
     assert_eq!(second.code, 0, "{}", second.stderr);
     let second_id = vrs(
         dir.path(),

@@ -10,9 +10,12 @@ mod consent;
 mod doses;
 mod human;
 mod keys;
+mod outputs;
+mod parse_hardening;
 mod passport;
 mod readme;
 mod residents;
+mod store_hardening;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
