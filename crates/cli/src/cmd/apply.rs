@@ -123,9 +123,18 @@ pub(crate) fn run(args: ApplyArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
                 "certificate_id": issued.record.certificate_id,
                 "issuer": issued.record.municipality,
                 "kind": issued.record.kind,
-                "files": written.unwrap_or_default(),
+                "files": written.clone().unwrap_or_default(),
             });
-            Ok(Reply::ok(Shaped::new(json, IssuedView(issued))))
+            let files = written
+                .as_ref()
+                .and_then(|w| w.as_object())
+                .map(|m| {
+                    m.values()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Ok(Reply::ok(Shaped::new(json, IssuedView(issued, files))))
         }
     }
 }
@@ -213,8 +222,8 @@ impl Human for NotIssuedView {
     }
 }
 
-/// An issued certificate, for people.
-struct IssuedView(vrs::Issued);
+/// An issued certificate and the files written, for people.
+struct IssuedView(vrs::Issued, Vec<String>);
 
 impl Human for IssuedView {
     fn human(&self, doc: &mut Doc) {
@@ -235,6 +244,9 @@ impl Human for IssuedView {
         ]);
         if self.0.vds_nc.is_some() {
             doc.line("with an ICAO VDS-NC barcode");
+        }
+        for f in &self.1 {
+            doc.line(format!("wrote {f}"));
         }
     }
 }

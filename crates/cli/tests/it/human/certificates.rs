@@ -202,6 +202,10 @@ fn apply_certificates_and_verify_read_for_people() {
         name:       黒桐　幹也
         birth date: 1980-02-17
         doses:      2
+        wrote [DIR]/cert2/certificate.html
+        wrote [DIR]/cert2/certificate.json
+        wrote [DIR]/cert2/certificate.png
+        wrote [DIR]/cert2/certificate.svg
         --- exit 0
     "#]]
     .assert_eq(&redact.apply(&second));
@@ -338,4 +342,29 @@ fn the_committed_manual_pages_are_what_vrs_man_makes() {
             "docs/man/{name} is stale: run `cargo xtask man`"
         );
     }
+}
+
+#[test]
+fn the_demo_narrates_for_people_and_under_json_prints_only_its_summary_on_stdout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    let run = vrs(tmp.path(), &["demo", "--dir", &dir.display().to_string()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json["valid"], true, "{}", run.stdout);
+    assert_eq!(run.json["data_dir"], dir.display().to_string());
+    let narration = &run.stderr;
+    for debug_form in ["Some(", "None", "[\"", "{\""] {
+        assert!(
+            !narration.contains(debug_form),
+            "the narration shows a Rust debug form {debug_form}:\n{narration}"
+        );
+    }
+    assert!(
+        narration.contains("counts below 10 are suppressed (T1-4-6)"),
+        "{narration}"
+    );
+    assert!(
+        narration.contains("legal basis T2-1-1 (別紙2 第1条第1項), L13 (別紙13)"),
+        "{narration}"
+    );
 }
