@@ -219,3 +219,60 @@ fn keys_vaccines_and_municipality_read_as_tables() {
         ],
     );
 }
+
+/// Runs `vrs ARGS` on a pseudo-terminal (util-linux `script`), with `NO_COLOR`
+/// set or not; `None` when `script` is missing (then CI fails, a developer skips).
+fn on_a_terminal(dir: &std::path::Path, args: &str, no_color: bool) -> Option<String> {
+    let has_script = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_script {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs util-linux `script` for the terminal colour test"
+        );
+        eprintln!("skipped: util-linux `script` is not installed");
+        return None;
+    }
+    let line = format!(
+        "{} --data-dir {} {args}",
+        env!("CARGO_BIN_EXE_vrs"),
+        dir.display()
+    );
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", &line, "/dev/null"]);
+    if no_color {
+        cmd.env("NO_COLOR", "1");
+    } else {
+        cmd.env_remove("NO_COLOR");
+    }
+    let out = cmd.output().expect("script runs");
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn colour_only_on_a_terminal_never_with_no_color_and_never_in_json() {
+    let (dir, _) = with_residents();
+    let Some(coloured) = on_a_terminal(dir.path(), "audit verify", false) else {
+        return;
+    };
+    assert!(coloured.contains("\x1b[32mvalid\x1b[0m"), "{coloured:?}");
+    let refused = on_a_terminal(
+        dir.path(),
+        "residents count --as national --municipality 131016",
+        false,
+    )
+    .unwrap();
+    assert!(
+        refused.contains("\x1b[31mrefused:\x1b[0m T1-4-6"),
+        "{refused:?}"
+    );
+    let plain = on_a_terminal(dir.path(), "audit verify", true).unwrap();
+    assert!(!plain.contains('\x1b'), "NO_COLOR was ignored: {plain:?}");
+    assert!(plain.starts_with("valid: the audit chain"), "{plain:?}");
+    let json = on_a_terminal(dir.path(), "--json audit verify", false).unwrap();
+    assert!(!json.contains('\x1b'), "colour in --json: {json:?}");
+    let piped = human(dir.path(), &["audit", "verify"]);
+    assert!(!piped.stdout.contains('\x1b'), "colour on a pipe");
+}
