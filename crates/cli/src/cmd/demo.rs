@@ -43,7 +43,7 @@ pub(crate) fn run(args: DemoArgs, _ctx: &Ctx) -> anyhow::Result<Exit> {
                 "vrs-demo-{}",
                 chrono::Utc::now().format("%Y%m%d-%H%M%S-%f")
             ));
-            std::fs::create_dir_all(&base)?;
+            vrs::store::create_private_dir(&base)?;
             base
         }
     };

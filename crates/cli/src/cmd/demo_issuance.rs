@@ -113,7 +113,7 @@ pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<bool> {
         match vrs.apply(&app(card, passport, kind, verifier, "131016")?)? {
             Ok(i) => {
                 let out = dir.join("certificates").join(label);
-                std::fs::create_dir_all(&out)?;
+                vrs::store::create_private_dir(&out)?;
                 write_files(&out, &i)?;
                 println!(
                     "{label} certificate {} issued by 千代田区 (kid {}){}: {}",
