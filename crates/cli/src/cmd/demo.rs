@@ -84,7 +84,7 @@ pub(crate) fn run(args: DemoArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
                 "vrs-demo-{}",
                 chrono::Utc::now().format("%Y%m%d-%H%M%S-%f")
             ));
-            std::fs::create_dir_all(&base)?;
+            vrs::store::create_private_dir(&base)?;
             base
         }
     };

@@ -42,9 +42,9 @@ pub(crate) fn run(out: &mut dyn Write, vrs: &mut Vrs, dir: &Path) -> anyhow::Res
     let mut ok = true;
     // Private files of the data dir (0600, never through a link).
     for (name, bytes) in [(VDS_SIGNER_KEY, VDS_KEY), (VDS_SIGNER_CERT, VDS_CERT)] {
-        let mut out = vrs::store::OutputFile::create(&dir.join(name), true, &[])?;
-        out.write_all(bytes)?;
-        out.commit()?;
+        let mut file = vrs::store::OutputFile::create(&dir.join(name), true, &[])?;
+        file.write_all(bytes)?;
+        file.commit()?;
     }
     load_vds_signer(vrs, dir)?;
     let chiyoda = "municipality:131016".parse()?;
@@ -120,7 +120,7 @@ pub(crate) fn run(out: &mut dyn Write, vrs: &mut Vrs, dir: &Path) -> anyhow::Res
         match vrs.apply(&app(card, passport, kind, verifier, "131016")?)? {
             Ok(i) => {
                 let folder = dir.join("certificates").join(label);
-                std::fs::create_dir_all(&folder)?;
+                vrs::store::create_private_dir(&folder)?;
                 write_files(&folder, &i)?;
                 say!(
                     out,
