@@ -40,8 +40,12 @@ fn trust(vrs: &Vrs) -> anyhow::Result<TrustList> {
 /// Runs the issuance steps; returns whether every check came out as expected.
 pub(crate) fn run(out: &mut dyn Write, vrs: &mut Vrs, dir: &Path) -> anyhow::Result<bool> {
     let mut ok = true;
-    std::fs::write(dir.join(VDS_SIGNER_KEY), VDS_KEY)?;
-    std::fs::write(dir.join(VDS_SIGNER_CERT), VDS_CERT)?;
+    // Private files of the data dir (0600, never through a link).
+    for (name, bytes) in [(VDS_SIGNER_KEY, VDS_KEY), (VDS_SIGNER_CERT, VDS_CERT)] {
+        let mut out = vrs::store::OutputFile::create(&dir.join(name), true, &[])?;
+        out.write_all(bytes)?;
+        out.commit()?;
+    }
     load_vds_signer(vrs, dir)?;
     let chiyoda = "municipality:131016".parse()?;
     let sapporo = "municipality:011002".parse()?;

@@ -16,6 +16,7 @@ mod passport;
 mod readme;
 mod residents;
 mod store_hardening;
+mod verifier_bounds;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

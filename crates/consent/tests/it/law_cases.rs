@@ -23,6 +23,27 @@ struct CaseFile {
     consents: Option<Consents>,
     #[serde(rename = "case")]
     cases: Vec<Case>,
+    /// Cases of the statistics suppression rule (`suppressed_cells`).
+    #[serde(default, rename = "suppression")]
+    suppressions: Vec<SuppressionCase>,
+}
+
+/// One query's cells (key values and count) and the cells expected suppressed.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SuppressionCase {
+    name: String,
+    min_cell: Option<u64>,
+    cells: Vec<Cell>,
+    /// The key values of every cell expected suppressed, in the order given.
+    suppressed: Vec<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Cell {
+    keys: Vec<String>,
+    count: u64,
 }
 
 #[derive(Deserialize)]
@@ -39,6 +60,9 @@ struct Case {
     consents: Option<Consents>,
     #[serde(default)]
     stopped: BTreeSet<Function>,
+    /// Granting consent: the document and the day it takes effect.
+    document: Option<DocumentId>,
+    effective: Option<NaiveDate>,
     expect: Expect,
 }
 
@@ -117,6 +141,7 @@ fn every_law_case_gives_its_expected_decision() {
                 partition: case.partition.as_ref().map(|p| p.parse().unwrap()),
                 personal_consent: case.personal_consent,
                 purpose: case.purpose,
+                consent: case.document.zip(case.effective),
             };
             let facts = Facts {
                 consents: case
@@ -146,6 +171,29 @@ fn every_law_case_gives_its_expected_decision() {
         }
     }
     assert!(ran > 0, "no law cases found");
+}
+
+#[test]
+fn every_suppression_case_suppresses_the_expected_cells() {
+    let mut ran = 0;
+    for (_, file) in case_files() {
+        for case in &file.suppressions {
+            let cells: Vec<(Vec<String>, u64)> = case
+                .cells
+                .iter()
+                .map(|c| (c.keys.clone(), c.count))
+                .collect();
+            let got: Vec<Vec<String>> = vrs_consent::suppressed_cells(&cells, case.min_cell)
+                .into_iter()
+                .zip(&cells)
+                .filter(|(s, _)| *s)
+                .map(|(_, (k, _))| k.clone())
+                .collect();
+            assert_eq!(got, case.suppressed, "{} / {}", file.provision, case.name);
+            ran += 1;
+        }
+    }
+    assert!(ran > 0, "no suppression cases found");
 }
 
 #[test]

@@ -550,10 +550,12 @@ fn t1_4_6_a_cell_of_four_is_suppressed_for_the_state_and_exact_for_the_municipal
         serde_json::to_value(&s).unwrap()
     };
     let national = json(&mut vrs, "national", &by);
+    // 12 is suppressed too (complementary suppression): the State's total of 16
+    // minus a published 12 would give the suppressed 4 away.
     assert_eq!(
         national["rows"],
         serde_json::json!([
-            {"municipality": "011002", "dose": "1", "count": 12, "suppressed": false},
+            {"municipality": "011002", "dose": "1", "count": null, "suppressed": true},
             {"municipality": "131016", "dose": "1", "count": null, "suppressed": true},
         ])
     );
@@ -951,4 +953,44 @@ fn t1_4_4_a_municipality_that_withdrew_its_consent_is_left_out_of_national_stati
         panic!()
     };
     assert_eq!(municipalities(&mut vrs), ["131016"]);
+}
+
+#[test]
+fn t1_4_6_no_suppressed_cell_is_derivable_from_the_total_of_the_same_query() {
+    // 25 doses in 011002 and 1 in 131016: the State's total of 26 minus 25 would
+    // give the suppressed 1 away unless 25 is suppressed too.
+    let (_dir, mut vrs) = with_residents(&["131016", "011002"], 25);
+    register(
+        &mut vrs,
+        "site:131016",
+        &entry("131016", 1, 1, "2021-06-01", "comirnaty", "FA5765"),
+    )
+    .unwrap();
+    for t in 1..=25 {
+        register(
+            &mut vrs,
+            "site:011002",
+            &entry("011002", t, 1, "2021-06-01", "comirnaty", "FA5765"),
+        )
+        .unwrap();
+    }
+    let mut stats = |q: StatQuery| {
+        let Answer::Done(s) = vrs.dose_statistics(p("national"), &q).unwrap() else {
+            panic!("refused")
+        };
+        s.rows
+    };
+    let total: u64 = stats(StatQuery::default())[0].count.unwrap();
+    assert_eq!(total, 26);
+    let rows = stats(StatQuery {
+        by: vec!["municipality".parse().unwrap()],
+        ..StatQuery::default()
+    });
+    let published: u64 = rows.iter().filter_map(|r| r.count).sum();
+    let hidden = rows.iter().filter(|r| r.suppressed).count();
+    assert!(
+        hidden >= 2 && total - published >= 10,
+        "{hidden} suppressed, {} recoverable from {rows:?}",
+        total - published
+    );
 }
