@@ -105,14 +105,19 @@ fn cases() -> anyhow::Result<BTreeMap<String, Vec<String>>> {
             let expect = match case.get("expect") {
                 Some(toml::Value::String(s)) => s.clone(),
                 Some(toml::Value::Table(t)) => {
+                    let outcome = if t.contains_key("allowed") {
+                        "allowed"
+                    } else {
+                        "refused"
+                    };
                     let ids: Vec<&str> = t
-                        .get("refused")
+                        .get(outcome)
                         .and_then(|r| r.as_array())
                         .into_iter()
                         .flatten()
                         .filter_map(|v| v.as_str())
                         .collect();
-                    format!("refused: {}", ids.join(", "))
+                    format!("{outcome}: {}", ids.join(", "))
                 }
                 _ => "?".into(),
             };

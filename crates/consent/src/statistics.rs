@@ -284,6 +284,62 @@ pub fn suppressed_cells<K: Ord>(cells: &[(Vec<K>, u64)], min_cell: Option<u64>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{DocumentId, Facts};
+
+    #[test]
+    fn t1_4_5_a_municipality_contributes_to_statistics_only_while_it_consents_to_the_base_terms() {
+        let jst = chrono::FixedOffset::east_opt(9 * 3600).unwrap();
+        let at = |d: &str| {
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .unwrap()
+                .and_hms_opt(9, 0, 0)
+                .unwrap()
+                .and_local_timezone(jst)
+                .unwrap()
+        };
+        let m: vrs_domain::MunicipalityCode = "131016".parse().unwrap();
+        let mut facts = Facts::default();
+        let mut consent = |doc| {
+            facts.consents.insert(
+                m,
+                [(doc, "2021-04-01".parse().unwrap())].into_iter().collect(),
+            );
+            facts.clone()
+        };
+        for (what, facts, on, want) in [
+            ("no consent", Facts::default(), "2021-12-20", false),
+            (
+                "terms-2021-03",
+                consent(DocumentId::Terms202103),
+                "2021-12-20",
+                true,
+            ),
+            (
+                "terms-2021-03, before it took effect",
+                consent(DocumentId::Terms202103),
+                "2021-03-31",
+                false,
+            ),
+            (
+                "terms-2021-12-03",
+                consent(DocumentId::Terms20211203),
+                "2021-12-20",
+                true,
+            ),
+            (
+                "the addendum alone",
+                consent(DocumentId::Addendum20211203),
+                "2021-12-20",
+                false,
+            ),
+        ] {
+            assert_eq!(
+                contributes_to_statistics(&facts, m, at(on)),
+                want,
+                "{what} on {on}"
+            );
+        }
+    }
 
     /// Every group total minus the published cells of that group: never exactly
     /// one unknown cell, and never an unknown sum below the minimum (unless the

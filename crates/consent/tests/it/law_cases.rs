@@ -66,10 +66,14 @@ struct Case {
     expect: Expect,
 }
 
+/// `expect = "allowed"`, `expect = { allowed = [...] }` (allowed, and the legal basis
+/// is exactly these provisions, in the order the rules cite them) or
+/// `expect = { refused = [...] }` (every unmet provision, in order).
 #[derive(Deserialize, Debug, PartialEq)]
 #[serde(untagged)]
 enum Expect {
     Word(String),
+    Allowed { allowed: Vec<String> },
     Refused { refused: Vec<String> },
 }
 
@@ -152,14 +156,20 @@ fn every_law_case_gives_its_expected_decision() {
                 stopped: case.stopped.clone(),
             };
             let decision = decide(&request, &facts, case.as_of);
-            let got = match decision.outcome {
-                Outcome::Allowed => Expect::Word("allowed".into()),
-                Outcome::Refused => Expect::Refused {
-                    refused: decision
-                        .provisions()
-                        .iter()
-                        .map(|s| s.to_string())
-                        .collect(),
+            let provisions = || {
+                decision
+                    .provisions()
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect()
+            };
+            let got = match (decision.outcome, &case.expect) {
+                (Outcome::Allowed, Expect::Allowed { .. }) => Expect::Allowed {
+                    allowed: provisions(),
+                },
+                (Outcome::Allowed, _) => Expect::Word("allowed".into()),
+                (Outcome::Refused, _) => Expect::Refused {
+                    refused: provisions(),
                 },
             };
             assert_eq!(
@@ -207,8 +217,10 @@ fn every_case_cites_a_provision_of_the_digest() {
             file.provision
         );
         for case in &file.cases {
-            if let Expect::Refused { refused } = &case.expect {
-                for id in refused {
+            if let Expect::Refused { refused: ids } | Expect::Allowed { allowed: ids } =
+                &case.expect
+            {
+                for id in ids {
                     assert!(
                         known.contains(id.as_str()),
                         "{} / {}: unknown provision {id}",
