@@ -134,6 +134,44 @@ fn colour_for(terminal: bool) -> bool {
     colour_wanted(terminal, std::env::var_os("NO_COLOR").as_deref())
 }
 
+/// Text for a terminal: every control character other than newline and tab
+/// becomes U+FFFD, so that data (a name, a kid from a scanned QR, a reason) can
+/// never move the cursor, retitle the window or hide a line; with `colour`, the
+/// styles `ESC [ digits m` that [`Doc`] adds are kept.
+pub(crate) fn clean(text: &str, colour: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if colour {
+            if let Some(after) = rest.strip_prefix("\x1b[") {
+                let digits = after
+                    .find(|ch: char| !ch.is_ascii_digit())
+                    .unwrap_or(after.len());
+                if digits > 0 && after[digits..].starts_with('m') {
+                    out.push_str(&rest[..3 + digits]);
+                    rest = &rest[3 + digits..];
+                    continue;
+                }
+            }
+        }
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.push('\u{FFFD}');
+        } else {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// The form for people of `body`, for a stream that is or is not a terminal.
+fn render(body: &dyn Show, terminal: bool) -> String {
+    let colour = colour_for(terminal);
+    let mut doc = Doc::new(colour);
+    body.human(&mut doc);
+    clean(&doc.text, colour)
+}
+
 /// Writes `reply` as JSON (`json`) or for people, and returns its exit code.
 pub(crate) fn print(json: bool, reply: Reply) -> anyhow::Result<Exit> {
     if json {
@@ -143,22 +181,21 @@ pub(crate) fn print(json: bool, reply: Reply) -> anyhow::Result<Exit> {
         }
         write_out(&text)?;
         if reply.stream == Stream::Refusal {
-            let mut doc = Doc::new(colour_for(std::io::stderr().is_terminal()));
-            reply.body.human(&mut doc);
-            eprint!("{}", doc.text);
+            eprint!(
+                "{}",
+                render(reply.body.as_ref(), std::io::stderr().is_terminal())
+            );
         }
     } else {
         match reply.stream {
-            Stream::Out => {
-                let mut doc = Doc::new(colour_for(std::io::stdout().is_terminal()));
-                reply.body.human(&mut doc);
-                write_out(&doc.text)?;
-            }
-            Stream::Refusal | Stream::Problem => {
-                let mut doc = Doc::new(colour_for(std::io::stderr().is_terminal()));
-                reply.body.human(&mut doc);
-                eprint!("{}", doc.text);
-            }
+            Stream::Out => write_out(&render(
+                reply.body.as_ref(),
+                std::io::stdout().is_terminal(),
+            ))?,
+            Stream::Refusal | Stream::Problem => eprint!(
+                "{}",
+                render(reply.body.as_ref(), std::io::stderr().is_terminal())
+            ),
         }
     }
     Ok(reply.exit)
@@ -166,8 +203,12 @@ pub(crate) fn print(json: bool, reply: Reply) -> anyhow::Result<Exit> {
 
 /// Writes an error line (`error: …`) on stderr, `error` in red on a terminal.
 pub(crate) fn error_line(label: &str, message: &str) {
-    let doc = Doc::new(colour_for(std::io::stderr().is_terminal()));
-    eprintln!("{}: {message}", doc.bad(label));
+    let colour = colour_for(std::io::stderr().is_terminal());
+    let doc = Doc::new(colour);
+    eprintln!(
+        "{}",
+        clean(&format!("{}: {message}", doc.bad(label)), colour)
+    );
 }
 
 fn write_out(text: &str) -> anyhow::Result<()> {
@@ -378,6 +419,31 @@ mod tests {
         let coloured = Doc::new(true);
         assert_eq!(coloured.bad("refused"), "\x1b[31mrefused\x1b[0m");
         assert_eq!(Doc::new(false).bad("refused"), "refused");
+    }
+
+    #[test]
+    fn control_characters_in_data_never_reach_the_terminal() {
+        for (text, colour, want) in [
+            ("plain\tline\n", false, "plain\tline\n"),
+            (
+                "\x1b]0;owned\x07name",
+                false,
+                "\u{FFFD}]0;owned\u{FFFD}name",
+            ),
+            ("\x1b]0;owned\x07name", true, "\u{FFFD}]0;owned\u{FFFD}name"),
+            ("\x1b[2Jwiped", true, "\u{FFFD}[2Jwiped"),
+            (
+                "\x1b[31mrefused:\x1b[0m T1",
+                true,
+                "\x1b[31mrefused:\x1b[0m T1",
+            ),
+            ("\x1b[31mred", false, "\u{FFFD}[31mred"),
+            ("back\rspace\x08", false, "back\u{FFFD}space\u{FFFD}"),
+            ("千代田区\x1b[", true, "千代田区\u{FFFD}["),
+            ("\x1b千\x1b[12", true, "\u{FFFD}千\u{FFFD}[12"),
+        ] {
+            assert_eq!(clean(text, colour), want, "{text:?} colour {colour}");
+        }
     }
 
     #[test]

@@ -368,3 +368,33 @@ fn the_demo_narrates_for_people_and_under_json_prints_only_its_summary_on_stdout
         "{narration}"
     );
 }
+
+#[test]
+fn control_characters_from_a_scanned_certificate_never_reach_the_terminal() {
+    use base64::Engine;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    // A kid that would retitle the terminal window and ring the bell.
+    let header = b64(br#"{"zip":"DEF","alg":"ES256","kid":"\u001b]0;pwned\u0007"}"#);
+    let jws = format!("{header}.{}.{}", b64(b"abc"), b64(&[0; 64]));
+    let dir = tempfile::tempdir().unwrap();
+    let run = human(dir.path(), &["certificate", "verify", "--qr-text", &jws]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("unknown_key"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains('\x1b') && !run.stdout.contains('\x07'),
+        "{:?}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("\u{FFFD}]0;pwned\u{FFFD}"),
+        "{:?}",
+        run.stdout
+    );
+    // The JSON keeps the data as it was (escaped by JSON itself).
+    let json = vrs(dir.path(), &["certificate", "verify", "--qr-text", &jws]);
+    assert!(
+        json.stdout.contains("\\u001b]0;pwned\\u0007"),
+        "{}",
+        json.stdout
+    );
+}

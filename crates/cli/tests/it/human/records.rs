@@ -360,6 +360,45 @@ fn doses_group_lists_in_tables_and_refuses_on_stderr() {
             --- exit 0
         "#]],
     );
+    check(
+        dir.path(),
+        &redact,
+        &[
+            "doses",
+            "register",
+            "--as",
+            "site:131016",
+            "--ocr-line",
+            "111310160000000002",
+            "--vaccine",
+            "comirnaty",
+            "--lot",
+            "FA5765",
+            "--date",
+            "2021-06-01",
+        ],
+        expect![[r#"
+            registered dose 131016-3 (dose 1) in 131016 千代田区's area
+            --- exit 0
+        "#]],
+    );
+    let upload = crate::support::write_file(
+        dir.path(),
+        "upload.csv",
+        "OCRライン,ワクチン,ロット番号,接種日\n111310160000000003,comirnaty,FA5765,2021-06-01\n121310160000000003,comirnaty,FA5765,2021-06-02\n",
+    );
+    check(
+        dir.path(),
+        &redact,
+        &["doses", "import", "--as", "site:131016", &upload],
+        expect![[r#"
+            --- stderr
+            error: 1 bad value; nothing was registered
+            LINE  COLUMN  REASON
+            3     date    1 days after the previous dose of 2021-06-01; comirnaty needs at least 21
+            --- exit 2
+        "#]],
+    );
     let ledger = dir.path().join("ledger.csv");
     redact.add(&ledger.display().to_string(), "[LEDGER]");
     check(
@@ -374,7 +413,7 @@ fn doses_group_lists_in_tables_and_refuses_on_stderr() {
             &ledger.display().to_string(),
         ],
         expect![[r#"
-            wrote 2 doses (utf-8, 307 bytes) to [DIR]/ledger.csv
+            wrote 3 doses (utf-8, 376 bytes) to [DIR]/ledger.csv
             --- exit 0
         "#]],
     );
@@ -565,4 +604,63 @@ fn inquiry_and_emergency_stop_cite_their_provisions() {
         "#]],
     );
     json_has(dir.path(), &ask, &["found", "legal_basis", "doses"]);
+}
+
+#[test]
+fn a_batch_inquiry_summarises_and_lists_bad_rows_without_echoing_my_numbers() {
+    let (dir, redact) = with_residents();
+    let movers = crate::support::write_file(
+        dir.path(),
+        "movers.csv",
+        "個人番号\n686561988020\n537686677188\n",
+    );
+    let batch = |file: &str, out: &str| {
+        vec![
+            "inquiry".to_owned(),
+            "batch".into(),
+            "--as".into(),
+            "municipality:011002".into(),
+            "--holder".into(),
+            "131016".into(),
+            file.to_owned(),
+            "--out".into(),
+            out.to_owned(),
+            "--personal-consent".into(),
+        ]
+    };
+    let args = batch(&movers, &dir.path().join("r1.csv").display().to_string());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    check(
+        dir.path(),
+        &redact,
+        &args,
+        expect![[r#"
+            asked about 2 persons, 1 found (legal basis T1-3-1-5 (別紙1 第3条第1項第5号)); the answers are in [DIR]/r1.csv
+            --- exit 0
+        "#]],
+    );
+    let bad = crate::support::write_file(dir.path(), "bad-movers.csv", "個人番号\n686561988021\n");
+    let args = batch(&bad, &dir.path().join("r2.csv").display().to_string());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    check(
+        dir.path(),
+        &redact,
+        &args,
+        expect![[r#"
+            --- stderr
+            error: 1 bad value; nobody was asked about
+            LINE  COLUMN     REASON
+            2     my_number  check digit does not match
+            --- exit 2
+        "#]],
+    );
+    let shown = human(dir.path(), &args);
+    assert!(!(shown.stdout + &shown.stderr).contains("686561988021"));
+    let args = batch(&movers, &dir.path().join("r3.csv").display().to_string());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    json_has(
+        dir.path(),
+        &args,
+        &["asked", "found", "legal_basis", "out", "errors"],
+    );
 }
