@@ -216,14 +216,29 @@ fn column_name(header: &[String], i: usize) -> String {
 }
 
 /// A cell's value as a My Number, when it is one (digits, full-width digits,
-/// spaces and hyphens as people paste them).
+/// spaces and hyphens as people paste them). Allocates nothing: it runs on
+/// every cell of every row.
 fn as_my_number(cell: &str) -> Option<u64> {
-    let digits: String = ascii_digits(cell.trim())
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '\u{3000}'))
-        .collect();
-    let n: MyNumber = digits.parse().ok()?;
-    n.expose().parse().ok()
+    let mut ascii = [0u8; 12];
+    let mut n = 0;
+    for c in cell.trim().chars() {
+        let digit = match c {
+            '0'..='9' => c as u8,
+            '０'..='９' => b'0' + (c as u32 - '０' as u32) as u8,
+            ' ' | '-' | '\u{3000}' => continue,
+            _ => return None,
+        };
+        *ascii.get_mut(n)? = digit;
+        n += 1;
+    }
+    if n != 12 || ascii[11] - b'0' != MyNumber::check_digit(&ascii[..11]) {
+        return None;
+    }
+    Some(
+        ascii
+            .iter()
+            .fold(0, |acc, d| acc * 10 + u64::from(d - b'0')),
+    )
 }
 
 /// The My Numbers of a file so far, and the other cells that were valid My Numbers.
