@@ -519,6 +519,33 @@ mod tests {
     }
 
     #[test]
+    fn only_an_auto_detected_cp932_file_refuses_a_utf8_line() {
+        // "ア" in UTF-8 (E3 82 A2) is also valid CP932 (two characters): only the
+        // detection can tell a pasted UTF-8 line from CP932 text.
+        let (head, _, _) = SHIFT_JIS.encode("氏名,番号\n");
+        let mut text = head.to_vec();
+        text.extend_from_slice("ア,1\n".as_bytes());
+        let (mut r, _) = CsvReader::open(text.as_slice(), None).unwrap();
+        assert_eq!(r.encoding(), Encoding::Cp932);
+        assert_eq!(
+            r.next_record(),
+            NextRecord::Bad {
+                error: RowError::line(
+                    2,
+                    "this line is UTF-8 but the file is read as cp932 (mixed encodings)"
+                ),
+                index: 1,
+                fatal: false
+            }
+        );
+        // Told the file is CP932, the reader takes the bytes as CP932.
+        let (mut r, header) = CsvReader::open(text.as_slice(), Some(Encoding::Cp932)).unwrap();
+        assert_eq!(header, ["氏名", "番号"]);
+        assert_eq!(r.next_record(), NextRecord::Row { line: 2, index: 1 });
+        assert_eq!(r.record(), ["繧｢", "1"]);
+    }
+
+    #[test]
     fn an_empty_file_and_a_bad_header_are_line_1_errors() {
         for text in ["", "a,\"b\n"] {
             let errs = CsvReader::open(text.as_bytes(), None).err().unwrap();

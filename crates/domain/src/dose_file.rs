@@ -237,6 +237,24 @@ mod tests {
     }
 
     #[test]
+    fn an_optional_column_given_twice_is_a_header_error() {
+        let errs = DoseFile::open(
+            "ocr_line,vaccine,lot,date,venue,接種会場\n".as_bytes(),
+            None,
+        )
+        .err()
+        .unwrap();
+        assert_eq!(
+            errs,
+            [RowError {
+                line: 1,
+                column: "venue".into(),
+                reason: "column appears more than once".into()
+            }]
+        );
+    }
+
+    #[test]
     fn a_missing_required_column_is_a_header_error() {
         let errs = DoseFile::open("ocr_line,vaccine\n".as_bytes(), None)
             .err()
