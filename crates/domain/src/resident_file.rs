@@ -274,6 +274,32 @@ mod tests {
         std::iter::from_fn(|| f.next_row()).collect()
     }
 
+    /// A file whose reading fails after its text (a disk or pipe error).
+    struct Failing;
+
+    impl Read for Failing {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::Other.into())
+        }
+    }
+
+    #[test]
+    fn a_read_error_is_the_last_row_reported() {
+        let text = format!(
+            "{HEADER}131016,A1,537686677188,0000000001,黒桐　幹也,コクトウ ミキヤ,1980-02-17,1\n"
+        );
+        let code = "131016".parse().unwrap();
+        let mut f =
+            ResidentFile::open(text.as_bytes().chain(Failing), Some(Encoding::Utf8), code).unwrap();
+        assert_eq!(f.encoding(), Encoding::Utf8);
+        assert!(matches!(f.next_row(), Some((2, Ok(_)))));
+        let Some((3, Err(errs))) = f.next_row() else {
+            panic!("line 3 must be the read error")
+        };
+        assert_eq!(errs, [RowError::line(3, "read error: other error")]);
+        assert!(f.next_row().is_none(), "nothing is read past a read error");
+    }
+
     #[test]
     fn a_good_row_parses_with_full_width_digits_and_era_dates() {
         let rows = read_all(&format!(

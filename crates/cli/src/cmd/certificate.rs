@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use vrs_certificate::{
-    verify_jws, verify_png, verify_text, Crl, Issuer, TrustList, MAX_PNG_BYTES, MAX_VERIFY_TEXT,
+    verify_jws, verify_png, verify_text, Crl, Format, Issuer, TrustList, VerifiedCard,
+    MAX_PNG_BYTES, MAX_VERIFY_TEXT,
 };
 
+use crate::output::{count, or_dash, Doc, Human, Reply};
 use crate::{BadInput, Ctx, Exit};
 
 #[derive(Subcommand, Debug)]
@@ -48,7 +50,7 @@ pub(crate) struct VerifyArgs {
     at: Option<f64>,
 }
 
-pub(crate) fn run(cmd: CertificateCmd, ctx: &Ctx) -> anyhow::Result<Exit> {
+pub(crate) fn run(cmd: CertificateCmd, ctx: &Ctx) -> anyhow::Result<Reply> {
     match cmd {
         CertificateCmd::Verify(args) => verify(args, ctx),
     }
@@ -148,7 +150,7 @@ struct Refused {
     errors: Vec<vrs_certificate::VerifyError>,
 }
 
-fn verify(args: VerifyArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+fn verify(args: VerifyArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     let trust = trust_list(&args, ctx)?;
     let at = match args.at {
         Some(at) if at.is_finite() && at >= 0.0 => at,
@@ -175,24 +177,81 @@ fn verify(args: VerifyArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
             BadInput("one of --qr-text, --qr-file, --jws, --png is required".into()).into(),
         );
     };
-    match result {
-        Ok(card) => {
-            ctx.print(&card)?;
-            Ok(Exit::Ok)
-        }
+    Ok(match result {
+        Ok(card) => Reply::ok(card),
         Err(errors) => {
             // Input that is not a card at all (a malformed QR text, JWS, image or
             // seal) is bad input; a card that fails a check is refused.
             let malformed = errors.iter().all(|e| e.code == "malformed");
-            ctx.print(&Refused {
-                valid: false,
-                errors,
-            })?;
-            Ok(if malformed {
-                Exit::BadInput
-            } else {
-                Exit::Refused
-            })
+            Reply::exit(
+                Refused {
+                    valid: false,
+                    errors,
+                },
+                if malformed {
+                    Exit::BadInput
+                } else {
+                    Exit::Refused
+                },
+            )
+        }
+    })
+}
+
+impl Human for Refused {
+    fn human(&self, doc: &mut Doc) {
+        doc.line(format!(
+            "{}: the certificate fails verification",
+            doc.bad("not valid")
+        ));
+        doc.table(
+            &["code", "why"],
+            self.errors
+                .iter()
+                .map(|e| vec![e.code.to_owned(), e.message.clone()])
+                .collect(),
+        );
+    }
+}
+
+impl Human for VerifiedCard {
+    fn human(&self, doc: &mut Doc) {
+        let format = match self.format {
+            Format::Shc => "SMART Health Card",
+            Format::VdsNc => "ICAO VDS-NC",
+        };
+        doc.line(format!(
+            "{}: {format} signed by {} ({})",
+            doc.good("valid"),
+            self.iss,
+            count(self.doses.len() as u64, "dose", "doses")
+        ));
+        doc.fields(&[
+            ("name", self.name.as_str()),
+            ("birth date", self.birth_date.as_str()),
+            ("key id", self.kid.as_str()),
+        ]);
+        doc.table(
+            &["no.", "date", "vaccine", "lot", "performer"],
+            self.doses
+                .iter()
+                .enumerate()
+                .map(|(i, d)| {
+                    vec![
+                        d.dose_number.unwrap_or(i as u64 + 1).to_string(),
+                        d.date.clone(),
+                        d.vaccine
+                            .clone()
+                            .or_else(|| d.cvx.as_ref().map(|c| format!("CVX {c}")))
+                            .unwrap_or_else(|| "-".into()),
+                        or_dash(d.lot.as_ref()),
+                        or_dash(d.performer.as_ref().or(d.country.as_ref())),
+                    ]
+                })
+                .collect(),
+        );
+        for w in &self.warnings {
+            doc.line(format!("warning: {w}"));
         }
     }
 }
