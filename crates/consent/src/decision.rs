@@ -179,6 +179,13 @@ pub enum Purpose {
     Statistics,
     /// Exports to other systems.
     Export,
+    /// Sending a moved-in person the ticket for their next dose (the inquiry's purpose
+    /// that L13 covers; command-line name `vaccination-ticket`).
+    VaccinationTicket,
+    /// Correcting the person's records (command-line name `record-correction`).
+    RecordCorrection,
+    /// A purpose outside every list the rules know (e.g. "marketing"): always refused.
+    Unlisted,
 }
 
 /// One request to decide: who, what, in whose logically separated area, and
