@@ -104,6 +104,9 @@ enum Command {
     Vaccines(cmd::vaccines::VaccinesCmd),
     /// Dose statistics (T1-4-4, T1-4-6, P11-7).
     Stats(cmd::stats::StatsArgs),
+    /// Vaccination tickets: who is due the next one (L13).
+    #[command(subcommand)]
+    Tickets(cmd::tickets::TicketsCmd),
     /// Look up the registry of local government codes.
     #[command(subcommand)]
     Municipality(cmd::municipality::MunicipalityCmd),

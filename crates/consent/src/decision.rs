@@ -56,6 +56,8 @@ pub enum Action {
     ConfigureStatistics,
     /// List which municipalities have (or have not) consented (T1-11-2).
     ListConsents,
+    /// List the residents whose ticket for the next dose is due (L13, T1-5-1).
+    ListTicketsDue,
 }
 
 impl Action {
@@ -84,6 +86,7 @@ impl Action {
             Self::ViewStatistics => "view_statistics",
             Self::ConfigureStatistics => "configure_statistics",
             Self::ListConsents => "list_consents",
+            Self::ListTicketsDue => "list_tickets_due",
         }
     }
 
@@ -111,7 +114,8 @@ impl Action {
             | Self::EmergencyResume
             | Self::RotateIssuerKey
             | Self::ConfigureStatistics
-            | Self::ListConsents => None,
+            | Self::ListConsents
+            | Self::ListTicketsDue => None,
         }
     }
 
@@ -133,7 +137,8 @@ impl Action {
             | Self::ConfirmDose
             | Self::ReviewDoses
             | Self::ExportLedger
-            | Self::IssueCertificate => true,
+            | Self::IssueCertificate
+            | Self::ListTicketsDue => true,
             Self::GrantConsent
             | Self::RevokeConsent
             | Self::EmergencyStop
@@ -161,6 +166,7 @@ impl Action {
                 | Self::ConfirmDose
                 | Self::ReviewDoses
                 | Self::ExportLedger
+                | Self::ListTicketsDue
         )
     }
 }

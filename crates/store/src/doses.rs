@@ -199,6 +199,8 @@ pub struct Correction {
     pub venue: Option<VenueName>,
     /// New doctor.
     pub doctor: Option<DoctorName>,
+    /// New dose number (e.g. a carried-over dose that clashed, T1-5-1).
+    pub dose_number: Option<DoseNumber>,
 }
 
 /// One version of a dose with who made it, when and why.
@@ -1102,6 +1104,7 @@ impl Store {
             correction.lot.as_ref().map(|_| "lot"),
             correction.venue.as_ref().map(|_| "venue"),
             correction.doctor.as_ref().map(|_| "doctor"),
+            correction.dose_number.map(|_| "dose_number"),
         ]
         .into_iter()
         .flatten()
@@ -1117,11 +1120,13 @@ impl Store {
                 let lot = correction.lot.clone().unwrap_or_else(|| dose.lot.clone());
                 let venue = correction.venue.clone().or_else(|| dose.venue.clone());
                 let doctor = correction.doctor.clone().or_else(|| dose.doctor.clone());
+                let number = correction.dose_number.unwrap_or(dose.dose_number);
                 if date == dose.date
                     && vaccine == dose.vaccine
                     && lot == dose.lot
                     && venue == dose.venue
                     && doctor == dose.doctor
+                    && number == dose.dose_number
                 {
                     return Ok(Err(Rejection::NoChange));
                 }
@@ -1137,7 +1142,7 @@ impl Store {
                 if date < birth {
                     return Ok(Err(Rejection::BeforeBirth { date }));
                 }
-                if date != dose.date || vaccine != dose.vaccine {
+                if date != dose.date || vaccine != dose.vaccine || number != dose.dose_number {
                     // The other active doses of the person must stay in date order
                     // around this one, and the product's interval must still hold.
                     let others: Vec<(i64, u8, String)> = tx
@@ -1151,10 +1156,17 @@ impl Store {
                             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                         )?
                         .collect::<Result<_, _>>()?;
-                    let n = dose.dose_number.get();
+                    let n = number.get();
                     let mut previous: Option<NaiveDate> = None;
                     for (other, number, other_date) in others {
                         let other_date: NaiveDate = parse(&other_date)?;
+                        if number == n {
+                            return Ok(Err(Rejection::DoseNumberHeld {
+                                dose_number: n,
+                                held_by: DoseId::new(id.municipality(), other as u64)
+                                    .map_err(corrupt)?,
+                            }));
+                        }
                         let out_of_order = other_date == date
                             || (number < n && other_date > date)
                             || (number > n && other_date < date);
@@ -1171,7 +1183,7 @@ impl Store {
                         }
                     }
                     if let Some(p) = previous {
-                        let earliest = earliest_dose_date(vaccine, dose.dose_number, p, date);
+                        let earliest = earliest_dose_date(vaccine, number, p, date);
                         if date < earliest {
                             return Ok(Err(Rejection::TooSoon {
                                 previous: p,
@@ -1195,7 +1207,7 @@ impl Store {
                 tx.prepare_cached(
                     "UPDATE doses SET date = ?2, product = ?3, lot = ?4, venue = ?5, doctor = ?6,
                          age = ?7, version = version + 1, changed_at = ?8, changed_by = ?9,
-                         change = 'corrected', reason = ?10
+                         change = 'corrected', reason = ?10, dose_number = ?11
                      WHERE id = ?1",
                 )?
                 .execute(params![
@@ -1208,7 +1220,8 @@ impl Store {
                     age,
                     now,
                     by,
-                    reason
+                    reason,
+                    number.get()
                 ])?;
                 count_dose(tx, id.serial() as i64, 1)?;
                 Ok(Ok(()))

@@ -337,6 +337,11 @@ ALTER TABLE doses ADD COLUMN original_dose_number INTEGER;
 ALTER TABLE dose_history ADD COLUMN carried_from INTEGER;
 ALTER TABLE dose_history ADD COLUMN original_dose_number INTEGER;
 
+-- Who holds which dose number: the residents whose next ticket is due are found
+-- from this index alone (and the residents' primary key).
+CREATE INDEX doses_active_by_number ON doses (municipality, dose_number, address_number, date)
+    WHERE status = 'active';
+
 -- The population of each municipality by ten-year age band: the denominators
 -- of the national release's coverage percentages.
 CREATE TABLE population (

@@ -45,6 +45,7 @@ mod governance;
 mod inquiry;
 mod issuance;
 mod keys;
+mod moves;
 mod records;
 
 use std::io::Read;
@@ -52,7 +53,7 @@ use std::path::Path;
 
 pub use clock::{jst, Clock, FixedClock, SystemClock};
 pub use governance::{ConsentRow, ConsentView, DocumentView};
-pub use inquiry::BatchInquiry;
+pub use inquiry::{BatchInquiry, InquiryOptions};
 pub use issuance::{Application, Issued, Kind, NotIssued};
 pub use records::{ExportOptions, ExportReport, StatCell, StatQuery, Statistics};
 pub use vrs_certificate as certificate;
@@ -62,7 +63,7 @@ pub use vrs_identity as identity;
 pub use vrs_store::{
     self as store, AuditReport, BackupReport, BackupVerification, ConsentRecord, Correction,
     DoseImportOutcome, DoseVersion, ImportOutcome, InitReport, InquiryAnswer, InquiryDose, Lookup,
-    Registered, Rejection, ReviewItem, StatKey, StopRecord, StoredEvent,
+    Recorded, Registered, Rejection, ReviewItem, StatKey, StopRecord, StoredEvent, TicketDue,
 };
 
 use vrs_consent::{decide, Action, Request};
@@ -110,6 +111,9 @@ pub enum VrsError {
     /// A statistics option is out of bounds (e.g. a minimum cell size below 3).
     #[error(transparent)]
     Statistics(vrs_consent::StatisticsError),
+    /// No ticket of the dose asked for was sent on the day asked for.
+    #[error(transparent)]
+    Tickets(vrs_consent::NoTicketInterval),
 }
 
 /// The Vaccination Record System service.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use vrs::consent::{DocumentId, Function};
 use vrs::domain::MyNumber;
-use vrs::{Answer, Encoding, Lookup, SystemClock, Vrs};
+use vrs::{Answer, Encoding, InquiryOptions, Lookup, SystemClock, Vrs};
 
 use crate::{BadInput, Ctx, Exit};
 
@@ -149,38 +149,45 @@ pub(crate) fn run(args: DemoArgs, _ctx: &Ctx) -> anyhow::Result<Exit> {
         println!("東京都 reads a resident: {r}");
     }
 
-    say("6. inquiry when a person moves (D12-3): the holder's consent decides (N-4)");
+    say("6. inquiry when a person moves (D12-3): about a moved-in resident (M-8), for a listed purpose (M-9); the holder's consent decides (N-4)");
     let moved: MyNumber = first_my_number(CHIYODA)?;
     let chiyoda_code = "131016".parse()?;
     let sapporo_code = "011002".parse()?;
-    match vrs.inquire(sapporo, chiyoda_code, &moved, false, "vaccination-ticket")? {
+    let ticket = |personal_consent| InquiryOptions {
+        personal_consent,
+        purpose: "vaccination-ticket",
+        record: false,
+    };
+    if let Answer::Refused(r) = vrs.inquire(sapporo, chiyoda_code, &moved, ticket(false))? {
+        println!("札幌市 asks 千代田区 about a person who has not moved in yet: {r}");
+    }
+    let mover = moved_in_row(CHIYODA)?;
+    if let Answer::Done(o) = vrs.import_residents(sapporo, mover.as_bytes(), None, false)? {
+        println!(
+            "札幌市 imports the person as moved in from 千代田区 (転入前自治体コード, 転入日): {} imported",
+            o.imported
+        );
+    }
+    let marketing = InquiryOptions {
+        purpose: "marketing",
+        ..ticket(false)
+    };
+    if let Answer::Refused(r) = vrs.inquire(sapporo, chiyoda_code, &moved, marketing)? {
+        println!("札幌市 asks for marketing: {r}");
+    }
+    match vrs.inquire(sapporo, chiyoda_code, &moved, ticket(false))? {
         Answer::Done(a) => println!("札幌市 asks 千代田区 (addendum consented) without the person's consent: found = {}, legal basis {:?}", a.found, a.legal_basis),
         Answer::Refused(r) => println!("札幌市 asks 千代田区: {r}"),
     }
     let sapporo_first: MyNumber = first_my_number_cp932(SAPPORO)?;
-    match vrs.inquire(
-        chiyoda,
-        sapporo_code,
-        &sapporo_first,
-        false,
-        "vaccination-ticket",
-    )? {
-        Answer::Done(a) => println!("千代田区 asks 札幌市: found = {}", a.found),
+    match vrs.inquire(chiyoda, sapporo_code, &sapporo_first, ticket(false))? {
+        Answer::Done(a) => println!(
+            "千代田区 asks 札幌市 about a person it does not hold: found = {}",
+            a.found
+        ),
         Answer::Refused(r) => {
-            println!("千代田区 asks 札幌市 (no addendum) without the person's consent: {r}")
+            println!("千代田区 asks 札幌市 about a person who is not its resident: {r}")
         }
-    }
-    if let Answer::Done(a) = vrs.inquire(
-        chiyoda,
-        sapporo_code,
-        &sapporo_first,
-        true,
-        "vaccination-ticket",
-    )? {
-        println!(
-            "... and with the person's consent (--personal-consent): found = {}, legal basis {:?}",
-            a.found, a.legal_basis
-        );
     }
 
     say("7. emergency stop (T1-10): the operator stops inquiry, then resumes it");
@@ -189,9 +196,7 @@ pub(crate) fn run(args: DemoArgs, _ctx: &Ctx) -> anyhow::Result<Exit> {
         Function::Inquiry,
         "demo: suspected misuse",
     )?;
-    if let Answer::Refused(r) =
-        vrs.inquire(sapporo, chiyoda_code, &moved, false, "vaccination-ticket")?
-    {
+    if let Answer::Refused(r) = vrs.inquire(sapporo, chiyoda_code, &moved, ticket(false))? {
         println!("inquiry while stopped: {r}");
     }
     vrs.emergency_resume("operator".parse()?, Function::Inquiry)?;
@@ -240,6 +245,24 @@ pub(crate) fn run(args: DemoArgs, _ctx: &Ctx) -> anyhow::Result<Exit> {
 fn first_my_number_cp932(csv: &[u8]) -> anyhow::Result<MyNumber> {
     let (text, _, _) = encoding_rs::SHIFT_JIS.decode(csv);
     first_my_number(text.as_bytes())
+}
+
+/// The first resident of `csv` as a resident file row of 札幌市: the same person,
+/// moved in from 千代田区 (a new address and ticket number).
+fn moved_in_row(csv: &[u8]) -> anyhow::Result<String> {
+    let text = std::str::from_utf8(csv)?;
+    let line = text
+        .lines()
+        .nth(1)
+        .ok_or_else(|| anyhow::anyhow!("empty demo file"))?;
+    let f: Vec<&str> = line.split(',').collect();
+    let [_, _, my_number, _, name, kana, birth, sex, ..] = f.as_slice() else {
+        anyhow::bail!("short demo line");
+    };
+    Ok(format!(
+        "自治体コード,宛名番号,個人番号,接種券番号,氏名,氏名カナ,生年月日,性別,転入前自治体コード,転入日\n\
+         011002,M0000001,{my_number},0000900001,{name},{kana},{birth},{sex},131016,2022-01-05\n"
+    ))
 }
 
 fn first_my_number(csv: &[u8]) -> anyhow::Result<MyNumber> {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use vrs::domain::my_number_file::write_results;
 use vrs::domain::{MunicipalityCode, MyNumber, Principal};
-use vrs::{Answer, BatchInquiry};
+use vrs::{Answer, BatchInquiry, InquiryOptions};
 
 use super::common::{open, parse_flag, refused};
 use crate::{BadInput, Ctx, Exit};
@@ -35,9 +35,12 @@ pub(crate) struct OneArgs {
     /// The asking municipality confirmed the person's consent (the checkbox, N-4).
     #[arg(long)]
     personal_consent: bool,
-    /// Why (recorded in both audit trails), e.g. vaccination-ticket.
+    /// Why: vaccination-ticket, certificate or record-correction (any other is refused, M-9).
     #[arg(long, default_value = "vaccination-ticket")]
     purpose: String,
+    /// Store the answered doses as the person's carried-over doses (D12-3).
+    #[arg(long)]
+    record: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -58,9 +61,12 @@ pub(crate) enum InquiryCmd {
         /// The asking municipality confirmed every person's consent.
         #[arg(long)]
         personal_consent: bool,
-        /// Why (recorded in both audit trails).
+        /// Why: vaccination-ticket, certificate or record-correction (any other is refused, M-9).
         #[arg(long, default_value = "vaccination-ticket")]
         purpose: String,
+        /// Store every answered dose as carried-over doses (D12-3).
+        #[arg(long)]
+        record: bool,
     },
 }
 
@@ -79,6 +85,7 @@ pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
                 out,
                 personal_consent,
                 purpose,
+                record,
             }),
         ) => {
             let principal: Principal = parse_flag("as", &principal)?;
@@ -87,7 +94,12 @@ pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
                 File::open(&file).map_err(|e| BadInput(format!("{}: {e}", file.display())))?;
             let out = out.unwrap_or_else(|| file.with_extension("result.csv"));
             let mut vrs = open(ctx)?;
-            match vrs.inquire_batch(principal, h, input, personal_consent, &purpose)? {
+            let options = InquiryOptions {
+                personal_consent,
+                purpose: &purpose,
+                record,
+            };
+            match vrs.inquire_batch(principal, h, input, options)? {
                 Answer::Refused(r) => refused(ctx, &r),
                 Answer::Done(BatchInquiry::BadInput(errors)) => {
                     ctx.print(&serde_json::json!({ "asked": 0, "errors": errors }))?;
@@ -116,9 +128,15 @@ pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
                         (*line, a.found, doses)
                     });
                     write_results(File::create(&out)?, rows)?;
+                    let carried: usize = answers
+                        .iter()
+                        .filter_map(|(_, a)| a.recorded.as_ref())
+                        .map(|r| r.iter().filter(|x| x.dose_id.is_some()).count())
+                        .sum();
                     ctx.print(&serde_json::json!({
                         "asked": answers.len(),
                         "found": found,
+                        "carried_over": carried,
                         "legal_basis": basis,
                         "out": out.display().to_string(),
                         "errors": [],
@@ -132,7 +150,12 @@ pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
             let h = holder(&one.holder)?;
             let n: MyNumber = parse_flag("my-number", &one.my_number)?;
             let mut vrs = open(ctx)?;
-            match vrs.inquire(principal, h, &n, one.personal_consent, &one.purpose)? {
+            let options = InquiryOptions {
+                personal_consent: one.personal_consent,
+                purpose: &one.purpose,
+                record: one.record,
+            };
+            match vrs.inquire(principal, h, &n, options)? {
                 Answer::Done(a) => {
                     ctx.print(&a)?;
                     Ok(Exit::Ok)

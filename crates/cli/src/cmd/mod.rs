@@ -22,6 +22,7 @@ pub(crate) mod municipality;
 pub(crate) mod passport;
 pub(crate) mod residents;
 pub(crate) mod stats;
+pub(crate) mod tickets;
 pub(crate) mod vaccines;
 
 pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Exit> {
@@ -37,6 +38,7 @@ pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Exit> {
         Command::Doses(c) => doses::run(c, ctx),
         Command::Vaccines(c) => vaccines::run(c, ctx),
         Command::Stats(a) => stats::run(a, ctx),
+        Command::Tickets(c) => tickets::run(c, ctx),
         Command::Municipality(c) => municipality::run(c, ctx),
         Command::Audit(c) => audit::run(c, ctx),
         Command::Backup(a) => backup::run(a, ctx),
