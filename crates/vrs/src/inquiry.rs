@@ -8,7 +8,7 @@ use vrs_consent::{
     decide, holder_may_provide, inquiry_purpose, Action, Allowed, Refusal, Request, Residence,
 };
 use vrs_domain::csv_input::RowError;
-use vrs_domain::my_number_file::read_my_numbers;
+use vrs_domain::my_number_file::{read_my_numbers, InputRow};
 use vrs_domain::{MunicipalityCode, MyNumber, Principal};
 use vrs_store::Answering;
 
@@ -17,8 +17,9 @@ use crate::{Answer, InquiryAnswer, Vrs, VrsError};
 /// The result of a batch inquiry: all answers in file order, or the bad rows.
 #[derive(Debug, Clone)]
 pub enum BatchInquiry {
-    /// Every row was a valid My Number; answers in file order with their line numbers.
-    Answered(Vec<(u64, InquiryAnswer)>),
+    /// Every row was a valid My Number; answers in file order, each with the
+    /// input row (data-row index and physical line) it answers.
+    Answered(Vec<(InputRow, InquiryAnswer)>),
     /// The file had bad rows: nothing was asked.
     BadInput(Vec<RowError>),
 }
@@ -115,8 +116,8 @@ impl Vrs {
         let mut allowed = None;
         let mut refused = None;
         let mut asks = Vec::with_capacity(numbers.len());
-        let mut lines = Vec::with_capacity(numbers.len());
-        for (line, n) in numbers {
+        let mut rows = Vec::with_capacity(numbers.len());
+        for (row, n) in numbers {
             match self.decide_inquiry(principal, holder, &n, options)? {
                 (Ok(a), residence) => {
                     let how = Answering {
@@ -125,7 +126,7 @@ impl Vrs {
                     };
                     allowed.get_or_insert(a);
                     asks.push((n, how));
-                    lines.push(line);
+                    rows.push(row);
                 }
                 (Err(r), _) => {
                     refused.get_or_insert(r);
@@ -139,8 +140,16 @@ impl Vrs {
             return Ok(Answer::Done(BatchInquiry::Answered(Vec::new())));
         };
         let answers = self.store.inquire_batch(&allowed, &asks, options.purpose)?;
+        if answers.len() != rows.len() {
+            // One answer per number, in order: anything else would pair a
+            // person's doses with another person's row.
+            return Err(VrsError::BatchMismatch {
+                answered: answers.len(),
+                asked: rows.len(),
+            });
+        }
         Ok(Answer::Done(BatchInquiry::Answered(
-            lines.into_iter().zip(answers).collect(),
+            rows.into_iter().zip(answers).collect(),
         )))
     }
 }
