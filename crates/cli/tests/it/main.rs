@@ -9,6 +9,7 @@ mod certificate;
 mod consent;
 mod doses;
 mod keys;
+mod moves;
 mod outputs;
 mod parse_hardening;
 mod passport;
