@@ -10,6 +10,7 @@ use vrs_domain::MunicipalityCode;
 
 mod apply;
 mod doses;
+mod tickets;
 
 #[derive(clap::Subcommand)]
 pub(crate) enum Bench {
@@ -35,6 +36,19 @@ pub(crate) enum Bench {
         /// Single registrations to time.
         #[arg(long, default_value_t = 2_000)]
         registrations: u64,
+        /// Write the figures as JSON to this file too.
+        #[arg(long)]
+        json: Option<std::path::PathBuf>,
+    },
+    /// `vrs tickets due --dose 3` (L13) over RESIDENTS residents of one municipality
+    /// with two doses each (issue 15's figure: < 2 s for 1,000,000).
+    Tickets {
+        /// Residents to generate (each gets dose 1 and dose 2 through bulk uploads).
+        #[arg(long, default_value_t = 1_000_000)]
+        residents: u64,
+        /// The sending day asked for.
+        #[arg(long, default_value = "2022-03-01")]
+        on: String,
         /// Write the figures as JSON to this file too.
         #[arg(long)]
         json: Option<std::path::PathBuf>,
@@ -144,6 +158,11 @@ pub(crate) fn run(bench: Bench) -> anyhow::Result<()> {
         } => doses::run(residents, registrations, json.as_deref()),
         Bench::Inquiry { holder_rows, asks } => inquiry(holder_rows, asks),
         Bench::Apply { applications } => apply::run(applications),
+        Bench::Tickets {
+            residents,
+            on,
+            json,
+        } => tickets::run(residents, &on, json.as_deref()),
     }
 }
 

@@ -58,6 +58,8 @@ pub enum Action {
     ListConsents,
     /// List the residents whose ticket for the next dose is due (L13, T1-5-1).
     ListTicketsDue,
+    /// Set the population denominators of the national release (T1-4-4).
+    ImportPopulation,
 }
 
 impl Action {
@@ -87,6 +89,7 @@ impl Action {
             Self::ConfigureStatistics => "configure_statistics",
             Self::ListConsents => "list_consents",
             Self::ListTicketsDue => "list_tickets_due",
+            Self::ImportPopulation => "import_population",
         }
     }
 
@@ -103,7 +106,7 @@ impl Action {
             | Self::DeleteDose
             | Self::ConfirmDose => Some(Function::Registration),
             Self::ExportLedger => Some(Function::Export),
-            Self::ViewStatistics => Some(Function::Statistics),
+            Self::ViewStatistics | Self::ImportPopulation => Some(Function::Statistics),
             Self::ReadDoses
             | Self::ReviewDoses
             | Self::ReadResident
@@ -146,7 +149,8 @@ impl Action {
             | Self::RotateIssuerKey
             | Self::ViewStatistics
             | Self::ConfigureStatistics
-            | Self::ListConsents => false,
+            | Self::ListConsents
+            | Self::ImportPopulation => false,
         }
     }
 

@@ -34,6 +34,7 @@ mod provision;
 mod purpose;
 mod records;
 mod registration;
+mod release;
 mod statistics;
 mod tickets;
 
@@ -46,6 +47,9 @@ pub use facts::{Facts, Function, Residence};
 pub use inquiry_scope::{holder_may_provide, inquiry_purpose, INQUIRY_PURPOSES};
 pub use issuance::{application_refusal_grounds, N3_MESSAGE};
 pub use provision::{provision_ids, ProvisionId, DIGEST};
+pub use release::{
+    suppress_group, suppress_release, suppress_series, DayRow, KeyRow, ReleaseCounts, ReleaseTables,
+};
 pub use statistics::{
     contributes_to_statistics, min_cell_size, StatisticsError, DEFAULT_MIN_CELL, FLOOR_MIN_CELL,
 };

@@ -32,6 +32,7 @@ mod municipality;
 mod my_number;
 pub mod my_number_file;
 mod name;
+pub mod population_file;
 mod principal;
 mod resident;
 pub mod resident_file;

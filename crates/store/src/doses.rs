@@ -295,6 +295,20 @@ pub enum StatScope {
     Municipality(MunicipalityCode),
 }
 
+impl StatScope {
+    /// The range of municipality codes the scope covers.
+    pub(crate) fn bounds(self) -> (u32, u32) {
+        match self {
+            Self::All => (0, 999_999),
+            Self::Prefecture(p) => {
+                let base = u32::from(p.as_u8()) * 10_000;
+                (base, base + 9_999)
+            }
+            Self::Municipality(m) => (m.as_u32(), m.as_u32()),
+        }
+    }
+}
+
 /// One cell of a statistics answer: the group keys and the count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StatRow {
@@ -1424,14 +1438,7 @@ impl Store {
                 got: allowed.action().as_str(),
             });
         }
-        let (lo, hi) = match scope {
-            StatScope::All => (0, 999_999),
-            StatScope::Prefecture(p) => {
-                let base = u32::from(p.as_u8()) * 10_000;
-                (base, base + 9_999)
-            }
-            StatScope::Municipality(m) => (m.as_u32(), m.as_u32()),
-        };
+        let (lo, hi) = scope.bounds();
         // Grouped by municipality too, so that only the municipalities `include`
         // admits are summed; the cells are then merged in key order.
         let mut select = String::from("municipality");

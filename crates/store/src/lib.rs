@@ -19,6 +19,7 @@ mod keys;
 mod migrations;
 mod moves;
 mod output;
+mod release;
 mod residents;
 
 use std::path::{Path, PathBuf};

@@ -47,6 +47,7 @@ mod issuance;
 mod keys;
 mod moves;
 mod records;
+mod release;
 
 use std::io::Read;
 use std::path::Path;
@@ -56,6 +57,7 @@ pub use governance::{ConsentRow, ConsentView, DocumentView};
 pub use inquiry::{BatchInquiry, InquiryOptions};
 pub use issuance::{Application, Issued, Kind, NotIssued};
 pub use records::{ExportOptions, ExportReport, StatCell, StatQuery, Statistics};
+pub use release::{PopulationImport, ReleaseFile, ReleaseReport};
 pub use vrs_certificate as certificate;
 pub use vrs_consent::{self as consent, Refusal};
 pub use vrs_domain::{self as domain, csv_input::Encoding, MunicipalityCode, Principal};

@@ -13,6 +13,7 @@ mod moves;
 mod outputs;
 mod parse_hardening;
 mod passport;
+mod release;
 mod residents;
 mod store_hardening;
 

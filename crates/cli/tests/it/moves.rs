@@ -196,6 +196,31 @@ fn a_moved_person_is_inquired_about_carried_over_due_a_third_ticket_and_certifie
     assert_eq!(third.json["dose_number"], 3, "{}", third.stdout);
     assert_eq!(due(d, "2022-12-01").json, serde_json::json!([]));
 
+    // Carried-over doses are 千代田区's in the statistics, never counted twice.
+    let stats = ok(vrs(
+        d,
+        &[
+            "stats",
+            "--as",
+            "municipality:011002",
+            "--by",
+            "dose",
+            "--json",
+        ],
+    ));
+    let cells: Vec<(String, u64)> = stats.json["rows"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", stats.stdout))
+        .iter()
+        .map(|r| {
+            (
+                r["dose"].as_str().unwrap_or_default().to_owned(),
+                r["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(cells, [("3".to_owned(), 1)], "{}", stats.stdout);
+
     // 札幌市's certificate shows all three doses.
     let out = d.join("cert");
     let cert = ok(vrs(

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Deserialize;
 use vrs_consent::{
-    carry_over, decide, holder_may_provide, provision_ids, ticket_due_on, Action, CarryOver,
-    DocumentId, Facts, Function, HeldDose, Outcome, Purpose, Request, Residence,
+    carry_over, decide, holder_may_provide, provision_ids, suppress_group, suppress_series,
+    ticket_due_on, Action, CarryOver, DocumentId, Facts, Function, HeldDose, Outcome, Purpose,
+    Request, Residence,
 };
 use vrs_domain::{BirthDate, DoseNumber, MunicipalityCode};
 
@@ -39,6 +40,12 @@ enum Rule {
     TicketDueOn,
     /// `carry_over(held, dose, date)`: expect "add N", "already held" or "conflict with N".
     CarryOver,
+    /// `suppress_group(counts, min_cell)` (a group whose total is published):
+    /// expect "suppressed I,J" (cell indexes) or "none suppressed".
+    SuppressGroup,
+    /// `suppress_series(counts, true, min_cell)` (a daily series, total published):
+    /// expect "days I,J; totals K" or "none suppressed".
+    SuppressSeries,
 }
 
 #[derive(Deserialize)]
@@ -72,7 +79,20 @@ struct Case {
     date: Option<NaiveDate>,
     #[serde(default)]
     held: Vec<Held>,
+    #[serde(default)]
+    counts: Vec<u64>,
+    min_cell: Option<u64>,
     expect: Expect,
+}
+
+fn indexes(flags: &[bool]) -> String {
+    flags
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| **f)
+        .map(|(i, _)| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Runs a case of one of the pure rules; the answer in the words of `expect`.
@@ -125,6 +145,24 @@ fn run_pure_rule(provision: &str, case: &Case) -> String {
                 CarryOver::Conflict {
                     with_dose_number, ..
                 } => format!("conflict with {with_dose_number}"),
+            }
+        }
+        Rule::SuppressGroup => {
+            let min = case.min_cell.unwrap_or_else(|| need("min_cell"));
+            let hidden = suppress_group(&case.counts, min);
+            if hidden.iter().any(|h| *h) {
+                format!("suppressed {}", indexes(&hidden))
+            } else {
+                "none suppressed".into()
+            }
+        }
+        Rule::SuppressSeries => {
+            let min = case.min_cell.unwrap_or_else(|| need("min_cell"));
+            let (days, totals) = suppress_series(&case.counts, true, min);
+            if days.iter().chain(&totals).any(|h| *h) {
+                format!("days {}; totals {}", indexes(&days), indexes(&totals))
+            } else {
+                "none suppressed".into()
             }
         }
     }
