@@ -93,7 +93,7 @@ pub(crate) fn carry_over(
         .collect::<Result<_, StoreError>>()?;
     let now = allowed.as_of().to_rfc3339();
     let by = allowed.principal().to_string();
-    let reason = format!("carried over from {holder}'s answer to an inquiry (D12-3)");
+    let reason = format!("carried over from {holder}'s answer to an inquiry");
     let mut out = Vec::with_capacity(doses.len());
     for d in doses {
         let number = DoseNumber::new(d.dose_number).map_err(corrupt)?;
