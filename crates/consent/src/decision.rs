@@ -213,6 +213,8 @@ pub struct Request {
     pub personal_consent: bool,
     /// What the data will be used for, where the rules ask (T1-9-3).
     pub purpose: Option<Purpose>,
+    /// Granting consent: the document consented to and the day it takes effect.
+    pub consent: Option<(crate::DocumentId, chrono::NaiveDate)>,
 }
 
 impl Request {
@@ -224,6 +226,7 @@ impl Request {
             partition,
             personal_consent: false,
             purpose: None,
+            consent: None,
         }
     }
 }

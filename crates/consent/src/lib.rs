@@ -48,10 +48,11 @@ pub use inquiry_scope::{holder_may_provide, inquiry_purpose, INQUIRY_PURPOSES};
 pub use issuance::{application_refusal_grounds, N3_MESSAGE};
 pub use provision::{provision_ids, ProvisionId, DIGEST};
 pub use release::{
-    suppress_group, suppress_release, suppress_series, DayRow, KeyRow, ReleaseCounts, ReleaseTables,
+    suppress_release, suppress_series, DayRow, KeyRow, ReleaseCounts, ReleaseTables,
 };
 pub use statistics::{
-    contributes_to_statistics, min_cell_size, StatisticsError, DEFAULT_MIN_CELL, FLOOR_MIN_CELL,
+    contributes_to_statistics, min_cell_size, suppressed_cells, StatisticsError, DEFAULT_MIN_CELL,
+    FLOOR_MIN_CELL,
 };
 pub use tickets::{ticket_due_on, tickets_sent, NoTicketInterval};
 
@@ -64,6 +65,7 @@ pub fn decide(request: &Request, facts: &Facts, as_of: DateTime<FixedOffset>) ->
     emergency::emergency_stop(request, facts, &mut findings);
     consent_function::only_the_municipality_itself(request, &mut findings);
     consent_function::operator_lists_consents(request, &mut findings);
+    consent_function::not_before_the_document(request, &mut findings);
     gate::consented_to_base_terms(request, facts, day, &mut findings);
     statistics::statistics_only(request, &mut findings);
     partition::own_partition_only(request, &mut findings);

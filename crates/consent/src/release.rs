@@ -2,10 +2,12 @@
 //! tables of one release together, so that no suppressed cell can be derived by
 //! subtracting published cells of the same or another table (T1-4-6).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::Serialize;
+
+use crate::statistics::suppressed_cells;
 
 /// The exact counts a release is made of: doses per day, prefecture and age band,
 /// each by dose number, and the population denominators where configured.
@@ -67,23 +69,6 @@ fn small(count: u64, min: u64) -> bool {
     (1..min).contains(&count)
 }
 
-/// Cells of one group whose total is published: the small ones, and when exactly
-/// one is small, the smallest other cell too (else total minus the others gives it).
-pub fn suppress_group(counts: &[u64], min: u64) -> Vec<bool> {
-    let mut out: Vec<bool> = counts.iter().map(|c| small(*c, min)).collect();
-    if out.iter().filter(|s| **s).count() == 1 {
-        if let Some((i, _)) = counts
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !out[*i])
-            .min_by_key(|(_, c)| **c)
-        {
-            out[i] = true;
-        }
-    }
-    out
-}
-
 /// A daily series and its running totals, whose final total is published when
 /// `total_known`: (suppressed days, suppressed running totals). Between two
 /// published running totals the sum of the days is known, so each such stretch
@@ -131,37 +116,31 @@ fn coverage(count: Option<u64>, population: Option<&u64>) -> Option<f64> {
 fn key_table(
     cells: &BTreeMap<(String, u8), u64>,
     population: &BTreeMap<String, u64>,
-    totals_known: &BTreeMap<u8, bool>,
     min: Option<u64>,
 ) -> Vec<KeyRow> {
-    let doses: BTreeSet<u8> = cells.keys().map(|(_, d)| *d).collect();
-    let mut out = Vec::new();
-    for dose in doses {
-        let group: Vec<(&String, u64)> = cells
-            .iter()
-            .filter(|((_, d), _)| *d == dose)
-            .map(|((k, _), c)| (k, *c))
-            .collect();
-        let counts: Vec<u64> = group.iter().map(|(_, c)| *c).collect();
-        let hidden = match min {
-            // An unpublished total leaves a lone small cell underivable.
-            Some(m) if totals_known.get(&dose).copied().unwrap_or(true) => {
-                suppress_group(&counts, m)
-            }
-            Some(m) => counts.iter().map(|c| small(*c, m)).collect(),
-            None => vec![false; counts.len()],
-        };
-        for ((key, c), h) in group.into_iter().zip(hidden) {
+    // Grouped by dose number first: the groups whose totals a recipient knows are
+    // each dose's (and each key's over all doses, and the grand total).
+    let mut ordered: Vec<((u8, &String), u64)> =
+        cells.iter().map(|((k, d), c)| ((*d, k), *c)).collect();
+    ordered.sort();
+    let keyed: Vec<(Vec<String>, u64)> = ordered
+        .iter()
+        .map(|((d, k), c)| (vec![d.to_string(), (*k).clone()], *c))
+        .collect();
+    let hidden = suppressed_cells(&keyed, min);
+    ordered
+        .into_iter()
+        .zip(hidden)
+        .map(|(((dose, key), c), h)| {
             let count = (!h).then_some(c);
-            out.push(KeyRow {
+            KeyRow {
                 key: key.clone(),
                 dose_number: dose,
                 count,
                 coverage_percent: coverage(count, population.get(key)),
-            });
-        }
-    }
-    out
+            }
+        })
+        .collect()
 }
 
 /// Legal basis: T1-4-6 (別紙1 第4条第6項)
@@ -173,9 +152,9 @@ fn key_table(
 /// cell (1 to below the minimum cell size) could single a person out, so it is
 /// suppressed, and suppression is applied to all tables of one release together.
 /// The total of each dose number is the margin every table sums to: it is published
-/// unless itself small. In each table (per prefecture, per age band) a group whose
-/// total is published never has exactly one suppressed cell (the smallest other cell
-/// is suppressed too), and in the daily series every stretch between two published
+/// unless itself small. The tables per prefecture and per age band follow
+/// [`crate::suppressed_cells`] (every group a recipient can total has no lone
+/// suppressed cell, nor suppressed cells summing below the minimum), and in the daily series every stretch between two published
 /// running totals holds no suppressed day or at least two (running totals of
 /// suppressed days are suppressed, and a lone one pulls in a neighbour), so no
 /// suppressed cell is the difference of published ones. A coverage percentage is
@@ -233,13 +212,11 @@ pub fn suppress_release(counts: &ReleaseCounts, min_cell: Option<u64>) -> Releas
         by_prefecture: key_table(
             &counts.by_prefecture,
             &counts.population_by_prefecture,
-            &known,
             min_cell,
         ),
         by_age_band: key_table(
             &counts.by_age_band,
             &counts.population_by_age_band,
-            &known,
             min_cell,
         ),
     }
@@ -248,19 +225,6 @@ pub fn suppress_release(counts: &ReleaseCounts, min_cell: Option<u64>) -> Releas
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_lone_small_cell_of_a_group_pulls_in_the_smallest_other() {
-        for (counts, want) in [
-            (vec![50, 3, 20], vec![false, true, true]),
-            (vec![50, 3, 4], vec![false, true, true]),
-            (vec![50, 30, 20], vec![false, false, false]),
-            (vec![0, 3, 20], vec![true, true, false]),
-            (vec![3], vec![true]),
-        ] {
-            assert_eq!(suppress_group(&counts, 10), want, "{counts:?}");
-        }
-    }
 
     /// No suppressed day is the difference of two published running totals and
     /// the published days between them.

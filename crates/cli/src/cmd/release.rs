@@ -6,10 +6,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use vrs::domain::{parse_dose_date, Principal};
-use vrs::Answer;
+use vrs::{PopulationImport, ReleaseReport};
 
-use super::common::{open, parse_flag, refused, vrs_error};
-use crate::{BadInput, Ctx, Exit};
+use super::common::{answer, open, parse_flag, vrs_error};
+use crate::output::{Doc, Human, Reply};
+use crate::{BadInput, Ctx};
 
 #[derive(Args, Debug)]
 pub(crate) struct ReleaseArgs {
@@ -40,38 +41,86 @@ pub(crate) enum PopulationCmd {
     },
 }
 
-pub(crate) fn run(a: ReleaseArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+pub(crate) fn run(a: ReleaseArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     let principal: Principal = parse_flag("as", &a.principal)?;
     let date = parse_dose_date(&a.date).map_err(|e| BadInput(format!("--date: {e}")))?;
     let mut vrs = open(ctx)?;
     match vrs.release(principal, date, &a.out, a.force) {
-        Ok(Answer::Done(report)) => {
-            ctx.print(&report)?;
-            Ok(Exit::Ok)
-        }
-        Ok(Answer::Refused(r)) => refused(ctx, &r),
+        Ok(a) => Ok(answer(a, |report| Reply::ok(Release(report)))),
         Err(e) => Err(vrs_error("out", e)),
     }
 }
 
-pub(crate) fn run_population(cmd: PopulationCmd, ctx: &Ctx) -> anyhow::Result<Exit> {
+pub(crate) fn run_population(cmd: PopulationCmd, ctx: &Ctx) -> anyhow::Result<Reply> {
     match cmd {
         PopulationCmd::Import { principal, file } => {
             let principal: Principal = parse_flag("as", &principal)?;
             let input =
                 File::open(&file).map_err(|e| BadInput(format!("{}: {e}", file.display())))?;
             let mut vrs = open(ctx)?;
-            match vrs.import_population(principal, input)? {
-                Answer::Done(report) => {
-                    ctx.print(&report)?;
-                    Ok(if report.errors.is_empty() {
-                        Exit::Ok
-                    } else {
-                        Exit::BadInput
-                    })
+            Ok(answer(vrs.import_population(principal, input)?, |r| {
+                if r.errors.is_empty() {
+                    Reply::ok(Population(r))
+                } else {
+                    Reply::bad_input(Population(r))
                 }
-                Answer::Refused(r) => refused(ctx, &r),
-            }
+            }))
+        }
+    }
+}
+
+/// A release's summary: where each table went.
+struct Release(ReleaseReport);
+
+impl serde::Serialize for Release {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl Human for Release {
+    fn human(&self, doc: &mut Doc) {
+        doc.line(match self.0.min_cell_size {
+            Some(n) => format!(
+                "release of {}: counts below {n} suppressed across all tables (T1-4-6)",
+                self.0.date
+            ),
+            None => format!("release of {}: exact counts", self.0.date),
+        });
+        doc.table(
+            &["file", "rows"],
+            self.0
+                .files
+                .iter()
+                .map(|f| vec![f.path.display().to_string(), f.rows.to_string()])
+                .collect(),
+        );
+    }
+}
+
+/// A population import's outcome.
+struct Population(PopulationImport);
+
+impl serde::Serialize for Population {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl Human for Population {
+    fn human(&self, doc: &mut Doc) {
+        if self.0.errors.is_empty() {
+            doc.line(format!(
+                "population set: {}",
+                crate::output::count(self.0.rows, "row", "rows")
+            ));
+        } else {
+            doc.line(format!(
+                "{}: {}; nothing was changed",
+                doc.bad("error"),
+                crate::output::count(self.0.errors.len() as u64, "bad row", "bad rows")
+            ));
+            super::residents::row_errors(doc, &self.0.errors);
         }
     }
 }

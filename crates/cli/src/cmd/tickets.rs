@@ -2,10 +2,11 @@
 
 use clap::{Args, Subcommand};
 use vrs::domain::{parse_dose_date, DoseNumber, Principal};
-use vrs::{Answer, VrsError};
+use vrs::{TicketDue, VrsError};
 
-use super::common::{open, parse_flag, refused};
-use crate::{BadInput, Ctx, Exit};
+use super::common::{answer, open, parse_flag};
+use crate::output::{Doc, Human, Reply};
+use crate::{BadInput, Ctx};
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum TicketsCmd {
@@ -27,7 +28,7 @@ pub(crate) struct DueArgs {
     on: String,
 }
 
-pub(crate) fn run(cmd: TicketsCmd, ctx: &Ctx) -> anyhow::Result<Exit> {
+pub(crate) fn run(cmd: TicketsCmd, ctx: &Ctx) -> anyhow::Result<Reply> {
     match cmd {
         TicketsCmd::Due(a) => {
             let principal: Principal = parse_flag("as", &a.principal)?;
@@ -35,14 +36,46 @@ pub(crate) fn run(cmd: TicketsCmd, ctx: &Ctx) -> anyhow::Result<Exit> {
             let on = parse_dose_date(&a.on).map_err(|e| BadInput(format!("--on: {e}")))?;
             let mut vrs = open(ctx)?;
             match vrs.tickets_due(principal, dose, on) {
-                Ok(Answer::Done(due)) => {
-                    ctx.print(&due)?;
-                    Ok(Exit::Ok)
-                }
-                Ok(Answer::Refused(r)) => refused(ctx, &r),
+                Ok(a) => Ok(answer(a, |due| Reply::ok(Due { dose, due }))),
                 Err(e @ VrsError::Tickets(_)) => Err(BadInput(format!("--dose/--on: {e}")).into()),
                 Err(e) => Err(e.into()),
             }
         }
+    }
+}
+
+/// The residents due, for people: a count and a table.
+struct Due {
+    dose: DoseNumber,
+    due: Vec<TicketDue>,
+}
+
+impl serde::Serialize for Due {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.due.serialize(s)
+    }
+}
+
+impl Human for Due {
+    fn human(&self, doc: &mut Doc) {
+        doc.line(format!(
+            "{} due the ticket for dose {} (L13)",
+            crate::output::count(self.due.len() as u64, "resident is", "residents are"),
+            self.dose
+        ));
+        doc.table(
+            &["address no.", "ticket no.", "last dose", "due on"],
+            self.due
+                .iter()
+                .map(|d| {
+                    vec![
+                        d.address_number.to_string(),
+                        d.ticket_number.to_string(),
+                        d.last_dose_date.to_string(),
+                        d.due_on.to_string(),
+                    ]
+                })
+                .collect(),
+        );
     }
 }

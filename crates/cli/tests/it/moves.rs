@@ -103,7 +103,6 @@ fn due(d: &std::path::Path, on: &str) -> Run {
             "3",
             "--on",
             on,
-            "--json",
         ],
     ))
 }
@@ -205,7 +204,6 @@ fn a_moved_person_is_inquired_about_carried_over_due_a_third_ticket_and_certifie
             "municipality:011002",
             "--by",
             "dose",
-            "--json",
         ],
     ));
     let cells: Vec<(String, u64)> = stats.json["rows"]

@@ -95,7 +95,6 @@ fn the_release_writes_every_table_as_csv_and_json_with_cross_table_suppression()
             "2021-06-30",
             "--out",
             &out_s,
-            "--json",
         ],
     ));
     assert_eq!(r.json["min_cell_size"], 10);

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Deserialize;
 use vrs_consent::{
-    carry_over, decide, holder_may_provide, provision_ids, suppress_group, suppress_series,
+    carry_over, decide, holder_may_provide, provision_ids, suppress_series,
     ticket_due_on, Action, CarryOver, DocumentId, Facts, Function, HeldDose, Outcome, Purpose,
     Request, Residence,
 };
@@ -25,6 +25,27 @@ struct CaseFile {
     consents: Option<Consents>,
     #[serde(rename = "case")]
     cases: Vec<Case>,
+    /// Cases of the statistics suppression rule (`suppressed_cells`).
+    #[serde(default, rename = "suppression")]
+    suppressions: Vec<SuppressionCase>,
+}
+
+/// One query's cells (key values and count) and the cells expected suppressed.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SuppressionCase {
+    name: String,
+    min_cell: Option<u64>,
+    cells: Vec<Cell>,
+    /// The key values of every cell expected suppressed, in the order given.
+    suppressed: Vec<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Cell {
+    keys: Vec<String>,
+    count: u64,
 }
 
 /// Which rule a case runs: `decide` (the default), or one of the pure rules the
@@ -40,9 +61,6 @@ enum Rule {
     TicketDueOn,
     /// `carry_over(held, dose, date)`: expect "add N", "already held" or "conflict with N".
     CarryOver,
-    /// `suppress_group(counts, min_cell)` (a group whose total is published):
-    /// expect "suppressed I,J" (cell indexes) or "none suppressed".
-    SuppressGroup,
     /// `suppress_series(counts, true, min_cell)` (a daily series, total published):
     /// expect "days I,J; totals K" or "none suppressed".
     SuppressSeries,
@@ -71,6 +89,9 @@ struct Case {
     consents: Option<Consents>,
     #[serde(default)]
     stopped: BTreeSet<Function>,
+    /// Granting consent: the document and the day it takes effect.
+    document: Option<DocumentId>,
+    effective: Option<NaiveDate>,
     /// Inquiry: the person as the asking municipality's resident records show them.
     resident: Option<Residence>,
     dose: Option<u8>,
@@ -83,6 +104,17 @@ struct Case {
     counts: Vec<u64>,
     min_cell: Option<u64>,
     expect: Expect,
+}
+
+/// `expect = "allowed"`, `expect = { allowed = [...] }` (allowed, and the legal basis
+/// is exactly these provisions, in the order the rules cite them) or
+/// `expect = { refused = [...] }` (every unmet provision, in order).
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(untagged)]
+enum Expect {
+    Word(String),
+    Allowed { allowed: Vec<String> },
+    Refused { refused: Vec<String> },
 }
 
 fn indexes(flags: &[bool]) -> String {
@@ -147,15 +179,6 @@ fn run_pure_rule(provision: &str, case: &Case) -> String {
                 } => format!("conflict with {with_dose_number}"),
             }
         }
-        Rule::SuppressGroup => {
-            let min = case.min_cell.unwrap_or_else(|| need("min_cell"));
-            let hidden = suppress_group(&case.counts, min);
-            if hidden.iter().any(|h| *h) {
-                format!("suppressed {}", indexes(&hidden))
-            } else {
-                "none suppressed".into()
-            }
-        }
         Rule::SuppressSeries => {
             let min = case.min_cell.unwrap_or_else(|| need("min_cell"));
             let (days, totals) = suppress_series(&case.counts, true, min);
@@ -166,13 +189,6 @@ fn run_pure_rule(provision: &str, case: &Case) -> String {
             }
         }
     }
-}
-
-#[derive(Deserialize, Debug, PartialEq)]
-#[serde(untagged)]
-enum Expect {
-    Word(String),
-    Refused { refused: Vec<String> },
 }
 
 fn root() -> PathBuf {
@@ -258,14 +274,12 @@ fn every_law_case_gives_its_expected_decision() {
                     panic!("{} / {}: principal: {e}", file.provision, case.name)
                 }),
                 action: case.action.unwrap_or_else(|| {
-                    panic!(
-                        "{} / {}: a decide case needs an action",
-                        file.provision, case.name
-                    )
+                    panic!("{} / {}: a decide case needs an action", file.provision, case.name)
                 }),
                 partition: case.partition.as_ref().map(|p| p.parse().unwrap()),
                 personal_consent: case.personal_consent,
                 purpose: case.purpose,
+                consent: case.document.zip(case.effective),
             };
             let facts = Facts {
                 consents: case
@@ -277,14 +291,20 @@ fn every_law_case_gives_its_expected_decision() {
                 subject_residence: case.resident,
             };
             let decision = decide(&request, &facts, case.as_of);
-            let got = match decision.outcome {
-                Outcome::Allowed => Expect::Word("allowed".into()),
-                Outcome::Refused => Expect::Refused {
-                    refused: decision
-                        .provisions()
-                        .iter()
-                        .map(|s| s.to_string())
-                        .collect(),
+            let provisions = || {
+                decision
+                    .provisions()
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect()
+            };
+            let got = match (decision.outcome, &case.expect) {
+                (Outcome::Allowed, Expect::Allowed { .. }) => Expect::Allowed {
+                    allowed: provisions(),
+                },
+                (Outcome::Allowed, _) => Expect::Word("allowed".into()),
+                (Outcome::Refused, _) => Expect::Refused {
+                    refused: provisions(),
                 },
             };
             assert_eq!(
@@ -299,6 +319,29 @@ fn every_law_case_gives_its_expected_decision() {
 }
 
 #[test]
+fn every_suppression_case_suppresses_the_expected_cells() {
+    let mut ran = 0;
+    for (_, file) in case_files() {
+        for case in &file.suppressions {
+            let cells: Vec<(Vec<String>, u64)> = case
+                .cells
+                .iter()
+                .map(|c| (c.keys.clone(), c.count))
+                .collect();
+            let got: Vec<Vec<String>> = vrs_consent::suppressed_cells(&cells, case.min_cell)
+                .into_iter()
+                .zip(&cells)
+                .filter(|(s, _)| *s)
+                .map(|(_, (k, _))| k.clone())
+                .collect();
+            assert_eq!(got, case.suppressed, "{} / {}", file.provision, case.name);
+            ran += 1;
+        }
+    }
+    assert!(ran > 0, "no suppression cases found");
+}
+
+#[test]
 fn every_case_cites_a_provision_of_the_digest() {
     let known: BTreeSet<&str> = provision_ids().iter().copied().collect();
     for (path, file) in case_files() {
@@ -309,8 +352,10 @@ fn every_case_cites_a_provision_of_the_digest() {
             file.provision
         );
         for case in &file.cases {
-            if let Expect::Refused { refused } = &case.expect {
-                for id in refused {
+            if let Expect::Refused { refused: ids } | Expect::Allowed { allowed: ids } =
+                &case.expect
+            {
+                for id in ids {
                     assert!(
                         known.contains(id.as_str()),
                         "{} / {}: unknown provision {id}",

@@ -8,3 +8,4 @@ mod import;
 mod isolation;
 mod issuance;
 mod moves;
+mod statistics;
