@@ -228,7 +228,10 @@ pub(crate) fn run(args: DemoArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
         record: false,
     };
     if let Answer::Refused(r) = vrs.inquire(sapporo, chiyoda_code, &moved, ticket(false))? {
-        say!(out, "札幌市 asks 千代田区 about a person who has not moved in yet: {r}");
+        say!(
+            out,
+            "札幌市 asks 千代田区 about a person who has not moved in yet: {r}"
+        );
     }
     let mover = moved_in_row(CHIYODA)?;
     if let Answer::Done(o) = vrs.import_residents(sapporo, mover.as_bytes(), None, false)? {
@@ -261,7 +264,10 @@ pub(crate) fn run(args: DemoArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     }
     let sapporo_first: MyNumber = first_my_number_cp932(SAPPORO)?;
     if let Answer::Refused(r) = vrs.inquire(chiyoda, sapporo_code, &sapporo_first, ticket(true))? {
-        say!(out, "千代田区 asks 札幌市 about a person who is not its resident: {r}");
+        say!(
+            out,
+            "千代田区 asks 札幌市 about a person who is not its resident: {r}"
+        );
     }
 
     step(

@@ -198,13 +198,7 @@ fn a_moved_person_is_inquired_about_carried_over_due_a_third_ticket_and_certifie
     // Carried-over doses are 千代田区's in the statistics, never counted twice.
     let stats = ok(vrs(
         d,
-        &[
-            "stats",
-            "--as",
-            "municipality:011002",
-            "--by",
-            "dose",
-        ],
+        &["stats", "--as", "municipality:011002", "--by", "dose"],
     ));
     let cells: Vec<(String, u64)> = stats.json["rows"]
         .as_array()

@@ -8,9 +8,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Deserialize;
 use vrs_consent::{
-    carry_over, decide, holder_may_provide, provision_ids, suppress_series,
-    ticket_due_on, Action, CarryOver, DocumentId, Facts, Function, HeldDose, Outcome, Purpose,
-    Request, Residence,
+    carry_over, decide, holder_may_provide, provision_ids, suppress_series, ticket_due_on, Action,
+    CarryOver, DocumentId, Facts, Function, HeldDose, Outcome, Purpose, Request, Residence,
 };
 use vrs_domain::{BirthDate, DoseNumber, MunicipalityCode};
 
@@ -274,7 +273,10 @@ fn every_law_case_gives_its_expected_decision() {
                     panic!("{} / {}: principal: {e}", file.provision, case.name)
                 }),
                 action: case.action.unwrap_or_else(|| {
-                    panic!("{} / {}: a decide case needs an action", file.provision, case.name)
+                    panic!(
+                        "{} / {}: a decide case needs an action",
+                        file.provision, case.name
+                    )
                 }),
                 partition: case.partition.as_ref().map(|p| p.parse().unwrap()),
                 personal_consent: case.personal_consent,
