@@ -125,6 +125,21 @@ fn cases() -> anyhow::Result<BTreeMap<String, Vec<String>>> {
                 .or_default()
                 .push(format!("`{file}`: {name} → {expect}"));
         }
+        for case in doc
+            .get("suppression")
+            .and_then(|c| c.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let name = case.get("name").and_then(|n| n.as_str()).unwrap_or("?");
+            let n = case
+                .get("suppressed")
+                .and_then(|r| r.as_array())
+                .map_or(0, Vec::len);
+            out.entry(provision.clone())
+                .or_default()
+                .push(format!("`{file}`: {name} → {n} cells suppressed"));
+        }
     }
     Ok(out)
 }

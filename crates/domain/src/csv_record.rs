@@ -264,12 +264,17 @@ fn too_long_error(line: u64) -> RowError {
     )
 }
 
-/// Splits one decoded line into fields by the module's quoting rules.
+/// Splits one decoded line into fields by the module's quoting rules. The strings
+/// of `fields` are reused from record to record (no allocation per cell once warm).
 pub fn split_fields(line: &str, fields: &mut Vec<String>) -> Result<(), &'static str> {
-    fields.clear();
     let mut rest = line;
+    let mut n = 0;
     loop {
-        let mut field = String::new();
+        if n == fields.len() {
+            fields.push(String::new());
+        }
+        let field = &mut fields[n];
+        field.clear();
         if let Some(quoted) = rest.strip_prefix('"') {
             let mut body = quoted;
             loop {
@@ -297,16 +302,20 @@ pub fn split_fields(line: &str, fields: &mut Vec<String>) -> Result<(), &'static
             field.push_str(&rest[..end]);
             rest = &rest[end..];
         }
-        fields.push(unneutralise(field));
+        unneutralise(field);
+        n += 1;
         match rest.strip_prefix(',') {
             Some(after) => rest = after,
-            None => return Ok(()),
+            None => {
+                fields.truncate(n);
+                return Ok(());
+            }
         }
     }
 }
 
 /// Undoes [`crate::csv_output`]'s formula neutralisation: `'=1` reads as `=1`.
-fn unneutralise(mut field: String) -> String {
+fn unneutralise(field: &mut String) {
     let mut chars = field.chars();
     if chars.next() == Some('\'')
         && matches!(
@@ -316,7 +325,6 @@ fn unneutralise(mut field: String) -> String {
     {
         field.remove(0);
     }
-    field
 }
 
 /// Tells UTF-8 from CP932 by the first 64 KiB: a BOM, or valid UTF-8, means UTF-8;

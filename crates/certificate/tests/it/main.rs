@@ -2,8 +2,10 @@
 //! QR rendering read back by independent decoders, golden payload, VDS-NC, and the
 //! printable page rendered by headless Chromium.
 
+mod bounds;
 mod html;
 mod official;
+mod png_bombs;
 mod props;
 mod qr_crates;
 mod round_trip;

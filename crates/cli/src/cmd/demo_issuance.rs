@@ -3,6 +3,7 @@
 //! refusal, a replayed card refused, the issued QR codes verified, and a
 //! correction that revokes them.
 
+use std::io::Write;
 use std::path::Path;
 
 use vrs::certificate::{verify_text, TrustList};
@@ -11,6 +12,8 @@ use vrs::identity::{CardDump, CardVerifier, TrustAnchors};
 use vrs::{Answer, Application, Correction, Kind, Lookup, Vrs};
 
 use super::apply::{load_vds_signer, write_files, VDS_SIGNER_CERT, VDS_SIGNER_KEY};
+use super::demo::say;
+use crate::output::cite_all;
 
 /// Synthetic card dumps signed by vrs's own test CA (`cargo xtask fixtures cards`).
 const KOKUTO_CARD: &str = include_str!("../../../../fixtures/cards/valid-kokuto.json");
@@ -35,10 +38,14 @@ fn trust(vrs: &Vrs) -> anyhow::Result<TrustList> {
 }
 
 /// Runs the issuance steps; returns whether every check came out as expected.
-pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<bool> {
+pub(crate) fn run(out: &mut dyn Write, vrs: &mut Vrs, dir: &Path) -> anyhow::Result<bool> {
     let mut ok = true;
-    std::fs::write(dir.join(VDS_SIGNER_KEY), VDS_KEY)?;
-    std::fs::write(dir.join(VDS_SIGNER_CERT), VDS_CERT)?;
+    // Private files of the data dir (0600, never through a link).
+    for (name, bytes) in [(VDS_SIGNER_KEY, VDS_KEY), (VDS_SIGNER_CERT, VDS_CERT)] {
+        let mut file = vrs::store::OutputFile::create(&dir.join(name), true, &[])?;
+        file.write_all(bytes)?;
+        file.commit()?;
+    }
     load_vds_signer(vrs, dir)?;
     let chiyoda = "municipality:131016".parse()?;
     let sapporo = "municipality:011002".parse()?;
@@ -59,7 +66,7 @@ pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<bool> {
         };
         vrs.register_dose("site:131016".parse()?, &entry)?;
     }
-    println!("黒桐 幹也 (千代田区) has two doses; 山田 花子 (札幌市) applies where e-issuance is not consented");
+    say!(out, "黒桐 幹也 (千代田区) has two doses; 山田 花子 (札幌市) applies where e-issuance is not consented");
 
     let mut anchors = TrustAnchors::card_defaults();
     anchors.extend(TrustAnchors::from_json(TEST_CA)?);
@@ -80,17 +87,21 @@ pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<bool> {
 
     // N-3: 札幌市 consented to the 2021-03 terms only.
     match vrs.apply(&app(&yamada_card, None, Kind::Domestic, &plain, "011002")?)? {
-        Err(n) => println!(
-            "札幌市, 山田 花子 applies: refused {:?}: 「{}」",
-            n.grounds, n.message
+        Err(n) => say!(
+            out,
+            "札幌市, 山田 花子 applies: refused: {}: 「{}」",
+            cite_all(&n.grounds),
+            n.message
         ),
         Ok(_) => ok = false,
     }
     // P9-1: a card read replayed without the card's nonce signature, when liveness is demanded.
     match vrs.apply(&app(&kokuto_card, None, Kind::Domestic, &live, "131016")?)? {
-        Err(n) => println!(
-            "a replayed card read, liveness demanded: refused ({}) {:?}",
-            n.kind, n.grounds
+        Err(n) => say!(
+            out,
+            "a replayed card read, liveness demanded: refused ({}): {}",
+            n.kind,
+            cite_all(&n.grounds)
         ),
         Ok(_) => ok = false,
     }
@@ -108,10 +119,11 @@ pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<bool> {
     ] {
         match vrs.apply(&app(card, passport, kind, verifier, "131016")?)? {
             Ok(i) => {
-                let out = dir.join("certificates").join(label);
-                std::fs::create_dir_all(&out)?;
-                write_files(&out, &i)?;
-                println!(
+                let folder = dir.join("certificates").join(label);
+                vrs::store::create_private_dir(&folder)?;
+                write_files(&folder, &i)?;
+                say!(
+                    out,
                     "{label} certificate {} issued by 千代田区 (kid {}){}: {}",
                     i.record.certificate_id,
                     i.shc.kid(),
@@ -120,19 +132,24 @@ pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<bool> {
                     } else {
                         ""
                     },
-                    out.display()
+                    folder.display()
                 );
                 issued.push((label, i));
             }
             Err(n) => {
-                println!("{label}: refused {n:?}");
+                say!(out, "{label}: refused ({}): {}", n.kind, n.message);
                 ok = false;
             }
         }
     }
 
     let now = vrs.now().timestamp() as f64 + 1.0;
-    let check = |vrs: &Vrs, when: &str, expect_valid: bool, ok: &mut bool| -> anyhow::Result<()> {
+    let check = |out: &mut dyn Write,
+                 vrs: &Vrs,
+                 when: &str,
+                 expect_valid: bool,
+                 ok: &mut bool|
+     -> anyhow::Result<()> {
         let trust = trust(vrs)?;
         for (label, i) in &issued {
             let mut texts = vec![("SHC", i.shc.qr_text())];
@@ -148,7 +165,7 @@ pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<bool> {
                         errors.iter().map(|e| e.code).collect::<Vec<_>>().join(", ")
                     ),
                 };
-                println!("{when}: {label} {format} QR → {said}");
+                say!(out, "{when}: {label} {format} QR → {said}");
                 // The VDS-NC carries no revocation: only the SHC follows corrections.
                 if format == "SHC" && result.is_ok() != expect_valid {
                     *ok = false;
@@ -157,7 +174,7 @@ pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<bool> {
         }
         Ok(())
     };
-    check(vrs, "verify", true, &mut ok)?;
+    check(out, vrs, "verify", true, &mut ok)?;
 
     // Certificates follow the record: correcting a dose they show revokes them.
     let Answer::Done(doses) =
@@ -175,29 +192,32 @@ pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<bool> {
             ..Correction::default()
         };
         vrs.correct_dose(chiyoda, id, &correction, "lot misread at the venue")?;
-        println!("千代田区 corrects dose 2's lot (FA7338 → FA7339): the certificates showing it are revoked");
+        say!(out, "千代田区 corrects dose 2's lot (FA7338 → FA7339): the certificates showing it are revoked");
     }
-    check(vrs, "after the correction", false, &mut ok)?;
+    check(out, vrs, "after the correction", false, &mut ok)?;
     if let Ok(i) = vrs.apply(&app(&kokuto_live, None, Kind::Domestic, &live, "131016")?)? {
         let valid = verify_text(&i.shc.qr_text(), &trust(vrs)?, now).is_ok();
-        println!(
+        say!(
+            out,
             "a new application: certificate {} (new ID), valid = {valid}",
             i.record.certificate_id
         );
         ok &= valid;
     }
     if let Answer::Done(history) = vrs.issuance_history(chiyoda)? {
-        println!(
+        say!(
+            out,
             "issuance history of 千代田区 (name, birth date, nationality, passport number only):"
         );
         for r in history {
-            println!(
+            say!(
+                out,
                 "  {} {} {} {} {} {}",
                 r.certificate_id,
                 r.kind,
                 r.name,
                 r.birth_date,
-                r.passport_number.unwrap_or_default(),
+                r.passport_number.unwrap_or_else(|| "-".into()),
                 r.revoked_reason
                     .map(|w| format!("revoked: {w}"))
                     .unwrap_or_else(|| "in force".into())

@@ -11,13 +11,26 @@ pub(crate) struct Run {
     pub(crate) stderr: String,
 }
 
-/// Runs `vrs --data-dir DIR ARGS...`.
+/// Runs `vrs --json --data-dir DIR ARGS...` (the JSON for scripts).
 #[track_caller]
 pub(crate) fn vrs(dir: &Path, args: &[&str]) -> Run {
+    run(dir, true, args)
+}
+
+/// Runs `vrs --data-dir DIR ARGS...` without `--json`: the output for people.
+#[track_caller]
+pub(crate) fn human(dir: &Path, args: &[&str]) -> Run {
+    run(dir, false, args)
+}
+
+#[track_caller]
+fn run(dir: &Path, json: bool, args: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_vrs"))
+        .args(json.then_some("--json"))
         .arg("--data-dir")
         .arg(dir)
         .args(args)
+        .env_remove("NO_COLOR")
         .output()
         .expect("running vrs");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -66,4 +79,12 @@ pub(crate) fn write_file(dir: &Path, name: &str, text: &str) -> String {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
     p.display().to_string()
+}
+
+/// A valid My Number derived from `seed` (distinct seeds give distinct numbers).
+pub(crate) fn valid_my_number(seed: u64) -> String {
+    let mut digits = format!("{:011}", 20_000_000_000 + seed * 7).into_bytes();
+    let check = vrs::domain::MyNumber::check_digit(&digits);
+    digits.push(b'0' + check);
+    String::from_utf8(digits).unwrap()
 }
