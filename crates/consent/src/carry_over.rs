@@ -53,11 +53,12 @@ pub fn carry_over(held: &[HeldDose], number: DoseNumber, date: NaiveDate) -> Car
     if held.iter().any(|h| h.date == date) {
         return CarryOver::AlreadyHeld;
     }
-    let clash = held.iter().find(|h| {
-        h.dose_number == number
-            || (h.dose_number < number && h.date > date)
-            || (h.dose_number > number && h.date < date)
-    });
+    // No held dose has this date (above), so the two orders can only agree or
+    // disagree: the same number on another date, or numbers and dates in opposite
+    // orders, is a clash.
+    let clash = held
+        .iter()
+        .find(|h| h.dose_number.cmp(&number) != h.date.cmp(&date));
     match clash {
         Some(h) => CarryOver::Conflict {
             with_dose_number: h.dose_number,
