@@ -131,4 +131,24 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn a_file_of_more_than_max_rows_is_refused_at_the_first_row_too_many() {
+        let too_many = |errs: &[RowError]| {
+            errs.iter()
+                .filter(|e| e.reason.starts_with("more than"))
+                .map(|e| e.line)
+                .collect::<Vec<_>>()
+        };
+        let file = |rows: usize| {
+            let mut text = String::from("municipality_code,age_band,population\n");
+            text.push_str(&"011002,0-9,1\n".repeat(rows));
+            text
+        };
+        // Every row after the first repeats (011002, 0-9): errors, but not too many rows.
+        let errs = read_population(file(MAX_ROWS).as_bytes()).unwrap_err();
+        assert_eq!(too_many(&errs), [] as [u64; 0]);
+        let errs = read_population(file(MAX_ROWS + 1).as_bytes()).unwrap_err();
+        assert_eq!(too_many(&errs), [MAX_ROWS as u64 + 2]);
+    }
 }
