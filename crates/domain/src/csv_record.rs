@@ -519,6 +519,17 @@ mod tests {
     }
 
     #[test]
+    fn lines_of_empty_cells_are_blank_and_not_counted() {
+        assert_eq!(
+            rows(b"a,b\n1,2\n,\n \t\n , \n3,4\n"),
+            [
+                NextRecord::Row { line: 2, index: 1 },
+                NextRecord::Row { line: 6, index: 2 },
+            ]
+        );
+    }
+
+    #[test]
     fn only_an_auto_detected_cp932_file_refuses_a_utf8_line() {
         // "ア" in UTF-8 (E3 82 A2) is also valid CP932 (two characters): only the
         // detection can tell a pasted UTF-8 line from CP932 text.

@@ -368,6 +368,22 @@ mod tests {
     }
 
     #[test]
+    fn t1_4_3_a_well_formed_row_of_another_municipality_is_refused() {
+        let rows = read_all(&format!(
+            "{HEADER}131041,A1,537686677188,0000000001,黒桐　幹也,コクトウ ミキヤ,1980-02-17,1\n"
+        ));
+        let errs = rows[0].1.as_ref().unwrap_err();
+        assert_eq!(
+            errs,
+            &[RowError {
+                line: 2,
+                column: "municipality_code".into(),
+                reason: "row is for another municipality, not for the importing municipality 131016 (T1-4-3)".into()
+            }]
+        );
+    }
+
+    #[test]
     fn a_good_row_parses_with_full_width_digits_and_era_dates() {
         let rows = read_all(&format!(
             "{HEADER}１３１０１６,A1,５３７６８６６７７１８８,0000000001,黒桐　幹也,ｺｸﾄｳ ﾐｷﾔ,昭和55年2月17日,1\n"
