@@ -54,7 +54,9 @@ pub use statistics::{
     contributes_to_statistics, min_cell_size, suppressed_cells, StatisticsError, DEFAULT_MIN_CELL,
     FLOOR_MIN_CELL,
 };
-pub use tickets::{ticket_due_on, tickets_sent, NoTicketInterval};
+pub use tickets::{
+    latest_previous_dose_possibly_due, ticket_due_on, tickets_sent, NoTicketInterval,
+};
 
 /// Decides a request at time `as_of` from the facts the caller gathered.
 /// Pure: the same inputs give the same decision. Every rule that applies adds

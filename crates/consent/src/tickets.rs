@@ -27,6 +27,24 @@ pub fn tickets_sent(dose: DoseNumber, on: NaiveDate) -> Result<(), NoTicketInter
     }
 }
 
+/// The latest previous-dose date whose ticket of dose `dose` can be due on `on`
+/// for anyone (the shortest interval in force, with a few days' slack for month
+/// ends): a bound that lets the caller skip people [`ticket_due_on`] would answer
+/// `None` for. `None` when no ticket of that dose is sent on `on`.
+pub fn latest_previous_dose_possibly_due(dose: DoseNumber, on: NaiveDate) -> Option<NaiveDate> {
+    [0, 64, 65]
+        .iter()
+        .filter_map(|age| ticket_interval(dose, *age, on))
+        .map(|t| match t.interval {
+            vrs_domain::schedule::Span::Days(d) => on - chrono::Days::new(u64::from(d)),
+            vrs_domain::schedule::Span::Months(m) => {
+                on.checked_sub_months(chrono::Months::new(m)).unwrap_or(on)
+            }
+        })
+        .max()
+        .map(|d| d + chrono::Days::new(3))
+}
+
 /// Legal basis: L13 (別紙13)
 ///
 /// > Inquiry of the previous municipality's records when a person moves, to send a
@@ -52,4 +70,43 @@ pub fn ticket_due_on(
     let rule = ticket_interval(dose, birth.age_on(on), on)?;
     let due = rule.interval.after(previous_dose_on);
     (due <= on).then_some(due)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bound_never_skips_anyone_who_is_due() {
+        let third = DoseNumber::new(3).unwrap();
+        let start: NaiveDate = "2021-01-01".parse().unwrap();
+        for on in [
+            "2021-12-01",
+            "2022-01-31",
+            "2022-02-01",
+            "2022-02-28",
+            "2022-03-01",
+            "2022-03-31",
+            "2022-08-31",
+        ] {
+            let on: NaiveDate = on.parse().unwrap();
+            let bound = latest_previous_dose_possibly_due(third, on).unwrap();
+            for age_birth in ["1950-01-01", "1990-06-30"] {
+                let birth: BirthDate = age_birth.parse().unwrap();
+                for k in 0..500 {
+                    let previous = start + chrono::Days::new(k);
+                    if ticket_due_on(third, previous, birth, on).is_some() {
+                        assert!(
+                            previous <= bound,
+                            "{previous} due on {on} but after the bound {bound}"
+                        );
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            latest_previous_dose_possibly_due(third, "2021-11-30".parse().unwrap()),
+            None
+        );
+    }
 }

@@ -5,7 +5,10 @@
 use chrono::{Datelike, NaiveDate};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
-use vrs_consent::{ticket_due_on, Action, Allowed, CarryOver, HeldDose, Residence};
+use vrs_consent::{
+    latest_previous_dose_possibly_due, ticket_due_on, Action, Allowed, CarryOver, HeldDose,
+    Residence,
+};
 use vrs_domain::{
     AddressNumber, BirthDate, DoseId, DoseNumber, MunicipalityCode, MyNumber, Principal,
     TicketNumber,
@@ -203,20 +206,27 @@ impl Store {
         let municipality = check_proof(allowed, Action::ListTicketsDue)?;
         let tx = self.conn.transaction()?;
         let mut out = Vec::new();
-        if dose.get() > 1 {
+        // People whose previous dose is later than this are not due (the rules' bound).
+        let bound = latest_previous_dose_possibly_due(dose, on);
+        if let (true, Some(bound)) = (dose.get() > 1, bound) {
             let mut stmt = tx.prepare_cached(
                 "SELECT r.address_number, r.ticket_number, r.birth_date, d.date
                  FROM doses d
                  JOIN residents r ON r.municipality = d.municipality
                      AND r.address_number = d.address_number
                  WHERE d.municipality = ?1 AND d.dose_number = ?2 AND d.status = 'active'
+                   AND d.date <= ?3
                    AND NOT EXISTS (
                      SELECT 1 FROM doses l
                      WHERE l.municipality = d.municipality AND l.address_number = d.address_number
                        AND l.dose_number > ?2 AND l.status = 'active')
-                 ORDER BY r.address_number",
+                 ORDER BY d.address_number",
             )?;
-            let mut rows = stmt.query(params![municipality.as_u32(), dose.get() - 1])?;
+            let mut rows = stmt.query(params![
+                municipality.as_u32(),
+                dose.get() - 1,
+                bound.to_string()
+            ])?;
             while let Some(r) = rows.next()? {
                 let birth: BirthDate = BirthDate::from_date(
                     r.get_ref(2)?

@@ -5,7 +5,7 @@
 //! or for marketing are refused and audited on both sides.
 
 use crate::fixture;
-use crate::support::{grant, init, vrs, write_file, Run, HEADER};
+use crate::support::{grant, human, init, vrs, write_file, Run, HEADER};
 
 const MOVED_IN_HEADER: &str =
     "自治体コード,宛名番号,個人番号,接種券番号,氏名,氏名カナ,生年月日,性別,転入前自治体コード,転入日\n";
@@ -171,6 +171,16 @@ fn a_moved_person_is_inquired_about_carried_over_due_a_third_ticket_and_certifie
         assert_eq!(dose["carried_over"]["original_dose_number"], n);
     }
 
+    let people = human(
+        d,
+        &["doses", "list", "--as", "municipality:011002", "--address-number", "S77"],
+    );
+    assert!(
+        people.stdout.contains("carried over from 131016 (its dose 2)"),
+        "{}",
+        people.stdout
+    );
+
     // The 3rd-dose ticket: 8 months after 2021-06-22 under the rule in force in
     // February 2022 for people under 65; 7 months from March 2022.
     assert_eq!(due(d, "2022-02-21").json, serde_json::json!([]));
@@ -184,6 +194,16 @@ fn a_moved_person_is_inquired_about_carried_over_due_a_third_ticket_and_certifie
         }])
     );
     assert_eq!(due(d, "2022-03-01").json[0]["due_on"], "2022-01-22");
+    let people = human(
+        d,
+        &["tickets", "due", "--as", "municipality:011002", "--dose", "3", "--on", "2022-03-01"],
+    );
+    assert!(
+        people.stdout.starts_with("1 resident is due the ticket for dose 3 (L13)"),
+        "{}",
+        people.stdout
+    );
+    assert!(people.stdout.contains("S77"), "{}", people.stdout);
 
     // The third dose registered in 札幌市 is dose 3, and no longer due.
     let third = ok(register(
