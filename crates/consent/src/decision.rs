@@ -56,6 +56,10 @@ pub enum Action {
     ConfigureStatistics,
     /// List which municipalities have (or have not) consented (T1-11-2).
     ListConsents,
+    /// List the residents whose ticket for the next dose is due (L13, T1-5-1).
+    ListTicketsDue,
+    /// Set the population denominators of the national release (T1-4-4).
+    ImportPopulation,
 }
 
 impl Action {
@@ -84,6 +88,8 @@ impl Action {
             Self::ViewStatistics => "view_statistics",
             Self::ConfigureStatistics => "configure_statistics",
             Self::ListConsents => "list_consents",
+            Self::ListTicketsDue => "list_tickets_due",
+            Self::ImportPopulation => "import_population",
         }
     }
 
@@ -100,7 +106,7 @@ impl Action {
             | Self::DeleteDose
             | Self::ConfirmDose => Some(Function::Registration),
             Self::ExportLedger => Some(Function::Export),
-            Self::ViewStatistics => Some(Function::Statistics),
+            Self::ViewStatistics | Self::ImportPopulation => Some(Function::Statistics),
             Self::ReadDoses
             | Self::ReviewDoses
             | Self::ReadResident
@@ -111,7 +117,8 @@ impl Action {
             | Self::EmergencyResume
             | Self::RotateIssuerKey
             | Self::ConfigureStatistics
-            | Self::ListConsents => None,
+            | Self::ListConsents
+            | Self::ListTicketsDue => None,
         }
     }
 
@@ -133,7 +140,8 @@ impl Action {
             | Self::ConfirmDose
             | Self::ReviewDoses
             | Self::ExportLedger
-            | Self::IssueCertificate => true,
+            | Self::IssueCertificate
+            | Self::ListTicketsDue => true,
             Self::GrantConsent
             | Self::RevokeConsent
             | Self::EmergencyStop
@@ -141,7 +149,8 @@ impl Action {
             | Self::RotateIssuerKey
             | Self::ViewStatistics
             | Self::ConfigureStatistics
-            | Self::ListConsents => false,
+            | Self::ListConsents
+            | Self::ImportPopulation => false,
         }
     }
 
@@ -161,6 +170,7 @@ impl Action {
                 | Self::ConfirmDose
                 | Self::ReviewDoses
                 | Self::ExportLedger
+                | Self::ListTicketsDue
         )
     }
 }
@@ -179,6 +189,13 @@ pub enum Purpose {
     Statistics,
     /// Exports to other systems.
     Export,
+    /// Sending a moved-in person the ticket for their next dose (the inquiry's purpose
+    /// that L13 covers; command-line name `vaccination-ticket`).
+    VaccinationTicket,
+    /// Correcting the person's records (command-line name `record-correction`).
+    RecordCorrection,
+    /// A purpose outside every list the rules know (e.g. "marketing"): always refused.
+    Unlisted,
 }
 
 /// One request to decide: who, what, in whose logically separated area, and
