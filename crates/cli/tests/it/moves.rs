@@ -173,10 +173,19 @@ fn a_moved_person_is_inquired_about_carried_over_due_a_third_ticket_and_certifie
 
     let people = human(
         d,
-        &["doses", "list", "--as", "municipality:011002", "--address-number", "S77"],
+        &[
+            "doses",
+            "list",
+            "--as",
+            "municipality:011002",
+            "--address-number",
+            "S77",
+        ],
     );
     assert!(
-        people.stdout.contains("carried over from 131016 (its dose 2)"),
+        people
+            .stdout
+            .contains("carried over from 131016 (its dose 2)"),
         "{}",
         people.stdout
     );
@@ -196,10 +205,21 @@ fn a_moved_person_is_inquired_about_carried_over_due_a_third_ticket_and_certifie
     assert_eq!(due(d, "2022-03-01").json[0]["due_on"], "2022-01-22");
     let people = human(
         d,
-        &["tickets", "due", "--as", "municipality:011002", "--dose", "3", "--on", "2022-03-01"],
+        &[
+            "tickets",
+            "due",
+            "--as",
+            "municipality:011002",
+            "--dose",
+            "3",
+            "--on",
+            "2022-03-01",
+        ],
     );
     assert!(
-        people.stdout.starts_with("1 resident is due the ticket for dose 3 (L13)"),
+        people
+            .stdout
+            .starts_with("1 resident is due the ticket for dose 3 (L13)"),
         "{}",
         people.stdout
     );
