@@ -23,7 +23,7 @@
 //!   or under after 7 months (Jiji Press / nippon.com 2022-01-13 "Japan to shorten
 //!   booster shot intervals in March").
 //! - 2022-10 (MHLW): every booster at least 3 months after the previous dose (the
-//!   package inserts' "少なくとも3ヵ月経過した後", see the vaccine catalog (`vaccine.rs`)).
+//!   package inserts' "少なくとも3ヵ月経過した後", see [`crate::VaccineProduct`]).
 //!
 //! The resident file does not say who is a healthcare worker or lives in an elderly
 //! facility, so the 6-month interval of 2021-12-17 for those groups is listed for the
