@@ -45,6 +45,7 @@ mod crl;
 mod document;
 mod error;
 mod html;
+pub mod icao;
 mod key;
 mod qr;
 mod shc;

@@ -56,6 +56,9 @@ impl VdsSigner {
                 reason: "signer certificate is not for this key".into(),
             });
         }
+        crate::icao::check_barcode_signer(&cert).map_err(|reason| CertificateError::X509 {
+            reason: format!("not a VDS-NC barcode signer certificate: {reason}"),
+        })?;
         Ok(Self {
             pair,
             cert_der,

@@ -52,6 +52,8 @@ pub enum Action {
     IssueCertificate,
     /// Replace a municipality's certificate signing key (T1-4-2).
     RotateIssuerKey,
+    /// Configure the ICAO VDS-NC barcode signer of overseas certificates (S-2-14).
+    ConfigureBarcodeSigner,
     /// Set the minimum cell size of the statistics given to the State and prefectures (T1-4-6).
     ConfigureStatistics,
     /// List which municipalities have (or have not) consented (T1-11-2).
@@ -81,6 +83,7 @@ impl Action {
             Self::ExportLedger => "export_ledger",
             Self::IssueCertificate => "issue_certificate",
             Self::RotateIssuerKey => "rotate_issuer_key",
+            Self::ConfigureBarcodeSigner => "configure_barcode_signer",
             Self::ViewStatistics => "view_statistics",
             Self::ConfigureStatistics => "configure_statistics",
             Self::ListConsents => "list_consents",
@@ -110,6 +113,7 @@ impl Action {
             | Self::EmergencyStop
             | Self::EmergencyResume
             | Self::RotateIssuerKey
+            | Self::ConfigureBarcodeSigner
             | Self::ConfigureStatistics
             | Self::ListConsents => None,
         }
@@ -139,6 +143,7 @@ impl Action {
             | Self::EmergencyStop
             | Self::EmergencyResume
             | Self::RotateIssuerKey
+            | Self::ConfigureBarcodeSigner
             | Self::ViewStatistics
             | Self::ConfigureStatistics
             | Self::ListConsents => false,
@@ -196,6 +201,8 @@ pub struct Request {
     pub personal_consent: bool,
     /// What the data will be used for, where the rules ask (T1-9-3).
     pub purpose: Option<Purpose>,
+    /// Issuance: the certificate asked for is the overseas one (S-2-14).
+    pub overseas_certificate: bool,
 }
 
 impl Request {
@@ -207,6 +214,7 @@ impl Request {
             partition,
             personal_consent: false,
             purpose: None,
+            overseas_certificate: false,
         }
     }
 }

@@ -82,6 +82,9 @@ pub struct Facts {
     /// Functions under an emergency stop (T1-10).
     #[serde(default)]
     pub stopped: BTreeSet<Function>,
+    /// Whether the instance has an ICAO VDS-NC barcode signer configured (S-2-14).
+    #[serde(default)]
+    pub barcode_signer: bool,
 }
 
 impl Facts {

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::Serialize;
-use vrs_certificate::{issue, IssueOptions, RevocationSecret, SignedCertificate, VdsSigner};
+use vrs_certificate::{issue, IssueOptions, RevocationSecret, SignedCertificate};
 use vrs_consent::{application_refusal_grounds, Action, Purpose, Refusal, Request, N3_MESSAGE};
 use vrs_domain::{
     CertificateContent, CertificateDose, CertificateId, CertificateKind, CertificateParts,
@@ -100,7 +100,7 @@ pub struct Issued {
     pub content: CertificateContent,
     /// The SMART Health Card.
     pub shc: SignedCertificate,
-    /// The ICAO VDS-NC (overseas, when this instance has a barcode signer).
+    /// The ICAO VDS-NC (every overseas certificate carries one).
     pub vds_nc: Option<String>,
     /// What the issuance history keeps.
     pub record: IssuanceRecord,
@@ -125,20 +125,17 @@ impl Vrs {
         Ok(Err(n))
     }
 
-    /// Sets the ICAO VDS-NC barcode signer used for overseas certificates.
-    pub fn set_vds_signer(&mut self, signer: VdsSigner) {
-        self.vds_signer = Some(signer);
-    }
-
     /// A person's application for a certificate (N-1). Refusals are values
     /// ([`NotIssued`]) and are audited; `Err` is only for system failures.
     pub fn apply(&mut self, app: &Application<'_>) -> Result<Result<Issued, NotIssued>, VrsError> {
         let m = app.municipality;
-        let request = Request::new(
+        let mut request = Request::new(
             Principal::Municipality(m),
             Action::IssueCertificate,
             Some(m),
         );
+        // S-2-14: an overseas certificate only with its VDS-NC (a configured barcode signer).
+        request.overseas_certificate = app.kind == Kind::Overseas;
         let allowed = match self.decide_request(request, None)? {
             Ok(a) => a,
             Err(r) => return Ok(Err(NotIssued::rule(&r))),
@@ -273,9 +270,17 @@ impl Vrs {
             },
         )
         .map_err(VrsError::Certificate)?;
-        let vds_nc = match (&overseas, &self.vds_signer) {
-            (Some(_), Some(signer)) => Some(signer.sign(&content).map_err(VrsError::Certificate)?),
-            _ => None,
+        let vds_nc = match &overseas {
+            None => None,
+            // S-2-14 was decided above with the signer configured; it is read here again.
+            Some(_) => {
+                let signer = self.vds_signer()?.ok_or_else(|| {
+                    VrsError::Store(vrs_store::StoreError::Corrupt {
+                        what: "the barcode signer disappeared during the application".into(),
+                    })
+                })?;
+                Some(signer.sign(&content).map_err(VrsError::Certificate)?)
+            }
         };
 
         // P11-2-3: the history keeps name, birth date and (overseas) nationality and passport number.

@@ -3,6 +3,7 @@
 //! printable page rendered by headless Chromium.
 
 mod html;
+mod icao;
 mod official;
 mod props;
 mod qr_crates;

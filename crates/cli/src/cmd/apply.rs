@@ -4,19 +4,13 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use vrs::certificate::{certificate_document, encode_bytes, encode_shc, VdsSigner};
+use vrs::certificate::{certificate_document, encode_bytes, encode_shc};
 use vrs::domain::MunicipalityCode;
 use vrs::identity::{CardDump, CardVerifier, TrustAnchors};
-use vrs::{Application, Kind, Vrs};
+use vrs::{Application, Kind};
 
 use super::common::open;
 use crate::{BadInput, Ctx, Exit};
-
-/// Files in the data directory that, when present, make overseas certificates
-/// carry an ICAO VDS-NC signed by this barcode signer.
-pub(crate) const VDS_SIGNER_KEY: &str = "vds-signer.pk8";
-/// The barcode signer's X.509 certificate (DER).
-pub(crate) const VDS_SIGNER_CERT: &str = "vds-signer.der";
 
 #[derive(Args, Debug)]
 pub(crate) struct ApplyArgs {
@@ -44,19 +38,6 @@ pub(crate) struct ApplyArgs {
     /// Where to write certificate.json, .svg, .png and .html.
     #[arg(long)]
     out: PathBuf,
-}
-
-/// Loads the instance's VDS-NC barcode signer, if one is configured.
-pub(crate) fn load_vds_signer(vrs: &mut Vrs, data_dir: &Path) -> anyhow::Result<()> {
-    let (key, cert) = (
-        data_dir.join(VDS_SIGNER_KEY),
-        data_dir.join(VDS_SIGNER_CERT),
-    );
-    if key.exists() && cert.exists() {
-        let signer = VdsSigner::new(&std::fs::read(key)?, std::fs::read(cert)?)?;
-        vrs.set_vds_signer(signer);
-    }
-    Ok(())
 }
 
 pub(crate) fn run(args: ApplyArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
@@ -87,7 +68,6 @@ pub(crate) fn run(args: ApplyArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
         }
     };
     let mut vrs = open(ctx)?;
-    load_vds_signer(&mut vrs, &ctx.data_dir)?;
     let app = Application {
         municipality,
         card: &card,

@@ -10,7 +10,7 @@ use vrs::domain::{parse_dose_date, DoseEntry};
 use vrs::identity::{CardDump, CardVerifier, TrustAnchors};
 use vrs::{Answer, Application, Correction, Kind, Lookup, Vrs};
 
-use super::apply::{load_vds_signer, write_files, VDS_SIGNER_CERT, VDS_SIGNER_KEY};
+use super::apply::write_files;
 
 /// Synthetic card dumps signed by vrs's own test CA (`cargo xtask fixtures cards`).
 const KOKUTO_CARD: &str = include_str!("../../../../fixtures/cards/valid-kokuto.json");
@@ -37,9 +37,17 @@ fn trust(vrs: &Vrs) -> anyhow::Result<TrustList> {
 /// Runs the issuance steps; returns whether every check came out as expected.
 pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<bool> {
     let mut ok = true;
-    std::fs::write(dir.join(VDS_SIGNER_KEY), VDS_KEY)?;
-    std::fs::write(dir.join(VDS_SIGNER_CERT), VDS_CERT)?;
-    load_vds_signer(vrs, dir)?;
+    // S-2-14: the operator configures the barcode signer (the test one, made by
+    // `cargo xtask fixtures vds`); without it an overseas application is refused.
+    match vrs.import_vds_signer(vrs::Principal::Operator, Some(VDS_KEY), VDS_CERT)? {
+        Answer::Done(info) => println!(
+            "barcode signer configured: {} (CSCA {})",
+            info.subject, info.csca
+        ),
+        Answer::Refused(r) => {
+            anyhow::bail!("the operator could not configure the barcode signer: {r}")
+        }
+    }
     let chiyoda = "municipality:131016".parse()?;
     let sapporo = "municipality:011002".parse()?;
 

@@ -1,4 +1,4 @@
-//! `vrs keys jwks|directory|rotate|crl`: each municipality's certificate signing keys (T1-4-2).
+//! `vrs keys jwks|directory|rotate|crl|vds-signer`: each municipality's certificate signing keys (T1-4-2).
 
 use clap::Subcommand;
 use vrs::domain::{MunicipalityCode, Principal};
@@ -32,6 +32,9 @@ pub(crate) enum KeysCmd {
         #[arg(long)]
         kid: String,
     },
+    /// The ICAO VDS-NC barcode signer of overseas certificates (import, csr, show).
+    #[command(subcommand)]
+    VdsSigner(super::vds_signer::VdsSignerCmd),
 }
 
 fn municipality(value: &str) -> anyhow::Result<MunicipalityCode> {
@@ -61,6 +64,7 @@ pub(crate) fn run(cmd: KeysCmd, ctx: &Ctx) -> anyhow::Result<Exit> {
             let value: serde_json::Value = serde_json::from_str(&crl.to_json())?;
             ctx.print(&value)?;
         }
+        KeysCmd::VdsSigner(cmd) => return super::vds_signer::run(cmd, &mut vrs, ctx),
     }
     Ok(Exit::Ok)
 }

@@ -23,6 +23,7 @@ pub(crate) mod passport;
 pub(crate) mod residents;
 pub(crate) mod stats;
 pub(crate) mod vaccines;
+pub(crate) mod vds_signer;
 
 pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Exit> {
     match command {

@@ -36,6 +36,10 @@ struct Case {
     #[serde(default)]
     personal_consent: bool,
     purpose: Option<Purpose>,
+    #[serde(default)]
+    overseas_certificate: bool,
+    #[serde(default)]
+    barcode_signer: bool,
     consents: Option<Consents>,
     #[serde(default)]
     stopped: BTreeSet<Function>,
@@ -117,6 +121,7 @@ fn every_law_case_gives_its_expected_decision() {
                 partition: case.partition.as_ref().map(|p| p.parse().unwrap()),
                 personal_consent: case.personal_consent,
                 purpose: case.purpose,
+                overseas_certificate: case.overseas_certificate,
             };
             let facts = Facts {
                 consents: case
@@ -125,6 +130,7 @@ fn every_law_case_gives_its_expected_decision() {
                     .or_else(|| file.consents.clone())
                     .unwrap_or_default(),
                 stopped: case.stopped.clone(),
+                barcode_signer: case.barcode_signer,
             };
             let decision = decide(&request, &facts, case.as_of);
             let got = match decision.outcome {

@@ -1,0 +1,109 @@
+//! `vrs keys vds-signer import|csr|show`: the ICAO VDS-NC barcode signer that every
+//! overseas certificate needs (S-2-14), configured on purpose by the operator.
+
+use std::path::PathBuf;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use clap::Subcommand;
+use vrs::certificate::icao::SignerSubject;
+use vrs::domain::Principal;
+use vrs::{Answer, Vrs, VrsError};
+
+use super::common::{parse_flag, refused};
+use crate::{BadInput, Ctx, Exit};
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum VdsSignerCmd {
+    /// Seal a barcode signer's key and certificate in the keyring (the files can then be deleted).
+    Import {
+        /// Acting principal: operator.
+        #[arg(long = "as")]
+        principal: String,
+        /// The signer's private key, PKCS#8 DER (default: the key of the last `csr`).
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// The signer's X.509 certificate from the CSCA, DER.
+        #[arg(long)]
+        cert: PathBuf,
+    },
+    /// Make a new signer key (kept sealed) and a PKCS#10 request for the national CSCA.
+    Csr {
+        /// Acting principal: operator.
+        #[arg(long = "as")]
+        principal: String,
+        /// The subject, e.g. "C=JP,O=Digital Agency,CN=VRS Barcode Signer 1".
+        #[arg(long)]
+        subject: String,
+        /// Also write the request (DER) to this file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Print the configured signer certificate's subject, validity and CSCA.
+    Show,
+}
+
+fn read(flag: &str, path: &PathBuf) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| BadInput(format!("--{flag} {}: {e}", path.display())).into())
+}
+
+fn pem(label: &str, der: &[u8]) -> String {
+    let b64 = STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).expect("base64 is ascii"));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
+pub(crate) fn run(cmd: VdsSignerCmd, vrs: &mut Vrs, ctx: &Ctx) -> anyhow::Result<Exit> {
+    match cmd {
+        VdsSignerCmd::Import {
+            principal,
+            key,
+            cert,
+        } => {
+            let p: Principal = parse_flag("as", &principal)?;
+            let key = key.as_ref().map(|k| read("key", k)).transpose()?;
+            let cert = read("cert", &cert)?;
+            match vrs.import_vds_signer(p, key.as_deref(), &cert) {
+                Ok(Answer::Done(info)) => ctx.print(&info)?,
+                Ok(Answer::Refused(r)) => return refused(ctx, &r),
+                Err(VrsError::Certificate(e)) => return Err(BadInput(e.to_string()).into()),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        VdsSignerCmd::Csr {
+            principal,
+            subject,
+            out,
+        } => {
+            let p: Principal = parse_flag("as", &principal)?;
+            let subject: SignerSubject = parse_flag("subject", &subject)?;
+            match vrs.vds_signer_request(p, &subject)? {
+                Answer::Done(req) => {
+                    if let Some(path) = &out {
+                        std::fs::write(path, &req.csr_der)?;
+                    }
+                    ctx.print(&serde_json::json!({
+                        "request_pem": pem("CERTIFICATE REQUEST", &req.csr_der),
+                        "out": out.map(|p| p.display().to_string()),
+                    }))?;
+                }
+                Answer::Refused(r) => return refused(ctx, &r),
+            }
+        }
+        VdsSignerCmd::Show => match vrs.vds_signer_info()? {
+            Some(info) => ctx.print(&info)?,
+            None => {
+                return Err(BadInput(
+                    "no VDS-NC barcode signer is configured (vrs keys vds-signer import)".into(),
+                )
+                .into())
+            }
+        },
+    }
+    Ok(Exit::Ok)
+}
