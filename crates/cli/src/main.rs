@@ -112,6 +112,8 @@ enum Command {
     Audit(cmd::audit::AuditCmd),
     /// Consistent backups (T1-5-3).
     Backup(cmd::backup::BackupArgs),
+    /// Restore a backup into a new or empty data directory (T1-5-3).
+    Restore(cmd::backup::RestoreArgs),
     /// Verify vaccination certificates (SMART Health Cards, ICAO VDS-NC).
     #[command(subcommand)]
     Certificate(cmd::certificate::CertificateCmd),

@@ -92,10 +92,10 @@ impl BirthDate {
     }
 }
 
-fn ymd(y: i32, m: u32, d: u32, text: &str) -> Result<NaiveDate, DomainError> {
+fn ymd(y: i32, m: u32, d: u32) -> Result<NaiveDate, DomainError> {
     NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| DomainError::Invalid {
         field: FIELD,
-        reason: format!("{text} is not a calendar date"),
+        reason: "not a calendar date".into(),
     })
 }
 
@@ -133,27 +133,27 @@ fn gregorian(s: &str) -> Result<NaiveDate, DomainError> {
             }
         }
     };
-    ymd(num(y, "year")?, num(m, "month")?, num(d, "day")?, s)
+    ymd(num(y, "year")?, num(m, "month")?, num(d, "day")?)
 }
 
-fn japanese(era: &Era, rest: &str, original: &str) -> Result<NaiveDate, DomainError> {
+fn japanese(era: &Era, rest: &str) -> Result<NaiveDate, DomainError> {
     // rest is "55年2月17日" or "55.2.17" (after the era name or initial).
     let (y, m, d) = if let Some(body) = rest.strip_suffix('日') {
-        let (y, body) = body.split_once('年').ok_or_else(|| bad_form(original))?;
-        let (m, d) = body.split_once('月').ok_or_else(|| bad_form(original))?;
+        let (y, body) = body.split_once('年').ok_or_else(bad_form)?;
+        let (m, d) = body.split_once('月').ok_or_else(bad_form)?;
         (y, m, d)
     } else {
         let parts: Vec<&str> = rest.split(['.', '/', '-']).collect();
         match parts.as_slice() {
             [y, m, d] => (*y, *m, *d),
-            _ => return Err(bad_form(original)),
+            _ => return Err(bad_form()),
         }
     };
     let year_in_era: i32 = if y == "元" { 1 } else { num(y, "era year")? };
     if year_in_era < 1 {
         return Err(DomainError::Invalid {
             field: FIELD,
-            reason: format!("{original}: era years start at 1"),
+            reason: "era years start at 1".into(),
         });
     }
     // Era year 1 is the Gregorian year the era began in (明治 counts from 1868).
@@ -162,14 +162,9 @@ fn japanese(era: &Era, rest: &str, original: &str) -> Result<NaiveDate, DomainEr
     } else {
         era.first.0
     };
-    let date = ymd(
-        base + year_in_era - 1,
-        num(m, "month")?,
-        num(d, "day")?,
-        original,
-    )?;
+    let date = ymd(base + year_in_era - 1, num(m, "month")?, num(d, "day")?)?;
     let (fy, fm, fd) = era.first;
-    let first = ymd(fy, fm, fd, original)?;
+    let first = ymd(fy, fm, fd)?;
     let too_late = era
         .last
         .map(|(ly, lm, ld)| NaiveDate::from_ymd_opt(ly, lm, ld).is_some_and(|l| date > l))
@@ -177,16 +172,16 @@ fn japanese(era: &Era, rest: &str, original: &str) -> Result<NaiveDate, DomainEr
     if date < first || too_late {
         return Err(DomainError::Invalid {
             field: FIELD,
-            reason: format!("{original} is not a day of the {} era", era.kanji),
+            reason: format!("not a day of the {} era", era.kanji),
         });
     }
     Ok(date)
 }
 
-fn bad_form(original: &str) -> DomainError {
+fn bad_form() -> DomainError {
     DomainError::Invalid {
         field: FIELD,
-        reason: format!("{original}: expected e.g. 昭和55年2月17日 or S55.2.17"),
+        reason: "expected e.g. 1980-02-17, 昭和55年2月17日 or S55.2.17".into(),
     }
 }
 
@@ -202,11 +197,11 @@ impl FromStr for BirthDate {
         let s = s.as_ref();
         for era in &ERAS {
             if let Some(rest) = s.strip_prefix(era.kanji) {
-                return Self::from_date(japanese(era, rest, s)?);
+                return Self::from_date(japanese(era, rest)?);
             }
             let mut chars = s.chars();
             if chars.next().map(|c| c.to_ascii_uppercase()) == Some(era.initial) {
-                return Self::from_date(japanese(era, chars.as_str(), s)?);
+                return Self::from_date(japanese(era, chars.as_str())?);
             }
         }
         Self::from_date(gregorian(s)?)

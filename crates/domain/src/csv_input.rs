@@ -1,9 +1,7 @@
-//! Reading municipal CSV files: encoding detection (UTF-8 with or without BOM,
-//! CP932), header lookup by Japanese or English names, row errors with line and column.
+//! Reading municipal CSV files: the encodings (UTF-8 with or without BOM, CP932),
+//! header lookup by Japanese or English names, row errors with line and column.
+//! The records themselves are read by [`crate::csv_record::CsvReader`].
 
-use std::io::{BufRead, BufReader, Read};
-
-use encoding_rs::SHIFT_JIS;
 use serde::Serialize;
 
 /// The text encoding of an input file.
@@ -48,112 +46,14 @@ impl RowError {
     }
 }
 
-/// What [`next_record`] found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NextRecord {
-    /// A non-blank record, now in the caller's record buffer, starting at this line.
-    Row(u64),
-    /// A line that could not be read. When `fatal` (an I/O error), nothing after it can be.
-    Bad {
-        /// The line's error.
-        error: RowError,
-        /// Whether reading must stop here.
-        fatal: bool,
-    },
-    /// The end of the file.
-    End,
-}
-
-/// Reads the next non-blank record of a file, with the line it starts on.
-pub fn next_record<R: Read>(
-    reader: &mut csv::Reader<R>,
-    record: &mut csv::StringRecord,
-) -> NextRecord {
-    loop {
-        let line_before = reader.position().line();
-        match reader.read_record(record) {
-            Ok(false) => return NextRecord::End,
-            Ok(true) => {
-                if record.iter().all(|f| f.trim().is_empty()) {
-                    continue;
-                }
-                return NextRecord::Row(record.position().map_or(line_before, |p| p.line()));
-            }
-            Err(e) => {
-                let line = e.position().map_or(line_before, |p| p.line());
-                return NextRecord::Bad {
-                    error: RowError::line(line, csv_reason(&e)),
-                    fatal: !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }),
-                };
-            }
-        }
-    }
-}
-
-/// A CSV error in words that name no cell's content.
-pub fn csv_reason(e: &csv::Error) -> String {
-    match e.kind() {
-        csv::ErrorKind::Utf8 { .. } => "not valid text in the file's encoding".into(),
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => format!("expected {expected_len} fields, found {len}"),
-        csv::ErrorKind::Io(io) => format!("read error: {io}"),
-        _ => "malformed CSV".into(),
-    }
-}
-
-/// How many bytes are looked at to tell UTF-8 from CP932.
-const SNIFF: usize = 64 * 1024;
-
-/// Wraps `input` so that it yields UTF-8: detects the encoding from the first
-/// 64 KiB (a UTF-8 BOM, or valid UTF-8, means UTF-8; anything else CP932)
-/// unless `forced` says which. Streams; never holds the whole file.
-pub fn utf8_reader<'a, R: Read + Send + 'a>(
-    input: R,
-    forced: Option<Encoding>,
-) -> std::io::Result<(Encoding, Box<dyn Read + Send + 'a>)> {
-    let mut buffered = BufReader::with_capacity(SNIFF, input);
-    let head = buffered.fill_buf()?;
-    let encoding = forced.unwrap_or_else(|| detect(head));
-    Ok(match encoding {
-        Encoding::Utf8 => {
-            if head.starts_with(b"\xEF\xBB\xBF") {
-                buffered.consume(3);
-            }
-            (encoding, Box::new(buffered))
-        }
-        Encoding::Cp932 => (
-            encoding,
-            Box::new(
-                encoding_rs_io::DecodeReaderBytesBuilder::new()
-                    .encoding(Some(SHIFT_JIS))
-                    .bom_override(true)
-                    .build(buffered),
-            ),
-        ),
-    })
-}
-
-fn detect(head: &[u8]) -> Encoding {
-    if head.starts_with(b"\xEF\xBB\xBF") {
-        return Encoding::Utf8;
-    }
-    match std::str::from_utf8(head) {
-        Ok(_) => Encoding::Utf8,
-        // A multi-byte character cut at the end of the sniffed block is still UTF-8.
-        Err(e) if e.error_len().is_none() => Encoding::Utf8,
-        Err(_) => Encoding::Cp932,
-    }
-}
-
 /// Finds each wanted column in a header row by any of its names.
 /// `wanted` lists (canonical name, accepted names); the result holds each
 /// column's index, in `wanted` order, or the header errors.
 pub fn locate_columns(
-    header: &csv::StringRecord,
+    header: &[String],
     wanted: &[(&str, &[&str])],
 ) -> Result<Vec<usize>, Vec<RowError>> {
-    let names: Vec<&str> = header.iter().map(str::trim).collect();
+    let names: Vec<&str> = header.iter().map(|h| h.trim()).collect();
     let mut found = Vec::with_capacity(wanted.len());
     let mut errors = Vec::new();
     for (canonical, aliases) in wanted {
@@ -190,8 +90,9 @@ mod tests {
 
     #[test]
     fn detects_utf8_bom_and_cp932() {
+        use crate::csv_record::CsvReader;
         let text = "氏名\n黒桐　幹也\n";
-        let (sjis, _, _) = SHIFT_JIS.encode(text);
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(text);
         for (bytes, enc) in [
             (text.as_bytes().to_vec(), Encoding::Utf8),
             (
@@ -200,17 +101,16 @@ mod tests {
             ),
             (sjis.to_vec(), Encoding::Cp932),
         ] {
-            let (got, mut r) = utf8_reader(bytes.as_slice(), None).unwrap();
-            assert_eq!(got, enc);
-            let mut s = String::new();
-            r.read_to_string(&mut s).unwrap();
-            assert_eq!(s, text, "{enc:?}");
+            let (mut r, header) = CsvReader::open(bytes.as_slice(), None).unwrap();
+            assert_eq!((r.encoding(), header), (enc, vec!["氏名".to_owned()]));
+            r.next_record();
+            assert_eq!(r.record(), ["黒桐　幹也"], "{enc:?}");
         }
     }
 
     #[test]
     fn missing_and_repeated_columns_are_named() {
-        let h = csv::StringRecord::from(vec!["氏名", "name", "x"]);
+        let h = ["氏名", "name", "x"].map(String::from);
         let errs = locate_columns(
             &h,
             &[("name", &["氏名", "name"]), ("sex", &["性別", "sex"])],

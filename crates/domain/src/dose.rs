@@ -131,12 +131,7 @@ fn bounded_text(
             actual: n,
         });
     }
-    if s.chars().any(char::is_control) {
-        return Err(DomainError::Character {
-            field,
-            reason: "control characters are not allowed",
-        });
-    }
+    crate::text::check_free_text(s, field)?;
     Ok(s.to_owned())
 }
 
@@ -206,7 +201,7 @@ pub fn parse_dose_date(s: &str) -> Result<NaiveDate, DomainError> {
     };
     let date = parsed.map_err(|_| DomainError::Invalid {
         field: FIELD,
-        reason: format!("{s:?} is not a date (YYYY-MM-DD)"),
+        reason: "not a date (YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD)".into(),
     })?;
     use chrono::Datelike;
     if !(2020..=2199).contains(&date.year()) {
@@ -258,7 +253,7 @@ impl FromStr for DoseId {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || DomainError::Invalid {
             field: "dose_id",
-            reason: format!("{s:?} is not MUNICIPALITY-NUMBER, e.g. 131016-42"),
+            reason: "not MUNICIPALITY-NUMBER, e.g. 131016-42".into(),
         };
         let (m, n) = s.trim().split_once('-').ok_or_else(bad)?;
         if n.is_empty() || n.len() > 19 || !n.bytes().all(|b| b.is_ascii_digit()) {
@@ -333,7 +328,7 @@ impl FromStr for DoseStatus {
             "entered_in_error" => Ok(Self::EnteredInError),
             _ => Err(DomainError::Invalid {
                 field: "dose_status",
-                reason: format!("{s:?} is not active or entered_in_error"),
+                reason: "expected active or entered_in_error".into(),
             }),
         }
     }

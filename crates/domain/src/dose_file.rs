@@ -2,9 +2,10 @@
 
 use std::io::Read;
 
-use crate::csv_input::{locate_columns, next_record, utf8_reader, Encoding, NextRecord, RowError};
+use crate::csv_input::{locate_columns, Encoding, RowError};
+use crate::csv_record::{CsvReader, NextRecord};
 use crate::dose::{parse_dose_date, DoseEntry};
-use crate::text::ascii_digits;
+use crate::text::{ascii_digits, cell_reason};
 use crate::DomainError;
 
 /// Required columns and the headers accepted for each.
@@ -23,11 +24,9 @@ pub const OPTIONAL_DOSE_COLUMNS: [(&str, &[&str]); 2] = [
 
 /// A streaming reader of a bulk dose file.
 pub struct DoseFile<'a> {
-    reader: csv::Reader<Box<dyn Read + Send + 'a>>,
+    reader: CsvReader<Box<dyn Read + Send + 'a>>,
     columns: Vec<usize>,
     optional: [Option<usize>; 2],
-    record: csv::StringRecord,
-    encoding: Encoding,
     failed: bool,
 }
 
@@ -38,16 +37,8 @@ impl<'a> DoseFile<'a> {
         input: R,
         encoding: Option<Encoding>,
     ) -> Result<Self, Vec<RowError>> {
-        let (encoding, text) =
-            utf8_reader(input, encoding).map_err(|e| vec![RowError::line(1, e.to_string())])?;
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .flexible(true)
-            .from_reader(text);
-        let header = reader
-            .headers()
-            .map_err(|e| vec![RowError::line(1, e.to_string())])?
-            .clone();
+        let input: Box<dyn Read + Send + 'a> = Box::new(input);
+        let (reader, header) = CsvReader::open(input, encoding)?;
         let columns = locate_columns(&header, &DOSE_COLUMNS)?;
         let mut optional = [None, None];
         for (slot, wanted) in optional.iter_mut().zip(OPTIONAL_DOSE_COLUMNS) {
@@ -63,15 +54,13 @@ impl<'a> DoseFile<'a> {
             reader,
             columns,
             optional,
-            record: csv::StringRecord::new(),
-            encoding,
             failed: false,
         })
     }
 
     /// The encoding the file was read in.
     pub fn encoding(&self) -> Encoding {
-        self.encoding
+        self.reader.encoding()
     }
 
     /// The next row: `None` at the end, else its line number and the parsed
@@ -80,10 +69,10 @@ impl<'a> DoseFile<'a> {
         if self.failed {
             return None;
         }
-        match next_record(&mut self.reader, &mut self.record) {
+        match self.reader.next_record() {
             NextRecord::End => None,
-            NextRecord::Row(line) => Some((line, self.parse(line))),
-            NextRecord::Bad { error, fatal } => {
+            NextRecord::Row { line, .. } => Some((line, self.parse(line))),
+            NextRecord::Bad { error, fatal, .. } => {
                 self.failed = fatal;
                 Some((error.line, Err(vec![error])))
             }
@@ -93,19 +82,14 @@ impl<'a> DoseFile<'a> {
     fn parse(&self, line: u64) -> Result<DoseEntry, Vec<RowError>> {
         let mut errors = Vec::new();
         let mut note = |column: &str, e: DomainError| {
-            let message = e.to_string();
-            let reason = message
-                .strip_prefix(column)
-                .and_then(|m| m.strip_prefix(": "))
-                .unwrap_or(&message)
-                .to_owned();
             errors.push(RowError {
                 line,
                 column: column.to_owned(),
-                reason,
+                reason: cell_reason(&e),
             });
         };
-        let cell = |i: usize| self.record.get(i).unwrap_or("").trim();
+        let record = self.reader.record();
+        let cell = |i: usize| record.get(i).map_or("", |c| c.trim());
         let ocr = ascii_digits(cell(self.columns[0]))
             .parse()
             .map_err(|e| note("ocr_line", e))
@@ -196,6 +180,38 @@ mod tests {
         let cols: Vec<&str> = errs.iter().map(|e| e.column.as_str()).collect();
         assert_eq!(cols, ["ocr_line", "vaccine", "lot", "date"]);
         assert!(errs.iter().all(|e| e.line == 2));
+    }
+
+    #[test]
+    fn dose_rows_carry_physical_line_numbers_and_a_stray_quote_spoils_only_its_line() {
+        let lines = [
+            "OCRライン,ワクチン,ロット番号,接種日,備考",
+            "111310160000000001,comirnaty,FA5765,2021-06-01,\"unterminated",
+            "",
+            "111310160000000002,comirnaty,FA5765,2021-13-01,",
+            "111310160000000003,comirnaty,FA5765,2021-06-01,ok",
+        ];
+        for eol in ["\n", "\r\n", "\r"] {
+            let rows = read_all(&(lines.join(eol) + eol));
+            let got: Vec<(u64, bool)> = rows.iter().map(|(l, r)| (*l, r.is_ok())).collect();
+            assert_eq!(got, [(2, false), (4, false), (5, true)], "{eol:?}");
+            let errs = rows[1].1.as_ref().unwrap_err();
+            assert_eq!((errs[0].line, errs[0].column.as_str()), (4, "date"));
+            assert!(!errs[0].reason.contains("2021-13-01"), "{errs:?}");
+        }
+    }
+
+    #[test]
+    fn venue_and_doctor_refuse_bidi_and_zero_width_characters_naming_the_column() {
+        let rows = read_all(
+            "ocr_line,vaccine,lot,date,venue,doctor\n             111310160000000001,comirnaty,FA5765,2021-06-01,会場\u{202E}A,山\u{200B}田\n             111310160000000002,comirnaty,FA5765,2021-06-01,=HYPERLINK(1),'=1\n",
+        );
+        let errs = rows[0].1.as_ref().unwrap_err();
+        let cols: Vec<&str> = errs.iter().map(|e| e.column.as_str()).collect();
+        assert_eq!(cols, ["venue", "doctor"]);
+        let ok = rows[1].1.as_ref().unwrap();
+        assert_eq!(ok.venue.as_ref().unwrap().as_str(), "=HYPERLINK(1)");
+        assert_eq!(ok.doctor.as_ref().unwrap().as_str(), "=1");
     }
 
     #[test]

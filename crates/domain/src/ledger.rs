@@ -5,13 +5,15 @@
 //! `YYYYMMDDHHMMSS` (Japan time), dose date `YYYYMMDD`, ticket number (10),
 //! vaccinating municipality code (6), venue (≤30), doctor (≤20), maker (≤20), lot
 //! (≤20). Lines end in CRLF, as Windows municipal systems expect; a field holding
-//! a comma, quote or line break is quoted (RFC 4180).
+//! a comma, quote or line break is quoted (RFC 4180), and one a spreadsheet would
+//! run as a formula is neutralised ([`crate::csv_output`]).
 
 use std::fmt::Write as _;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use crate::csv_input::Encoding;
+use crate::csv_output::push_cell as field;
 use crate::dose::{DoctorName, VenueName};
 use crate::{
     AddressNumber, DomainError, LotNumber, MunicipalityCode, TicketNumber, VaccineProduct,
@@ -42,16 +44,6 @@ pub struct LedgerRow<'a> {
     pub vaccine: VaccineProduct,
     /// The lot.
     pub lot: &'a LotNumber,
-}
-
-fn field(out: &mut String, value: &str) {
-    if value.contains([',', '"', '\r', '\n']) {
-        out.push('"');
-        out.push_str(&value.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(value);
-    }
 }
 
 impl LedgerRow<'_> {
@@ -133,5 +125,61 @@ mod tests {
         let sjis = encode(&s, Encoding::Cp932).unwrap();
         assert_eq!(encoding_rs::SHIFT_JIS.decode(&sjis).0, s);
         assert!(encode("𠮷", Encoding::Cp932).is_err());
+    }
+
+    #[test]
+    fn the_exported_ledger_reads_back_the_same_values_through_the_importers_reader() {
+        use crate::csv_record::{CsvReader, NextRecord};
+        let jst = FixedOffset::east_opt(9 * 3600).unwrap();
+        let lot: LotNumber = "FA5765".parse().unwrap();
+        let values = [
+            ("=HYPERLINK(\"http://x\",\"y\")", "@SUM(A1)"),
+            ("+81 会場", "-1"),
+            ("'=already quoted", "'"),
+            ("会場,\"A\"", "山田医師"),
+        ];
+        let venues: Vec<VenueName> = values.iter().map(|(v, _)| v.parse().unwrap()).collect();
+        let doctors: Vec<DoctorName> = values.iter().map(|(_, d)| d.parse().unwrap()).collect();
+        let mut text = LEDGER_HEADER.to_owned();
+        for (venue, doctor) in venues.iter().zip(&doctors) {
+            LedgerRow {
+                address_number: None,
+                registered_at: jst.with_ymd_and_hms(2021, 6, 1, 10, 20, 30).unwrap(),
+                date: NaiveDate::from_ymd_opt(2021, 6, 1).unwrap(),
+                ticket_number: "0000000001".parse().unwrap(),
+                vaccinating_municipality: "131016".parse().unwrap(),
+                venue: Some(venue),
+                doctor: Some(doctor),
+                vaccine: "comirnaty".parse().unwrap(),
+                lot: &lot,
+            }
+            .write_to(&mut text);
+        }
+        for line in text.split("\r\n") {
+            assert!(
+                line.split(',')
+                    .all(|c| !c.starts_with(['=', '+', '-', '@'])),
+                "{line}"
+            );
+        }
+        let bytes = encode(&text, Encoding::Cp932).unwrap();
+        let (mut reader, header) = CsvReader::open(bytes.as_slice(), None).unwrap();
+        assert_eq!(header.join(","), LEDGER_HEADER.trim_end());
+        for (i, (venue, doctor)) in values.iter().enumerate() {
+            let next = reader.next_record();
+            assert!(matches!(next, NextRecord::Row { .. }), "{next:?}");
+            let line = i as u64 + 2;
+            assert_eq!(
+                next,
+                NextRecord::Row {
+                    line,
+                    index: line - 1
+                }
+            );
+            let cells = reader.record();
+            assert_eq!((cells[5].as_str(), cells[6].as_str()), (*venue, *doctor));
+            assert_eq!(cells[8], "FA5765");
+        }
+        assert_eq!(reader.next_record(), NextRecord::End);
     }
 }

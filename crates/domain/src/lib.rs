@@ -21,6 +21,8 @@
 mod birth_date;
 mod certificate;
 pub mod csv_input;
+pub mod csv_output;
+pub mod csv_record;
 mod dose;
 pub mod dose_file;
 mod error;

@@ -3,37 +3,48 @@
 
 use std::io::Read;
 
-use crate::csv_input::{locate_columns, utf8_reader, RowError};
-use crate::text::ascii_digits;
+use crate::csv_input::{locate_columns, RowError};
+use crate::csv_output::push_record;
+use crate::csv_record::{CsvReader, NextRecord};
+use crate::text::{ascii_digits, cell_reason};
 use crate::MyNumber;
 
-/// Reads every My Number of the file with its line number, or every bad row.
+/// Where a My Number was in the input file: the key that matches each answer of
+/// a batch inquiry to its input row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputRow {
+    /// Its 1-based position among the file's data rows (blank lines not counted).
+    pub row: u64,
+    /// The physical line it is on (the header is line 1).
+    pub line: u64,
+}
+
+/// Reads every My Number of the file with where it was, or every bad row.
 /// The file is small by nature (one municipality's movers), so it is held in memory.
-pub fn read_my_numbers<R: Read + Send>(input: R) -> Result<Vec<(u64, MyNumber)>, Vec<RowError>> {
-    let (_, text) = utf8_reader(input, None).map_err(|e| vec![RowError::line(1, e.to_string())])?;
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text);
-    let header = reader
-        .headers()
-        .map_err(|e| vec![RowError::line(1, e.to_string())])?
-        .clone();
+pub fn read_my_numbers<R: Read + Send>(
+    input: R,
+) -> Result<Vec<(InputRow, MyNumber)>, Vec<RowError>> {
+    let (mut reader, header) = CsvReader::open(input, None)?;
     let col = locate_columns(&header, &[("my_number", &["個人番号", "my_number"])])?[0];
     let mut out = Vec::new();
     let mut errors = Vec::new();
-    for record in reader.records() {
-        match record {
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                errors.push(RowError::line(line, "malformed CSV"));
+    loop {
+        match reader.next_record() {
+            NextRecord::End => break,
+            NextRecord::Bad { error, fatal, .. } => {
+                errors.push(error);
+                if fatal {
+                    break;
+                }
             }
-            Ok(r) => {
-                let line = r.position().map_or(0, |p| p.line());
-                let cell = r.get(col).unwrap_or("").trim();
+            NextRecord::Row { line, index } => {
+                let cell = reader.record().get(col).map_or("", |c| c.trim());
                 match ascii_digits(cell).parse::<MyNumber>() {
-                    Ok(n) => out.push((line, n)),
+                    Ok(n) => out.push((InputRow { row: index, line }, n)),
                     Err(e) => errors.push(RowError {
                         line,
                         column: "my_number".into(),
-                        reason: e.to_string().trim_start_matches("my_number: ").to_owned(),
+                        reason: cell_reason(&e),
                     }),
                 }
             }
@@ -62,25 +73,32 @@ pub type ResultDose = [String; 5];
 
 /// Writes a batch inquiry's results as CSV: one row per dose, or one row with
 /// empty dose columns when the person was not found or has no dose. Rows are
-/// keyed by the input file's line number: the My Number is not echoed.
+/// keyed by the input row's physical line (`line`, the header is line 1), carried
+/// with each number from the reader: the My Number is not echoed. Cells are
+/// neutralised against formula injection.
 pub fn write_results<W: std::io::Write>(
-    out: W,
-    rows: impl IntoIterator<Item = (u64, bool, Vec<ResultDose>)>,
+    mut out: W,
+    rows: impl IntoIterator<Item = (InputRow, bool, Vec<ResultDose>)>,
 ) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(RESULT_HEADER)?;
-    for (line, found, doses) in rows {
-        let (line, found) = (line.to_string(), found.to_string());
+    let mut text = String::new();
+    push_record(&mut text, RESULT_HEADER, "\n");
+    for (at, found, doses) in rows {
+        let (line, found) = (at.line.to_string(), found.to_string());
         if doses.is_empty() {
-            w.write_record([line.as_str(), found.as_str(), "", "", "", "", ""])?;
+            let cells = [line.as_str(), found.as_str(), "", "", "", "", ""];
+            push_record(&mut text, cells, "\n");
         }
         for d in &doses {
-            let mut rec = vec![line.as_str(), found.as_str()];
-            rec.extend(d.iter().map(String::as_str));
-            w.write_record(rec)?;
+            let cells = [line.as_str(), found.as_str()].into_iter();
+            push_record(&mut text, cells.chain(d.iter().map(String::as_str)), "\n");
+        }
+        if text.len() > 64 * 1024 {
+            out.write_all(text.as_bytes())?;
+            text.clear();
         }
     }
-    w.flush()
+    out.write_all(text.as_bytes())?;
+    out.flush()
 }
 
 #[cfg(test)]
@@ -91,7 +109,8 @@ mod tests {
     fn numbers_are_read_with_their_lines_and_bad_rows_are_all_reported() {
         let ok = read_my_numbers("個人番号\n123456789018\n５３７６８６６７７１８８\n".as_bytes())
             .unwrap();
-        assert_eq!(ok.iter().map(|(l, _)| *l).collect::<Vec<_>>(), [2, 3]);
+        let at: Vec<(u64, u64)> = ok.iter().map(|(a, _)| (a.row, a.line)).collect();
+        assert_eq!(at, [(1, 2), (2, 3)]);
         let errs =
             read_my_numbers("my_number\n123456789010\n123456789018\nabc\n".as_bytes()).unwrap_err();
         assert_eq!(errs.iter().map(|e| e.line).collect::<Vec<_>>(), [2, 4]);

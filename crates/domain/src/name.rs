@@ -40,12 +40,7 @@ impl FromStr for PersonName {
         if s.is_empty() {
             return Err(DomainError::Empty { field: FIELD });
         }
-        if s.chars().any(char::is_control) {
-            return Err(DomainError::Character {
-                field: FIELD,
-                reason: "control characters are not allowed",
-            });
-        }
+        crate::text::check_free_text(s, FIELD)?;
         let Some((family, given)) = s.split_once([' ', '\u{3000}']) else {
             return Err(DomainError::Invalid {
                 field: FIELD,

@@ -1,12 +1,12 @@
 //! The resident file of D12-1: a municipality's CSV of residents, read row by row.
 
+use std::collections::HashSet;
 use std::io::Read;
 
-use crate::csv_input::{
-    csv_reason, locate_columns, next_record, utf8_reader, Encoding, NextRecord, RowError,
-};
-use crate::text::ascii_digits;
-use crate::{DomainError, MunicipalityCode, Resident};
+use crate::csv_input::{locate_columns, Encoding, RowError};
+use crate::csv_record::{CsvReader, NextRecord};
+use crate::text::{ascii_digits, cell_reason};
+use crate::{MunicipalityCode, MyNumber, Resident};
 
 /// Canonical column names and the headers accepted for each (D12-1).
 pub const RESIDENT_COLUMNS: [(&str, &[&str]); 8] = [
@@ -26,12 +26,12 @@ pub const RESIDENT_COLUMNS: [(&str, &[&str]); 8] = [
 /// or into every problem the line has. A row for another municipality is a
 /// problem (T1-4-3: each municipality writes only its own area).
 pub struct ResidentFile<'a> {
-    reader: csv::Reader<Box<dyn Read + Send + 'a>>,
+    reader: CsvReader<Box<dyn Read + Send + 'a>>,
     columns: Vec<usize>,
+    header: Vec<String>,
     municipality: MunicipalityCode,
-    record: csv::StringRecord,
-    encoding: Encoding,
     failed: bool,
+    strays: StrayMyNumbers,
 }
 
 impl<'a> ResidentFile<'a> {
@@ -42,30 +42,22 @@ impl<'a> ResidentFile<'a> {
         encoding: Option<Encoding>,
         municipality: MunicipalityCode,
     ) -> Result<Self, Vec<RowError>> {
-        let (encoding, text) =
-            utf8_reader(input, encoding).map_err(|e| vec![RowError::line(1, e.to_string())])?;
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .flexible(true)
-            .from_reader(text);
-        let header = reader
-            .headers()
-            .map_err(|e| vec![RowError::line(1, csv_reason(&e))])?
-            .clone();
+        let input: Box<dyn Read + Send + 'a> = Box::new(input);
+        let (reader, header) = CsvReader::open(input, encoding)?;
         let columns = locate_columns(&header, &RESIDENT_COLUMNS)?;
         Ok(Self {
             reader,
             columns,
+            header,
             municipality,
-            record: csv::StringRecord::new(),
-            encoding,
             failed: false,
+            strays: StrayMyNumbers::default(),
         })
     }
 
     /// The encoding the file was read in.
     pub fn encoding(&self) -> Encoding {
-        self.encoding
+        self.reader.encoding()
     }
 
     /// The next row: `None` at the end, else its line number and the parsed
@@ -74,10 +66,20 @@ impl<'a> ResidentFile<'a> {
         if self.failed {
             return None;
         }
-        match next_record(&mut self.reader, &mut self.record) {
+        match self.reader.next_record() {
             NextRecord::End => None,
-            NextRecord::Row(line) => Some((line, self.parse(line))),
-            NextRecord::Bad { error, fatal } => {
+            NextRecord::Row { line, .. } => {
+                let mut parsed = self.parse(line);
+                let strays = self.stray_my_numbers(line);
+                if !strays.is_empty() {
+                    match &mut parsed {
+                        Ok(_) => parsed = Err(strays),
+                        Err(errors) => errors.extend(strays),
+                    }
+                }
+                Some((line, parsed))
+            }
+            NextRecord::Bad { error, fatal, .. } => {
                 // An I/O error cannot be read past; it is reported as the last row.
                 self.failed = fatal;
                 Some((error.line, Err(vec![error])))
@@ -85,22 +87,54 @@ impl<'a> ResidentFile<'a> {
         }
     }
 
-    fn parse(&self, line: u64) -> Result<Resident, Vec<RowError>> {
+    /// A My Number of this file in any other column of any row (e.g. pasted into
+    /// 宛名番号 or 備考) is refused: it would be stored or shown in plain text.
+    /// Only a cell equal to a `my_number` value counts: a 12-digit address
+    /// number that merely passes the check digit is legitimate.
+    fn stray_my_numbers(&mut self, line: u64) -> Vec<RowError> {
+        let record = self.reader.record();
+        let mine = self.columns[2];
         let mut errors = Vec::new();
-        let cell = |i: usize| self.record.get(self.columns[i]).unwrap_or("").trim();
-        let mut field = |i: usize, r: Result<(), DomainError>| {
-            if let Err(e) = r {
-                let column = RESIDENT_COLUMNS[i].0;
-                let message = e.to_string();
-                let reason = message
-                    .strip_prefix(column)
-                    .and_then(|m| m.strip_prefix(": "))
-                    .unwrap_or(&message)
-                    .to_owned();
+        if let Some(n) = record.get(mine).and_then(|c| as_my_number(c)) {
+            if let Some(column) = self.strays.add_my_number(n) {
                 errors.push(RowError {
                     line,
-                    column: column.to_owned(),
-                    reason,
+                    column: "my_number".into(),
+                    reason: format!(
+                        "this My Number also appears in the {column} column of an earlier line"
+                    ),
+                });
+            }
+        }
+        for (i, cell) in record.iter().enumerate() {
+            if i == mine {
+                continue;
+            }
+            if let Some(n) = as_my_number(cell) {
+                let column = column_name(&self.header, i);
+                if self.strays.add_other(n, &column) {
+                    errors.push(RowError {
+                        line,
+                        column,
+                        reason: "holds a My Number of this file (a My Number in the wrong column?)"
+                            .into(),
+                    });
+                }
+            }
+        }
+        errors
+    }
+
+    fn parse(&self, line: u64) -> Result<Resident, Vec<RowError>> {
+        let mut errors = Vec::new();
+        let record = self.reader.record();
+        let cell = |i: usize| record.get(self.columns[i]).map_or("", |c| c.trim());
+        let mut field = |i: usize, r: Result<(), crate::DomainError>| {
+            if let Err(e) = r {
+                errors.push(RowError {
+                    line,
+                    column: RESIDENT_COLUMNS[i].0.to_owned(),
+                    reason: cell_reason(&e),
                 });
             }
         };
@@ -132,7 +166,7 @@ impl<'a> ResidentFile<'a> {
                     line,
                     column: "municipality_code".into(),
                     reason: format!(
-                        "row is for {m}, not for the importing municipality {} (T1-4-3)",
+                        "row is for another municipality, not for the importing municipality {} (T1-4-3)",
                         self.municipality
                     ),
                 });
@@ -169,6 +203,47 @@ impl<'a> ResidentFile<'a> {
             }),
             _ => Err(errors),
         }
+    }
+}
+
+/// The canonical name of column `i` when it is a known one, else its header.
+fn column_name(header: &[String], i: usize) -> String {
+    let h = header.get(i).map_or("", |h| h.trim());
+    RESIDENT_COLUMNS
+        .iter()
+        .find(|(_, aliases)| aliases.iter().any(|a| a.eq_ignore_ascii_case(h)))
+        .map_or_else(|| h.to_owned(), |(canonical, _)| (*canonical).to_owned())
+}
+
+/// A cell's value as a My Number, when it is one (digits, full-width digits,
+/// spaces and hyphens as people paste them).
+fn as_my_number(cell: &str) -> Option<u64> {
+    let digits: String = ascii_digits(cell.trim())
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '\u{3000}'))
+        .collect();
+    let n: MyNumber = digits.parse().ok()?;
+    n.expose().parse().ok()
+}
+
+/// The My Numbers of a file so far, and the other cells that were valid My Numbers.
+#[derive(Default)]
+struct StrayMyNumbers {
+    my_numbers: HashSet<u64>,
+    others: std::collections::HashMap<u64, String>,
+}
+
+impl StrayMyNumbers {
+    /// Records a `my_number` value; returns the column of an earlier cell equal to it.
+    fn add_my_number(&mut self, n: u64) -> Option<String> {
+        self.my_numbers.insert(n);
+        self.others.get(&n).cloned()
+    }
+
+    /// Records another column's cell; whether it equals a My Number seen so far.
+    fn add_other(&mut self, n: u64, column: &str) -> bool {
+        self.others.entry(n).or_insert_with(|| column.to_owned());
+        self.my_numbers.contains(&n)
     }
 }
 
@@ -229,6 +304,119 @@ mod tests {
         assert!(errs.iter().all(|e| e.line == 2));
         let all = format!("{errs:?}");
         assert!(!all.contains("123456789010"), "{all}");
+    }
+
+    fn lines_and_errors(rows: &[(u64, Result<Resident, Vec<RowError>>)]) -> Vec<(u64, bool)> {
+        rows.iter().map(|(l, r)| (*l, r.is_ok())).collect()
+    }
+
+    #[test]
+    fn resident_rows_carry_physical_line_numbers_in_lf_crlf_and_cr_files() {
+        let h = HEADER.trim_end();
+        let good = "131016,A1,123456789018,0000000001,山田 花子,ヤマダ ハナコ,1990-01-01,2";
+        let bad = "131016,A2,123456789010,0000000002,山田 太郎,ヤマダ タロウ,1990-01-01,1";
+        let good2 = "131016,A3,537686677188,0000000003,黒桐 幹也,コクトウ ミキヤ,1980-02-17,1";
+        for eol in ["\n", "\r\n", "\r"] {
+            let text = [h, good, "", bad, good2].join(eol) + eol;
+            let rows = read_all(&text);
+            assert_eq!(
+                lines_and_errors(&rows),
+                [(2, true), (4, false), (5, true)],
+                "{eol:?}"
+            );
+            let errs = rows[1].1.as_ref().unwrap_err();
+            assert!(errs.iter().all(|e| e.line == 4), "{eol:?}: {errs:?}");
+        }
+    }
+
+    #[test]
+    fn an_unterminated_quote_in_an_ignored_column_is_an_error_of_its_line_only() {
+        let mut text = HEADER.trim_end().to_owned() + ",備考\n";
+        for i in 1..=100u64 {
+            let note = if i == 1 { "\"unterminated" } else { "ok" };
+            let n = crate::MyNumber::check_digit(format!("{:011}", 10_000_000_000 + i).as_bytes());
+            text += &format!(
+                "131016,A{i},{:011}{n},{i:010},山田 花子,ヤマダ ハナコ,1990-01-01,2,{note}\n",
+                10_000_000_000 + i
+            );
+        }
+        let rows = read_all(&text);
+        assert_eq!(rows.len(), 100);
+        let errs = rows[0].1.as_ref().unwrap_err();
+        assert_eq!(
+            (errs[0].line, errs[0].reason.as_str()),
+            (2, "unterminated quoted field")
+        );
+        assert!(rows[1..].iter().all(|(_, r)| r.is_ok()));
+    }
+
+    #[test]
+    fn a_my_number_of_the_file_in_another_column_is_refused_without_echo() {
+        // Line 2's address number is line 3's My Number; line 4's note holds line 2's.
+        let third = format!(
+            "87654321000{}",
+            crate::MyNumber::check_digit(b"87654321000")
+        );
+        let text = [
+            HEADER.trim_end().to_owned() + ",備考",
+            "131016,537686677188,123456789018,0000000001,山田 花子,ヤマダ ハナコ,1990-01-01,2,"
+                .into(),
+            "131016,A2,537686677188,0000000002,山田 太郎,ヤマダ タロウ,1990-01-01,1,".into(),
+            format!("131016,A3,{third},0000000003,黒桐 幹也,コクトウ ミキヤ,1980-02-17,1,1234-5678-9018"),
+        ]
+        .join("\n");
+        let rows = read_all(&text);
+        let got: Vec<(u64, String)> = rows
+            .iter()
+            .filter_map(|(_, r)| r.as_ref().err())
+            .flatten()
+            .map(|e| (e.line, e.column.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [(3, "my_number".to_owned()), (4, "備考".to_owned())],
+            "{rows:?}"
+        );
+        let errors: Vec<_> = rows.iter().filter_map(|(_, r)| r.as_ref().err()).collect();
+        let all = format!("{errors:?}");
+        assert!(
+            !all.contains("537686677188") && !all.contains("5678"),
+            "{all}"
+        );
+    }
+
+    #[test]
+    fn a_twelve_digit_address_number_that_passes_the_check_digit_is_legitimate() {
+        // 537686677188 passes the check digit but is no My Number of this file.
+        let rows = read_all(&format!(
+            "{HEADER}131016,537686677188,123456789018,0000000001,山田 花子,ヤマダ ハナコ,1990-01-01,2\n"
+        ));
+        assert!(rows[0].1.is_ok(), "{:?}", rows[0].1);
+    }
+
+    #[test]
+    fn no_error_message_echoes_a_cell_of_any_column() {
+        // A valid My Number pasted into each column in turn (and text in each):
+        // the reasons name line, column and why, never the value.
+        let good = [
+            "131016",
+            "A1",
+            "123456789018",
+            "0000000001",
+            "山田 花子",
+            "ヤマダ ハナコ",
+            "1990-01-01",
+            "2",
+        ];
+        for secret in ["537686677188", "SECRETVALUE", "秘密の値"] {
+            for col in 0..good.len() {
+                let mut cells = good.map(str::to_owned);
+                cells[col] = secret.to_owned();
+                let rows = read_all(&format!("{HEADER}{}\n", cells.join(",")));
+                let all = format!("{:?}", rows[0].1.as_ref().err());
+                assert!(!all.contains(secret), "column {col} echoes {secret}: {all}");
+            }
+        }
     }
 
     #[test]

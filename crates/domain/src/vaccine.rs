@@ -427,9 +427,7 @@ impl FromStr for VaccineProduct {
             .or_else(|| Self::by_cvx(s))
             .ok_or_else(|| DomainError::Invalid {
                 field: "vaccine",
-                reason: format!(
-                    "{s:?} is neither a catalog id nor the CVX code of a product used in Japan"
-                ),
+                reason: "neither a catalog id nor the CVX code of a product used in Japan".into(),
             })
     }
 }
@@ -539,7 +537,7 @@ impl FromStr for DoseNumber {
         if s.len() != 1 || !s.as_bytes()[0].is_ascii_digit() {
             return Err(DomainError::Invalid {
                 field: FIELD,
-                reason: format!("{s:?} is not a single digit between 1 and 9"),
+                reason: "not a single digit between 1 and 9".into(),
             });
         }
         Self::new(s.as_bytes()[0] - b'0')

@@ -104,6 +104,23 @@ impl Store {
         dose_ids: &[i64],
         applicant: &MyNumber,
     ) -> Result<i64, StoreError> {
+        self.record_issuance_with(allowed, record, dose_ids, applicant, || {
+            Ok::<(), std::convert::Infallible>(())
+        })?
+        .map_err(|never| match never {})
+    }
+
+    /// [`Store::record_issuance`], running `deliver` (e.g. writing the
+    /// certificate's files) after the rows are written and before they are
+    /// committed: when it fails, nothing is recorded and its error is returned.
+    pub fn record_issuance_with<E>(
+        &mut self,
+        allowed: &Allowed,
+        record: &IssuanceRecord,
+        dose_ids: &[i64],
+        applicant: &MyNumber,
+        deliver: impl FnOnce() -> Result<(), E>,
+    ) -> Result<Result<i64, E>, StoreError> {
         let m = need(allowed, Action::IssueCertificate)?;
         let tx = self.conn.transaction()?;
         let detail = serde_json::json!({
@@ -143,8 +160,12 @@ impl Store {
                 params![record.certificate_id, id],
             )?;
         }
+        if let Err(e) = deliver() {
+            // Dropping `tx` rolls the history row and its event back.
+            return Ok(Err(e));
+        }
         tx.commit()?;
-        Ok(seq)
+        Ok(Ok(seq))
     }
 
     /// Audits an application refused after the rules allowed it (bad card,

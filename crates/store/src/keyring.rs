@@ -1,8 +1,6 @@
 //! The keyring: the data key that seals My Numbers (AES-256-GCM), the blind-index
 //! key (HMAC-SHA256) and the audit-chain key (HMAC-SHA256), in a 0600 file.
 
-use std::fs::OpenOptions;
-use std::io::Write;
 use std::path::Path;
 
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
@@ -11,10 +9,12 @@ use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
 use vrs_domain::{MunicipalityCode, MyNumber};
 
+use crate::output::OutputFile;
 use crate::StoreError;
 
 /// The secret keys of one vrs instance. `Debug` shows no key material.
 pub struct Keyring {
+    fingerprint: String,
     data: LessSafeKey,
     index: hmac::Key,
     audit: hmac::Key,
@@ -46,7 +46,13 @@ impl Keyring {
         let unbound = UnboundKey::new(&AES_256_GCM, &data).map_err(|_| StoreError::Keyring {
             reason: "data key rejected".into(),
         })?;
+        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+        ctx.update(b"vrs-keyring-fingerprint-1\0");
+        for k in [&data, &index, &audit] {
+            ctx.update(k);
+        }
         Ok(Self {
+            fingerprint: hex::encode(ctx.finish()),
             data: LessSafeKey::new(unbound),
             index: hmac::Key::new(hmac::HMAC_SHA256, &index),
             audit: hmac::Key::new(hmac::HMAC_SHA256, &audit),
@@ -70,20 +76,14 @@ impl Keyring {
             index_key: hex::encode(keys[1]),
             audit_key: hex::encode(keys[2]),
         };
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut f = options.open(path).map_err(|e| StoreError::io(path, e))?;
         let text = serde_json::to_string_pretty(&file).map_err(|e| StoreError::Keyring {
             reason: e.to_string(),
         })?;
-        f.write_all(text.as_bytes())
-            .and_then(|()| f.sync_all())
-            .map_err(|e| StoreError::io(path, e))?;
+        // Complete or absent, never half-written: a parallel `vrs init` either
+        // finds the whole file or creates its own first.
+        let mut out = OutputFile::create(path, false, &[])?;
+        out.write_all(text.as_bytes())?;
+        out.commit()?;
         Self::from_keys(keys[0], keys[1], keys[2])
     }
 
@@ -122,6 +122,13 @@ impl Keyring {
             key(&file.index_key, "index_key")?,
             key(&file.audit_key, "audit_key")?,
         )
+    }
+
+    /// The keyring's fingerprint: SHA-256 over a label and all three keys. The
+    /// database records it, so a keyring that is not the database's own (another
+    /// data dir's, a new one, a damaged key) is refused before any use.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
     }
 
     /// The blind index of a My Number: HMAC-SHA256 under the index key. Equal numbers

@@ -18,6 +18,7 @@ mod issuance;
 mod keyring;
 mod keys;
 mod migrations;
+mod output;
 mod residents;
 
 use std::path::{Path, PathBuf};
@@ -38,6 +39,7 @@ pub use inquiry::{InquiryAnswer, InquiryDose};
 pub use issuance::{IssuableDose, IssuanceRecord};
 pub use keyring::{Keyring, SEALED_LEN};
 pub use keys::{PublicKeyRecord, RevocationRecord};
+pub use output::{create_private_dir, same_file, OutputError, OutputFile};
 pub use residents::{ImportOutcome, Lookup};
 
 /// File name of the database inside a data directory.
@@ -57,6 +59,59 @@ pub enum StoreError {
         /// The data directory.
         dir: PathBuf,
     },
+    /// The database exists but its keyring is missing.
+    #[error(
+        "{dir}: the database has no keyring ({file} is missing): restore the {file} made with \
+         this database from its backup; `vrs init` will not create a new one for it"
+    )]
+    KeyringMissing {
+        /// The data directory.
+        dir: PathBuf,
+        /// The keyring file name.
+        file: &'static str,
+    },
+    /// The keyring is not the one the database was made with.
+    #[error(
+        "{dir}: the keyring does not belong to this database (fingerprint {found}, the \
+         database records {recorded}): restore the keyring.json made with this database \
+         from its backup"
+    )]
+    KeyringMismatch {
+        /// The data directory (or database file).
+        dir: PathBuf,
+        /// The fingerprint recorded in the database.
+        recorded: String,
+        /// The fingerprint of the keyring given.
+        found: String,
+    },
+    /// `vrs init` would change the issuer base URL of a live data directory.
+    #[error(
+        "the issuer base URL is {current:?}; changing it to {requested:?} changes every \
+         issuer and invalidates every certificate issued (give --force to do it anyway)"
+    )]
+    IssuerBaseUrlChange {
+        /// The URL in force.
+        current: String,
+        /// The URL asked for.
+        requested: String,
+    },
+    /// `vrs restore` into a directory that is not empty.
+    #[error("{dir}: not empty; restore only into a new or empty data directory")]
+    NotEmpty {
+        /// The data directory.
+        dir: PathBuf,
+    },
+    /// A backup failed verification, so it is not restored.
+    #[error("{path}: the backup does not verify ({why}); nothing was restored")]
+    BadBackup {
+        /// The backup file.
+        path: PathBuf,
+        /// What failed.
+        why: String,
+    },
+    /// An output path is unusable or could not be written.
+    #[error(transparent)]
+    Output(#[from] OutputError),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -141,7 +196,13 @@ pub struct InitReport {
     pub issuer_base_url: String,
 }
 
-fn configure(conn: &Connection) -> Result<(), StoreError> {
+fn configure(conn: &mut Connection) -> Result<(), StoreError> {
+    // Wait for other writers (first, so even switching to WAL waits its turn).
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    // Every use case writes its audit event, so every transaction is a writer
+    // from its start: a deferred read transaction promoted to a write fails
+    // with SQLITE_BUSY_SNAPSHOT (517), which no busy timeout retries.
+    conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -150,39 +211,132 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     // reads the pages back for every row.
     conn.pragma_update(None, "cache_size", -65536)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
     Ok(())
+}
+
+/// The settings key holding the keyring's fingerprint.
+const FINGERPRINT: &str = "keyring_fingerprint";
+
+/// Makes an existing file private (0600) if others could read it.
+fn make_private(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.permissions().mode() & 0o077 != 0 {
+                let mode = if meta.is_dir() { 0o700 } else { 0o600 };
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+                    .map_err(|e| StoreError::io(path, e))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// The database file and its `-wal`/`-shm` companions.
+fn db_files(db_path: &Path) -> [PathBuf; 3] {
+    let with = |suffix: &str| {
+        let mut p = db_path.as_os_str().to_owned();
+        p.push(suffix);
+        PathBuf::from(p)
+    };
+    [db_path.to_owned(), with("-wal"), with("-shm")]
+}
+
+/// True when the database at `db_path` has been used (a keyring was bound to
+/// it or it holds audit events): such a database never gets a new keyring.
+fn database_in_use(db_path: &Path) -> Result<bool, StoreError> {
+    if !db_path.exists() {
+        return Ok(false);
+    }
+    let conn = Connection::open_with_flags(db_path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    let has = |table: &str| -> Result<bool, StoreError> {
+        Ok(conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [table],
+            |r| r.get::<_, i64>(0),
+        )? > 0)
+    };
+    if has("settings")? {
+        let bound: i64 = conn.query_row(
+            "SELECT count(*) FROM settings WHERE key = ?1",
+            [FINGERPRINT],
+            |r| r.get(0),
+        )?;
+        if bound > 0 {
+            return Ok(true);
+        }
+    }
+    Ok(has("audit_log")?
+        && conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get::<_, i64>(0))? > 0)
 }
 
 impl Store {
     /// Creates (or completes) a data directory: the keyring if absent, the database
     /// and its migrations, and the issuer base URL when given (or the default on
-    /// first init). Running it again is safe and keeps the keys.
+    /// first init). Running it again is safe and keeps the keys. It never creates a
+    /// keyring for a database that has been used, and changing the issuer base URL
+    /// of a live data directory needs `force`.
     pub fn init(
         dir: &Path,
         issuer_base_url: Option<&str>,
+        force: bool,
         now: &str,
     ) -> Result<InitReport, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
+        create_private_dir(dir).map_err(|e| StoreError::io(dir, e))?;
+        make_private(dir)?;
         let key_path = dir.join(KEYRING_FILE);
-        let created_keyring = !key_path.exists();
-        let keys = if created_keyring {
-            Keyring::create(&key_path)?
-        } else {
+        let db_path = dir.join(DB_FILE);
+        let mut created_keyring = false;
+        let keys = if std::fs::symlink_metadata(&key_path).is_ok() {
             Keyring::load(&key_path)?
+        } else if database_in_use(&db_path)? {
+            return Err(StoreError::KeyringMissing {
+                dir: dir.to_owned(),
+                file: KEYRING_FILE,
+            });
+        } else {
+            match Keyring::create(&key_path) {
+                Ok(k) => {
+                    created_keyring = true;
+                    k
+                }
+                // A parallel `vrs init` made it first: use theirs.
+                Err(StoreError::Output(OutputError::Exists { .. })) => Keyring::load(&key_path)?,
+                Err(e) => return Err(e),
+            }
         };
-        let store = Self::open_with_keyring(&dir.join(DB_FILE), keys, now)?;
-        let current = store.setting("issuer_base_url")?;
+        let mut store = Self::open_with_keyring(&db_path, keys, now)?;
+        let tx = store.conn.transaction()?;
+        let current: Option<String> = {
+            use rusqlite::OptionalExtension;
+            tx.query_row(
+                "SELECT value FROM settings WHERE key = 'issuer_base_url'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+        };
         let url = match (issuer_base_url, current) {
+            (Some(u), Some(c)) if u != c && !force => {
+                return Err(StoreError::IssuerBaseUrlChange {
+                    current: c,
+                    requested: u.to_owned(),
+                })
+            }
             (Some(u), _) => u.to_owned(),
             (None, Some(c)) => c,
             (None, None) => DEFAULT_ISSUER_BASE_URL.to_owned(),
         };
-        store.conn.execute(
+        tx.execute(
             "INSERT INTO settings (key, value) VALUES ('issuer_base_url', ?1)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [&url],
         )?;
+        tx.commit()?;
         Ok(InitReport {
             data_dir: dir.to_owned(),
             created_keyring,
@@ -192,23 +346,54 @@ impl Store {
         })
     }
 
-    /// Opens an initialised data directory, applying any pending migrations.
+    /// Opens an initialised data directory, applying any pending migrations. A
+    /// database without its keyring, or with another keyring, is refused.
     pub fn open(dir: &Path, now: &str) -> Result<Self, StoreError> {
         let key_path = dir.join(KEYRING_FILE);
         let db_path = dir.join(DB_FILE);
-        if !key_path.exists() || !db_path.exists() {
-            return Err(StoreError::NotInitialised {
-                dir: dir.to_owned(),
-            });
+        match (key_path.exists(), db_path.exists()) {
+            (true, true) => {}
+            (false, true) => {
+                return Err(StoreError::KeyringMissing {
+                    dir: dir.to_owned(),
+                    file: KEYRING_FILE,
+                })
+            }
+            _ => {
+                return Err(StoreError::NotInitialised {
+                    dir: dir.to_owned(),
+                })
+            }
         }
-        Self::open_with_keyring(&db_path, Keyring::load(&key_path)?, now)
+        make_private(dir)?;
+        Self::open_with_keyring(&db_path, Keyring::load(&key_path)?, now).map_err(|e| match e {
+            StoreError::KeyringMismatch {
+                recorded, found, ..
+            } => StoreError::KeyringMismatch {
+                dir: dir.to_owned(),
+                recorded,
+                found,
+            },
+            other => other,
+        })
     }
 
     /// Opens (creating if needed) a database file with an integrator's own keyring.
+    /// The database records the keyring's fingerprint on first use and refuses any
+    /// other keyring afterwards. New files are created 0600.
     pub fn open_with_keyring(db_path: &Path, keys: Keyring, now: &str) -> Result<Self, StoreError> {
+        match output::create_new_private(db_path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(StoreError::io(db_path, e)),
+        }
+        for f in db_files(db_path) {
+            make_private(&f)?;
+        }
         let mut conn = Connection::open(db_path)?;
-        configure(&conn)?;
+        configure(&mut conn)?;
         let applied = migrations::apply(&mut conn, now)?;
+        bind_keyring(&mut conn, &keys, db_path)?;
         Ok(Store {
             conn,
             keys,
@@ -304,10 +489,83 @@ impl Store {
     }
 }
 
-/// Opens a database file read-only (for verifying backups).
+/// Checks that `keys` is the database's keyring, recording its fingerprint on
+/// first use. A database made before fingerprints were recorded is bound only
+/// if its audit chain verifies and a sealed My Number opens under these keys.
+fn bind_keyring(conn: &mut Connection, keys: &Keyring, db_path: &Path) -> Result<(), StoreError> {
+    use rusqlite::OptionalExtension;
+    let read = |conn: &Connection| -> Result<Option<String>, StoreError> {
+        Ok(conn
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                [FINGERPRINT],
+                |r| r.get(0),
+            )
+            .optional()?)
+    };
+    let mismatch = |recorded: String| StoreError::KeyringMismatch {
+        dir: db_path.parent().unwrap_or(db_path).to_owned(),
+        recorded,
+        found: keys.fingerprint().to_owned(),
+    };
+    let recorded = match read(conn)? {
+        Some(f) => f,
+        None => {
+            let tx = conn.transaction()?;
+            if read(&tx)?.is_none() {
+                let events: i64 =
+                    tx.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))?;
+                if events > 0 && !audit::verify(&tx, keys)?.valid {
+                    return Err(mismatch("none (its audit log does not verify)".into()));
+                }
+                let sealed: Option<(u32, Vec<u8>)> = tx
+                    .query_row(
+                        "SELECT municipality, my_number_sealed FROM residents LIMIT 1",
+                        [],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                if let Some((m, sealed)) = sealed {
+                    let m = vrs_domain::MunicipalityCode::parse_municipality(&format!("{m:06}"))
+                        .map_err(|e| StoreError::Corrupt {
+                            what: e.to_string(),
+                        })?;
+                    if keys.open(&sealed, m).is_err() {
+                        return Err(mismatch("none (its residents do not open)".into()));
+                    }
+                }
+                tx.execute(
+                    "INSERT INTO settings (key, value) VALUES (?1, ?2)",
+                    [FINGERPRINT, keys.fingerprint()],
+                )?;
+            }
+            tx.commit()?;
+            read(conn)?.unwrap_or_default()
+        }
+    };
+    if recorded == keys.fingerprint() {
+        Ok(())
+    } else {
+        Err(mismatch(recorded))
+    }
+}
+
+/// Opens a database file read-only without creating or changing anything
+/// beside it (no `-wal`/`-shm`): for verifying backups.
 pub(crate) fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
+    let text = path.to_str().ok_or_else(|| StoreError::Io {
+        path: path.to_owned(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "path is not UTF-8"),
+    })?;
+    let escaped = text
+        .replace('%', "%25")
+        .replace('?', "%3f")
+        .replace('#', "%23");
+    let uri = format!("file:{escaped}?immutable=1");
     Ok(Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
     )?)
 }

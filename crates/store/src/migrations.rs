@@ -325,40 +325,61 @@ pub(crate) fn latest() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.0)
 }
 
-/// Applies every migration newer than the database's, each in its own transaction.
+fn current_version(conn: &Connection) -> Result<i64, StoreError> {
+    let exists: i64 = conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+        [],
+        |r| r.get(0),
+    )?;
+    if exists == 0 {
+        return Ok(0);
+    }
+    Ok(conn
+        .query_row("SELECT max(version) FROM schema_migrations", [], |r| {
+            r.get::<_, Option<i64>>(0)
+        })
+        .optional()?
+        .flatten()
+        .unwrap_or(0))
+}
+
+/// Applies every migration newer than the database's in one writer transaction
+/// that reads the version inside it, so processes opening a fresh database at
+/// once apply each migration exactly once (no "table already exists").
 pub(crate) fn apply(conn: &mut Connection, now: &str) -> Result<Vec<i64>, StoreError> {
-    conn.execute_batch(
+    let newer = |current: i64| {
+        if current > latest() {
+            Err(StoreError::Corrupt {
+                what: format!(
+                    "database schema version {current} is newer than this build ({})",
+                    latest()
+                ),
+            })
+        } else {
+            Ok(current)
+        }
+    };
+    if newer(current_version(conn)?)? == latest() {
+        return Ok(Vec::new());
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    tx.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
              version     INTEGER PRIMARY KEY,
              description TEXT NOT NULL,
              applied_at  TEXT NOT NULL
          ) STRICT;",
     )?;
-    let current: i64 = conn
-        .query_row("SELECT max(version) FROM schema_migrations", [], |r| {
-            r.get::<_, Option<i64>>(0)
-        })
-        .optional()?
-        .flatten()
-        .unwrap_or(0);
-    if current > latest() {
-        return Err(StoreError::Corrupt {
-            what: format!(
-                "database schema version {current} is newer than this build ({})",
-                latest()
-            ),
-        });
-    }
+    let current = newer(current_version(&tx)?)?;
     let mut applied = Vec::new();
     for (version, description, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
-        let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.execute(
             "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?1, ?2, ?3)",
             rusqlite::params![version, description, now],
         )?;
-        tx.commit()?;
         applied.push(*version);
     }
+    tx.commit()?;
     Ok(applied)
 }

@@ -4,7 +4,7 @@ use std::io::Read;
 
 use vrs_consent::{Action, Request};
 use vrs_domain::csv_input::RowError;
-use vrs_domain::my_number_file::read_my_numbers;
+use vrs_domain::my_number_file::{read_my_numbers, InputRow};
 use vrs_domain::{MunicipalityCode, MyNumber, Principal};
 
 use crate::{Answer, InquiryAnswer, Vrs, VrsError};
@@ -12,8 +12,9 @@ use crate::{Answer, InquiryAnswer, Vrs, VrsError};
 /// The result of a batch inquiry: all answers in file order, or the bad rows.
 #[derive(Debug, Clone)]
 pub enum BatchInquiry {
-    /// Every row was a valid My Number; answers in file order with their line numbers.
-    Answered(Vec<(u64, InquiryAnswer)>),
+    /// Every row was a valid My Number; answers in file order, each with the
+    /// input row (data-row index and physical line) it answers.
+    Answered(Vec<(InputRow, InquiryAnswer)>),
     /// The file had bad rows: nothing was asked.
     BadInput(Vec<RowError>),
 }
@@ -58,10 +59,18 @@ impl Vrs {
             Ok(a) => a,
             Err(r) => return Ok(Answer::Refused(r)),
         };
-        let (lines, numbers): (Vec<u64>, Vec<MyNumber>) = numbers.into_iter().unzip();
+        let (rows, numbers): (Vec<InputRow>, Vec<MyNumber>) = numbers.into_iter().unzip();
         let answers = self.store.inquire_batch(&allowed, &numbers, purpose)?;
+        if answers.len() != rows.len() {
+            // One answer per number, in order: anything else would pair a
+            // person's doses with another person's row.
+            return Err(VrsError::BatchMismatch {
+                answered: answers.len(),
+                asked: rows.len(),
+            });
+        }
         Ok(Answer::Done(BatchInquiry::Answered(
-            lines.into_iter().zip(answers).collect(),
+            rows.into_iter().zip(answers).collect(),
         )))
     }
 }

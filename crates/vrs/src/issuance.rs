@@ -128,6 +128,17 @@ impl Vrs {
     /// A person's application for a certificate (N-1). Refusals are values
     /// ([`NotIssued`]) and are audited; `Err` is only for system failures.
     pub fn apply(&mut self, app: &Application<'_>) -> Result<Result<Issued, NotIssued>, VrsError> {
+        self.apply_delivering(app, |_| Ok(()))
+    }
+
+    /// [`Vrs::apply`], handing the signed certificate to `deliver` (e.g. writing
+    /// its files) before the issuance is committed: if delivery fails, the
+    /// issuance history keeps no row for it and the error is returned.
+    pub fn apply_delivering(
+        &mut self,
+        app: &Application<'_>,
+        deliver: impl FnOnce(&Issued) -> Result<(), VrsError>,
+    ) -> Result<Result<Issued, NotIssued>, VrsError> {
         let m = app.municipality;
         let mut request = Request::new(
             Principal::Municipality(m),
@@ -304,14 +315,20 @@ impl Vrs {
             revoked_reason: None,
         };
         let dose_ids: Vec<i64> = doses.iter().map(|d| d.id).collect();
-        self.store
-            .record_issuance(&allowed, &record, &dose_ids, &applicant)?;
-        Ok(Ok(Issued {
+        let issued = Issued {
             content,
             shc,
             vds_nc,
             record,
-        }))
+        };
+        self.store.record_issuance_with(
+            &allowed,
+            &issued.record,
+            &dose_ids,
+            &applicant,
+            || deliver(&issued),
+        )??;
+        Ok(Ok(issued))
     }
 
     /// The issuance history of municipality `principal` (P11-2-1): data received

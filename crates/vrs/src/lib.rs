@@ -109,9 +109,20 @@ pub enum VrsError {
         #[source]
         source: vrs_domain::DomainError,
     },
+    /// An output path is unusable or could not be written.
+    #[error(transparent)]
+    Output(#[from] vrs_store::OutputError),
     /// A statistics option is out of bounds (e.g. a minimum cell size below 3).
     #[error(transparent)]
     Statistics(vrs_consent::StatisticsError),
+    /// A batch inquiry's answers do not pair one to one with its rows (a bug).
+    #[error("batch inquiry answered {answered} of {asked} rows")]
+    BatchMismatch {
+        /// How many answers came back.
+        answered: usize,
+        /// How many rows were asked.
+        asked: usize,
+    },
 }
 
 /// The Vaccination Record System service.
@@ -139,13 +150,47 @@ fn target(principal: Principal, named: Option<MunicipalityCode>) -> Option<Munic
 
 impl Vrs {
     /// Creates or completes a data directory (keyring, database, migrations).
+    /// Refuses to change the issuer base URL of a live data directory; see
+    /// [`Vrs::init_with`].
     pub fn init(
         dir: &Path,
         issuer_base_url: Option<&str>,
         clock: &dyn Clock,
     ) -> Result<InitReport, VrsError> {
+        Self::init_with(dir, issuer_base_url, false, clock)
+    }
+
+    /// [`Vrs::init`], with `force` allowing a new issuer base URL on a live data
+    /// directory (it changes every issuer and invalidates every certificate).
+    /// Both the change and a refused attempt are audited.
+    pub fn init_with(
+        dir: &Path,
+        issuer_base_url: Option<&str>,
+        force: bool,
+        clock: &dyn Clock,
+    ) -> Result<InitReport, VrsError> {
         let now = clock.now();
-        let report = Store::init(dir, issuer_base_url, &now.to_rfc3339())?;
+        let report = match Store::init(dir, issuer_base_url, force, &now.to_rfc3339()) {
+            Ok(r) => r,
+            Err(e @ StoreError::IssuerBaseUrlChange { .. }) => {
+                let mut store = Store::open(dir, &now.to_rfc3339())?;
+                store.audit_operation(&AuditEvent {
+                    at: now.to_rfc3339(),
+                    principal: Principal::Operator.to_string(),
+                    action: "init",
+                    municipality: None,
+                    subject: None,
+                    outcome: "refused",
+                    grounds: vec![],
+                    detail: serde_json::json!({
+                        "refused": "issuer_base_url_change",
+                        "requested_issuer_base_url": issuer_base_url,
+                    }),
+                })?;
+                return Err(e.into());
+            }
+            Err(e) => return Err(e.into()),
+        };
         let mut store = Store::open(dir, &now.to_rfc3339())?;
         store.audit_operation(&AuditEvent {
             at: now.to_rfc3339(),
@@ -159,9 +204,34 @@ impl Vrs {
                 "created_keyring": report.created_keyring,
                 "applied_migrations": report.applied_migrations,
                 "issuer_base_url": report.issuer_base_url,
+                "forced": force,
             }),
         })?;
         Ok(report)
+    }
+
+    /// T1-5-3: restores a backup into a new or empty data directory with the
+    /// keyring made with it; the backup is verified under that keyring before
+    /// anything is written. The restore is audited in the restored database.
+    pub fn restore(
+        dir: &Path,
+        from: &Path,
+        keyring: &Path,
+        clock: Box<dyn Clock>,
+    ) -> Result<Self, VrsError> {
+        let now = clock.now();
+        let mut store = Store::restore(dir, from, keyring, &now.to_rfc3339())?;
+        store.audit_operation(&AuditEvent {
+            at: now.to_rfc3339(),
+            principal: Principal::Operator.to_string(),
+            action: "restore",
+            municipality: None,
+            subject: None,
+            outcome: "done",
+            grounds: vec!["T1-5-3"],
+            detail: serde_json::json!({ "from": from.display().to_string() }),
+        })?;
+        Ok(Self::with_store(store, clock))
     }
 
     /// Opens an initialised data directory.
@@ -295,8 +365,10 @@ impl Vrs {
     }
 
     /// T1-5-3: writes a consistent backup copy while in use; the backup is audited
-    /// first, so the copy holds its own event.
-    pub fn backup(&mut self, to: &Path) -> Result<BackupReport, VrsError> {
+    /// first, so the copy holds its own event. An existing `to` is refused unless
+    /// `replace`.
+    pub fn backup(&mut self, to: &Path, replace: bool) -> Result<BackupReport, VrsError> {
+        let out = self.store.backup_file(to, replace)?;
         let now = self.clock.now();
         self.store.audit_operation(&AuditEvent {
             at: now.to_rfc3339(),
@@ -308,7 +380,7 @@ impl Vrs {
             grounds: vec!["T1-5-3"],
             detail: serde_json::json!({ "to": to.display().to_string() }),
         })?;
-        Ok(self.store.backup_to(to)?)
+        Ok(self.store.backup_into(out)?)
     }
 
     /// Verifies a backup file (integrity, schema, audit chain) with this instance's keyring.

@@ -93,6 +93,8 @@ pub struct ExportOptions {
     pub encoding: Encoding,
     /// Fill the first column with the address number (VRS leaves it blank).
     pub with_address_number: bool,
+    /// Replace an existing file at the output path (otherwise it is refused).
+    pub replace: bool,
 }
 
 /// The dose's own partition (a dose id names it).
@@ -265,7 +267,9 @@ impl Vrs {
     }
 
     /// T1-5-1: writes the ledger export ("予防接種台帳向け出力") of the acting
-    /// municipality's active doses to `out` (via a temporary file renamed on success).
+    /// municipality's active doses to `out` (a fresh temporary file beside it, moved
+    /// into place when complete; an existing `out` is refused unless
+    /// `options.replace`).
     pub fn export_ledger(
         &mut self,
         principal: Principal,
@@ -280,9 +284,8 @@ impl Vrs {
             path: out.to_owned(),
             source: e,
         };
-        let tmp = out.with_extension("partial");
-        let file = std::fs::File::create(&tmp).map_err(io)?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+        let mut output = vrs_store::OutputFile::create(out, options.replace, &[])?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, output.file()?);
         let enc = options.encoding;
         let header = encode(LEDGER_HEADER, enc).map_err(|source| VrsError::Unencodable {
             dose_id: None,
@@ -324,16 +327,10 @@ impl Vrs {
             w.flush().map_err(io)?;
             Ok(n)
         });
-        let doses = match finish {
-            Ok(n) => n,
-            Err(e) => {
-                drop(w);
-                let _ = std::fs::remove_file(&tmp);
-                return Err(e);
-            }
-        };
+        // On an error the temporary file is removed when `output` drops.
+        let doses = finish?;
         drop(w);
-        std::fs::rename(&tmp, out).map_err(io)?;
+        output.commit()?;
         let bytes = std::fs::metadata(out).map_err(io)?.len();
         Ok(Answer::Done(ExportReport {
             path: out.to_owned(),

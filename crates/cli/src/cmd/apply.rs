@@ -7,7 +7,8 @@ use clap::Args;
 use vrs::certificate::{certificate_document, encode_bytes, encode_shc};
 use vrs::domain::MunicipalityCode;
 use vrs::identity::{CardDump, CardVerifier, TrustAnchors};
-use vrs::{Application, Kind};
+use vrs::store::{create_private_dir, OutputError, OutputFile};
+use vrs::{Application, Kind, VrsError};
 
 use super::common::open;
 use crate::{BadInput, Ctx, Exit};
@@ -35,9 +36,12 @@ pub(crate) struct ApplyArgs {
     /// Refuse a card read without a liveness proof (nonce signature).
     #[arg(long)]
     require_liveness: bool,
-    /// Where to write certificate.json, .svg, .png and .html.
+    /// The directory to write certificate.json, .svg, .png and .html into (new files; see --force).
     #[arg(long)]
     out: PathBuf,
+    /// Replace existing certificate files in --out.
+    #[arg(long)]
+    force: bool,
 }
 
 pub(crate) fn run(args: ApplyArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
@@ -67,6 +71,9 @@ pub(crate) fn run(args: ApplyArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
             return Err(BadInput(format!("--kind: {other:?} is not domestic or overseas")).into())
         }
     };
+    // The outputs are checked before anything is signed or recorded.
+    let files = CertificateFiles::prepare(&args.out, args.force)
+        .map_err(|e| super::common::output_error("out", e))?;
     let mut vrs = open(ctx)?;
     let app = Application {
         municipality,
@@ -75,55 +82,97 @@ pub(crate) fn run(args: ApplyArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
         kind,
         verifier: &verifier,
     };
-    match vrs.apply(&app)? {
+    let mut written = None;
+    // The files are written before the issuance is committed: a failed write
+    // leaves no row in the issuance history.
+    let answer = vrs
+        .apply_delivering(&app, |issued| {
+            written = Some(files.write(issued)?);
+            Ok(())
+        })
+        .map_err(|e| super::common::vrs_error("out", e))?;
+    match answer {
         Err(refusal) => {
             ctx.print(&serde_json::json!({ "issued": false, "refusal": refusal }))?;
             Ok(Exit::Refused)
         }
         Ok(issued) => {
-            std::fs::create_dir_all(&args.out)?;
-            let files = write_files(&args.out, &issued)?;
             ctx.print(&serde_json::json!({
                 "issued": true,
                 "certificate_id": issued.record.certificate_id,
                 "issuer": issued.record.municipality,
                 "kind": issued.record.kind,
-                "files": files,
+                "files": written.unwrap_or_default(),
             }))?;
             Ok(Exit::Ok)
         }
     }
 }
 
-/// Writes certificate.json, certificate.svg, certificate.png and certificate.html.
-pub(crate) fn write_files(dir: &Path, issued: &vrs::Issued) -> anyhow::Result<serde_json::Value> {
-    let qr = encode_shc(&issued.shc.qr_text())?;
-    let vds_svg = issued
-        .vds_nc
-        .as_deref()
-        .map(|v| encode_bytes(v).map(|q| q.to_svg()))
-        .transpose()?;
-    let doc = certificate_document(&issued.content, &issued.shc, issued.vds_nc.as_deref());
-    let paths = [
-        ("json", "certificate.json"),
-        ("svg", "certificate.svg"),
-        ("png", "certificate.png"),
-        ("html", "certificate.html"),
-    ];
-    let svg = qr.to_svg();
-    std::fs::write(
-        dir.join(paths[0].1),
-        serde_json::to_string_pretty(&doc)? + "\n",
-    )?;
-    std::fs::write(dir.join(paths[1].1), &svg)?;
-    std::fs::write(dir.join(paths[2].1), qr.to_png(8)?)?;
-    std::fs::write(
-        dir.join(paths[3].1),
-        vrs::certificate::render_html(&issued.content, &svg, vds_svg.as_deref()),
-    )?;
-    let mut files = serde_json::Map::new();
-    for (k, f) in paths {
-        files.insert(k.into(), dir.join(f).display().to_string().into());
+/// The four files of a certificate, checked and opened (as temporary files)
+/// before it is signed, moved into place once all are written.
+pub(crate) struct CertificateFiles {
+    files: Vec<(&'static str, OutputFile)>,
+}
+
+impl CertificateFiles {
+    /// Creates `dir` (0700) if needed and checks each file can be written there.
+    pub(crate) fn prepare(dir: &Path, force: bool) -> Result<Self, OutputError> {
+        create_private_dir(dir).map_err(|source| OutputError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let files = [
+            ("json", "certificate.json"),
+            ("svg", "certificate.svg"),
+            ("png", "certificate.png"),
+            ("html", "certificate.html"),
+        ]
+        .into_iter()
+        .map(|(k, name)| Ok((k, OutputFile::create(&dir.join(name), force, &[])?)))
+        .collect::<Result<_, OutputError>>()?;
+        Ok(Self { files })
     }
-    Ok(files.into())
+
+    /// Writes certificate.json, certificate.svg, certificate.png and
+    /// certificate.html, then moves them into place.
+    pub(crate) fn write(self, issued: &vrs::Issued) -> Result<serde_json::Value, VrsError> {
+        let qr = encode_shc(&issued.shc.qr_text()).map_err(VrsError::Certificate)?;
+        let vds_svg = issued
+            .vds_nc
+            .as_deref()
+            .map(|v| encode_bytes(v).map(|q| q.to_svg()))
+            .transpose()
+            .map_err(VrsError::Certificate)?;
+        let doc = certificate_document(&issued.content, &issued.shc, issued.vds_nc.as_deref());
+        let svg = qr.to_svg();
+        let json = serde_json::to_string_pretty(&doc).map_err(|e| VrsError::Io {
+            path: "certificate.json".into(),
+            source: std::io::Error::other(e),
+        })? + "\n";
+        let png = qr.to_png(8).map_err(VrsError::Certificate)?;
+        let html = vrs::certificate::render_html(&issued.content, &svg, vds_svg.as_deref());
+        let mut out = serde_json::Map::new();
+        let mut ready = Vec::new();
+        for (k, mut file) in self.files {
+            let bytes: &[u8] = match k {
+                "json" => json.as_bytes(),
+                "svg" => svg.as_bytes(),
+                "png" => &png,
+                _ => html.as_bytes(),
+            };
+            file.write_all(bytes)?;
+            ready.push((k, file));
+        }
+        for (k, file) in ready {
+            out.insert(k.into(), file.commit()?.display().to_string().into());
+        }
+        Ok(out.into())
+    }
+}
+
+/// Writes certificate.json, certificate.svg, certificate.png and certificate.html
+/// into `dir` (new files only).
+pub(crate) fn write_files(dir: &Path, issued: &vrs::Issued) -> anyhow::Result<serde_json::Value> {
+    Ok(CertificateFiles::prepare(dir, false)?.write(issued)?)
 }

@@ -1,18 +1,24 @@
-//! `vrs backup --to FILE` and `vrs backup verify FILE` (T1-5-3).
+//! `vrs backup --to FILE`, `vrs backup verify FILE` and `vrs restore --from
+//! BACKUP --keyring FILE` (T1-5-3).
 
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+use vrs::{SystemClock, Vrs};
 
-use super::common::open;
+use super::common::{open, vrs_error};
 use crate::{BadInput, Ctx, Exit};
 
 #[derive(Args, Debug)]
 #[command(args_conflicts_with_subcommands = true)]
 pub(crate) struct BackupArgs {
-    /// Write a consistent copy of the database to this new file.
+    /// Write a consistent copy of the database to this new file (0600, written
+    /// to a temporary file and moved into place when verified).
     #[arg(long)]
     to: Option<PathBuf>,
+    /// Replace an existing --to file.
+    #[arg(long)]
+    force: bool,
     #[command(subcommand)]
     cmd: Option<BackupCmd>,
 }
@@ -26,11 +32,22 @@ pub(crate) enum BackupCmd {
     },
 }
 
+/// `vrs restore`: a backup into a new or empty data directory.
+#[derive(Args, Debug)]
+pub(crate) struct RestoreArgs {
+    /// The backup file (made by `vrs backup --to`).
+    #[arg(long)]
+    from: PathBuf,
+    /// The keyring.json made with that database (mode 0600).
+    #[arg(long)]
+    keyring: PathBuf,
+}
+
 pub(crate) fn run(args: BackupArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
     match (args.to, args.cmd) {
         (_, Some(BackupCmd::Verify { file })) => {
             let vrs = open(ctx)?;
-            if !file.exists() {
+            if !file.is_file() {
                 return Err(BadInput(format!("{}: no such file", file.display())).into());
             }
             let report = vrs.verify_backup(&file)?;
@@ -42,14 +59,46 @@ pub(crate) fn run(args: BackupArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
             })
         }
         (Some(to), None) => {
-            if to.exists() {
-                return Err(BadInput(format!("{}: already exists", to.display())).into());
-            }
             let mut vrs = open(ctx)?;
-            let report = vrs.backup(&to)?;
+            let report = vrs
+                .backup(&to, args.force)
+                .map_err(|e| vrs_error("to", e))?;
             ctx.print(&report)?;
             Ok(Exit::Ok)
         }
         (None, None) => Err(BadInput("give --to FILE or `verify FILE`".into()).into()),
+    }
+}
+
+pub(crate) fn restore(args: RestoreArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+    use vrs::store::StoreError;
+    for (flag, path) in [("from", &args.from), ("keyring", &args.keyring)] {
+        if !path.is_file() {
+            return Err(BadInput(format!("--{flag} {}: no such file", path.display())).into());
+        }
+    }
+    match Vrs::restore(
+        &ctx.data_dir,
+        &args.from,
+        &args.keyring,
+        Box::new(SystemClock),
+    ) {
+        Ok(vrs) => {
+            let audit = vrs.audit_verify()?;
+            ctx.print(&serde_json::json!({
+                "restored": true,
+                "data_dir": ctx.data_dir.display().to_string(),
+                "from": args.from.display().to_string(),
+                "audit": audit,
+            }))?;
+            Ok(Exit::Ok)
+        }
+        Err(vrs::VrsError::Store(
+            e @ (StoreError::NotEmpty { .. }
+            | StoreError::BadBackup { .. }
+            | StoreError::KeyringMismatch { .. }
+            | StoreError::Keyring { .. }),
+        )) => Err(BadInput(e.to_string()).into()),
+        Err(e) => Err(e.into()),
     }
 }

@@ -16,6 +16,9 @@ pub(crate) fn open(ctx: &Ctx) -> anyhow::Result<Vrs> {
 pub(crate) fn open_at(dir: &Path) -> anyhow::Result<Vrs> {
     match Vrs::open(dir, Box::new(SystemClock)) {
         Ok(v) => Ok(v),
+        // A missing data dir is the caller's mistake; a database without its
+        // keyring (or with another) stays an internal error (exit 3) whose
+        // message names the data dir and what to restore.
         Err(vrs::VrsError::Store(e @ vrs::store::StoreError::NotInitialised { .. })) => {
             Err(BadInput(e.to_string()).into())
         }
@@ -51,20 +54,89 @@ pub(crate) fn municipality_arg(flag: &str, value: &str) -> anyhow::Result<vrs::M
         .map_err(|e| BadInput(format!("--{flag}: {e}")).into())
 }
 
-/// The one lookup of `--address-number`, `--ticket-number` or `--my-number` given.
+/// The one lookup of `--address-number`, `--ticket-number` or the My Number
+/// (`--my-number`, `--my-number-stdin`, `--my-number-file`) given.
 pub(crate) fn lookup(
     address_number: Option<&str>,
     ticket_number: Option<&str>,
-    my_number: Option<&str>,
+    my_number: &MyNumberArgs,
 ) -> anyhow::Result<vrs::Lookup> {
-    Ok(match (address_number, ticket_number, my_number) {
+    Ok(match (address_number, ticket_number, my_number.read()?) {
         (Some(a), _, _) => vrs::Lookup::AddressNumber(parse_flag("address-number", a)?),
         (_, Some(t), _) => vrs::Lookup::TicketNumber(parse_flag("ticket-number", t)?),
-        (_, _, Some(n)) => vrs::Lookup::MyNumber(parse_flag("my-number", n)?),
+        (_, _, Some(n)) => vrs::Lookup::MyNumber(n),
         _ => {
             return Err(
                 BadInput("give --address-number, --ticket-number or --my-number".into()).into(),
             )
         }
     })
+}
+
+/// `--my-number`, `--my-number-stdin` or `--my-number-file`: the command line
+/// shows in `ps` and shell history, so the number can also come from standard
+/// input or a file.
+#[derive(clap::Args, Debug, Default)]
+pub(crate) struct MyNumberArgs {
+    /// The My Number (visible in `ps` and shell history: prefer --my-number-stdin or --my-number-file).
+    #[arg(long, conflicts_with_all = ["my_number_stdin", "my_number_file"])]
+    pub(crate) my_number: Option<String>,
+    /// Read the My Number from standard input (its first line) instead of --my-number.
+    #[arg(long, conflicts_with = "my_number_file")]
+    pub(crate) my_number_stdin: bool,
+    /// Read the My Number from this file (its first line) instead of --my-number.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) my_number_file: Option<std::path::PathBuf>,
+}
+
+/// The longest My Number input read from standard input or a file.
+const MY_NUMBER_INPUT_MAX: u64 = 256;
+
+impl MyNumberArgs {
+    /// The My Number given, from whichever source, parsed; the error names the flag.
+    pub(crate) fn read(&self) -> anyhow::Result<Option<vrs::domain::MyNumber>> {
+        use std::io::Read;
+        let (flag, text) = match (&self.my_number, self.my_number_stdin, &self.my_number_file) {
+            (Some(n), _, _) => ("my-number", n.clone()),
+            (None, true, _) => {
+                let mut s = String::new();
+                std::io::stdin()
+                    .lock()
+                    .take(MY_NUMBER_INPUT_MAX)
+                    .read_to_string(&mut s)
+                    .map_err(|e| BadInput(format!("--my-number-stdin: {e}")))?;
+                ("my-number-stdin", s)
+            }
+            (None, false, Some(path)) => {
+                let mut s = String::new();
+                std::fs::File::open(path)
+                    .and_then(|f| f.take(MY_NUMBER_INPUT_MAX).read_to_string(&mut s))
+                    .map_err(|e| BadInput(format!("--my-number-file {}: {e}", path.display())))?;
+                ("my-number-file", s)
+            }
+            (None, false, None) => return Ok(None),
+        };
+        let line = text.lines().next().unwrap_or("").trim();
+        Ok(Some(parse_flag(flag, line)?))
+    }
+}
+
+/// An unusable output path is the caller's input (exit 2), named with its flag;
+/// a write that fails for another reason (disk full) stays an internal error.
+pub(crate) fn output_error(flag: &str, e: vrs::store::OutputError) -> anyhow::Error {
+    if e.is_bad_path() {
+        BadInput(format!("--{flag} {e}")).into()
+    } else {
+        e.into()
+    }
+}
+
+/// [`output_error`] for the facade's errors.
+pub(crate) fn vrs_error(flag: &str, e: vrs::VrsError) -> anyhow::Error {
+    match e {
+        vrs::VrsError::Output(o) | vrs::VrsError::Store(vrs::store::StoreError::Output(o)) => {
+            output_error(flag, o)
+        }
+        other => other.into(),
+    }
 }

@@ -208,7 +208,7 @@ pub(crate) fn run(args: DemoArgs, _ctx: &Ctx) -> anyhow::Result<Exit> {
 
     say("9. backup (T1-5-3) and its verification");
     let backup = dir.join("backup.sqlite");
-    let b = vrs.backup(&backup)?;
+    let b = vrs.backup(&backup, false)?;
     let v = vrs.verify_backup(&backup)?;
     println!(
         "{} ({} bytes, {} audit events): valid = {}",

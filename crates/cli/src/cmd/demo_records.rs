@@ -125,6 +125,7 @@ pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<()> {
         since: None,
         encoding: Encoding::Cp932,
         with_address_number: false,
+        replace: false,
     };
     if let Answer::Done(r) = vrs.export_ledger(chiyoda, &out, opts)? {
         println!(

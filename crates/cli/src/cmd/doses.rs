@@ -78,7 +78,7 @@ pub(crate) struct ImportArgs {
 }
 
 #[derive(Args, Debug)]
-#[command(group(clap::ArgGroup::new("lookup").required(true).args(["address_number", "ticket_number", "my_number"])))]
+#[command(group(clap::ArgGroup::new("lookup").required(true).args(["address_number", "ticket_number", "my_number", "my_number_stdin", "my_number_file"])))]
 pub(crate) struct ListArgs {
     /// Acting principal, e.g. municipality:131016.
     #[arg(long = "as")]
@@ -89,9 +89,8 @@ pub(crate) struct ListArgs {
     /// By vaccination ticket number.
     #[arg(long)]
     ticket_number: Option<String>,
-    /// By My Number.
-    #[arg(long)]
-    my_number: Option<String>,
+    #[command(flatten)]
+    my_number: super::common::MyNumberArgs,
 }
 
 #[derive(Args, Debug)]
@@ -142,9 +141,12 @@ pub(crate) struct ExportArgs {
     /// Acting principal, e.g. municipality:131016.
     #[arg(long = "as")]
     principal: String,
-    /// The file to write.
+    /// The file to write (a new file; see --force).
     #[arg(long)]
     out: PathBuf,
+    /// Replace an existing --out file.
+    #[arg(long)]
+    force: bool,
     /// Only doses registered or changed on or after this date.
     #[arg(long)]
     since: Option<String>,
@@ -244,7 +246,7 @@ fn list(a: ListArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
     let lookup = super::common::lookup(
         a.address_number.as_deref(),
         a.ticket_number.as_deref(),
-        a.my_number.as_deref(),
+        &a.my_number,
     )?;
     let mut vrs = open(ctx)?;
     match vrs.list_doses(principal, &lookup)? {
@@ -341,6 +343,7 @@ fn export(a: ExportArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
             .transpose()?,
         encoding: parse_flag("encoding", &a.encoding)?,
         with_address_number: a.with_address_number,
+        replace: a.force,
     };
     let mut vrs = open(ctx)?;
     match vrs.export_ledger(principal, &a.out, options) {
@@ -350,7 +353,7 @@ fn export(a: ExportArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
             Ok(Exit::Ok)
         }
         Err(e @ VrsError::Unencodable { .. }) => Err(BadInput(e.to_string()).into()),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(super::common::vrs_error("out", e)),
     }
 }
 

@@ -9,7 +9,7 @@ use vrs::domain::my_number_file::write_results;
 use vrs::domain::{MunicipalityCode, MyNumber, Principal};
 use vrs::{Answer, BatchInquiry};
 
-use super::common::{open, parse_flag, refused};
+use super::common::{open, output_error, parse_flag, refused};
 use crate::{BadInput, Ctx, Exit};
 
 #[derive(Args, Debug)]
@@ -29,9 +29,17 @@ pub(crate) struct OneArgs {
     /// The holding municipality's code.
     #[arg(long)]
     holder: String,
-    /// The person's My Number.
-    #[arg(long)]
-    my_number: String,
+    // Spelled out, not flattened: clap does not see flattened arguments of an
+    // `Option<OneArgs>` and would drop the whole group.
+    /// The My Number (visible in `ps` and shell history: prefer --my-number-stdin or --my-number-file).
+    #[arg(long, conflicts_with_all = ["my_number_stdin", "my_number_file"])]
+    my_number: Option<String>,
+    /// Read the My Number from standard input (its first line) instead of --my-number.
+    #[arg(long, conflicts_with = "my_number_file")]
+    my_number_stdin: bool,
+    /// Read the My Number from this file (its first line) instead of --my-number.
+    #[arg(long, value_name = "FILE")]
+    my_number_file: Option<PathBuf>,
     /// The asking municipality confirmed the person's consent (the checkbox, N-4).
     #[arg(long)]
     personal_consent: bool,
@@ -52,9 +60,12 @@ pub(crate) enum InquiryCmd {
         holder: String,
         /// The CSV of My Numbers.
         file: PathBuf,
-        /// Where to write the result CSV (default: FILE with .result.csv).
+        /// Where to write the result CSV (default: FILE with .result.csv); never FILE itself.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Replace an existing --out file.
+        #[arg(long)]
+        force: bool,
         /// The asking municipality confirmed every person's consent.
         #[arg(long)]
         personal_consent: bool,
@@ -79,6 +90,7 @@ pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
                 out,
                 personal_consent,
                 purpose,
+                force,
             }),
         ) => {
             let principal: Principal = parse_flag("as", &principal)?;
@@ -86,6 +98,9 @@ pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
             let input =
                 File::open(&file).map_err(|e| BadInput(format!("{}: {e}", file.display())))?;
             let out = out.unwrap_or_else(|| file.with_extension("result.csv"));
+            // Checked before asking: an unusable --out asks nobody.
+            let mut output = vrs::store::OutputFile::create(&out, force, &[&file])
+                .map_err(|e| output_error("out", e))?;
             let mut vrs = open(ctx)?;
             match vrs.inquire_batch(principal, h, input, personal_consent, &purpose)? {
                 Answer::Refused(r) => refused(ctx, &r),
@@ -99,7 +114,7 @@ pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
                         .first()
                         .map(|(_, a)| a.legal_basis.clone())
                         .unwrap_or_default();
-                    let rows = answers.iter().map(|(line, a)| {
+                    let rows = answers.iter().map(|(at, a)| {
                         let doses = a
                             .doses
                             .iter()
@@ -113,9 +128,10 @@ pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
                                 ]
                             })
                             .collect();
-                        (*line, a.found, doses)
+                        (*at, a.found, doses)
                     });
-                    write_results(File::create(&out)?, rows)?;
+                    write_results(std::io::BufWriter::new(output.file()?), rows)?;
+                    output.commit()?;
                     ctx.print(&serde_json::json!({
                         "asked": answers.len(),
                         "found": found,
@@ -130,7 +146,17 @@ pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
         (Some(one), None) => {
             let principal: Principal = parse_flag("as", &one.principal)?;
             let h = holder(&one.holder)?;
-            let n: MyNumber = parse_flag("my-number", &one.my_number)?;
+            let source = super::common::MyNumberArgs {
+                my_number: one.my_number,
+                my_number_stdin: one.my_number_stdin,
+                my_number_file: one.my_number_file,
+            };
+            let Some(n): Option<MyNumber> = source.read()? else {
+                return Err(BadInput(
+                    "give --my-number, --my-number-stdin or --my-number-file".into(),
+                )
+                .into());
+            };
             let mut vrs = open(ctx)?;
             match vrs.inquire(principal, h, &n, one.personal_consent, &one.purpose)? {
                 Answer::Done(a) => {

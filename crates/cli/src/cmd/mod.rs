@@ -41,6 +41,7 @@ pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Exit> {
         Command::Municipality(c) => municipality::run(c, ctx),
         Command::Audit(c) => audit::run(c, ctx),
         Command::Backup(a) => backup::run(a, ctx),
+        Command::Restore(a) => backup::restore(a, ctx),
         Command::Demo(a) => demo::run(a, ctx),
         Command::Certificate(c) => certificate::run(c, ctx),
         Command::Card(c) => card::run(c, ctx),

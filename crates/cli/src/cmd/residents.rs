@@ -36,7 +36,7 @@ pub(crate) struct ImportArgs {
 }
 
 #[derive(Args, Debug)]
-#[command(group(clap::ArgGroup::new("lookup").required(true).args(["address_number", "ticket_number", "my_number"])))]
+#[command(group(clap::ArgGroup::new("lookup").required(true).args(["address_number", "ticket_number", "my_number", "my_number_stdin", "my_number_file"])))]
 pub(crate) struct ShowArgs {
     /// Acting principal, e.g. municipality:131016.
     #[arg(long = "as")]
@@ -50,9 +50,8 @@ pub(crate) struct ShowArgs {
     /// Look up by vaccination ticket number.
     #[arg(long)]
     ticket_number: Option<String>,
-    /// Look up by My Number.
-    #[arg(long)]
-    my_number: Option<String>,
+    #[command(flatten)]
+    my_number: super::common::MyNumberArgs,
 }
 
 #[derive(Args, Debug)]
@@ -125,7 +124,7 @@ fn show(args: ShowArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
     let lookup = super::common::lookup(
         args.address_number.as_deref(),
         args.ticket_number.as_deref(),
-        args.my_number.as_deref(),
+        &args.my_number,
     )?;
     let mut vrs = open(ctx)?;
     match vrs.find_resident(principal, municipality, &lookup)? {

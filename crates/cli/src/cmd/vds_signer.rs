@@ -8,9 +8,10 @@ use base64::Engine;
 use clap::Subcommand;
 use vrs::certificate::icao::SignerSubject;
 use vrs::domain::Principal;
+use vrs::store::OutputFile;
 use vrs::{Answer, Vrs, VrsError};
 
-use super::common::{parse_flag, refused};
+use super::common::{output_error, parse_flag, refused};
 use crate::{BadInput, Ctx, Exit};
 
 #[derive(Subcommand, Debug)]
@@ -35,7 +36,7 @@ pub(crate) enum VdsSignerCmd {
         /// The subject, e.g. "C=JP,O=Digital Agency,CN=VRS Barcode Signer 1".
         #[arg(long)]
         subject: String,
-        /// Also write the request (DER) to this file.
+        /// Also write the request (DER) to this new file.
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -82,10 +83,18 @@ pub(crate) fn run(cmd: VdsSignerCmd, vrs: &mut Vrs, ctx: &Ctx) -> anyhow::Result
         } => {
             let p: Principal = parse_flag("as", &principal)?;
             let subject: SignerSubject = parse_flag("subject", &subject)?;
+            // The output is checked before a key is made.
+            let mut file = out
+                .as_ref()
+                .map(|path| {
+                    OutputFile::create(path, false, &[]).map_err(|e| output_error("out", e))
+                })
+                .transpose()?;
             match vrs.vds_signer_request(p, &subject)? {
                 Answer::Done(req) => {
-                    if let Some(path) = &out {
-                        std::fs::write(path, &req.csr_der)?;
+                    if let Some(mut f) = file.take() {
+                        f.write_all(&req.csr_der)?;
+                        f.commit()?;
                     }
                     ctx.print(&serde_json::json!({
                         "request_pem": pem("CERTIFICATE REQUEST", &req.csr_der),

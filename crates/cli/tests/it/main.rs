@@ -9,8 +9,11 @@ mod certificate;
 mod consent;
 mod doses;
 mod keys;
+mod outputs;
+mod parse_hardening;
 mod passport;
 mod residents;
+mod store_hardening;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -17,12 +17,17 @@ fn init_creates_a_0600_keyring_and_is_idempotent() {
             & 0o777
     };
     assert_eq!(mode, 0o600);
+    let again = vrs(dir.path(), &["init"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(again.json["created_keyring"], false);
+    // A new issuer base URL on a live data dir needs --force (re_init_...).
     let again = vrs(
         dir.path(),
         &[
             "init",
             "--issuer-base-url",
             "https://vrs.city.example/issuer",
+            "--force",
         ],
     );
     assert_eq!(again.code, 0, "{}", again.stderr);

@@ -53,7 +53,7 @@ fn a_backup_verifies_and_a_tampered_backup_does_not() {
     vrs.import_residents(a, file("131016", 3).as_bytes(), None, false)
         .unwrap();
     let to = dir.path().join("b.sqlite");
-    let report = vrs.backup(&to).unwrap();
+    let report = vrs.backup(&to, false).unwrap();
     assert_eq!(report.audit_events, 6);
     assert!(vrs.verify_backup(&to).unwrap().valid);
     let conn = rusqlite::Connection::open(&to).unwrap();

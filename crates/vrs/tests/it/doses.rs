@@ -460,6 +460,7 @@ fn the_ledger_export_matches_the_golden_file_byte_for_byte_and_cp932_round_trips
         since: None,
         encoding: Encoding::Utf8,
         with_address_number: false,
+        replace: false,
     };
     let Answer::Done(report) = vrs.export_ledger(mine, &out, opts).unwrap() else {
         panic!()
@@ -822,6 +823,7 @@ fn t1_10_stopped_registration_export_and_statistics_are_refused_and_t1_2_3_gates
         since: None,
         encoding: Encoding::Utf8,
         with_address_number: false,
+        replace: false,
     };
     let Answer::Refused(r) = vrs
         .export_ledger(p("municipality:131016"), &out, opts)

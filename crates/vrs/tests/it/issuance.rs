@@ -457,3 +457,59 @@ fn t1_9_3_the_history_is_read_for_certificate_issuance_only_and_never_by_the_sta
     };
     assert_eq!(r.provisions(), ["T1-4-6"]);
 }
+
+#[test]
+fn a_certificate_whose_files_cannot_be_written_leaves_no_history_row() {
+    let (_dir, mut vrs) = with_kokuto(2);
+    let card = card("valid-kokuto.json");
+    let verifier = verifier(false);
+    let app = Application {
+        municipality: "131016".parse().unwrap(),
+        card: &card,
+        passport: None,
+        kind: Kind::Domestic,
+        verifier: &verifier,
+    };
+    let issued_events = |vrs: &Vrs| {
+        vrs.audit_search(None, Some("issue_certificate"), None, 100)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.outcome == "allowed")
+            .count()
+    };
+    let failed = vrs.apply_delivering(&app, |_| {
+        Err(vrs::VrsError::Io {
+            path: "out/certificate.png".into(),
+            source: std::io::Error::other("disk full"),
+        })
+    });
+    assert!(
+        matches!(failed, Err(vrs::VrsError::Io { .. })),
+        "{failed:?}"
+    );
+    let Answer::Done(history) = vrs.issuance_history(p("municipality:131016")).unwrap() else {
+        panic!()
+    };
+    assert!(history.is_empty(), "{history:?}");
+    assert_eq!(
+        issued_events(&vrs),
+        0,
+        "its audit event is rolled back with it"
+    );
+
+    let mut delivered = None;
+    let issued = vrs
+        .apply_delivering(&app, |i| {
+            delivered = Some(i.record.certificate_id.clone());
+            Ok(())
+        })
+        .unwrap()
+        .unwrap();
+    assert_eq!(delivered, Some(issued.record.certificate_id.clone()));
+    let Answer::Done(history) = vrs.issuance_history(p("municipality:131016")).unwrap() else {
+        panic!()
+    };
+    assert_eq!(history.len(), 1);
+    assert_eq!(issued_events(&vrs), 1);
+    assert!(vrs.audit_verify().unwrap().valid);
+}
