@@ -5,7 +5,8 @@
 //! Document: `{"data":{"hdr":{"t":"icao.vacc","v":1,"is":"JPN"},"msg":{"uvci",
 //! "pid":{"n","dob","i"},"ve":[{"des","nam","dis","vd":[{"dvc","seq","ctr","lot"}]}]}},
 //! "sig":{"alg":"ES256","cer":<base64url DER>,"sigvl":<base64url r‖s>}}`; the signature
-//! covers the JSON Canonicalization Scheme (RFC 8785) form of `data`.
+//! covers the JSON Canonicalization Scheme (RFC 8785) form of `data`. base64url values are
+//! written with `=` padding (RFC 4648 section 5) and read with or without it.
 
 use ring::digest;
 use ring::rand::SystemRandom;
@@ -77,8 +78,8 @@ impl VdsSigner {
             "data": data,
             "sig": {
                 "alg": "ES256",
-                "cer": b64::url(&self.cert_der),
-                "sigvl": b64::url(signature.as_ref()),
+                "cer": b64::url_padded(&self.cert_der),
+                "sigvl": b64::url_padded(signature.as_ref()),
             }
         });
         Ok(doc.to_string())
@@ -222,12 +223,12 @@ pub(crate) fn verify_vds_value(
     let cert_der = sig
         .get("cer")
         .and_then(Value::as_str)
-        .and_then(b64::url_decode)
+        .and_then(b64::url_decode_any_padding)
         .ok_or_else(|| one("malformed", "sig.cer is not base64url".into()))?;
     let sigvl = sig
         .get("sigvl")
         .and_then(Value::as_str)
-        .and_then(b64::url_decode)
+        .and_then(b64::url_decode_any_padding)
         .filter(|s| s.len() == 64)
         .ok_or_else(|| {
             one(
@@ -241,6 +242,7 @@ pub(crate) fn verify_vds_value(
     let anchored = trust.cscas().iter().any(|der| {
         X509Certificate::from_der(der).is_ok_and(|(_, csca)| {
             csca.subject() == cert.issuer()
+                && csca.is_ca()
                 && cert.verify_signature(Some(csca.public_key())).is_ok()
         })
     });
@@ -249,6 +251,17 @@ pub(crate) fn verify_vds_value(
             "untrusted_signer",
             format!(
                 "signer certificate ({}) is not issued by a trusted CSCA",
+                cert.subject()
+            ),
+        ));
+    }
+    // The CSCA certifies signers for purposes: this one must be a VDS-NC barcode signer
+    // (EKU 2.23.136.1.1.14.2) for proofs of vaccination (Document Type List NV).
+    if let Err(reason) = crate::icao::check_barcode_signer(&cert) {
+        return Err(one(
+            "untrusted_signer",
+            format!(
+                "signer certificate ({}) is not a VDS-NC signer for proofs of vaccination: {reason}",
                 cert.subject()
             ),
         ));
