@@ -48,6 +48,7 @@ mod html;
 pub mod icao;
 mod key;
 mod qr;
+mod qr_mask;
 mod shc;
 mod vds;
 mod verify;
@@ -60,8 +61,7 @@ pub use key::{
     thumbprint, Directory, DirectoryEntry, Issuer, IssuerKey, Jwk, Jwks, DEFAULT_ISSUER_BASE_URL,
 };
 pub use qr::{
-    decode_png, encode_bytes, encode_shc, encode_shc_scored, EcLevel, QrMatrix, MAX_VERSION,
-    SHC_MASK,
+    decode_png, encode_bytes, encode_shc, encode_shc_with_mask, EcLevel, QrMatrix, MAX_VERSION,
 };
 pub use shc::{
     fits_one_qr, issue, numeric_text, payload_json, IssueOptions, SignedCertificate, CVX_SYSTEM,
