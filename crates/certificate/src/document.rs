@@ -43,7 +43,11 @@ pub fn certificate_document(
         "certificate_id": content.id().to_string(),
         "kind": content.kind().as_str(),
         "issued_on": content.issued_on().to_string(),
-        "issuer": { "code": issuer.to_string(), "name": issuer.info().name },
+        "issuer": {
+            "code": issuer.to_string(),
+            "name": issuer.info().name,
+            "name_en": issuer.info().name_en(),
+        },
         "holder": holder,
         "doses": doses,
         "shc": { "jws": shc.jws(), "kid": shc.kid(), "qr_text": shc.qr_text() },

@@ -56,7 +56,7 @@ mod verify;
 pub use crl::{Crl, RevocationSecret, Revoked, Rid};
 pub use document::certificate_document;
 pub use error::CertificateError;
-pub use html::render_html;
+pub use html::{issuer_en, render_html};
 pub use key::{
     thumbprint, Directory, DirectoryEntry, Issuer, IssuerKey, Jwk, Jwks, DEFAULT_ISSUER_BASE_URL,
 };

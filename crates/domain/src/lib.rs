@@ -35,6 +35,7 @@ mod name;
 mod principal;
 mod resident;
 pub mod resident_file;
+pub mod romaji;
 pub mod text;
 
 pub use birth_date::BirthDate;

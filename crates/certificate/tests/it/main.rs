@@ -4,9 +4,11 @@
 
 mod html;
 mod icao;
+mod issuer_names;
 mod official;
 mod props;
 mod qr_crates;
+mod qr_mask;
 mod round_trip;
 mod support;
 mod vds;
