@@ -102,6 +102,19 @@ pub fn render_html(
             escape(content.id().as_str())
         ),
     );
+    // The VDS-NC carries the UVCI, not the 32-hex ID: a border officer matches the paper
+    // to the seal by it.
+    if matches!(content.kind(), CertificateKind::Overseas(_)) {
+        field(
+            &mut html,
+            "UVCI（ICAO VDS-NC）",
+            "UVCI (ICAO VDS-NC)",
+            &format!(
+                "<span class=\"mono\">{}</span>",
+                escape(&crate::vds::uvci(content))
+            ),
+        );
+    }
     field(
         &mut html,
         "発行日",
@@ -453,6 +466,18 @@ mod tests {
         }
         let dose_rows = html.matches("<tr><td class=\"num\">").count();
         assert_eq!(dose_rows, 2, "one table row per dose");
+        // The UVCI the VDS-NC carries is printed beside the certificate ID.
+        let uvci = crate::uvci(&content(overseas(), "山田　花子"));
+        assert!(
+            html.contains(&format!("<span class=\"mono\">{uvci}</span>")),
+            "{html}"
+        );
+        let domestic = render_html(
+            &content(CertificateKind::Domestic, "山田　花子"),
+            &shc_svg(),
+            None,
+        );
+        assert!(!domestic.contains("UVCI"), "no UVCI without a VDS-NC");
     }
 
     #[test]

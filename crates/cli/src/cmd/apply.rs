@@ -36,7 +36,7 @@ pub(crate) struct ApplyArgs {
     /// Refuse a card read without a liveness proof (nonce signature).
     #[arg(long)]
     require_liveness: bool,
-    /// The directory to write certificate.json, .svg, .png and .html into (new files; see --force).
+    /// The directory to write certificate.json, .svg, .png, .html and .smart-health-card into (new files; see --force).
     #[arg(long)]
     out: PathBuf,
     /// Replace existing certificate files in --out.
@@ -127,6 +127,8 @@ impl CertificateFiles {
             ("svg", "certificate.svg"),
             ("png", "certificate.png"),
             ("html", "certificate.html"),
+            // The SMART Health Cards spec's file download: {"verifiableCredential":[JWS]}.
+            ("smart-health-card", "certificate.smart-health-card"),
         ]
         .into_iter()
         .map(|(k, name)| Ok((k, OutputFile::create(&dir.join(name), force, &[])?)))
@@ -134,8 +136,8 @@ impl CertificateFiles {
         Ok(Self { files })
     }
 
-    /// Writes certificate.json, certificate.svg, certificate.png and
-    /// certificate.html, then moves them into place.
+    /// Writes certificate.json, certificate.svg, certificate.png, certificate.html and
+    /// certificate.smart-health-card, then moves them into place.
     pub(crate) fn write(self, issued: &vrs::Issued) -> Result<serde_json::Value, VrsError> {
         let qr = encode_shc(&issued.shc.qr_text()).map_err(VrsError::Certificate)?;
         let vds_svg = issued
@@ -152,6 +154,7 @@ impl CertificateFiles {
         })? + "\n";
         let png = qr.to_png(8).map_err(VrsError::Certificate)?;
         let html = vrs::certificate::render_html(&issued.content, &svg, vds_svg.as_deref());
+        let shc_file = issued.shc.to_file_json();
         let mut out = serde_json::Map::new();
         let mut ready = Vec::new();
         for (k, mut file) in self.files {
@@ -159,6 +162,7 @@ impl CertificateFiles {
                 "json" => json.as_bytes(),
                 "svg" => svg.as_bytes(),
                 "png" => &png,
+                "smart-health-card" => shc_file.as_bytes(),
                 _ => html.as_bytes(),
             };
             file.write_all(bytes)?;
@@ -171,8 +175,7 @@ impl CertificateFiles {
     }
 }
 
-/// Writes certificate.json, certificate.svg, certificate.png and certificate.html
-/// into `dir` (new files only).
+/// Writes the certificate files (see [`CertificateFiles::write`]) into `dir` (new files only).
 pub(crate) fn write_files(dir: &Path, issued: &vrs::Issued) -> anyhow::Result<serde_json::Value> {
     Ok(CertificateFiles::prepare(dir, false)?.write(issued)?)
 }

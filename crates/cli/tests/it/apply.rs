@@ -39,7 +39,7 @@ fn n_3_apply_without_consent_prints_the_exact_refusal_and_exits_1() {
 }
 
 #[test]
-fn apply_writes_the_four_files_and_the_history_lists_the_certificate_without_a_my_number() {
+fn apply_writes_the_certificate_files_and_the_history_lists_the_certificate_without_a_my_number() {
     let dir = init_without_consents();
     grant(dir.path(), "131016", "terms-2021-12-03");
     let file = write_file(
@@ -129,7 +129,7 @@ fn apply_writes_the_four_files_and_the_history_lists_the_certificate_without_a_m
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert_eq!(r.json["issued"], true);
     assert_eq!(r.json["issuer"], "131016");
-    for f in ["json", "svg", "png", "html"] {
+    for f in ["json", "svg", "png", "html", "smart-health-card"] {
         let path = r.json["files"][f].as_str().unwrap();
         let bytes = std::fs::read(path).unwrap();
         assert!(!bytes.is_empty(), "{f}");
@@ -143,6 +143,16 @@ fn apply_writes_the_four_files_and_the_history_lists_the_certificate_without_a_m
             .unwrap();
     assert_eq!(doc["holder"]["passport_number"], "TZ1234567");
     assert_eq!(doc["issuer"]["name"], "千代田区");
+    assert_eq!(doc["issuer"]["name_en"], "Chiyoda City, Tokyo");
+    // The SMART Health Cards file download holds exactly the card's JWS.
+    let shc_file: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("certificate.smart-health-card")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        shc_file,
+        serde_json::json!({ "verifiableCredential": [doc["shc"]["jws"].clone()] })
+    );
     let verify = vrs(
         dir.path(),
         &[
