@@ -22,6 +22,7 @@ use vrs_domain::{
 fn four_dose() -> CertificateContent {
     let dose = |date: &str, product: &str, lot: &str, n: u8| CertificateDose {
         date: date.parse().unwrap(),
+        site: None,
         product: product.parse().unwrap(),
         lot: lot.parse().unwrap(),
         dose_number: DoseNumber::new(n).unwrap(),

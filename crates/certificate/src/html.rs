@@ -301,6 +301,7 @@ mod tests {
     fn content(kind: CertificateKind, name: &str) -> CertificateContent {
         let dose = |date: &str, product: &str, lot: &str, n: u8| CertificateDose {
             date: date.parse().unwrap(),
+            site: None,
             product: product.parse().unwrap(),
             lot: lot.parse().unwrap(),
             dose_number: DoseNumber::new(n).unwrap(),

@@ -19,6 +19,7 @@
 //!     birth_date: "1980-02-17".parse()?,
 //!     doses: vec![CertificateDose {
 //!         date: "2021-06-01".parse()?,
+//!         site: None,
 //!         product: "comirnaty".parse()?,
 //!         lot: "FA5765".parse()?,
 //!         dose_number: DoseNumber::new(1)?,

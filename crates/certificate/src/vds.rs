@@ -3,7 +3,7 @@
 //! and X.509 certificate, verify against trusted CSCA certificates with x509-parser.
 //!
 //! Document: `{"data":{"hdr":{"t":"icao.vacc","v":1,"is":"JPN"},"msg":{"uvci",
-//! "pid":{"n","dob","i"},"ve":[{"des","nam","dis","vd":[{"dvc","seq","ctr","lot"}]}]}},
+//! "pid":{"n","dob","i"},"ve":[{"des","nam","dis","vd":[{"dvc","seq","ctr","adm","lot"}]}]}},
 //! "sig":{"alg":"ES256","cer":<base64url DER>,"sigvl":<base64url r‖s>}}`; the signature
 //! covers the JSON Canonicalization Scheme (RFC 8785) form of `data`. base64url values are
 //! written with `=` padding (RFC 4648 section 5) and read with or without it.
@@ -131,6 +131,7 @@ fn vds_data(content: &CertificateContent) -> Result<Value, CertificateError> {
                     "dvc": d.date.format("%Y-%m-%d").to_string(),
                     "seq": d.dose_number.get(),
                     "ctr": CertificateDose::COUNTRY,
+                    "adm": administering_centre(content, d),
                     "lot": d.lot.as_str(),
                 })).collect::<Vec<_>>(),
             })
@@ -148,6 +149,16 @@ fn vds_data(content: &CertificateContent) -> Result<Value, CertificateError> {
             "ve": ve,
         }
     }))
+}
+
+/// `vd.adm` (administering centre, at most 20 characters): the health authority of the
+/// site that gave the dose (the issuer when none was recorded), by its English name
+/// ("Chiyoda City"), or its local government code when the name is longer.
+fn administering_centre(content: &CertificateContent, d: &CertificateDose) -> String {
+    let code = d.site.as_ref().map_or(content.issuer(), |s| s.municipality);
+    vrs_domain::romaji::local_gov_en(code.info())
+        .filter(|n| n.len() <= 20)
+        .unwrap_or_else(|| format!("JPN {code}"))
 }
 
 /// RFC 8785 JSON Canonicalization Scheme for the values VDS-NC uses (objects with

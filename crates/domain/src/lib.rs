@@ -41,7 +41,7 @@ pub mod text;
 pub use birth_date::BirthDate;
 pub use certificate::{
     CertificateContent, CertificateDose, CertificateId, CertificateKind, CertificateParts,
-    Nationality, OverseasHolder, PassportNumber, RomajiName, MAX_CERTIFICATE_DOSES,
+    DoseSite, Nationality, OverseasHolder, PassportNumber, RomajiName, MAX_CERTIFICATE_DOSES,
 };
 pub use dose::{
     age_band, parse_dose_date, DoctorName, Dose, DoseEntry, DoseId, DoseStatus, OcrLine, VenueName,

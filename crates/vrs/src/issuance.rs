@@ -9,7 +9,7 @@ use vrs_certificate::{issue, IssueOptions, RevocationSecret, SignedCertificate};
 use vrs_consent::{application_refusal_grounds, Action, Purpose, Refusal, Request, N3_MESSAGE};
 use vrs_domain::{
     CertificateContent, CertificateDose, CertificateId, CertificateKind, CertificateParts,
-    DoseNumber, MunicipalityCode, Nationality, OverseasHolder, PassportNumber, Principal,
+    DoseNumber, DoseSite, MunicipalityCode, Nationality, OverseasHolder, PassportNumber, Principal,
     RomajiName,
 };
 use vrs_identity::mrz::{parse_td3, MrzOptions};
@@ -241,6 +241,17 @@ impl Vrs {
             .iter()
             .map(|d| {
                 Ok(CertificateDose {
+                    // T1-4-2 names the issuer; the performer is the site that gave the dose.
+                    site: Some(DoseSite {
+                        municipality: MunicipalityCode::from_u32(d.vaccinating_municipality)
+                            .map_err(content_err)?,
+                        venue: d
+                            .venue
+                            .as_deref()
+                            .map(str::parse)
+                            .transpose()
+                            .map_err(content_err)?,
+                    }),
                     date: d.date.parse().map_err(|e| {
                         content_err(vrs_domain::DomainError::Invalid {
                             field: "date",

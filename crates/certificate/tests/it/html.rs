@@ -343,6 +343,7 @@ fn largest_overseas() -> CertificateContent {
             .zip(1..)
             .map(|((date, product), n)| CertificateDose {
                 date: date.parse().unwrap(),
+                site: None,
                 product: product.parse().unwrap(),
                 lot: format!("LOT-{n}-ABCDEFGHIJKLMN").parse().unwrap(),
                 dose_number: DoseNumber::new(n).unwrap(),

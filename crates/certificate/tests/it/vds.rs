@@ -214,3 +214,89 @@ fn a_signer_the_csca_did_not_certify_for_vds_nc_vaccination_proofs_is_refused() 
         "untrusted_signer"
     );
 }
+
+/// The four-dose certificate with its second dose given at a Sapporo venue.
+fn with_site(kind: CertificateKind) -> vrs_domain::CertificateContent {
+    let c = four_dose(kind);
+    let mut doses = c.doses().to_vec();
+    doses[1].site = Some(vrs_domain::DoseSite {
+        municipality: "011002".parse().unwrap(),
+        venue: Some("札幌市集団接種会場".parse().unwrap()),
+    });
+    vrs_domain::CertificateContent::new(vrs_domain::CertificateParts {
+        kind: c.kind().clone(),
+        name: c.name().clone(),
+        birth_date: c.birth_date(),
+        doses,
+        issuer: c.issuer(),
+        id: c.id().clone(),
+        issued_on: c.issued_on(),
+    })
+    .unwrap()
+}
+
+#[test]
+fn every_vaccination_event_names_its_administering_centre_and_the_performer_is_the_site() {
+    let doc = signer().sign(&with_site(overseas())).unwrap();
+    let v: Value = serde_json::from_str(&doc).unwrap();
+    let adm: Vec<&str> = v["data"]["msg"]["ve"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|ve| ve["vd"].as_array().unwrap())
+        .map(|vd| vd["adm"].as_str().expect("vd.adm in every event"))
+        .collect();
+    assert_eq!(
+        adm,
+        [
+            "Chiyoda City",
+            "Sapporo City",
+            "Chiyoda City",
+            "Chiyoda City"
+        ]
+    );
+    assert!(adm.iter().all(|a| a.len() <= 20 && a.is_ascii()));
+    assert_eq!(
+        verify_text(&doc, &trust(), AT).unwrap().doses[1]
+            .performer
+            .as_deref(),
+        Some("Sapporo City")
+    );
+    // The SMART Health Card names the same site: the venue on a domestic card, the
+    // municipality's English name on an overseas one.
+    let iss = vrs_certificate::Issuer::new(
+        vrs_certificate::DEFAULT_ISSUER_BASE_URL,
+        "131016".parse().unwrap(),
+    )
+    .unwrap();
+    let opts = vrs_certificate::IssueOptions {
+        issuer: &iss,
+        nbf: 1_673_308_800,
+        exp: None,
+        rid: None,
+    };
+    for (kind, want) in [
+        (
+            CertificateKind::Domestic,
+            ["東京都千代田区", "札幌市集団接種会場"],
+        ),
+        (
+            overseas(),
+            ["Chiyoda City, Tokyo", "Sapporo City, Hokkaido"],
+        ),
+    ] {
+        let payload: Value =
+            serde_json::from_str(&vrs_certificate::payload_json(&with_site(kind), &opts)).unwrap();
+        let got: Vec<&str> = payload["vc"]["credentialSubject"]["fhirBundle"]["entry"]
+            .as_array()
+            .unwrap()[1..3]
+            .iter()
+            .map(|e| {
+                e["resource"]["performer"][0]["actor"]["display"]
+                    .as_str()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(got, want);
+    }
+}

@@ -159,6 +159,7 @@ fn a_vds_nc_verifies_with_the_csca_given_as_pem_and_is_refused_without_it() {
         birth_date: "1980-02-17".parse().unwrap(),
         doses: vec![vrs_domain::CertificateDose {
             date: "2021-06-01".parse().unwrap(),
+            site: None,
             product: "comirnaty".parse().unwrap(),
             lot: "FA5765".parse().unwrap(),
             dose_number: vrs_domain::DoseNumber::new(1).unwrap(),
