@@ -218,3 +218,32 @@ fn a_png_of_example_00_verifies_like_its_text() {
     assert_eq!(code, 0, "{json}");
     assert_eq!(json["name"], "John B. Anyperson");
 }
+
+#[test]
+fn a_card_whose_key_declares_crl_version_is_not_valid_without_its_list_unless_told_not_to_check() {
+    let qr = vectors("example-00-f-qr-code-numeric-value-0.txt");
+    let jwks = format!("{EXAMPLE_ISS}={}", vectors("issuer-jwks.json"));
+    let base = [
+        "--qr-file",
+        qr.as_str(),
+        "--jwks",
+        jwks.as_str(),
+        "--at",
+        TODAY,
+    ];
+    let (code, json) = run(&base);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(json["errors"][0]["code"], "revocation_unknown", "{json}");
+    assert!(json["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("revocation status unknown"));
+    let mut unchecked = base.to_vec();
+    unchecked.push("--no-revocation-check");
+    let (code, json) = run(&unchecked);
+    assert_eq!(code, 0, "{json}");
+    assert!(
+        json["warnings"].to_string().contains("not checked"),
+        "{json}"
+    );
+}

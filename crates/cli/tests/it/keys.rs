@@ -19,7 +19,21 @@ fn t1_4_2_each_municipality_has_its_own_key_rotation_keeps_old_public_keys() {
         ),
         (Some("EC"), Some("P-256"), Some("sig"), Some("ES256"))
     );
-    assert!(k.get("crlVersion").is_none(), "no revocations yet");
+    // Every key can revoke, so it declares crlVersion from its first publication: 1 is the
+    // empty list, and that list is published.
+    assert_eq!(k["crlVersion"], 1, "crlVersion from the first publication");
+    let crl = vrs(
+        dir.path(),
+        &["keys", "crl", "--kid", k["kid"].as_str().unwrap()],
+    );
+    assert_eq!(crl.code, 0, "{}", crl.stderr);
+    assert_eq!(
+        (
+            crl.json["ctr"].as_u64(),
+            crl.json["rids"].as_array().map(Vec::len)
+        ),
+        (Some(1), Some(0))
+    );
     let again = vrs(dir.path(), &["keys", "jwks", "--municipality", "131016"]);
     assert_eq!(again.json, first.json, "the key is created once");
     let other = vrs(dir.path(), &["keys", "jwks", "--municipality", "011002"]);
