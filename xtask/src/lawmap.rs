@@ -105,20 +105,40 @@ fn cases() -> anyhow::Result<BTreeMap<String, Vec<String>>> {
             let expect = match case.get("expect") {
                 Some(toml::Value::String(s)) => s.clone(),
                 Some(toml::Value::Table(t)) => {
+                    let outcome = if t.contains_key("allowed") {
+                        "allowed"
+                    } else {
+                        "refused"
+                    };
                     let ids: Vec<&str> = t
-                        .get("refused")
+                        .get(outcome)
                         .and_then(|r| r.as_array())
                         .into_iter()
                         .flatten()
                         .filter_map(|v| v.as_str())
                         .collect();
-                    format!("refused: {}", ids.join(", "))
+                    format!("{outcome}: {}", ids.join(", "))
                 }
                 _ => "?".into(),
             };
             out.entry(provision.clone())
                 .or_default()
                 .push(format!("`{file}`: {name} → {expect}"));
+        }
+        for case in doc
+            .get("suppression")
+            .and_then(|c| c.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let name = case.get("name").and_then(|n| n.as_str()).unwrap_or("?");
+            let n = case
+                .get("suppressed")
+                .and_then(|r| r.as_array())
+                .map_or(0, Vec::len);
+            out.entry(provision.clone())
+                .or_default()
+                .push(format!("`{file}`: {name} → {n} cells suppressed"));
         }
     }
     Ok(out)

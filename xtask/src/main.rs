@@ -1,5 +1,5 @@
 //! Project automation: `cargo xtask fixtures ...`, `cargo xtask bench ...`,
-//! `cargo xtask lawmap [--check]`.
+//! `cargo xtask lawmap [--check]`, `cargo xtask man [--check]`.
 
 use clap::{Parser, Subcommand};
 
@@ -8,6 +8,7 @@ mod fixtures;
 mod fixtures_cards;
 mod fixtures_vds;
 mod lawmap;
+mod man;
 mod population;
 
 #[derive(Parser)]
@@ -25,6 +26,12 @@ enum Command {
     /// Write docs/law-map.md: provision → rule (file:line) → law cases.
     Lawmap {
         /// Fail if the committed docs/law-map.md is stale instead of writing it.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Write docs/man/: the manual pages of `vrs` and every subcommand, for packagers.
+    Man {
+        /// Fail if the committed pages are stale instead of writing them.
         #[arg(long)]
         check: bool,
     },
@@ -68,5 +75,6 @@ fn main() -> anyhow::Result<()> {
         },
         Command::Bench(b) => bench::run(b),
         Command::Lawmap { check } => lawmap::run(check),
+        Command::Man { check } => man::run(check),
     }
 }

@@ -48,6 +48,7 @@ mod error;
 mod html;
 pub mod icao;
 mod key;
+mod numeric;
 mod qr;
 mod qr_mask;
 mod shc;
@@ -61,8 +62,10 @@ pub use html::{issuer_en, render_html};
 pub use key::{
     thumbprint, Directory, DirectoryEntry, Issuer, IssuerKey, Jwk, Jwks, DEFAULT_ISSUER_BASE_URL,
 };
+pub use numeric::{decode_numeric, MAX_CHUNKS, MAX_CHUNK_JWS, MAX_SINGLE_JWS};
 pub use qr::{
-    decode_png, encode_bytes, encode_shc, encode_shc_with_mask, EcLevel, QrMatrix, MAX_VERSION,
+    decode_png, encode_bytes, encode_shc, encode_shc_with_mask, EcLevel, QrMatrix,
+    MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, MAX_PNG_BYTES, MAX_VERSION,
 };
 pub use shc::{
     fits_one_qr, issue, numeric_text, payload_json, IssueOptions, SignedCertificate, CVX_SYSTEM,
@@ -70,6 +73,6 @@ pub use shc::{
 };
 pub use vds::{jcs, uvci, VdsSigner, ICD11_COVID19, ICD11_COVID19_VACCINE};
 pub use verify::{
-    decode_numeric, verify_jws, verify_png, verify_qr_texts, verify_text, Format, Refusal,
-    TrustList, VerifiedCard, VerifiedDose, VerifyError, JAPAN_ISSUER, NBF_LEEWAY_SECONDS,
+    verify_jws, verify_png, verify_qr_texts, verify_text, Format, Refusal, TrustList, VerifiedCard,
+    VerifiedDose, VerifyError, JAPAN_ISSUER, MAX_VERIFY_TEXT, NBF_LEEWAY_SECONDS,
 };

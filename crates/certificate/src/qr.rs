@@ -256,14 +256,58 @@ impl QrMatrix {
     }
 }
 
-/// Reads every QR code in a PNG image and returns their texts (rqrr, pure Rust).
+/// Largest PNG file the verifier reads.
+pub const MAX_PNG_BYTES: usize = 8 * 1024 * 1024;
+
+/// Widest or tallest image the verifier decodes, in pixels. A version-22 QR
+/// (105 modules and a 4-module quiet zone) at 16 pixels a module is 1,808.
+pub const MAX_IMAGE_SIDE: u32 = 4096;
+
+/// Most pixels the verifier decodes (2048 × 2048). Checked from the PNG header
+/// before anything is inflated, so a decompression bomb (a 48 KB PNG that says
+/// 20000 × 20000) costs nothing; the decoded image, its grey copy and the QR
+/// reader's copy stay under 24 MiB.
+pub const MAX_IMAGE_PIXELS: u64 = 2048 * 2048;
+
+/// Most QR candidates tried in one image (finder-like patterns make extra ones).
+const MAX_GRIDS: usize = 16;
+
+/// Bytes the PNG decoder may allocate (frame buffer and ancillary chunks).
+const PNG_DECODER_LIMIT: usize = 20 * 1024 * 1024;
+
+/// Reads every QR code in a PNG image and returns their texts. The file size, the
+/// image's dimensions and the decoder's allocations are bounded before decoding
+/// (issue 13, defect 4).
 pub fn decode_png(png_bytes: &[u8]) -> Result<Vec<String>, CertificateError> {
+    let refuse = |reason: String| CertificateError::Png { reason };
+    if png_bytes.len() > MAX_PNG_BYTES {
+        return Err(refuse(format!(
+            "the file is larger than {MAX_PNG_BYTES} bytes"
+        )));
+    }
     let png_err = |e: png::DecodingError| CertificateError::Png {
         reason: e.to_string(),
     };
-    let mut decoder = png::Decoder::new(png_bytes);
+    let mut decoder = png::Decoder::new_with_limits(
+        png_bytes,
+        png::Limits {
+            bytes: PNG_DECODER_LIMIT,
+        },
+    );
+    decoder.set_ignore_text_chunk(true);
+    decoder.set_ignore_iccp_chunk(true);
     decoder.set_transformations(png::Transformations::normalize_to_color8());
     let mut reader = decoder.read_info().map_err(png_err)?;
+    let (width, height) = (reader.info().width, reader.info().height);
+    if width > MAX_IMAGE_SIDE
+        || height > MAX_IMAGE_SIDE
+        || u64::from(width) * u64::from(height) > MAX_IMAGE_PIXELS
+    {
+        return Err(refuse(format!(
+            "the image is {width} × {height} pixels: at most {MAX_IMAGE_SIDE} a side and \
+             {MAX_IMAGE_PIXELS} in all"
+        )));
+    }
     let mut buf = vec![0; reader.output_buffer_size()];
     let info = reader.next_frame(&mut buf).map_err(png_err)?;
     let (w, h) = (info.width as usize, info.height as usize);
@@ -279,11 +323,12 @@ pub fn decode_png(png_bytes: &[u8]) -> Result<Vec<String>, CertificateError> {
         }
     };
     let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, luma);
+    drop(buf);
     // Finder-like patterns in the data can make the detector report extra candidate
     // grids; keep every grid that decodes and fail only when none does.
     let mut texts = Vec::new();
     let mut last_error = None;
-    for grid in img.detect_grids() {
+    for grid in img.detect_grids().into_iter().take(MAX_GRIDS) {
         match grid.decode() {
             Ok((_, text)) => texts.push(text),
             Err(e) => last_error = Some(e),

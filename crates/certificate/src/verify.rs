@@ -22,10 +22,23 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::crl::{Crl, Rid};
 use crate::key::{Directory, Issuer, Jwk, Jwks};
+use crate::numeric::decode_numeric;
 use crate::{b64, CertificateError};
 
 /// Largest inflated payload we accept (a card fits in a few kB).
 const MAX_PAYLOAD: u64 = 64 * 1024;
+
+/// Largest text the verifier reads (QR text, JWS, `.smart-health-card` or VDS-NC
+/// JSON): a card is a few kB; a JWS whose payload inflates to [`MAX_PAYLOAD`] is
+/// far below this. Checked before parsing, so every input runs in bounded memory.
+pub const MAX_VERIFY_TEXT: usize = 256 * 1024;
+
+fn too_long(len: usize) -> Refusal {
+    vec![VerifyError::new(
+        "malformed",
+        format!("the input is {len} bytes: at most {MAX_VERIFY_TEXT}"),
+    )]
+}
 
 /// How far in the future `nbf` may lie (clock skew).
 pub const NBF_LEEWAY_SECONDS: f64 = 300.0;
@@ -220,6 +233,9 @@ pub type Refusal = Vec<VerifyError>;
 /// Verifies whatever text a scanner or file gave: `shc:/` lines (chunks in any order),
 /// a compact JWS, a `.smart-health-card` JSON file, or a VDS-NC JSON document.
 pub fn verify_text(text: &str, trust: &TrustList, at: f64) -> Result<VerifiedCard, Refusal> {
+    if text.len() > MAX_VERIFY_TEXT {
+        return Err(too_long(text.len()));
+    }
     let t = text.trim();
     if t.starts_with('{') {
         let v: Value = serde_json::from_str(t).map_err(|e| {
@@ -240,7 +256,13 @@ pub fn verify_text(text: &str, trust: &TrustList, at: f64) -> Result<VerifiedCar
         return crate::vds::verify_vds_value(&v, trust, at);
     }
     if t.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("shc:/")) {
-        let lines: Vec<&str> = t.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        // One more than a card may have, so that too many is still reported as such.
+        let lines: Vec<&str> = t
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .take(crate::numeric::MAX_CHUNKS + 1)
+            .collect();
         return verify_qr_texts(&lines, trust, at);
     }
     verify_jws(t, trust, at)
@@ -264,73 +286,12 @@ pub fn verify_png(png: &[u8], trust: &TrustList, at: f64) -> Result<VerifiedCard
     verify_text(&joined, trust, at)
 }
 
-/// Decodes SHC numeric QR text into the JWS. Accepts one `shc:/<digits>` or the
-/// deprecated chunks `shc:/<i>/<n>/<digits>` in any order.
-pub fn decode_numeric(texts: &[&str]) -> Result<String, VerifyError> {
-    let bad = |m: String| VerifyError::new("malformed", m);
-    if texts.is_empty() {
-        return Err(bad("no QR text".into()));
-    }
-    let mut parts: Vec<(usize, &str)> = Vec::with_capacity(texts.len());
-    let mut total = None;
-    for t in texts {
-        let body = t
-            .get(..5)
-            .filter(|p| p.eq_ignore_ascii_case("shc:/"))
-            .map(|_| &t[5..])
-            .ok_or_else(|| bad("QR text does not start with shc:/".into()))?;
-        let segs: Vec<&str> = body.split('/').collect();
-        let (index, count, digits) = match segs.as_slice() {
-            [d] => (1, 1, *d),
-            [i, n, d] => {
-                let i: usize = i
-                    .parse()
-                    .map_err(|_| bad(format!("bad chunk index {i:?}")))?;
-                let n: usize = n
-                    .parse()
-                    .map_err(|_| bad(format!("bad chunk count {n:?}")))?;
-                (i, n, *d)
-            }
-            _ => {
-                return Err(bad(
-                    "QR text is neither shc:/<digits> nor shc:/<i>/<n>/<digits>".into(),
-                ))
-            }
-        };
-        if count == 0 || index == 0 || index > count {
-            return Err(bad(format!("chunk {index} of {count} is impossible")));
-        }
-        if *total.get_or_insert(count) != count {
-            return Err(bad("chunks disagree on their count".into()));
-        }
-        parts.push((index, digits));
-    }
-    let total = total.unwrap_or(1);
-    parts.sort_by_key(|p| p.0);
-    let indices: Vec<usize> = parts.iter().map(|p| p.0).collect();
-    if indices != (1..=total).collect::<Vec<_>>() {
-        return Err(bad(format!("chunks {indices:?} do not make 1..={total}")));
-    }
-    let mut jws = String::new();
-    for (_, digits) in parts {
-        let d = digits.as_bytes();
-        if d.len() % 2 != 0 || !d.iter().all(u8::is_ascii_digit) {
-            return Err(bad("QR digits must come in pairs".into()));
-        }
-        for pair in d.chunks(2) {
-            let v = (pair[0] - b'0') * 10 + (pair[1] - b'0');
-            if v > 77 {
-                return Err(bad(format!("digit pair {v} is outside the JWS alphabet")));
-            }
-            jws.push(char::from(v + 45));
-        }
-    }
-    Ok(jws)
-}
-
 /// Verifies a compact JWS SMART Health Card.
 pub fn verify_jws(jws: &str, trust: &TrustList, at: f64) -> Result<VerifiedCard, Refusal> {
     let one = |code, m: String| vec![VerifyError::new(code, m)];
+    if jws.len() > MAX_VERIFY_TEXT {
+        return Err(too_long(jws.len()));
+    }
     let jws = jws.trim();
     let mut it = jws.split('.');
     let (Some(h64), Some(p64), Some(s64), None) = (it.next(), it.next(), it.next(), it.next())
@@ -692,33 +653,6 @@ fn display_name(n: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decode_numeric_table() {
-        for (texts, want) in [
-            (vec!["shc:/56"], Ok("e")),
-            (vec!["SHC:/5657"], Ok("ef")),
-            (vec!["shc:/2/2/57", "shc:/1/2/56"], Ok("ef")),
-            (vec!["shc:/1/2/56"], Err("do not make")),
-            (vec!["shc:/1/2/56", "shc:/1/3/57"], Err("disagree")),
-            (vec!["shc:/565"], Err("pairs")),
-            (vec!["shc:/99"], Err("alphabet")),
-            (vec!["hc1:/56"], Err("start")),
-            (vec!["shc:/3/2/56"], Err("impossible")),
-        ] {
-            let got = decode_numeric(&texts);
-            match want {
-                Ok(w) => assert_eq!(got.as_deref(), Ok(w), "texts {texts:?}"),
-                Err(w) => {
-                    let e = got.unwrap_err();
-                    assert!(
-                        e.code == "malformed" && e.message.contains(w),
-                        "texts {texts:?}: {e:?}"
-                    );
-                }
-            }
-        }
-    }
 
     #[test]
     fn the_japan_trust_list_holds_three_es256_keys_with_thumbprint_kids() {

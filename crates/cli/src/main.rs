@@ -1,5 +1,6 @@
 //! The `vrs` command-line tool: parses arguments into domain types, calls the
-//! facade, prints JSON. Exit codes: 0 ok, 1 refused by a rule, 2 bad input,
+//! facade, and prints the answer for people or, with `--json`, as JSON (one
+//! output layer, `output`). Exit codes: 0 ok, 1 refused by a rule, 2 bad input,
 //! 3 internal error.
 
 use std::path::PathBuf;
@@ -8,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod output;
 
 /// Exit codes other than "internal error" (which is any `Err`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,26 +38,13 @@ impl std::error::Error for BadInput {}
 pub(crate) struct Ctx {
     /// The data directory (`--data-dir`, `VRS_DATA_DIR`, default `./vrs-data`).
     pub(crate) data_dir: PathBuf,
-    /// `--json`: machine-readable output only.
-    #[allow(dead_code)]
+    /// `--json`: commands that narrate as they go (the demo) send the narration to stderr.
     pub(crate) json: bool,
-}
-
-impl Ctx {
-    /// Prints a value as pretty JSON on stdout.
-    pub(crate) fn print<T: serde::Serialize>(&self, value: &T) -> anyhow::Result<()> {
-        use std::io::Write;
-        let text = serde_json::to_string_pretty(value)?;
-        match writeln!(std::io::stdout().lock(), "{text}") {
-            // A reader that stopped reading (e.g. `| head`) is not an error of ours.
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-            other => Ok(other?),
-        }
-    }
 }
 
 #[derive(Parser, Debug)]
 #[command(
+    after_help = "Exit codes: 0 ok, 1 refused by a rule (the provision is cited), 2 bad input, 3 internal error.",
     name = "vrs",
     version,
     about = "Vaccination Record System (ワクチン接種記録システム)"
@@ -64,7 +53,7 @@ struct Cli {
     /// Data directory holding the database and keyring.
     #[arg(long, global = true, env = "VRS_DATA_DIR", default_value = "vrs-data")]
     data_dir: PathBuf,
-    /// Print machine-readable JSON only.
+    /// Print machine-readable JSON (the field names are stable) instead of text for people.
     #[arg(long, global = true)]
     json: bool,
     #[command(subcommand)]
@@ -123,6 +112,15 @@ enum Command {
     /// Read a passport's machine-readable zone (ICAO 9303 TD3).
     #[command(subcommand)]
     Passport(cmd::passport::PassportCmd),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(cmd::meta::CompletionsArgs),
+    /// Print the manual page (roff) on stdout, or write every page to a directory.
+    Man(cmd::meta::ManArgs),
+}
+
+/// The command line as clap sees it (for completions and manual pages).
+pub(crate) fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
 }
 
 fn main() -> ExitCode {
@@ -131,17 +129,17 @@ fn main() -> ExitCode {
         data_dir: cli.data_dir,
         json: cli.json,
     };
-    let result: anyhow::Result<Exit> = cmd::run(cli.command, &ctx);
+    let result = cmd::run(cli.command, &ctx).and_then(|reply| output::print(cli.json, reply));
     match result {
         Ok(Exit::Ok) => ExitCode::from(0),
         Ok(Exit::Refused) => ExitCode::from(1),
         Ok(Exit::BadInput) => ExitCode::from(2),
         Err(e) if e.downcast_ref::<BadInput>().is_some() => {
-            eprintln!("error: {e}");
+            output::error_line("error", &e.to_string());
             ExitCode::from(2)
         }
         Err(e) => {
-            eprintln!("internal error: {e:#}");
+            output::error_line("internal error", &format!("{e:#}"));
             ExitCode::from(3)
         }
     }

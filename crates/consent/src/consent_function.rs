@@ -65,3 +65,26 @@ pub(crate) fn operator_lists_consents(req: &Request, out: &mut Vec<Finding>) {
         ));
     }
 }
+
+/// Legal basis: N-2 (本文 2)
+///
+/// > Consent is given through a consent function in the municipality menu of VRS.
+///
+/// Interpretation: a consent is given to a document, so it cannot take effect
+/// before that document existed: the day a grant takes effect is never earlier
+/// than the document's version date (backdating a consent to the 2021-12-03 terms
+/// to November 2021 is refused). A later day, or today, is accepted.
+pub(crate) fn not_before_the_document(req: &Request, out: &mut Vec<Finding>) {
+    let (Action::GrantConsent, Some((document, effective))) = (req.action, req.consent) else {
+        return;
+    };
+    let version = document.document().version;
+    if effective < version {
+        out.push(Finding::unmet(
+            cite("N-2"),
+            format!(
+                "a consent to {document} cannot take effect on {effective}, before the document's version of {version}"
+            ),
+        ));
+    }
+}

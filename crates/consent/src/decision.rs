@@ -201,6 +201,8 @@ pub struct Request {
     pub personal_consent: bool,
     /// What the data will be used for, where the rules ask (T1-9-3).
     pub purpose: Option<Purpose>,
+    /// Granting consent: the document consented to and the day it takes effect.
+    pub consent: Option<(crate::DocumentId, chrono::NaiveDate)>,
     /// Issuance: the certificate asked for is the overseas one (S-2-14).
     pub overseas_certificate: bool,
 }
@@ -214,6 +216,7 @@ impl Request {
             partition,
             personal_consent: false,
             purpose: None,
+            consent: None,
             overseas_certificate: false,
         }
     }

@@ -111,3 +111,19 @@ impl<'de> Deserialize<'de> for DocumentId {
         s.parse().map_err(serde::de::Error::custom)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_function_parses_from_its_own_name_only() {
+        for f in Function::ALL {
+            assert_eq!(f.as_str().parse::<Function>(), Ok(f), "{f}");
+        }
+        for bad in ["", "All", "e_issuance", "statistic", "registration "] {
+            let err = bad.parse::<Function>().unwrap_err();
+            assert!(err.contains(&format!("{bad:?}")), "{bad:?}: {err}");
+        }
+    }
+}

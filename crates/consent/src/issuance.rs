@@ -169,20 +169,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_application_refusal_cites_provisions_of_the_digest() {
-        for kind in [
-            "malformed",
-            "bad_signature",
-            "bad_liveness",
-            "invalid_mrz",
-            "passport_missing",
-            "passport_expired",
-            "birth_date_mismatch",
-            "no_record",
-            "no_completed_dose",
+    fn each_application_refusal_cites_the_provisions_of_its_kind() {
+        let card = ["V8", "P9-5", "A10-4-1"];
+        for (kind, want) in [
+            ("malformed", &card[..]),
+            ("hash_mismatch", &card),
+            ("bad_signature", &card),
+            ("bad_certificate", &card),
+            ("unknown_ca", &card),
+            ("dump", &card),
+            ("anchors", &card),
+            ("bad_liveness", &["P9-1", "V8"]),
+            ("invalid_mrz", &["S-2-14", "A10-4-3/4"]),
+            ("passport_missing", &["S-2-14", "A10-4-3/4"]),
+            ("passport_expired", &["A10-4-7"]),
+            ("birth_date_mismatch", &["A10-4-3/4", "A10-4-7"]),
+            ("no_record", &["A10-4-5"]),
+            ("no_completed_dose", &["A10-4-5"]),
         ] {
             let grounds = application_refusal_grounds(kind);
-            assert!(!grounds.is_empty(), "{kind}");
+            let got: Vec<&str> = grounds.iter().map(|g| g.as_str()).collect();
+            assert_eq!(got, want, "{kind}");
             for g in grounds {
                 assert!(crate::ProvisionId::new(g.as_str()).is_some(), "{kind}: {g}");
             }

@@ -42,7 +42,8 @@ pub use facts::{Facts, Function};
 pub use issuance::{application_refusal_grounds, N3_MESSAGE};
 pub use provision::{provision_ids, ProvisionId, DIGEST};
 pub use statistics::{
-    contributes_to_statistics, min_cell_size, StatisticsError, DEFAULT_MIN_CELL, FLOOR_MIN_CELL,
+    contributes_to_statistics, min_cell_size, suppressed_cells, StatisticsError, DEFAULT_MIN_CELL,
+    FLOOR_MIN_CELL,
 };
 
 /// Decides a request at time `as_of` from the facts the caller gathered.
@@ -54,6 +55,7 @@ pub fn decide(request: &Request, facts: &Facts, as_of: DateTime<FixedOffset>) ->
     emergency::emergency_stop(request, facts, &mut findings);
     consent_function::only_the_municipality_itself(request, &mut findings);
     consent_function::operator_lists_consents(request, &mut findings);
+    consent_function::not_before_the_document(request, &mut findings);
     gate::consented_to_base_terms(request, facts, day, &mut findings);
     statistics::statistics_only(request, &mut findings);
     partition::own_partition_only(request, &mut findings);

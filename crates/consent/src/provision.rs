@@ -16,14 +16,18 @@ pub fn provision_ids() -> &'static [&'static str] {
             .lines()
             .filter_map(|l| l.strip_prefix("- "))
             .filter_map(|rest| rest.split_whitespace().next())
-            .filter(|id| {
-                id.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-                    && id
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '/')
-            })
+            .filter(|word| looks_like_id(word))
             .collect()
     })
+}
+
+/// Whether the first word of a digest bullet is a provision ID: an uppercase letter,
+/// then letters, digits, `-` and `/` (`T1-4-6`, `A10-4-3/4`, `L13`).
+fn looks_like_id(word: &str) -> bool {
+    word.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '/')
 }
 
 /// A provision ID that the digest defines, e.g. `T1-4-6`.
@@ -46,32 +50,29 @@ impl ProvisionId {
         let id = self.0;
         let (prefix, rest) = id.split_once('-').unwrap_or((id, ""));
         let nums: Vec<&str> = rest.split('-').filter(|s| !s.is_empty()).collect();
-        let clause = |nums: &[&str]| {
-            let mut s = String::new();
-            for (i, n) in nums.iter().enumerate() {
-                let unit = ["条", "項", "号", "号"][i.min(3)];
-                s.push_str(&format!("第{n}{unit}"));
-            }
-            s
+        // 条, 項, 号: the digest's deepest ID (T1-3-1-5) has three levels.
+        let clause = || -> String {
+            nums.iter()
+                .zip(["条", "項", "号"])
+                .map(|(n, unit)| format!("第{n}{unit}"))
+                .collect()
         };
         match prefix {
             "N" => format!("本文 {}", nums.join("")),
-            "T1" => format!("別紙1 {}", clause(&nums)),
-            "T2" => format!("別紙2 {}", clause(&nums)),
+            "T1" => format!("別紙1 {}", clause()),
+            "T2" => format!("別紙2 {}", clause()),
             "S" => format!("別紙3–5 仕様書 {}", nums.join(".")),
-            "M" => format!("別紙6 覚書 {}", clause(&nums)),
-            "L13" => "別紙13".to_owned(),
-            p if p.starts_with('V') => format!("別紙{}", &p[1..]),
-            p if p.starts_with('P')
-                && p.len() > 1
-                && p[1..].chars().all(|c| c.is_ascii_digit()) =>
-            {
-                format!("別紙{} {}", &p[1..], nums.join("-"))
-            }
-            p if p.starts_with('A') || p.starts_with('D') => {
-                format!("別紙{} {}", &p[1..], nums.join("-"))
-            }
-            _ => id.to_owned(),
+            "M" => format!("別紙6 覚書 {}", clause()),
+            // The annexes cited by number: V8, P9-1, A10-4-1, P11-7, D12-2, L13.
+            _ => match prefix.split_at_checked(1) {
+                Some(("V" | "P" | "A" | "D" | "L", annex)) if nums.is_empty() => {
+                    format!("別紙{annex}")
+                }
+                Some(("V" | "P" | "A" | "D" | "L", annex)) => {
+                    format!("別紙{annex} {}", nums.join("-"))
+                }
+                _ => id.to_owned(),
+            },
         }
     }
 }
@@ -117,16 +118,55 @@ mod tests {
     }
 
     #[test]
+    fn only_bullets_that_start_with_an_id_are_provisions() {
+        for (word, want) in [
+            ("T1-4-6", true),
+            ("A10-4-3/4", true),
+            ("S-3-4/5/6", true),
+            ("L13", true),
+            ("V8", true),
+            ("note", false),
+            ("t1-4-6", false),
+            ("1-2", false),
+            ("T1-4-6:", false),
+            ("T1(4)", false),
+            ("", false),
+        ] {
+            assert_eq!(looks_like_id(word), want, "{word:?}");
+        }
+    }
+
+    #[test]
     fn articles_are_derived_from_the_id() {
         for (id, article) in [
             ("T1-4-6", "別紙1 第4条第6項"),
             ("T1-3-1-5", "別紙1 第3条第1項第5号"),
+            ("T1-10", "別紙1 第10条"),
             ("T2-1-1", "別紙2 第1条第1項"),
             ("N-3", "本文 3"),
             ("S-1-3-2", "別紙3–5 仕様書 1.3.2"),
+            ("S-3-4/5/6", "別紙3–5 仕様書 3.4/5/6"),
+            ("M-9", "別紙6 覚書 第9条"),
+            ("M-14/15", "別紙6 覚書 第14/15条"),
             ("L13", "別紙13"),
+            ("V8", "別紙8"),
+            ("P9-1", "別紙9 1"),
+            ("A10-4-3/4", "別紙10 4-3/4"),
+            ("P11-2-3", "別紙11 2-3"),
+            ("D12-2", "別紙12 2"),
         ] {
             assert_eq!(ProvisionId::new(id).unwrap().article(), article, "{id}");
+        }
+    }
+
+    #[test]
+    fn every_provision_of_the_digest_has_an_article_of_the_japanese_original() {
+        for id in provision_ids() {
+            let article = ProvisionId::new(id).unwrap().article();
+            assert!(
+                article.starts_with("本文 ") || article.starts_with("別紙"),
+                "{id}: {article}"
+            );
         }
     }
 }

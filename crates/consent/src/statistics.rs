@@ -198,9 +198,221 @@ pub fn min_cell_size(
     })
 }
 
+/// Legal basis: T1-4-6 (別紙1 第4条第6項)
+///
+/// > The State and prefectures may use only those statistics and cannot access any
+/// > other (specific) personal information.
+///
+/// Interpretation: suppressing a small cell is not enough when it can be recovered
+/// by subtraction (a total of 26 beside published cells summing to 25 gives 1).
+/// `cells` are one query's cells: each cell's key values (one per grouping key, in
+/// the same order) and its count. Any total a recipient can ask for with the same
+/// filters is the sum of the cells sharing some of these keys (a grouping by fewer
+/// keys, down to the grand total). So, besides every cell counting from 1 to below
+/// `min_cell` (primary suppression), within every such group that has a suppressed
+/// cell, at least two cells are suppressed and the suppressed cells together count
+/// at least `min_cell`; while a group falls short, its smallest published non-zero
+/// cell is suppressed too (complementary suppression), until no group falls short.
+/// A group that is entirely suppressed and still counts less than `min_cell` is
+/// itself a cell below `min_cell` of the coarser query, suppressed there. Returns,
+/// per cell, whether it is suppressed; `None` (the holding municipality's own
+/// statistics) suppresses nothing.
+pub fn suppressed_cells<K: Ord>(cells: &[(Vec<K>, u64)], min_cell: Option<u64>) -> Vec<bool> {
+    let Some(min) = min_cell else {
+        return vec![false; cells.len()];
+    };
+    let mut out: Vec<bool> = cells.iter().map(|(_, n)| *n >= 1 && *n < min).collect();
+    if !out.iter().any(|s| *s) {
+        return out;
+    }
+    let width = cells
+        .iter()
+        .map(|(k, _)| k.len())
+        .max()
+        .unwrap_or(0)
+        .min(16);
+    // Every proper subset of the keys is a coarser grouping whose totals are public.
+    let subsets: Vec<u32> = (0..(1u32 << width))
+        .filter(|m| *m != (1 << width) - 1)
+        .collect();
+    let groups: Vec<Vec<Vec<usize>>> = subsets
+        .iter()
+        .map(|mask| {
+            let mut by: std::collections::BTreeMap<Vec<&K>, Vec<usize>> =
+                std::collections::BTreeMap::new();
+            for (i, (keys, _)) in cells.iter().enumerate() {
+                let key: Vec<&K> = keys
+                    .iter()
+                    .enumerate()
+                    .filter(|(d, _)| mask & (1 << d) != 0)
+                    .map(|(_, k)| k)
+                    .collect();
+                by.entry(key).or_default().push(i);
+            }
+            by.into_values().collect()
+        })
+        .collect();
+    loop {
+        let mut changed = false;
+        for group in groups.iter().flatten() {
+            let (mut n, mut sum) = (0usize, 0u64);
+            for &i in group {
+                if out[i] {
+                    n += 1;
+                    sum += cells[i].1;
+                }
+            }
+            if n == 0 || (n >= 2 && sum >= min) {
+                continue;
+            }
+            let smallest = group
+                .iter()
+                .copied()
+                .filter(|&i| !out[i] && cells[i].1 >= 1)
+                .min_by_key(|&i| cells[i].1);
+            if let Some(i) = smallest {
+                out[i] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            return out;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{DocumentId, Facts};
+
+    #[test]
+    fn t1_4_5_a_municipality_contributes_to_statistics_only_while_it_consents_to_the_base_terms() {
+        let jst = chrono::FixedOffset::east_opt(9 * 3600).unwrap();
+        let at = |d: &str| {
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .unwrap()
+                .and_hms_opt(9, 0, 0)
+                .unwrap()
+                .and_local_timezone(jst)
+                .unwrap()
+        };
+        let m: vrs_domain::MunicipalityCode = "131016".parse().unwrap();
+        let mut facts = Facts::default();
+        let mut consent = |doc| {
+            facts.consents.insert(
+                m,
+                [(doc, "2021-04-01".parse().unwrap())].into_iter().collect(),
+            );
+            facts.clone()
+        };
+        for (what, facts, on, want) in [
+            ("no consent", Facts::default(), "2021-12-20", false),
+            (
+                "terms-2021-03",
+                consent(DocumentId::Terms202103),
+                "2021-12-20",
+                true,
+            ),
+            (
+                "terms-2021-03, before it took effect",
+                consent(DocumentId::Terms202103),
+                "2021-03-31",
+                false,
+            ),
+            (
+                "terms-2021-12-03",
+                consent(DocumentId::Terms20211203),
+                "2021-12-20",
+                true,
+            ),
+            (
+                "the addendum alone",
+                consent(DocumentId::Addendum20211203),
+                "2021-12-20",
+                false,
+            ),
+        ] {
+            assert_eq!(
+                contributes_to_statistics(&facts, m, at(on)),
+                want,
+                "{what} on {on}"
+            );
+        }
+    }
+
+    /// Every group total minus the published cells of that group: never exactly
+    /// one unknown cell, and never an unknown sum below the minimum (unless the
+    /// group's total is itself below the minimum, hence suppressed where asked).
+    #[track_caller]
+    fn check_nothing_derivable(cells: &[(Vec<&str>, u64)], min: u64) {
+        let s = suppressed_cells(cells, Some(min));
+        for (i, (_, n)) in cells.iter().enumerate() {
+            if (1..min).contains(n) {
+                assert!(s[i], "primary cell {i} must be suppressed");
+            }
+        }
+        let width = cells[0].0.len();
+        for mask in 0..(1u32 << width) - 1 {
+            // group key -> (suppressed cells, their sum, the group's total)
+            let mut groups: std::collections::BTreeMap<Vec<&str>, (usize, u64, u64)> =
+                Default::default();
+            for (i, (k, n)) in cells.iter().enumerate() {
+                let key = (0..width)
+                    .filter(|d| mask & (1 << d) != 0)
+                    .map(|d| k[d])
+                    .collect();
+                let g = groups.entry(key).or_default();
+                g.2 += n;
+                if s[i] {
+                    g.0 += 1;
+                    g.1 += n;
+                }
+            }
+            for (key, (n, sum, total)) in groups {
+                let safe = n == 0 || (n >= 2 && sum >= min) || (sum == total && total < min);
+                assert!(
+                    safe,
+                    "group {key:?} of mask {mask:b}: {n} suppressed summing {sum} of {total}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn t1_4_6_a_suppressed_cell_cannot_be_recovered_from_the_total() {
+        // 26 doses: 25 in one municipality, 1 in another. Suppressing the 1 alone
+        // lets anyone subtract 25 from the total of 26.
+        let cells = [(vec!["131016"], 25), (vec!["131041"], 1)];
+        assert_eq!(suppressed_cells(&cells, Some(10)), [true, true]);
+        check_nothing_derivable(&cells, 10);
+        // The holding municipality's own statistics are exact.
+        assert_eq!(suppressed_cells(&cells, None), [false, false]);
+        // Nothing small: nothing suppressed.
+        let big = [(vec!["131016"], 25), (vec!["131041"], 12)];
+        assert_eq!(suppressed_cells(&big, Some(10)), [false, false]);
+    }
+
+    #[test]
+    fn t1_4_6_two_way_tables_protect_every_row_column_and_the_total() {
+        let table: Vec<(Vec<&str>, u64)> = vec![
+            (vec!["131016", "1"], 40),
+            (vec!["131016", "2"], 3),
+            (vec!["131016", "3"], 22),
+            (vec!["131041", "1"], 31),
+            (vec!["131041", "2"], 17),
+            (vec!["131041", "3"], 12),
+            (vec!["011002", "1"], 55),
+            (vec!["011002", "2"], 14),
+            (vec!["011002", "3"], 2),
+        ];
+        for min in [3, 5, 10, 20] {
+            check_nothing_derivable(&table, min);
+        }
+        let s = suppressed_cells(&table, Some(10));
+        assert!(s[1] && s[8], "the primary cells");
+        assert!(s.iter().filter(|x| **x).count() >= 4, "{s:?}");
+    }
 
     #[test]
     fn t1_4_6_cells_are_suppressed_for_the_state_and_prefectures_only_never_below_three_nor_below_the_configured_size(

@@ -271,10 +271,62 @@ mod tests {
             ("", None),
             ("X55.2.17", None),
             ("昭和55年2月", None),
+            // Eight characters that are not eight digits take the separated form.
+            ("1980/2/7", Some("1980-02-07")),
+            (" 1980-02-17 ", Some("1980-02-17")),
+            // Each part is digits only: no sign that Rust's integer parser would take.
+            ("1980/+2/17", None),
+            ("S+55.2.17", None),
+            // A four-digit year, a one- or two-digit month and day.
+            ("01980-02-17", None),
+            ("1980-002-17", None),
+            ("1980-02-017", None),
+            ("1980-2", None),
+            // The calendar range: from 明治6年 (1873), when Japan adopted the Gregorian calendar.
+            ("18721231", None),
+            ("18730101", Some("1873-01-01")),
+            ("21991231", Some("2199-12-31")),
+            ("22000101", None),
         ] {
             let got = input.parse::<BirthDate>().ok().map(|d| d.to_string());
             assert_eq!(got.as_deref(), expected, "input {input:?}");
         }
+    }
+
+    #[test]
+    fn birth_date_errors_say_what_is_wrong() {
+        for (input, want) in [
+            ("", "birth_date: empty"),
+            ("1980-a-17", "birth_date: month must be digits"),
+            ("1980-02-x", "birth_date: day must be digits"),
+            ("198x-02-17", "birth_date: year must be digits"),
+            ("S5x.2.17", "birth_date: era year must be digits"),
+            ("S99999999999.2.17", "birth_date: era year is out of range"),
+            ("1980-02-30", "birth_date: not a calendar date"),
+            ("99991231", "birth_date: year 9999 is out of range"),
+            ("S0.1.1", "birth_date: era years start at 1"),
+            (
+                "S55",
+                "birth_date: expected e.g. 1980-02-17, 昭和55年2月17日 or S55.2.17",
+            ),
+            (
+                "1980.2.17",
+                "birth_date: expected YYYYMMDD, YYYY-MM-DD, YYYY/MM/DD or a Japanese-era date",
+            ),
+        ] {
+            let got = input.parse::<BirthDate>().map(|d| d.to_string());
+            assert_eq!(
+                got.map_err(|e| e.to_string()),
+                Err(want.to_owned()),
+                "input {input:?}"
+            );
+        }
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert!(BirthDate::from_date(date(1872, 12, 31)).is_err());
+        assert_eq!(
+            BirthDate::from_date(date(1980, 2, 17)).map(|b| b.date()),
+            Ok(date(1980, 2, 17))
+        );
     }
 
     #[test]

@@ -502,6 +502,8 @@ mod tests {
             ("0123456789abcdef", false),
             ("", false),
             ("0123456789abcdef0123456789abcdeg", false),
+            ("0123456789abcdef0123456789abcdef0", false),
+            ("0123456789abcdef0123456789abcde-", false),
         ] {
             assert_eq!(
                 input.parse::<CertificateId>().is_ok(),
@@ -509,7 +511,25 @@ mod tests {
                 "input {input:?}"
             );
         }
+        for (input, want) in [
+            ("", "certificate_id: empty"),
+            ("abc", "certificate_id: expected 32 characters, got 3"),
+            (
+                "0123456789ABCDEF0123456789abcdef",
+                "certificate_id: only lowercase hexadecimal digits are allowed",
+            ),
+        ] {
+            assert_eq!(
+                input
+                    .parse::<CertificateId>()
+                    .map_err(|e| e.to_string())
+                    .err(),
+                Some(want.to_owned()),
+                "input {input:?}"
+            );
+        }
         let id = CertificateId::from_random_bytes([0xab; 16]);
+        assert_eq!(id.as_str(), "ab".repeat(16));
         assert_eq!(id.as_str().parse::<CertificateId>().unwrap(), id);
     }
 
@@ -517,8 +537,12 @@ mod tests {
     fn passport_fields_table() {
         for (input, ok) in [
             ("TK1234567", true),
+            ("T", true),
+            ("123456789", true),
             ("tk123", false),
+            ("TK-123", false),
             ("TK12345678", false),
+            ("TK123456789", false),
             ("", false),
         ] {
             assert_eq!(
@@ -527,7 +551,14 @@ mod tests {
                 "passport {input:?}"
             );
         }
-        for (input, ok) in [("JPN", true), ("D", true), ("jpn", false), ("JAPAN", false)] {
+        for (input, ok) in [
+            ("JPN", true),
+            ("D", true),
+            ("jpn", false),
+            ("J1", false),
+            ("JAPN", false),
+            ("JAPAN", false),
+        ] {
             assert_eq!(
                 input.parse::<Nationality>().is_ok(),
                 ok,
@@ -538,7 +569,13 @@ mod tests {
             ("YAMADA", "HANAKO", true),
             ("VAN DER-BERG", "", true),
             ("Yamada", "HANAKO", false),
+            ("YAMADA", "Hanako", false),
+            ("YAMADA", "HANA_KO", false),
             ("", "HANAKO", false),
+            ("  ", "HANAKO", false),
+            (&"A".repeat(39), &"B".repeat(39), true),
+            (&"A".repeat(40), "B", false),
+            ("A", &"B".repeat(40), false),
         ] {
             assert_eq!(
                 RomajiName::new(family, given).is_ok(),
@@ -546,5 +583,39 @@ mod tests {
                 "romaji {family:?} {given:?}"
             );
         }
+        for (input, want) in [
+            ("", "passport_number: empty"),
+            (
+                "TK123456789",
+                "passport_number: expected 1 to 9 characters, got 11",
+            ),
+            (
+                "tk1",
+                "passport_number: only uppercase ASCII letters and digits are allowed",
+            ),
+        ] {
+            assert_eq!(
+                input
+                    .parse::<PassportNumber>()
+                    .map_err(|e| e.to_string())
+                    .err(),
+                Some(want.to_owned()),
+                "passport {input:?}"
+            );
+        }
+        assert_eq!("TK1".parse::<PassportNumber>().unwrap().as_str(), "TK1");
+        assert_eq!(
+            "".parse::<Nationality>().map_err(|e| e.to_string()).err(),
+            Some("nationality: empty".to_owned())
+        );
+        assert_eq!("JPN".parse::<Nationality>().unwrap().as_str(), "JPN");
+        let name = RomajiName::new(" YAMADA ", " HANAKO ").unwrap();
+        assert_eq!((name.family(), name.given()), ("YAMADA", "HANAKO"));
+        assert_eq!(
+            RomajiName::new("A", &"B".repeat(40))
+                .map_err(|e| e.to_string())
+                .err(),
+            Some("romaji_name: expected at most 39 per part characters, got 40".to_owned())
+        );
     }
 }

@@ -119,5 +119,34 @@ mod tests {
         assert_eq!(errs.len(), 2);
         assert_eq!(errs[0].reason, "column appears more than once");
         assert_eq!(errs[1].column, "sex");
+        assert_eq!(errs[1].reason, "missing column (header 性別 or sex)");
+        assert_eq!(errs[1].line, 1);
+        // Headers are trimmed and English names match in any case.
+        let h = [" Sex ", "x", "氏名"].map(String::from);
+        assert_eq!(
+            locate_columns(
+                &h,
+                &[("name", &["氏名", "name"]), ("sex", &["性別", "sex"])]
+            ),
+            Ok(vec![2, 0])
+        );
+    }
+
+    #[test]
+    fn encodings_are_named_as_municipal_systems_name_them() {
+        for (name, want) in [
+            ("utf-8", Ok(Encoding::Utf8)),
+            ("UTF8", Ok(Encoding::Utf8)),
+            ("cp932", Ok(Encoding::Cp932)),
+            ("Shift_JIS", Ok(Encoding::Cp932)),
+            ("sjis", Ok(Encoding::Cp932)),
+            ("Windows-31J", Ok(Encoding::Cp932)),
+            (
+                "latin1",
+                Err("unknown encoding \"latin1\": expected utf-8 or cp932".to_owned()),
+            ),
+        ] {
+            assert_eq!(name.parse::<Encoding>(), want, "{name:?}");
+        }
     }
 }

@@ -264,12 +264,17 @@ fn too_long_error(line: u64) -> RowError {
     )
 }
 
-/// Splits one decoded line into fields by the module's quoting rules.
+/// Splits one decoded line into fields by the module's quoting rules. The strings
+/// of `fields` are reused from record to record (no allocation per cell once warm).
 pub fn split_fields(line: &str, fields: &mut Vec<String>) -> Result<(), &'static str> {
-    fields.clear();
     let mut rest = line;
+    let mut n = 0;
     loop {
-        let mut field = String::new();
+        if n == fields.len() {
+            fields.push(String::new());
+        }
+        let field = &mut fields[n];
+        field.clear();
         if let Some(quoted) = rest.strip_prefix('"') {
             let mut body = quoted;
             loop {
@@ -297,16 +302,20 @@ pub fn split_fields(line: &str, fields: &mut Vec<String>) -> Result<(), &'static
             field.push_str(&rest[..end]);
             rest = &rest[end..];
         }
-        fields.push(unneutralise(field));
+        unneutralise(field);
+        n += 1;
         match rest.strip_prefix(',') {
             Some(after) => rest = after,
-            None => return Ok(()),
+            None => {
+                fields.truncate(n);
+                return Ok(());
+            }
         }
     }
 }
 
 /// Undoes [`crate::csv_output`]'s formula neutralisation: `'=1` reads as `=1`.
-fn unneutralise(mut field: String) -> String {
+fn unneutralise(field: &mut String) {
     let mut chars = field.chars();
     if chars.next() == Some('\'')
         && matches!(
@@ -316,7 +325,6 @@ fn unneutralise(mut field: String) -> String {
     {
         field.remove(0);
     }
-    field
 }
 
 /// Tells UTF-8 from CP932 by the first 64 KiB: a BOM, or valid UTF-8, means UTF-8;
@@ -446,6 +454,95 @@ mod tests {
             (Encoding::Cp932, "氏名")
         );
         assert!(matches!(r.next_record(), NextRecord::Bad { error, .. } if error.line == 2));
+    }
+
+    /// A reader that plays a script: some bytes, an interruption or a failure per read.
+    struct Script(std::collections::VecDeque<Result<&'static [u8], std::io::ErrorKind>>);
+
+    impl Read for Script {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match self.0.pop_front() {
+                None => Ok(0),
+                Some(Ok(bytes)) => {
+                    buf[..bytes.len()].copy_from_slice(bytes);
+                    Ok(bytes.len())
+                }
+                Some(Err(kind)) => Err(kind.into()),
+            }
+        }
+    }
+
+    fn script(steps: &[Result<&'static [u8], std::io::ErrorKind>]) -> Script {
+        Script(steps.iter().cloned().collect())
+    }
+
+    #[test]
+    fn interrupted_reads_are_retried_and_a_read_error_that_persists_is_fatal_at_its_line() {
+        use std::io::ErrorKind::{Interrupted, Other};
+        let (mut r, header) = CsvReader::open(
+            script(&[
+                Err(Interrupted),
+                Err(Interrupted),
+                Ok(b"a,b\n1,2\n"),
+                Err(Interrupted),
+                Ok(b"3,4\n"),
+                // A failed read is tried once more (the buffer lost nothing) ...
+                Err(Other),
+                Ok(b"5,6\n"),
+                // ... and reported when it fails again.
+                Err(Other),
+                Err(Other),
+                Ok(b"7,8\n"),
+            ]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(header, ["a", "b"]);
+        assert_eq!(r.next_record(), NextRecord::Row { line: 2, index: 1 });
+        assert_eq!(r.record(), ["1", "2"]);
+        assert_eq!(r.next_record(), NextRecord::Row { line: 3, index: 2 });
+        assert_eq!(r.next_record(), NextRecord::Row { line: 4, index: 3 });
+        assert_eq!(r.record(), ["5", "6"]);
+        assert_eq!(
+            r.next_record(),
+            NextRecord::Bad {
+                error: RowError::line(5, "read error: other error"),
+                index: 4,
+                fatal: true
+            }
+        );
+        // Opening a file that cannot be read is a line 1 error, not a hang.
+        let errs = CsvReader::open(script(&[Err(Other), Err(Other), Err(Other)]), None)
+            .err()
+            .unwrap();
+        assert_eq!(errs, [RowError::line(1, "read error: other error")]);
+    }
+
+    #[test]
+    fn only_an_auto_detected_cp932_file_refuses_a_utf8_line() {
+        // "ア" in UTF-8 (E3 82 A2) is also valid CP932 (two characters): only the
+        // detection can tell a pasted UTF-8 line from CP932 text.
+        let (head, _, _) = SHIFT_JIS.encode("氏名,番号\n");
+        let mut text = head.to_vec();
+        text.extend_from_slice("ア,1\n".as_bytes());
+        let (mut r, _) = CsvReader::open(text.as_slice(), None).unwrap();
+        assert_eq!(r.encoding(), Encoding::Cp932);
+        assert_eq!(
+            r.next_record(),
+            NextRecord::Bad {
+                error: RowError::line(
+                    2,
+                    "this line is UTF-8 but the file is read as cp932 (mixed encodings)"
+                ),
+                index: 1,
+                fatal: false
+            }
+        );
+        // Told the file is CP932, the reader takes the bytes as CP932.
+        let (mut r, header) = CsvReader::open(text.as_slice(), Some(Encoding::Cp932)).unwrap();
+        assert_eq!(header, ["氏名", "番号"]);
+        assert_eq!(r.next_record(), NextRecord::Row { line: 2, index: 1 });
+        assert_eq!(r.record(), ["繧｢", "1"]);
     }
 
     #[test]

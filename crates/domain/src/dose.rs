@@ -468,26 +468,91 @@ mod tests {
             ("2021/06/01", true),
             ("20210601", true),
             ("２０２１-０６-０１", true),
+            // Eight characters that are not eight digits take the separated form.
+            ("2021/6/1", true),
             ("2021-02-30", false),
             ("2019-12-31", false),
+            ("2020-01-01", true),
+            ("2199-12-31", true),
+            ("2200-01-01", false),
             ("June 1", false),
         ] {
             assert_eq!(parse_dose_date(input).is_ok(), ok, "date {input:?}");
         }
+        for (input, want) in [
+            ("", "date: empty"),
+            ("  ", "date: empty"),
+            (
+                "2021-02-30",
+                "date: not a date (YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD)",
+            ),
+            (
+                "2019-12-31",
+                "date: 2019-12-31 is before COVID-19 vaccination began",
+            ),
+        ] {
+            assert_eq!(
+                parse_dose_date(input).map_err(|e| e.to_string()),
+                Err(want.to_owned()),
+                "date {input:?}"
+            );
+        }
         for (input, ok) in [
             ("131016-1", true),
             ("011002-42", true),
+            (" 131016-7 ", true),
             ("131016-0", false),
             ("131017-1", false),
             ("131016", false),
             ("131016-x", false),
+            ("131016-+5", false),
+            ("131016-", false),
+            // At most 19 digits, though 20 digits may still fit a u64.
+            ("131016-1000000000000000000", true),
+            ("131016-10000000000000000000", false),
         ] {
             assert_eq!(input.parse::<DoseId>().is_ok(), ok, "id {input:?}");
         }
-        assert_eq!(
-            "131016-42".parse::<DoseId>().unwrap().to_string(),
-            "131016-42"
-        );
+        // The serial's shape is checked before the municipality: each error names its field.
+        for (input, field) in [
+            ("131017-", "dose_id"),
+            ("131017-1x", "dose_id"),
+            ("131017-10000000000000000000", "dose_id"),
+            ("131017-1", "municipality_code"),
+            ("131016-0", "dose_id"),
+        ] {
+            let e = input.parse::<DoseId>().unwrap_err().to_string();
+            assert!(e.starts_with(&format!("{field}: ")), "id {input:?}: {e}");
+        }
+        let id: DoseId = "131016-42".parse().unwrap();
+        assert_eq!(id.to_string(), "131016-42");
+        assert_eq!(id.municipality().to_string(), "131016");
+        assert_eq!(id.serial(), 42);
+    }
+
+    #[test]
+    fn an_ocr_line_takes_single_digits_for_kind_and_dose_count() {
+        let m: MunicipalityCode = "131016".parse().unwrap();
+        let t: TicketNumber = "0000000001".parse().unwrap();
+        for (kind, count, ok) in [(9, 9, true), (0, 0, true), (10, 1, false), (1, 10, false)] {
+            assert_eq!(
+                OcrLine::new(kind, count, m, t).is_ok(),
+                ok,
+                "kind {kind}, dose count {count}"
+            );
+        }
+    }
+
+    #[test]
+    fn dose_status_parses_from_its_stored_name_only() {
+        for status in [DoseStatus::Active, DoseStatus::EnteredInError] {
+            assert_eq!(
+                status.as_str().parse::<DoseStatus>(),
+                Ok(status),
+                "{status:?}"
+            );
+        }
+        assert!("Active".parse::<DoseStatus>().is_err());
     }
 
     #[test]

@@ -172,6 +172,28 @@ mod tests {
         assert_eq!((b.product.id(), b.venue.is_none()), ("spikevax", true));
     }
 
+    /// A file whose reading fails after its text (a disk or pipe error).
+    struct Failing;
+
+    impl Read for Failing {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::Other.into())
+        }
+    }
+
+    #[test]
+    fn a_read_error_is_the_last_row_reported() {
+        let text = "ocr_line,vaccine,lot,date\n111310160000000001,comirnaty,FA5765,2021-06-01\n";
+        let mut f = DoseFile::open(text.as_bytes().chain(Failing), Some(Encoding::Utf8)).unwrap();
+        assert_eq!(f.encoding(), Encoding::Utf8);
+        assert!(matches!(f.next_row(), Some((2, Ok(_)))));
+        let Some((3, Err(errs))) = f.next_row() else {
+            panic!("line 3 must be the read error")
+        };
+        assert_eq!(errs, [RowError::line(3, "read error: other error")]);
+        assert!(f.next_row().is_none(), "nothing is read past a read error");
+    }
+
     #[test]
     fn every_bad_cell_is_reported_with_its_line_and_column() {
         let rows =
@@ -212,6 +234,24 @@ mod tests {
         let ok = rows[1].1.as_ref().unwrap();
         assert_eq!(ok.venue.as_ref().unwrap().as_str(), "=HYPERLINK(1)");
         assert_eq!(ok.doctor.as_ref().unwrap().as_str(), "=1");
+    }
+
+    #[test]
+    fn an_optional_column_given_twice_is_a_header_error() {
+        let errs = DoseFile::open(
+            "ocr_line,vaccine,lot,date,venue,接種会場\n".as_bytes(),
+            None,
+        )
+        .err()
+        .unwrap();
+        assert_eq!(
+            errs,
+            [RowError {
+                line: 1,
+                column: "venue".into(),
+                reason: "column appears more than once".into()
+            }]
+        );
     }
 
     #[test]

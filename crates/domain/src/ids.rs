@@ -131,6 +131,7 @@ mod tests {
             ("A000123", true),
             ("123456789012345", true),
             ("1234567890123456", false),
+            ("12345678901234567", false),
             ("", false),
             ("12-3", false),
             ("１２", false),
@@ -142,6 +143,24 @@ mod tests {
                 "input {input:?}"
             );
         }
+        assert_eq!(
+            "".parse::<AddressNumber>(),
+            Err(DomainError::Empty {
+                field: "address_number"
+            })
+        );
+        assert_eq!(
+            "1234567890123456".parse::<AddressNumber>(),
+            Err(DomainError::Length {
+                field: "address_number",
+                expected: "1 to 15",
+                actual: 16
+            })
+        );
+        assert_eq!(
+            "A000123".parse::<AddressNumber>().unwrap().as_str(),
+            "A000123"
+        );
         assert_eq!(
             "12-3".parse::<AddressNumber>(),
             Err(DomainError::Character {
@@ -165,6 +184,12 @@ mod tests {
         }
         let t: TicketNumber = "0000000001".parse().unwrap();
         assert_eq!(t.to_string(), "0000000001");
+        assert_eq!(t.as_u64(), 1);
         assert_eq!(TicketNumber::from_u64(t.as_u64()).unwrap(), t);
+        assert_eq!(
+            TicketNumber::from_u64(9_999_999_999).unwrap().as_u64(),
+            9_999_999_999
+        );
+        assert!(TicketNumber::from_u64(10_000_000_000).is_err());
     }
 }

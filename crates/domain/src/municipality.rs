@@ -333,6 +333,20 @@ mod tests {
     }
 
     #[test]
+    fn codes_round_trip_through_their_number() {
+        for code in ["131016", "011002", "130001"] {
+            let c: MunicipalityCode = code.parse().unwrap();
+            assert_eq!(MunicipalityCode::from_u32(c.as_u32()), Ok(c), "{code}");
+        }
+        assert_eq!(
+            "011002".parse::<MunicipalityCode>().unwrap().as_u32(),
+            11002
+        );
+        assert!(MunicipalityCode::from_u32(131017).is_err());
+        assert!(MunicipalityCode::from_u32(1_310_160).is_err());
+    }
+
+    #[test]
     fn only_municipalities_are_partitions() {
         assert!(MunicipalityCode::parse_municipality("131016").is_ok());
         assert_eq!(
@@ -366,7 +380,16 @@ mod tests {
         }
         for n in 1..=47u8 {
             let p: PrefectureCode = format!("{n:02}").parse().unwrap();
+            assert_eq!(p.as_u8(), n);
             assert_eq!(p.info().kind, LocalGovKind::Prefecture, "prefecture {n}");
         }
+        assert_eq!(
+            "48".parse::<PrefectureCode>().map_err(|e| e.to_string()),
+            Err("prefecture_code: 48 is not between 01 and 47".to_owned())
+        );
+        assert_eq!(
+            "１３".parse::<PrefectureCode>().map_err(|e| e.to_string()),
+            Err("prefecture_code: only ASCII digits are allowed".to_owned())
+        );
     }
 }

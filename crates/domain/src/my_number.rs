@@ -127,6 +127,21 @@ mod tests {
     }
 
     #[test]
+    fn a_my_number_is_also_checked_when_it_comes_as_a_string() {
+        assert_eq!(
+            MyNumber::try_from("537686677188".to_owned()).map(|n| n.expose().to_owned()),
+            Ok("537686677188".to_owned())
+        );
+        assert_eq!(
+            MyNumber::try_from("537686677189".to_owned()),
+            Err(DomainError::CheckDigit { field: FIELD })
+        );
+        let n: MyNumber = serde_json::from_str("\"537686677188\"").unwrap();
+        assert_eq!(n.expose(), "537686677188");
+        assert!(serde_json::from_str::<MyNumber>("\"537686677189\"").is_err());
+    }
+
+    #[test]
     fn debug_and_display_never_show_the_digits() {
         let n: MyNumber = "537686677188".parse().unwrap();
         assert_eq!(format!("{n}"), MASKED);

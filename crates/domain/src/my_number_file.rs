@@ -116,4 +116,25 @@ mod tests {
         assert_eq!(errs.iter().map(|e| e.line).collect::<Vec<_>>(), [2, 4]);
         assert!(!format!("{errs:?}").contains("123456789010"));
     }
+
+    /// A file whose reading fails after its text (a disk or pipe error).
+    struct Failing;
+
+    impl Read for Failing {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::Other.into())
+        }
+    }
+
+    #[test]
+    fn a_read_error_ends_the_file_and_is_its_last_error() {
+        let text = "my_number\n123456789010\n123456789018\n";
+        let errs = read_my_numbers(text.as_bytes().chain(Failing)).unwrap_err();
+        let got: Vec<(u64, &str)> = errs.iter().map(|e| (e.line, e.column.as_str())).collect();
+        assert_eq!(got, [(2, "my_number"), (4, "")]);
+        assert_eq!(errs[1].reason, "read error: other error");
+        // One unreadable line among good ones fails the whole file.
+        let errs = read_my_numbers("my_number\n123456789018\n\"x\n".as_bytes()).unwrap_err();
+        assert_eq!(errs, [RowError::line(3, "unterminated quoted field")]);
+    }
 }

@@ -251,6 +251,8 @@ mod tests {
             ("山田太郎", None),
             ("", None),
             ("山田\t太郎", None),
+            (" 山田 太郎", Some(("山田", "太郎"))),
+            ("\u{3000}山田 太郎\u{3000}", Some(("山田", "太郎"))),
         ] {
             let got = input.parse::<PersonName>();
             let got = got.as_ref().ok().map(|n| (n.family(), n.given()));
@@ -258,6 +260,37 @@ mod tests {
         }
         let n: PersonName = "黒桐 幹也".parse().unwrap();
         assert_eq!(n.to_string(), "黒桐\u{3000}幹也");
+        let fifty = "山".repeat(50);
+        let fifty_one = "山".repeat(51);
+        for (input, want) in [
+            (format!("{fifty} {fifty}"), Ok(())),
+            (
+                format!("{fifty_one} 太郎"),
+                Err("name: expected at most 50 per part characters, got 51"),
+            ),
+            (
+                format!("山田 {fifty_one}"),
+                Err("name: expected at most 50 per part characters, got 51"),
+            ),
+            ("\u{3000} ".to_owned(), Err("name: empty")),
+            (
+                "山田\u{7}太郎".to_owned(),
+                Err("name: control characters are not allowed (S-2-13)"),
+            ),
+            (
+                "山田太郎".to_owned(),
+                Err("name: family and given name must be separated by a space (U+3000 or U+0020)"),
+            ),
+        ] {
+            assert_eq!(
+                input
+                    .parse::<PersonName>()
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+                want.map_err(str::to_owned),
+                "input {input:?}"
+            );
+        }
     }
 
     #[test]
@@ -274,12 +307,48 @@ mod tests {
             ("YAMADA", None),
             ("ﾞｱ", None),
             ("ｱﾞ", None),
+            ("ｯﾞ", None),
+            ("ｿﾞｿﾟ", None),
+            ("ｶﾞｷﾞｸﾞｹﾞｺﾞ", Some("ガギグゲゴ")),
+            ("ｻﾞｼﾞｽﾞｾﾞｿﾞ", Some("ザジズゼゾ")),
+            ("ﾀﾞﾁﾞﾂﾞﾃﾞﾄﾞ", Some("ダヂヅデド")),
+            ("ﾊﾞﾋﾞﾌﾞﾍﾞﾎﾞ", Some("バビブベボ")),
+            ("ﾊﾟﾋﾟﾌﾟﾍﾟﾎﾟ", Some("パピプペポ")),
+            ("ｦｧｨｩｪｫｬｭｮｯｰ", Some("ヲァィゥェォャュョッー")),
+            ("ﾝ", Some("ン")),
+            ("ｱ｡", None),
             ("", None),
+            ("\u{3000} ", None),
         ] {
             let got = input.parse::<KanaName>().ok();
             assert_eq!(
                 got.as_ref().map(KanaName::as_str),
                 expected,
+                "input {input:?}"
+            );
+        }
+        for (input, want) in [
+            ("ア".repeat(100), Ok(())),
+            (
+                "ア".repeat(101),
+                Err("name_kana: expected at most 100 characters, got 101"),
+            ),
+            ("".to_owned(), Err("name_kana: empty")),
+            (
+                "ｱﾟ".to_owned(),
+                Err("name_kana: a sound mark (ﾞ or ﾟ) follows a letter that cannot take it"),
+            ),
+            (
+                "やまだ".to_owned(),
+                Err("name_kana: only katakana, ー, ・ and spaces are allowed"),
+            ),
+        ] {
+            assert_eq!(
+                input
+                    .parse::<KanaName>()
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+                want.map_err(str::to_owned),
                 "input {input:?}"
             );
         }

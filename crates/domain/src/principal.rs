@@ -125,5 +125,24 @@ mod tests {
                 assert_eq!(p.to_string(), input);
             }
         }
+        for (input, want) in [
+            ("national:13", "principal: national takes no code"),
+            ("operator:131016", "principal: operator takes no code"),
+            ("site", "principal: site needs a code, e.g. site:131016"),
+            (
+                "prefecture",
+                "principal: prefecture needs a code, e.g. prefecture:131016",
+            ),
+            (
+                "municipality:130001",
+                "municipality_code: 130001 is a prefecture, not a municipality",
+            ),
+        ] {
+            assert_eq!(
+                input.parse::<Principal>().map_err(|e| e.to_string()).err(),
+                Some(want.to_owned()),
+                "input {input:?}"
+            );
+        }
     }
 }

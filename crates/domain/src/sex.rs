@@ -78,9 +78,15 @@ mod tests {
             ("3", None),
             ("M", None),
             ("", None),
+            ("１", Some(Sex::Male)),
+            ("男性", Some(Sex::Male)),
+            ("２", Some(Sex::Female)),
+            ("女性", Some(Sex::Female)),
+            ("９", Some(Sex::NotApplicable)),
         ] {
             assert_eq!(input.parse::<Sex>().ok(), expected, "input {input:?}");
         }
+        assert_eq!("".parse::<Sex>(), Err(DomainError::Empty { field: "sex" }));
         for s in [Sex::Male, Sex::Female, Sex::NotApplicable] {
             assert_eq!(s.code().to_string().parse::<Sex>().unwrap(), s);
         }

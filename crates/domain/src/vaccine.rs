@@ -612,6 +612,22 @@ mod tests {
             let got = input.parse::<VaccineProduct>().ok().map(|p| p.id());
             assert_eq!(got, want, "input {input:?}");
         }
+        for (input, want) in [
+            ("  ", "vaccine: empty"),
+            (
+                "213",
+                "vaccine: neither a catalog id nor the CVX code of a product used in Japan",
+            ),
+        ] {
+            assert_eq!(
+                input
+                    .parse::<VaccineProduct>()
+                    .map_err(|e| e.to_string())
+                    .err(),
+                Some(want.to_owned()),
+                "input {input:?}"
+            );
+        }
     }
 
     #[test]
@@ -665,6 +681,7 @@ mod tests {
             ("a", true),
             ("12345678901234567890", true),
             ("123456789012345678901", false),
+            ("1234567890123456789012", false),
             ("", false),
             ("AB 12", false),
             ("ＡＢ１", false),
@@ -672,6 +689,24 @@ mod tests {
         ] {
             assert_eq!(input.parse::<LotNumber>().is_ok(), ok, "input {input:?}");
         }
+        for (input, want) in [
+            ("", "lot: empty"),
+            (
+                "123456789012345678901",
+                "lot: expected 1 to 20 characters, got 21",
+            ),
+            (
+                "AB_1",
+                "lot: only ASCII letters, digits and '-' are allowed",
+            ),
+        ] {
+            assert_eq!(
+                input.parse::<LotNumber>().map_err(|e| e.to_string()).err(),
+                Some(want.to_owned()),
+                "input {input:?}"
+            );
+        }
+        assert_eq!("FA5765".parse::<LotNumber>().unwrap().as_str(), "FA5765");
     }
 
     #[test]
@@ -687,6 +722,18 @@ mod tests {
         ] {
             assert_eq!(input.parse::<DoseNumber>().is_ok(), ok, "input {input:?}");
         }
+        for (input, want) in [
+            ("", "dose_number: empty"),
+            ("10", "dose_number: not a single digit between 1 and 9"),
+            ("0", "dose_number: 0 is not between 1 and 9"),
+        ] {
+            assert_eq!(
+                input.parse::<DoseNumber>().map_err(|e| e.to_string()).err(),
+                Some(want.to_owned()),
+                "input {input:?}"
+            );
+        }
+        assert_eq!("7".parse::<DoseNumber>().unwrap().get(), 7);
         assert!(DoseNumber::new(0).is_err());
         assert_eq!(DoseNumber::new(3).unwrap().get(), 3);
     }

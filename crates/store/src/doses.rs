@@ -909,7 +909,15 @@ impl Store {
         out.errors.sort_by_key(|e| e.line);
         if !out.errors.is_empty() {
             tx.rollback()?;
-            return Ok((out, refusals));
+            // Nothing was kept: no count may suggest otherwise.
+            let errors = std::mem::take(&mut out.errors);
+            return Ok((
+                DoseImportOutcome {
+                    errors,
+                    ..DoseImportOutcome::default()
+                },
+                refusals,
+            ));
         }
         for (_, proof, counts) in &areas {
             if let Ok((allowed, _)) = proof {

@@ -148,7 +148,15 @@ impl Store {
             }
             Ok(())
         })?;
-        if !out.errors.is_empty() || dry_run {
+        if !out.errors.is_empty() {
+            tx.rollback()?;
+            // Nothing was kept: no count may suggest otherwise.
+            return Ok(ImportOutcome {
+                errors: out.errors,
+                ..ImportOutcome::default()
+            });
+        }
+        if dry_run {
             tx.rollback()?;
             return Ok(out);
         }

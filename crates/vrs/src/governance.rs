@@ -62,6 +62,7 @@ impl Vrs {
             principal,
             municipality,
             Action::GrantConsent,
+            Some((document, day)),
             |store, allowed| {
                 store
                     .grant_consent(allowed, document, day, approved_by)
@@ -81,6 +82,7 @@ impl Vrs {
             principal,
             municipality,
             Action::RevokeConsent,
+            None,
             |store, allowed| store.revoke_consent(allowed, document).map(drop),
         )
     }
@@ -92,6 +94,7 @@ impl Vrs {
         principal: Principal,
         municipality: Option<MunicipalityCode>,
         action: Action,
+        consent: Option<(DocumentId, NaiveDate)>,
         change: impl FnOnce(
             &mut vrs_store::Store,
             &vrs_consent::Allowed,
@@ -101,7 +104,9 @@ impl Vrs {
             Principal::Municipality(m) => Some(m),
             _ => None,
         });
-        let allowed = match self.decide_request(Request::new(principal, action, target), None)? {
+        let mut request = Request::new(principal, action, target);
+        request.consent = consent;
+        let allowed = match self.decide_request(request, None)? {
             Ok(a) => a,
             Err(r) => return Ok(Answer::Refused(r)),
         };

@@ -298,10 +298,16 @@ impl Vrs {
         let mut file = match ResidentFile::open(input, encoding, municipality) {
             Ok(f) => f,
             Err(errors) => {
+                self.audit_failed_import(
+                    principal,
+                    "import_residents",
+                    Some(municipality),
+                    &errors,
+                )?;
                 return Ok(Answer::Done(ImportOutcome {
                     errors,
                     ..ImportOutcome::default()
-                }))
+                }));
             }
         };
         let detail = serde_json::json!({
@@ -309,10 +315,54 @@ impl Vrs {
             "dry_run": dry_run,
         });
         let rows = std::iter::from_fn(|| file.next_row());
-        Ok(Answer::Done(
-            self.store
-                .import_residents(&allowed, rows, dry_run, detail)?,
-        ))
+        let outcome = self
+            .store
+            .import_residents(&allowed, rows, dry_run, detail)?;
+        if !outcome.errors.is_empty() {
+            self.audit_failed_import(
+                principal,
+                "import_residents",
+                Some(municipality),
+                &outcome.errors,
+            )?;
+        }
+        Ok(Answer::Done(outcome))
+    }
+
+    /// S-1-3-3, S-3-3: an import that failed (bad file or bad rows, nothing
+    /// written) is recorded as an exception event of its own, with the count,
+    /// lines and columns of its errors but never a cell's value.
+    pub(crate) fn audit_failed_import(
+        &mut self,
+        principal: Principal,
+        action: &'static str,
+        municipality: Option<MunicipalityCode>,
+        errors: &[vrs_domain::csv_input::RowError],
+    ) -> Result<(), VrsError> {
+        let mut columns: Vec<&str> = errors
+            .iter()
+            .map(|e| e.column.as_str())
+            .filter(|c| !c.is_empty())
+            .collect();
+        columns.sort_unstable();
+        columns.dedup();
+        let lines: Vec<u64> = errors.iter().map(|e| e.line).take(100).collect();
+        self.store.audit_operation(&AuditEvent {
+            at: self.clock.now().to_rfc3339(),
+            principal: principal.to_string(),
+            action,
+            municipality: municipality.map(|m| m.as_u32()),
+            subject: None,
+            outcome: "failed",
+            grounds: vec!["S-1-3-3", "S-3-3"],
+            detail: serde_json::json!({
+                "errors": errors.len(),
+                "lines": lines,
+                "columns": columns,
+                "written": false,
+            }),
+        })?;
+        Ok(())
     }
 
     /// Looks a resident up in `municipality`'s area (default: the principal's own).

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Serialize;
 use vrs_consent::{
-    contributes_to_statistics, decide, min_cell_size, Action, Request, StatisticsError,
+    contributes_to_statistics, decide, min_cell_size, suppressed_cells, Action, Request,
+    StatisticsError,
 };
 use vrs_domain::dose_file::DoseFile;
 use vrs_domain::ledger::{encode, LedgerRow, LEDGER_HEADER};
@@ -145,10 +146,11 @@ impl Vrs {
         let mut file = match DoseFile::open(input, encoding) {
             Ok(f) => f,
             Err(errors) => {
+                self.audit_failed_import(principal, "import_doses", own(principal), &errors)?;
                 return Ok(Answer::Done(DoseImportOutcome {
                     errors,
                     ..DoseImportOutcome::default()
-                }))
+                }));
             }
         };
         let detail = serde_json::json!({
@@ -172,6 +174,9 @@ impl Vrs {
         let (outcome, refusals) = self.store.import_doses(rows, &mut authorize, detail)?;
         for r in &refusals {
             self.store.audit_refusal(r, None)?;
+        }
+        if !outcome.errors.is_empty() {
+            self.audit_failed_import(principal, "import_doses", own(principal), &outcome.errors)?;
         }
         Ok(Answer::Done(outcome))
     }
@@ -378,15 +383,20 @@ impl Vrs {
         let rows = self
             .store
             .dose_statistics(&allowed, scope, &query.by, query.from, query.to, &include)?;
+        // T1-4-6: small cells, and the cells that would give them away by
+        // subtraction from a total, are suppressed (vrs-consent decides which).
+        let counts: Vec<(Vec<&str>, u64)> = rows
+            .iter()
+            .map(|r| (r.keys.iter().map(|(_, v)| v.as_str()).collect(), r.count))
+            .collect();
+        let suppressed = suppressed_cells(&counts, min_cell);
         let rows = rows
             .into_iter()
-            .map(|r| {
-                let suppressed = min_cell.is_some_and(|min| r.count >= 1 && r.count < min);
-                StatCell {
-                    keys: r.keys,
-                    count: (!suppressed).then_some(r.count),
-                    suppressed,
-                }
+            .zip(suppressed)
+            .map(|(r, suppressed)| StatCell {
+                keys: r.keys,
+                count: (!suppressed).then_some(r.count),
+                suppressed,
             })
             .collect();
         Ok(Answer::Done(Statistics {

@@ -11,7 +11,8 @@ use vrs::store::{create_private_dir, OutputError, OutputFile};
 use vrs::{Application, Kind, VrsError};
 
 use super::common::open;
-use crate::{BadInput, Ctx, Exit};
+use crate::output::{cite_all, Doc, Human, Reply, Shaped};
+use crate::{BadInput, Ctx};
 
 #[derive(Args, Debug)]
 pub(crate) struct ApplyArgs {
@@ -44,7 +45,7 @@ pub(crate) struct ApplyArgs {
     force: bool,
 }
 
-pub(crate) fn run(args: ApplyArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: ApplyArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     let municipality = MunicipalityCode::parse_municipality(&args.municipality)
         .map_err(|e| BadInput(format!("--municipality: {e}")))?;
     let card_text = std::fs::read_to_string(&args.card)
@@ -92,19 +93,28 @@ pub(crate) fn run(args: ApplyArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
         })
         .map_err(|e| super::common::vrs_error("out", e))?;
     match answer {
-        Err(refusal) => {
-            ctx.print(&serde_json::json!({ "issued": false, "refusal": refusal }))?;
-            Ok(Exit::Refused)
-        }
+        Err(refusal) => Ok(Reply::refused(Shaped::new(
+            serde_json::json!({ "issued": false, "refusal": refusal }),
+            NotIssuedView(refusal),
+        ))),
         Ok(issued) => {
-            ctx.print(&serde_json::json!({
+            let json = serde_json::json!({
                 "issued": true,
                 "certificate_id": issued.record.certificate_id,
                 "issuer": issued.record.municipality,
                 "kind": issued.record.kind,
-                "files": written.unwrap_or_default(),
-            }))?;
-            Ok(Exit::Ok)
+                "files": written.clone().unwrap_or_default(),
+            });
+            let files = written
+                .as_ref()
+                .and_then(|w| w.as_object())
+                .map(|m| {
+                    m.values()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Ok(Reply::ok(Shaped::new(json, IssuedView(issued, files))))
         }
     }
 }
@@ -178,4 +188,48 @@ impl CertificateFiles {
 /// Writes the certificate files (see [`CertificateFiles::write`]) into `dir` (new files only).
 pub(crate) fn write_files(dir: &Path, issued: &vrs::Issued) -> anyhow::Result<serde_json::Value> {
     Ok(CertificateFiles::prepare(dir, false)?.write(issued)?)
+}
+
+/// Why no certificate was issued, for people: `refused: N-3 (本文 3) …`.
+struct NotIssuedView(vrs::NotIssued);
+
+impl Human for NotIssuedView {
+    fn human(&self, doc: &mut Doc) {
+        let label = doc.bad("refused:");
+        doc.line(format!(
+            "{label} {} ({}): {}",
+            cite_all(&self.0.grounds),
+            self.0.kind,
+            self.0.message
+        ));
+    }
+}
+
+/// An issued certificate and the files written, for people.
+struct IssuedView(vrs::Issued, Vec<String>);
+
+impl Human for IssuedView {
+    fn human(&self, doc: &mut Doc) {
+        let r = &self.0.record;
+        let issuer = r
+            .municipality
+            .parse::<MunicipalityCode>()
+            .map(|m| format!("{m} {}", m.info().name))
+            .unwrap_or_else(|_| r.municipality.clone());
+        doc.line(format!(
+            "issued {} certificate {} by {issuer} (key {})",
+            r.kind, r.certificate_id, r.kid
+        ));
+        doc.fields(&[
+            ("name", r.name.as_str()),
+            ("birth date", r.birth_date.as_str()),
+            ("doses", &self.0.content.doses().len().to_string()),
+        ]);
+        if self.0.vds_nc.is_some() {
+            doc.line("with an ICAO VDS-NC barcode");
+        }
+        for f in &self.1 {
+            doc.line(format!("wrote {f}"));
+        }
+    }
 }

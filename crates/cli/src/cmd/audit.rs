@@ -2,7 +2,10 @@
 
 use clap::Subcommand;
 
+use vrs::{AuditReport, StoredEvent};
+
 use super::common::{open, parse_flag};
+use crate::output::{count, or_dash, when, Doc, Human, Reply};
 use crate::{Ctx, Exit};
 
 #[derive(Subcommand, Debug)]
@@ -26,17 +29,17 @@ pub(crate) enum AuditCmd {
     },
 }
 
-pub(crate) fn run(cmd: AuditCmd, ctx: &Ctx) -> anyhow::Result<Exit> {
+pub(crate) fn run(cmd: AuditCmd, ctx: &Ctx) -> anyhow::Result<Reply> {
     let vrs = open(ctx)?;
     match cmd {
         AuditCmd::Verify => {
             let report = vrs.audit_verify()?;
-            ctx.print(&report)?;
-            Ok(if report.valid {
+            let exit = if report.valid {
                 Exit::Ok
             } else {
                 Exit::Refused
-            })
+            };
+            Ok(Reply::exit(report, exit))
         }
         AuditCmd::Search {
             municipality,
@@ -50,8 +53,58 @@ pub(crate) fn run(cmd: AuditCmd, ctx: &Ctx) -> anyhow::Result<Exit> {
                 .transpose()?;
             let events =
                 vrs.audit_search(municipality, action.as_deref(), principal.as_deref(), limit)?;
-            ctx.print(&events)?;
-            Ok(Exit::Ok)
+            Ok(Reply::ok(events))
         }
+    }
+}
+
+impl Human for AuditReport {
+    fn human(&self, doc: &mut Doc) {
+        let events = count(self.events, "event", "events");
+        if self.valid {
+            doc.line(format!(
+                "{}: the audit chain of {events} verifies",
+                doc.good("valid")
+            ));
+        } else {
+            doc.line(format!(
+                "{}: the audit chain of {events} is broken at event {}",
+                doc.bad("broken"),
+                or_dash(self.first_bad_seq)
+            ));
+        }
+    }
+}
+
+impl Human for Vec<StoredEvent> {
+    fn human(&self, doc: &mut Doc) {
+        if self.is_empty() {
+            doc.line("no events");
+            return;
+        }
+        doc.table(
+            &[
+                "seq",
+                "when",
+                "principal",
+                "action",
+                "area",
+                "outcome",
+                "grounds",
+            ],
+            self.iter()
+                .map(|e| {
+                    vec![
+                        e.seq.to_string(),
+                        when(&e.at),
+                        e.principal.clone(),
+                        e.action.clone(),
+                        or_dash(e.municipality.as_ref()),
+                        e.outcome.clone(),
+                        e.grounds.join(" "),
+                    ]
+                })
+                .collect(),
+        );
     }
 }

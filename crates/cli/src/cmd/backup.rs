@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use vrs::{SystemClock, Vrs};
 
+use vrs::{BackupReport, BackupVerification};
+
 use super::common::{open, vrs_error};
+use crate::output::{count, Doc, Human, Reply, Shaped};
 use crate::{BadInput, Ctx, Exit};
 
 #[derive(Args, Debug)]
@@ -43,7 +46,7 @@ pub(crate) struct RestoreArgs {
     keyring: PathBuf,
 }
 
-pub(crate) fn run(args: BackupArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: BackupArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     match (args.to, args.cmd) {
         (_, Some(BackupCmd::Verify { file })) => {
             let vrs = open(ctx)?;
@@ -51,26 +54,62 @@ pub(crate) fn run(args: BackupArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
                 return Err(BadInput(format!("{}: no such file", file.display())).into());
             }
             let report = vrs.verify_backup(&file)?;
-            ctx.print(&report)?;
-            Ok(if report.valid {
+            let exit = if report.valid {
                 Exit::Ok
             } else {
                 Exit::Refused
-            })
+            };
+            Ok(Reply::exit(report, exit))
         }
         (Some(to), None) => {
             let mut vrs = open(ctx)?;
             let report = vrs
                 .backup(&to, args.force)
                 .map_err(|e| vrs_error("to", e))?;
-            ctx.print(&report)?;
-            Ok(Exit::Ok)
+            Ok(Reply::ok(report))
         }
         (None, None) => Err(BadInput("give --to FILE or `verify FILE`".into()).into()),
     }
 }
 
-pub(crate) fn restore(args: RestoreArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+impl Human for BackupReport {
+    fn human(&self, doc: &mut Doc) {
+        doc.line(format!(
+            "wrote {} ({} bytes, {})",
+            self.path,
+            self.bytes,
+            count(self.audit_events, "audit event", "audit events")
+        ));
+    }
+}
+
+impl Human for BackupVerification {
+    fn human(&self, doc: &mut Doc) {
+        doc.line(if self.valid {
+            format!("{}: the backup can be restored", doc.good("valid"))
+        } else {
+            format!("{}: the backup cannot be trusted", doc.bad("not valid"))
+        });
+        doc.fields(&[
+            ("integrity", self.integrity.clone()),
+            ("schema version", self.schema_version.to_string()),
+            (
+                "audit chain",
+                format!(
+                    "{}, {}",
+                    if self.audit.valid {
+                        "verifies"
+                    } else {
+                        "broken"
+                    },
+                    count(self.audit.events, "event", "events")
+                ),
+            ),
+        ]);
+    }
+}
+
+pub(crate) fn restore(args: RestoreArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     use vrs::store::StoreError;
     for (flag, path) in [("from", &args.from), ("keyring", &args.keyring)] {
         if !path.is_file() {
@@ -85,13 +124,20 @@ pub(crate) fn restore(args: RestoreArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
     ) {
         Ok(vrs) => {
             let audit = vrs.audit_verify()?;
-            ctx.print(&serde_json::json!({
+            let json = serde_json::json!({
                 "restored": true,
                 "data_dir": ctx.data_dir.display().to_string(),
                 "from": args.from.display().to_string(),
                 "audit": audit,
-            }))?;
-            Ok(Exit::Ok)
+            });
+            Ok(Reply::ok(Shaped::new(
+                json,
+                Restored {
+                    data_dir: ctx.data_dir.clone(),
+                    from: args.from,
+                    audit,
+                },
+            )))
         }
         Err(vrs::VrsError::Store(
             e @ (StoreError::NotEmpty { .. }
@@ -100,5 +146,23 @@ pub(crate) fn restore(args: RestoreArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
             | StoreError::Keyring { .. }),
         )) => Err(BadInput(e.to_string()).into()),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// What `vrs restore` did, for people.
+struct Restored {
+    data_dir: PathBuf,
+    from: PathBuf,
+    audit: vrs::AuditReport,
+}
+
+impl Human for Restored {
+    fn human(&self, doc: &mut Doc) {
+        doc.line(format!(
+            "restored {} from {}",
+            self.data_dir.display(),
+            self.from.display()
+        ));
+        self.audit.human(doc);
     }
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use vrs_identity::{CardDump, CardVerifier, IdentityError, TrustAnchors};
 
+use crate::output::{yes_no, Doc, Human, Reply, Shaped};
 use crate::{BadInput, Ctx, Exit};
 
 #[derive(Subcommand, Debug)]
@@ -28,7 +29,7 @@ fn read(path: &PathBuf) -> Result<String, BadInput> {
     std::fs::read_to_string(path).map_err(|e| BadInput(format!("{}: {e}", path.display())))
 }
 
-pub(crate) fn run(cmd: CardCmd, ctx: &Ctx) -> anyhow::Result<Exit> {
+pub(crate) fn run(cmd: CardCmd, _ctx: &Ctx) -> anyhow::Result<Reply> {
     let CardCmd::Verify {
         file,
         ca_keys,
@@ -45,7 +46,17 @@ pub(crate) fn run(cmd: CardCmd, ctx: &Ctx) -> anyhow::Result<Exit> {
     let verifier = CardVerifier::new(anchors).require_liveness(require_liveness);
     match verifier.verify(&dump) {
         Ok(h) => {
-            ctx.print(&serde_json::json!({
+            let human = CardView::Valid {
+                liveness: h.liveness(),
+                fields: vec![
+                    ("name", h.name().to_string()),
+                    ("address", h.address().to_string()),
+                    ("birth date", h.birth_date().to_string()),
+                    ("sex", h.sex().as_str().to_owned()),
+                    ("My Number", format!("{} (masked)", h.my_number().masked())),
+                ],
+            };
+            let json = serde_json::json!({
                 "valid": true,
                 "liveness": h.liveness(),
                 "holder": {
@@ -55,8 +66,8 @@ pub(crate) fn run(cmd: CardCmd, ctx: &Ctx) -> anyhow::Result<Exit> {
                     "sex": h.sex().as_str(),
                     "my_number": h.my_number().masked(),
                 },
-            }))?;
-            Ok(Exit::Ok)
+            });
+            Ok(Reply::ok(Shaped::new(json, human)))
         }
         Err(
             e @ (IdentityError::Malformed { .. }
@@ -66,12 +77,46 @@ pub(crate) fn run(cmd: CardCmd, ctx: &Ctx) -> anyhow::Result<Exit> {
             | IdentityError::UnknownCa { .. }
             | IdentityError::BadLiveness { .. }),
         ) => {
-            ctx.print(&serde_json::json!({
+            let json = serde_json::json!({
                 "valid": false,
                 "error": { "kind": e.kind(), "detail": e.to_string() },
-            }))?;
-            Ok(Exit::Refused)
+            });
+            let human = CardView::Invalid {
+                kind: e.kind().to_owned(),
+                detail: e.to_string(),
+            };
+            Ok(Reply::exit(Shaped::new(json, human), Exit::Refused))
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The verification's result for people (the My Number masked).
+enum CardView {
+    Valid {
+        liveness: bool,
+        fields: Vec<(&'static str, String)>,
+    },
+    Invalid {
+        kind: String,
+        detail: String,
+    },
+}
+
+impl Human for CardView {
+    fn human(&self, doc: &mut Doc) {
+        match self {
+            Self::Valid { liveness, fields } => {
+                doc.line(format!(
+                    "{}: the card data verifies up to a pinned CA key; liveness proof: {}",
+                    doc.good("valid"),
+                    yes_no(*liveness)
+                ));
+                doc.fields(fields);
+            }
+            Self::Invalid { kind, detail } => {
+                doc.line(format!("{} ({kind}): {detail}", doc.bad("not valid")));
+            }
+        }
     }
 }

@@ -1,11 +1,12 @@
 //! Helpers shared by the commands: opening the service, parsing flags into
-//! domain types, printing refusals.
+//! domain types, answering refusals.
 
 use std::path::Path;
 
-use vrs::{Refusal, SystemClock, Vrs};
+use vrs::{Answer, Refusal, SystemClock, Vrs};
 
-use crate::{BadInput, Ctx, Exit};
+use crate::output::{Doc, Human, Reply};
+use crate::{BadInput, Ctx};
 
 /// Opens the data directory with the system clock.
 pub(crate) fn open(ctx: &Ctx) -> anyhow::Result<Vrs> {
@@ -37,15 +38,44 @@ where
         .map_err(|e| BadInput(format!("--{flag}: {e}")).into())
 }
 
-/// Prints a refusal as `{"refused": true, "grounds": [...]}` and returns exit 1.
-pub(crate) fn refused(ctx: &Ctx, refusal: &Refusal) -> anyhow::Result<Exit> {
-    ctx.print(&serde_json::json!({
-        "refused": true,
-        "grounds": refusal.grounds,
-        "provisions": refusal.provisions(),
-    }))?;
-    eprintln!("{refusal}");
-    Ok(Exit::Refused)
+/// A refusal by a rule. JSON: `{"refused": true, "grounds": [...], "provisions": [...]}`;
+/// for people, one `refused: T1-4-6 (別紙1 第4条第6項) reason` line per ground.
+pub(crate) struct RuleRefusal(pub(crate) Refusal);
+
+impl serde::Serialize for RuleRefusal {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serde_json::json!({
+            "refused": true,
+            "grounds": self.0.grounds,
+            "provisions": self.0.provisions(),
+        })
+        .serialize(s)
+    }
+}
+
+impl Human for RuleRefusal {
+    fn human(&self, doc: &mut Doc) {
+        for g in &self.0.grounds {
+            let label = doc.bad("refused:");
+            doc.line(format!(
+                "{label} {} ({}) {}",
+                g.provision, g.article, g.reason
+            ));
+        }
+    }
+}
+
+/// The reply to a refusal: exit 1.
+pub(crate) fn refused(refusal: Refusal) -> Reply {
+    Reply::refused(RuleRefusal(refusal))
+}
+
+/// The reply to a use case's answer: `done` of the value, or the refusal.
+pub(crate) fn answer<T>(answer: Answer<T>, done: impl FnOnce(T) -> Reply) -> Reply {
+    match answer {
+        Answer::Done(v) => done(v),
+        Answer::Refused(r) => refused(r),
+    }
 }
 
 /// A six-digit municipality code given with `--FLAG`; the error names the flag.

@@ -1,6 +1,7 @@
 //! `vrs demo [--dir DIR]`: runs everything vrs can do so far on a fresh data
 //! directory and says what it did.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -8,6 +9,7 @@ use vrs::consent::{DocumentId, Function};
 use vrs::domain::MyNumber;
 use vrs::{Answer, Encoding, Lookup, SystemClock, Vrs};
 
+use crate::output::{cite_all, Doc, Human, Reply};
 use crate::{BadInput, Ctx, Exit};
 
 /// Synthetic residents of 千代田区 (UTF-8) and 札幌市 (CP932), made by
@@ -22,11 +24,50 @@ pub(crate) struct DemoArgs {
     dir: Option<PathBuf>,
 }
 
-fn say(step: &str) {
-    println!("\n== {step}");
+/// One line of narration (stdout, or stderr under `--json`).
+macro_rules! say {
+    ($out:expr, $($arg:tt)*) => {
+        writeln!($out, $($arg)*)?
+    };
+}
+pub(crate) use say;
+
+fn step(out: &mut dyn Write, step: &str) -> std::io::Result<()> {
+    writeln!(out, "\n== {step}")
 }
 
-pub(crate) fn run(args: DemoArgs, _ctx: &Ctx) -> anyhow::Result<Exit> {
+/// What the demo did, after its narration: `{"data_dir", "valid"}` with `--json`.
+struct Summary {
+    dir: PathBuf,
+    valid: bool,
+}
+
+impl serde::Serialize for Summary {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serde_json::json!({ "data_dir": self.dir.display().to_string(), "valid": self.valid })
+            .serialize(s)
+    }
+}
+
+impl Human for Summary {
+    fn human(&self, doc: &mut Doc) {
+        doc.line("");
+        doc.line(format!(
+            "files: {} (vrs.sqlite, keyring.json, backup.sqlite)",
+            self.dir.display()
+        ));
+        doc.line(format!(
+            "try: vrs --data-dir {} audit search --limit 5",
+            self.dir.display()
+        ));
+    }
+}
+
+pub(crate) fn run(args: DemoArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
+    // The narration is for people: with --json it goes to stderr and stdout
+    // holds only the summary.
+    let (mut stdout, mut stderr) = (std::io::stdout(), std::io::stderr());
+    let out: &mut dyn Write = if ctx.json { &mut stderr } else { &mut stdout };
     let dir = match args.dir {
         Some(d) => {
             if d.join(vrs::store::DB_FILE).exists() {
@@ -43,25 +84,34 @@ pub(crate) fn run(args: DemoArgs, _ctx: &Ctx) -> anyhow::Result<Exit> {
                 "vrs-demo-{}",
                 chrono::Utc::now().format("%Y%m%d-%H%M%S-%f")
             ));
-            std::fs::create_dir_all(&base)?;
+            vrs::store::create_private_dir(&base)?;
             base
         }
     };
-    println!("vrs demo: a fresh data directory at {}", dir.display());
+    say!(out, "vrs demo: a fresh data directory at {}", dir.display());
 
-    say("1. init: keyring (mode 0600) and database with its migrations");
+    step(
+        out,
+        "1. init: keyring (mode 0600) and database with its migrations",
+    )?;
     let init = Vrs::init(&dir, None, &SystemClock)?;
-    println!(
+    say!(
+        out,
         "created keyring: {}; schema version {}; issuer base URL {}",
-        init.created_keyring, init.schema_version, init.issuer_base_url
+        init.created_keyring,
+        init.schema_version,
+        init.issuer_base_url
     );
     let mut vrs = Vrs::open(&dir, Box::new(SystemClock))?;
 
-    say("2. consent function (N-2, T1-2-3): no use of VRS before consenting");
+    step(
+        out,
+        "2. consent function (N-2, T1-2-3): no use of VRS before consenting",
+    )?;
     let chiyoda = "municipality:131016".parse()?;
     let sapporo = "municipality:011002".parse()?;
     if let Answer::Refused(r) = vrs.import_residents(chiyoda, CHIYODA, None, false)? {
-        println!("千代田区 imports before consenting: {r}");
+        say!(out, "千代田区 imports before consenting: {r}");
     }
     if let Answer::Refused(r) = vrs.grant_consent(
         "operator".parse()?,
@@ -70,7 +120,7 @@ pub(crate) fn run(args: DemoArgs, _ctx: &Ctx) -> anyhow::Result<Exit> {
         None,
         None,
     )? {
-        println!("the operator tries to consent for 千代田区: {r}");
+        say!(out, "the operator tries to consent for 千代田区: {r}");
     }
     for (who, name, docs) in [
         (
@@ -83,24 +133,29 @@ pub(crate) fn run(args: DemoArgs, _ctx: &Ctx) -> anyhow::Result<Exit> {
         for doc in docs {
             if let Answer::Done(v) = vrs.grant_consent(who, None, *doc, None, Some("demo 決裁"))?
             {
-                println!("{name} consents to {doc}: may use VRS = {}", v.may_use_vrs);
+                say!(
+                    out,
+                    "{name} consents to {doc}: may use VRS = {}",
+                    v.may_use_vrs
+                );
             }
         }
     }
 
-    say("3. resident import (D12-1), all or nothing");
+    step(out, "3. resident import (D12-1), all or nothing")?;
     for (who, name, bytes) in [
         (chiyoda, "千代田区 (UTF-8)", CHIYODA),
         (sapporo, "札幌市 (CP932, detected)", SAPPORO),
     ] {
         match vrs.import_residents(who, bytes, None, false)? {
-            Answer::Done(o) => println!(
+            Answer::Done(o) => say!(
+                out,
                 "{name}: imported {}, updated {}, errors {}",
                 o.imported,
                 o.updated,
                 o.errors.len()
             ),
-            Answer::Refused(r) => println!("{name}: {r}"),
+            Answer::Refused(r) => say!(out, "{name}: {r}"),
         }
     }
     let bad = "自治体コード,宛名番号,個人番号,接種券番号,氏名,氏名カナ,生年月日,性別\n\
@@ -108,54 +163,68 @@ pub(crate) fn run(args: DemoArgs, _ctx: &Ctx) -> anyhow::Result<Exit> {
     if let Answer::Done(o) =
         vrs.import_residents(chiyoda, bad.as_bytes(), Some(Encoding::Utf8), false)?
     {
-        println!("a file with a bad check digit and a date before 平成 began: {} errors, nothing written:", o.errors.len());
+        say!(out, "a file with a bad check digit and a date before 平成 began: {} errors, nothing written:", o.errors.len());
         for e in &o.errors {
-            println!("  line {} {}: {}", e.line, e.column, e.reason);
+            say!(out, "  line {} {}: {}", e.line, e.column, e.reason);
         }
     }
 
-    say("4. lookups within a municipality's own area (T1-4-3); the My Number stays masked");
+    step(
+        out,
+        "4. lookups within a municipality's own area (T1-4-3); the My Number stays masked",
+    )?;
     let first: MyNumber = first_my_number(CHIYODA)?;
     if let Answer::Done(Some(r)) =
         vrs.find_resident(chiyoda, None, &Lookup::MyNumber(first.clone()))?
     {
-        println!(
+        say!(
+            out,
             "千代田区 finds {} {} born {} by My Number {}",
-            r.address_number, r.name, r.birth_date, r.my_number
+            r.address_number,
+            r.name,
+            r.birth_date,
+            r.my_number
         );
     }
     if let Answer::Done(n) = vrs.count_residents(chiyoda, None)? {
-        println!("千代田区 holds {n} residents");
+        say!(out, "千代田区 holds {n} residents");
     }
 
-    say("5. isolation and statistics-only: refusals are values citing the provision, and audited");
+    step(
+        out,
+        "5. isolation and statistics-only: refusals are values citing the provision, and audited",
+    )?;
     if let Answer::Done(found) = vrs.find_resident(sapporo, None, &Lookup::MyNumber(first))? {
-        println!(
+        say!(
+            out,
             "札幌市 looks up a 千代田区 resident's My Number in its own area: found = {}",
             found.is_some()
         );
     }
     if let Answer::Refused(r) = vrs.count_residents(sapporo, Some("131016".parse()?))? {
-        println!("札幌市 counts 千代田区's residents: {r}");
+        say!(out, "札幌市 counts 千代田区's residents: {r}");
     }
     if let Answer::Refused(r) = vrs.count_residents("national".parse()?, Some("131016".parse()?))? {
-        println!("the State counts 千代田区's residents: {r}");
+        say!(out, "the State counts 千代田区's residents: {r}");
     }
     if let Answer::Refused(r) = vrs.find_resident(
         "prefecture:13".parse()?,
         Some("131016".parse()?),
         &Lookup::TicketNumber("0000000001".parse()?),
     )? {
-        println!("東京都 reads a resident: {r}");
+        say!(out, "東京都 reads a resident: {r}");
     }
 
-    say("6. inquiry when a person moves (D12-3): the holder's consent decides (N-4)");
+    step(
+        out,
+        "6. inquiry when a person moves (D12-3): the holder's consent decides (N-4)",
+    )?;
     let moved: MyNumber = first_my_number(CHIYODA)?;
     let chiyoda_code = "131016".parse()?;
     let sapporo_code = "011002".parse()?;
     match vrs.inquire(sapporo, chiyoda_code, &moved, false, "vaccination-ticket")? {
-        Answer::Done(a) => println!("札幌市 asks 千代田区 (addendum consented) without the person's consent: found = {}, legal basis {:?}", a.found, a.legal_basis),
-        Answer::Refused(r) => println!("札幌市 asks 千代田区: {r}"),
+        Answer::Done(a) => say!(out, "札幌市 asks 千代田区 (addendum consented) without the person's consent: found = {}, legal basis {}", a.found, cite_all(&a.legal_basis)),
+        Answer::Refused(r) => say!(out, "札幌市 asks 千代田区: {r}"),
     }
     let sapporo_first: MyNumber = first_my_number_cp932(SAPPORO)?;
     match vrs.inquire(
@@ -165,9 +234,12 @@ pub(crate) fn run(args: DemoArgs, _ctx: &Ctx) -> anyhow::Result<Exit> {
         false,
         "vaccination-ticket",
     )? {
-        Answer::Done(a) => println!("千代田区 asks 札幌市: found = {}", a.found),
+        Answer::Done(a) => say!(out, "千代田区 asks 札幌市: found = {}", a.found),
         Answer::Refused(r) => {
-            println!("千代田区 asks 札幌市 (no addendum) without the person's consent: {r}")
+            say!(
+                out,
+                "千代田区 asks 札幌市 (no addendum) without the person's consent: {r}"
+            )
         }
     }
     if let Answer::Done(a) = vrs.inquire(
@@ -177,13 +249,18 @@ pub(crate) fn run(args: DemoArgs, _ctx: &Ctx) -> anyhow::Result<Exit> {
         true,
         "vaccination-ticket",
     )? {
-        println!(
-            "... and with the person's consent (--personal-consent): found = {}, legal basis {:?}",
-            a.found, a.legal_basis
+        say!(
+            out,
+            "... and with the person's consent (--personal-consent): found = {}, legal basis {}",
+            a.found,
+            cite_all(&a.legal_basis)
         );
     }
 
-    say("7. emergency stop (T1-10): the operator stops inquiry, then resumes it");
+    step(
+        out,
+        "7. emergency stop (T1-10): the operator stops inquiry, then resumes it",
+    )?;
     vrs.emergency_stop(
         "operator".parse()?,
         Function::Inquiry,
@@ -192,48 +269,57 @@ pub(crate) fn run(args: DemoArgs, _ctx: &Ctx) -> anyhow::Result<Exit> {
     if let Answer::Refused(r) =
         vrs.inquire(sapporo, chiyoda_code, &moved, false, "vaccination-ticket")?
     {
-        println!("inquiry while stopped: {r}");
+        say!(out, "inquiry while stopped: {r}");
     }
     vrs.emergency_resume("operator".parse()?, Function::Inquiry)?;
-    println!(
+    say!(
+        out,
         "resumed; stopped functions now: {}",
         vrs.emergency_status()?.len()
     );
 
-    say("7b. vaccination records (D12-2, T1-3-1-6, T1-5-1) and statistics (T1-4-4, T1-4-6)");
-    super::demo_records::run(&mut vrs, &dir)?;
+    step(
+        out,
+        "7b. vaccination records (D12-2, T1-3-1-6, T1-5-1) and statistics (T1-4-4, T1-4-6)",
+    )?;
+    super::demo_records::run(out, &mut vrs, &dir)?;
 
-    say("8. electronic issuance (N-1, N-3, V8, P9, A10-4, T1-4-2) and certificates that follow the record");
-    let issuance_ok = super::demo_issuance::run(&mut vrs, &dir)?;
+    step(out, "8. electronic issuance (N-1, N-3, V8, P9, A10-4, T1-4-2) and certificates that follow the record")?;
+    let issuance_ok = super::demo_issuance::run(out, &mut vrs, &dir)?;
 
-    say("9. backup (T1-5-3) and its verification");
+    step(out, "9. backup (T1-5-3) and its verification")?;
     let backup = dir.join("backup.sqlite");
     let b = vrs.backup(&backup, false)?;
     let v = vrs.verify_backup(&backup)?;
-    println!(
+    say!(
+        out,
         "{} ({} bytes, {} audit events): valid = {}",
-        b.path, b.bytes, b.audit_events, v.valid
+        b.path,
+        b.bytes,
+        b.audit_events,
+        v.valid
     );
 
-    say("10. audit verify: the hash chain over every event above");
+    step(
+        out,
+        "10. audit verify: the hash chain over every event above",
+    )?;
     let a = vrs.audit_verify()?;
-    println!(
-        "valid = {}, events = {}, first bad = {:?}",
-        a.valid, a.events, a.first_bad_seq
+    say!(
+        out,
+        "valid = {}, events = {}, first bad = {}",
+        a.valid,
+        a.events,
+        a.first_bad_seq
+            .map_or_else(|| "none".to_owned(), |s| s.to_string())
     );
 
-    println!(
-        "\nfiles: {} (vrs.sqlite, keyring.json, backup.sqlite)",
-        dir.display()
-    );
-    println!(
-        "try: vrs --data-dir {} audit search --limit 5",
-        dir.display()
-    );
-    Ok(if a.valid && v.valid && issuance_ok {
-        Exit::Ok
+    let valid = a.valid && v.valid && issuance_ok;
+    let summary = Summary { dir, valid };
+    Ok(if valid {
+        Reply::ok(summary)
     } else {
-        Exit::Refused
+        Reply::exit(summary, Exit::Refused)
     })
 }
 

@@ -3,6 +3,7 @@
 //! refusal, a replayed card refused, the issued QR codes verified, and a
 //! correction that revokes them.
 
+use std::io::Write;
 use std::path::Path;
 
 use vrs::certificate::{verify_text, TrustList};
@@ -11,6 +12,8 @@ use vrs::identity::{CardDump, CardVerifier, TrustAnchors};
 use vrs::{Answer, Application, Correction, Kind, Lookup, Vrs};
 
 use super::apply::write_files;
+use super::demo::say;
+use crate::output::cite_all;
 
 /// Synthetic card dumps signed by vrs's own test CA (`cargo xtask fixtures cards`).
 const KOKUTO_CARD: &str = include_str!("../../../../fixtures/cards/valid-kokuto.json");
@@ -35,14 +38,17 @@ fn trust(vrs: &Vrs) -> anyhow::Result<TrustList> {
 }
 
 /// Runs the issuance steps; returns whether every check came out as expected.
-pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<bool> {
+pub(crate) fn run(out: &mut dyn Write, vrs: &mut Vrs, dir: &Path) -> anyhow::Result<bool> {
     let mut ok = true;
     // S-2-14: the operator configures the barcode signer (the test one, made by
-    // `cargo xtask fixtures vds`); without it an overseas application is refused.
+    // `cargo xtask fixtures vds`), sealed in the keyring; without it an overseas
+    // application is refused.
     match vrs.import_vds_signer(vrs::Principal::Operator, Some(VDS_KEY), VDS_CERT)? {
-        Answer::Done(info) => println!(
+        Answer::Done(info) => say!(
+            out,
             "barcode signer configured: {} (CSCA {})",
-            info.subject, info.csca
+            info.subject,
+            info.csca
         ),
         Answer::Refused(r) => {
             anyhow::bail!("the operator could not configure the barcode signer: {r}")
@@ -67,7 +73,7 @@ pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<bool> {
         };
         vrs.register_dose("site:131016".parse()?, &entry)?;
     }
-    println!("黒桐 幹也 (千代田区) has two doses; 山田 花子 (札幌市) applies where e-issuance is not consented");
+    say!(out, "黒桐 幹也 (千代田区) has two doses; 山田 花子 (札幌市) applies where e-issuance is not consented");
 
     let mut anchors = TrustAnchors::card_defaults();
     anchors.extend(TrustAnchors::from_json(TEST_CA)?);
@@ -88,17 +94,21 @@ pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<bool> {
 
     // N-3: 札幌市 consented to the 2021-03 terms only.
     match vrs.apply(&app(&yamada_card, None, Kind::Domestic, &plain, "011002")?)? {
-        Err(n) => println!(
-            "札幌市, 山田 花子 applies: refused {:?}: 「{}」",
-            n.grounds, n.message
+        Err(n) => say!(
+            out,
+            "札幌市, 山田 花子 applies: refused: {}: 「{}」",
+            cite_all(&n.grounds),
+            n.message
         ),
         Ok(_) => ok = false,
     }
     // P9-1: a card read replayed without the card's nonce signature, when liveness is demanded.
     match vrs.apply(&app(&kokuto_card, None, Kind::Domestic, &live, "131016")?)? {
-        Err(n) => println!(
-            "a replayed card read, liveness demanded: refused ({}) {:?}",
-            n.kind, n.grounds
+        Err(n) => say!(
+            out,
+            "a replayed card read, liveness demanded: refused ({}): {}",
+            n.kind,
+            cite_all(&n.grounds)
         ),
         Ok(_) => ok = false,
     }
@@ -116,10 +126,11 @@ pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<bool> {
     ] {
         match vrs.apply(&app(card, passport, kind, verifier, "131016")?)? {
             Ok(i) => {
-                let out = dir.join("certificates").join(label);
-                std::fs::create_dir_all(&out)?;
-                write_files(&out, &i)?;
-                println!(
+                let folder = dir.join("certificates").join(label);
+                vrs::store::create_private_dir(&folder)?;
+                write_files(&folder, &i)?;
+                say!(
+                    out,
                     "{label} certificate {} issued by 千代田区 (kid {}){}: {}",
                     i.record.certificate_id,
                     i.shc.kid(),
@@ -128,19 +139,24 @@ pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<bool> {
                     } else {
                         ""
                     },
-                    out.display()
+                    folder.display()
                 );
                 issued.push((label, i));
             }
             Err(n) => {
-                println!("{label}: refused {n:?}");
+                say!(out, "{label}: refused ({}): {}", n.kind, n.message);
                 ok = false;
             }
         }
     }
 
     let now = vrs.now().timestamp() as f64 + 1.0;
-    let check = |vrs: &Vrs, when: &str, expect_valid: bool, ok: &mut bool| -> anyhow::Result<()> {
+    let check = |out: &mut dyn Write,
+                 vrs: &Vrs,
+                 when: &str,
+                 expect_valid: bool,
+                 ok: &mut bool|
+     -> anyhow::Result<()> {
         let trust = trust(vrs)?;
         for (label, i) in &issued {
             let mut texts = vec![("SHC", i.shc.qr_text())];
@@ -156,7 +172,7 @@ pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<bool> {
                         errors.iter().map(|e| e.code).collect::<Vec<_>>().join(", ")
                     ),
                 };
-                println!("{when}: {label} {format} QR → {said}");
+                say!(out, "{when}: {label} {format} QR → {said}");
                 // The VDS-NC carries no revocation: only the SHC follows corrections.
                 if format == "SHC" && result.is_ok() != expect_valid {
                     *ok = false;
@@ -165,7 +181,7 @@ pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<bool> {
         }
         Ok(())
     };
-    check(vrs, "verify", true, &mut ok)?;
+    check(out, vrs, "verify", true, &mut ok)?;
 
     // Certificates follow the record: correcting a dose they show revokes them.
     let Answer::Done(doses) =
@@ -183,29 +199,32 @@ pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<bool> {
             ..Correction::default()
         };
         vrs.correct_dose(chiyoda, id, &correction, "lot misread at the venue")?;
-        println!("千代田区 corrects dose 2's lot (FA7338 → FA7339): the certificates showing it are revoked");
+        say!(out, "千代田区 corrects dose 2's lot (FA7338 → FA7339): the certificates showing it are revoked");
     }
-    check(vrs, "after the correction", false, &mut ok)?;
+    check(out, vrs, "after the correction", false, &mut ok)?;
     if let Ok(i) = vrs.apply(&app(&kokuto_live, None, Kind::Domestic, &live, "131016")?)? {
         let valid = verify_text(&i.shc.qr_text(), &trust(vrs)?, now).is_ok();
-        println!(
+        say!(
+            out,
             "a new application: certificate {} (new ID), valid = {valid}",
             i.record.certificate_id
         );
         ok &= valid;
     }
     if let Answer::Done(history) = vrs.issuance_history(chiyoda)? {
-        println!(
+        say!(
+            out,
             "issuance history of 千代田区 (name, birth date, nationality, passport number only):"
         );
         for r in history {
-            println!(
+            say!(
+                out,
                 "  {} {} {} {} {} {}",
                 r.certificate_id,
                 r.kind,
                 r.name,
                 r.birth_date,
-                r.passport_number.unwrap_or_default(),
+                r.passport_number.unwrap_or_else(|| "-".into()),
                 r.revoked_reason
                     .map(|w| format!("revoked: {w}"))
                     .unwrap_or_else(|| "in force".into())

@@ -2,10 +2,14 @@
 //! registered on behalf of another municipality, a correction with its history,
 //! the review queue, the ledger export and the statistics.
 
+use std::io::Write;
 use std::path::Path;
 
 use vrs::domain::{parse_dose_date, DoseEntry};
 use vrs::{Answer, Correction, Encoding, ExportOptions, Lookup, StatQuery, Vrs};
+
+use super::demo::say;
+use crate::output::{when, Reply};
 
 fn entry(ocr: &str, vaccine: &str, lot: &str, date: &str) -> anyhow::Result<DoseEntry> {
     Ok(DoseEntry {
@@ -19,7 +23,7 @@ fn entry(ocr: &str, vaccine: &str, lot: &str, date: &str) -> anyhow::Result<Dose
 }
 
 /// Runs the records steps on the demo's data directory `dir`.
-pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<()> {
+pub(crate) fn run(out: &mut dyn Write, vrs: &mut Vrs, dir: &Path) -> anyhow::Result<()> {
     let site = "site:131016".parse()?;
     let chiyoda = "municipality:131016".parse()?;
     let sapporo = "municipality:011002".parse()?;
@@ -37,12 +41,13 @@ pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<()> {
         ));
     }
     match vrs.import_doses(site, upload.as_bytes(), Some(Encoding::Utf8))? {
-        Answer::Done(o) => println!(
+        Answer::Done(o) => say!(
+            out,
             "site:131016 uploads 20 doses of 千代田区 residents: registered {}, errors {}",
             o.registered,
             o.errors.len()
         ),
-        Answer::Refused(r) => println!("upload: {r}"),
+        Answer::Refused(r) => say!(out, "upload: {r}"),
     }
 
     // A 札幌市 resident vaccinated at a 千代田区 venue: registered on 札幌市's behalf.
@@ -50,33 +55,36 @@ pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<()> {
     let Answer::Done(Ok(reg)) = vrs.register_dose(site, &behalf)? else {
         anyhow::bail!("on-behalf registration failed")
     };
-    println!(
+    say!(
+        out,
         "site:131016 registers a 札幌市 resident's dose: {} in {}'s area, on behalf = {} (no My Number kept with it, T1-3-1-6)",
         reg.dose_id, reg.municipality_code, reg.on_behalf
     );
     if let Answer::Refused(r) =
         vrs.list_doses(site, &Lookup::TicketNumber("0000000001".parse()?))?
     {
-        println!("site:131016 lists it: {r}");
+        say!(out, "site:131016 lists it: {r}");
     }
 
     // The checks at entry.
     let unissued = entry("111310160000009999", "comirnaty", "FA5765", "2021-06-01")?;
     if let Answer::Done(Err(r)) = vrs.register_dose(site, &unissued)? {
-        println!("an unissued ticket: refused: {r}");
+        say!(out, "an unissued ticket: refused: {r}");
     }
     let first = entry("111310160000000011", "comirnaty", "FA5765", "2021-05-22")?;
     vrs.register_dose(site, &first)?;
     let again = vrs.register_dose(site, &first)?;
     if let Answer::Done(Ok(r)) = again {
-        println!(
+        say!(
+            out,
             "the same dose registered twice: the existing {} comes back (existing = {})",
-            r.dose_id, r.existing
+            r.dose_id,
+            r.existing
         );
     }
     let soon = entry("121310160000000011", "comirnaty", "FA5765", "2021-06-01")?;
     if let Answer::Done(Err(r)) = vrs.register_dose(site, &soon)? {
-        println!("dose 2 ten days after dose 1: refused: {r}");
+        say!(out, "dose 2 ten days after dose 1: refused: {r}");
     }
 
     // A correction by the holding municipality, with its history.
@@ -91,19 +99,20 @@ pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<()> {
         ..Correction::default()
     };
     if let Answer::Refused(r) = vrs.correct_dose(site, id, &fix, "tablet misread")? {
-        println!("site:131016 corrects {id}: {r}");
+        say!(out, "site:131016 corrects {id}: {r}");
     }
     vrs.correct_dose(chiyoda, id, &fix, "lot misread by the tablet")?;
     vrs.confirm_dose(chiyoda, id)?;
     if let Answer::Done(Ok(history)) = vrs.dose_history(chiyoda, id)? {
-        println!("history of {id}:");
+        say!(out, "history of {id}:");
         for v in history {
-            println!(
+            say!(
+                out,
                 "  v{} {} by {} at {}{} — lot {}",
                 v.version,
                 v.change,
                 v.changed_by,
-                v.changed_at,
+                when(&v.changed_at),
                 v.reason.map(|r| format!(" ({r})")).unwrap_or_default(),
                 v.dose.lot
             );
@@ -111,7 +120,8 @@ pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<()> {
     }
     if let Answer::Done(items) = vrs.review_doses(sapporo)? {
         for i in items {
-            println!(
+            say!(
+                out,
                 "札幌市's review queue: {}: {}",
                 i.dose.id,
                 i.reasons.join("; ")
@@ -120,15 +130,16 @@ pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<()> {
     }
 
     // The ledger export and the statistics.
-    let out = dir.join("ledger-131016.cp932.csv");
+    let ledger = dir.join("ledger-131016.cp932.csv");
     let opts = ExportOptions {
         since: None,
         encoding: Encoding::Cp932,
         with_address_number: false,
         replace: false,
     };
-    if let Answer::Done(r) = vrs.export_ledger(chiyoda, &out, opts)? {
-        println!(
+    if let Answer::Done(r) = vrs.export_ledger(chiyoda, &ledger, opts)? {
+        say!(
+            out,
             "千代田区's ledger export: {} doses, {} bytes ({}) at {}",
             r.doses,
             r.bytes,
@@ -145,11 +156,10 @@ pub(crate) fn run(vrs: &mut Vrs, dir: &Path) -> anyhow::Result<()> {
     };
     for who in ["national", "prefecture:01", "municipality:131016"] {
         if let Answer::Done(s) = vrs.dose_statistics(who.parse()?, &by)? {
-            println!(
-                "{who} statistics by municipality, dose (min cell {:?}): {}",
-                s.min_cell_size,
-                serde_json::to_string(&s.rows)?
-            );
+            say!(out, "{who} asks for statistics by municipality and dose:");
+            for line in Reply::ok(s).plain().lines() {
+                say!(out, "  {line}");
+            }
         }
     }
     Ok(())

@@ -8,8 +8,10 @@ use clap::{Args, Subcommand};
 use vrs::domain::{parse_dose_date, DoseEntry, DoseId, Principal};
 use vrs::{Answer, Correction, Encoding, ExportOptions, Rejection, VrsError};
 
-use super::common::{open, parse_flag, refused};
-use crate::{BadInput, Ctx, Exit};
+use super::common::{answer, open, parse_flag};
+use super::doses_view::Rejected;
+use crate::output::{Human, Reply};
+use crate::{BadInput, Ctx};
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum DosesCmd {
@@ -158,7 +160,7 @@ pub(crate) struct ExportArgs {
     with_address_number: bool,
 }
 
-pub(crate) fn run(cmd: DosesCmd, ctx: &Ctx) -> anyhow::Result<Exit> {
+pub(crate) fn run(cmd: DosesCmd, ctx: &Ctx) -> anyhow::Result<Reply> {
     match cmd {
         DosesCmd::Register(a) => register(a, ctx),
         DosesCmd::Import(a) => import(a, ctx),
@@ -176,18 +178,7 @@ fn date_flag(flag: &str, value: &str) -> anyhow::Result<chrono::NaiveDate> {
     parse_dose_date(value).map_err(|e| BadInput(format!("--{flag}: {e}")).into())
 }
 
-/// Prints a rejection of the facts (unissued ticket, interval, ...) and returns exit 1.
-fn rejected(ctx: &Ctx, r: &Rejection) -> anyhow::Result<Exit> {
-    ctx.print(&serde_json::json!({
-        "refused": true,
-        "reason": r.to_string(),
-        "rejection": r,
-    }))?;
-    eprintln!("refused: {r}");
-    Ok(Exit::Refused)
-}
-
-fn register(a: RegisterArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+fn register(a: RegisterArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     let principal: Principal = parse_flag("as", &a.principal)?;
     let entry = DoseEntry {
         ocr: parse_flag("ocr-line", &a.ocr_line)?,
@@ -206,10 +197,10 @@ fn register(a: RegisterArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
             .transpose()?,
     };
     let mut vrs = open(ctx)?;
-    report(ctx, vrs.register_dose(principal, &entry)?)
+    report(vrs.register_dose(principal, &entry)?)
 }
 
-fn import(a: ImportArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+fn import(a: ImportArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     let principal: Principal = parse_flag("as", &a.principal)?;
     let encoding: Option<Encoding> = a
         .encoding
@@ -226,22 +217,18 @@ fn import(a: ImportArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
     );
     let input = bar.wrap_read(file);
     let mut vrs = open(ctx)?;
-    let answer = vrs.import_doses(principal, input, encoding)?;
+    let outcome = vrs.import_doses(principal, input, encoding)?;
     bar.finish_and_clear();
-    match answer {
-        Answer::Refused(r) => refused(ctx, &r),
-        Answer::Done(o) => {
-            ctx.print(&o)?;
-            Ok(if o.errors.is_empty() {
-                Exit::Ok
-            } else {
-                Exit::BadInput
-            })
+    Ok(self::answer(outcome, |o| {
+        if o.errors.is_empty() {
+            Reply::ok(o)
+        } else {
+            Reply::bad_input(o)
         }
-    }
+    }))
 }
 
-fn list(a: ListArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+fn list(a: ListArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     let principal: Principal = parse_flag("as", &a.principal)?;
     let lookup = super::common::lookup(
         a.address_number.as_deref(),
@@ -249,13 +236,7 @@ fn list(a: ListArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
         &a.my_number,
     )?;
     let mut vrs = open(ctx)?;
-    match vrs.list_doses(principal, &lookup)? {
-        Answer::Refused(r) => refused(ctx, &r),
-        Answer::Done(doses) => {
-            ctx.print(&doses)?;
-            Ok(Exit::Ok)
-        }
-    }
+    Ok(answer(vrs.list_doses(principal, &lookup)?, Reply::ok))
 }
 
 fn dose_id(a: &DoseArgs) -> anyhow::Result<(Principal, DoseId)> {
@@ -265,7 +246,7 @@ fn dose_id(a: &DoseArgs) -> anyhow::Result<(Principal, DoseId)> {
     ))
 }
 
-fn correct(a: CorrectArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+fn correct(a: CorrectArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     let (principal, id) = dose_id(&a.dose)?;
     let correction = Correction {
         date: a
@@ -294,46 +275,37 @@ fn correct(a: CorrectArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
         return Err(BadInput("--reason: empty".into()).into());
     }
     let mut vrs = open(ctx)?;
-    let answer = vrs.correct_dose(principal, id, &correction, a.reason.trim())?;
-    report(ctx, answer)
+    report(vrs.correct_dose(principal, id, &correction, a.reason.trim())?)
 }
 
-fn delete(a: DeleteArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+fn delete(a: DeleteArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     let (principal, id) = dose_id(&a.dose)?;
     if a.reason.trim().is_empty() {
         return Err(BadInput("--reason: empty".into()).into());
     }
     let mut vrs = open(ctx)?;
-    let answer = vrs.delete_dose(principal, id, a.reason.trim())?;
-    report(ctx, answer)
+    report(vrs.delete_dose(principal, id, a.reason.trim())?)
 }
 
-fn confirm(a: DoseArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+fn confirm(a: DoseArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     let (principal, id) = dose_id(&a)?;
     let mut vrs = open(ctx)?;
-    let answer = vrs.confirm_dose(principal, id)?;
-    report(ctx, answer)
+    report(vrs.confirm_dose(principal, id)?)
 }
 
-fn history(a: DoseArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+fn history(a: DoseArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     let (principal, id) = dose_id(&a)?;
     let mut vrs = open(ctx)?;
-    report(ctx, vrs.dose_history(principal, id)?)
+    report(vrs.dose_history(principal, id)?)
 }
 
-fn review(a: AsArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+fn review(a: AsArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     let principal: Principal = parse_flag("as", &a.principal)?;
     let mut vrs = open(ctx)?;
-    match vrs.review_doses(principal)? {
-        Answer::Refused(r) => refused(ctx, &r),
-        Answer::Done(items) => {
-            ctx.print(&items)?;
-            Ok(Exit::Ok)
-        }
-    }
+    Ok(answer(vrs.review_doses(principal)?, Reply::ok))
 }
 
-fn export(a: ExportArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+fn export(a: ExportArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     let principal: Principal = parse_flag("as", &a.principal)?;
     let options = ExportOptions {
         since: a
@@ -347,27 +319,18 @@ fn export(a: ExportArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
     };
     let mut vrs = open(ctx)?;
     match vrs.export_ledger(principal, &a.out, options) {
-        Ok(Answer::Refused(r)) => refused(ctx, &r),
-        Ok(Answer::Done(report)) => {
-            ctx.print(&report)?;
-            Ok(Exit::Ok)
-        }
+        Ok(a) => Ok(answer(a, Reply::ok)),
         Err(e @ VrsError::Unencodable { .. }) => Err(BadInput(e.to_string()).into()),
         Err(e) => Err(super::common::vrs_error("out", e)),
     }
 }
 
-/// Prints a use case's answer: the value (exit 0), a rejection at entry, or a refusal.
-fn report<T: serde::Serialize>(
-    ctx: &Ctx,
+/// A use case's answer: the value (exit 0), a rejection at entry, or a refusal (exit 1).
+fn report<T: serde::Serialize + Human + 'static>(
     answer: Answer<Result<T, Rejection>>,
-) -> anyhow::Result<Exit> {
-    match answer {
-        Answer::Refused(r) => refused(ctx, &r),
-        Answer::Done(Err(r)) => rejected(ctx, &r),
-        Answer::Done(Ok(value)) => {
-            ctx.print(&value)?;
-            Ok(Exit::Ok)
-        }
-    }
+) -> anyhow::Result<Reply> {
+    Ok(self::answer(answer, |done| match done {
+        Ok(value) => Reply::ok(value),
+        Err(r) => Reply::refused(Rejected(r)),
+    }))
 }

@@ -3,10 +3,11 @@
 use clap::Subcommand;
 use vrs::consent::Function;
 use vrs::domain::Principal;
-use vrs::Answer;
+use vrs::{Answer, StopRecord};
 
-use super::common::{open, parse_flag, refused};
-use crate::{Ctx, Exit};
+use super::common::{answer, open, parse_flag};
+use crate::output::{when, Doc, Human, Reply, Shaped};
+use crate::Ctx;
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum EmergencyCmd {
@@ -35,9 +36,9 @@ pub(crate) enum EmergencyCmd {
     Status,
 }
 
-pub(crate) fn run(cmd: EmergencyCmd, ctx: &Ctx) -> anyhow::Result<Exit> {
+pub(crate) fn run(cmd: EmergencyCmd, ctx: &Ctx) -> anyhow::Result<Reply> {
     let mut vrs = open(ctx)?;
-    let answer = match cmd {
+    let outcome = match cmd {
         EmergencyCmd::Stop {
             principal,
             function,
@@ -57,11 +58,36 @@ pub(crate) fn run(cmd: EmergencyCmd, ctx: &Ctx) -> anyhow::Result<Exit> {
         }
         EmergencyCmd::Status => Answer::Done(vrs.emergency_status()?),
     };
-    match answer {
-        Answer::Done(stopped) => {
-            ctx.print(&serde_json::json!({ "stopped": stopped }))?;
-            Ok(Exit::Ok)
+    Ok(self::answer(outcome, |stopped| {
+        Reply::ok(Shaped::new(
+            serde_json::json!({ "stopped": stopped }),
+            Stopped(stopped),
+        ))
+    }))
+}
+
+/// The functions under an emergency stop.
+struct Stopped(Vec<StopRecord>);
+
+impl Human for Stopped {
+    fn human(&self, doc: &mut Doc) {
+        if self.0.is_empty() {
+            doc.line("no function is stopped");
+            return;
         }
-        Answer::Refused(r) => refused(ctx, &r),
+        doc.line(format!("{} (T1-10):", doc.bad("stopped")));
+        doc.table(
+            &["function", "since", "reason"],
+            self.0
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.function.to_string(),
+                        when(&s.stopped_at),
+                        s.reason.clone(),
+                    ]
+                })
+                .collect(),
+        );
     }
 }

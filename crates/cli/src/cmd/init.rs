@@ -4,7 +4,8 @@ use clap::Args;
 use vrs::store::StoreError;
 use vrs::{SystemClock, Vrs, VrsError};
 
-use crate::{BadInput, Ctx, Exit};
+use crate::output::{yes_no, Doc, Human, Reply};
+use crate::{BadInput, Ctx};
 
 #[derive(Args, Debug)]
 pub(crate) struct InitArgs {
@@ -17,7 +18,7 @@ pub(crate) struct InitArgs {
     force: bool,
 }
 
-pub(crate) fn run(args: InitArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: InitArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     if let Some(url) = &args.issuer_base_url {
         if !url.starts_with("https://") || url.ends_with('/') {
             return Err(BadInput(format!(
@@ -32,13 +33,47 @@ pub(crate) fn run(args: InitArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
         args.force,
         &SystemClock,
     ) {
-        Ok(report) => {
-            ctx.print(&report)?;
-            Ok(Exit::Ok)
-        }
+        Ok(report) => Ok(Reply::ok(report)),
         Err(VrsError::Store(e @ StoreError::IssuerBaseUrlChange { .. })) => {
             Err(BadInput(format!("--issuer-base-url: {e}")).into())
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+impl Human for vrs::InitReport {
+    fn human(&self, doc: &mut Doc) {
+        doc.line(format!(
+            "data directory {} is ready",
+            self.data_dir.display()
+        ));
+        doc.fields(&[
+            (
+                "new keyring",
+                format!(
+                    "{}{}",
+                    yes_no(self.created_keyring),
+                    if self.created_keyring {
+                        ""
+                    } else {
+                        " (the existing one was kept)"
+                    }
+                ),
+            ),
+            (
+                "migrations applied",
+                if self.applied_migrations.is_empty() {
+                    "none".to_owned()
+                } else {
+                    self.applied_migrations
+                        .iter()
+                        .map(|m| m.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+            ),
+            ("schema version", self.schema_version.to_string()),
+            ("issuer base URL", self.issuer_base_url.clone()),
+        ]);
     }
 }

@@ -7,10 +7,11 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use vrs::domain::my_number_file::write_results;
 use vrs::domain::{MunicipalityCode, MyNumber, Principal};
-use vrs::{Answer, BatchInquiry};
+use vrs::{Answer, BatchInquiry, InquiryAnswer};
 
 use super::common::{open, output_error, parse_flag, refused};
-use crate::{BadInput, Ctx, Exit};
+use crate::output::{cite_all, Doc, Human, Reply, Shaped};
+use crate::{BadInput, Ctx};
 
 #[derive(Args, Debug)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -79,7 +80,7 @@ fn holder(value: &str) -> anyhow::Result<MunicipalityCode> {
     super::common::municipality_arg("holder", value)
 }
 
-pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     match (args.one, args.batch) {
         (
             _,
@@ -103,11 +104,11 @@ pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
                 .map_err(|e| output_error("out", e))?;
             let mut vrs = open(ctx)?;
             match vrs.inquire_batch(principal, h, input, personal_consent, &purpose)? {
-                Answer::Refused(r) => refused(ctx, &r),
-                Answer::Done(BatchInquiry::BadInput(errors)) => {
-                    ctx.print(&serde_json::json!({ "asked": 0, "errors": errors }))?;
-                    Ok(Exit::BadInput)
-                }
+                Answer::Refused(r) => Ok(refused(r)),
+                Answer::Done(BatchInquiry::BadInput(errors)) => Ok(Reply::bad_input(Shaped::new(
+                    serde_json::json!({ "asked": 0, "errors": errors }),
+                    BadRows(errors),
+                ))),
                 Answer::Done(BatchInquiry::Answered(answers)) => {
                     let found = answers.iter().filter(|(_, a)| a.found).count();
                     let basis = answers
@@ -132,14 +133,20 @@ pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
                     });
                     write_results(std::io::BufWriter::new(output.file()?), rows)?;
                     output.commit()?;
-                    ctx.print(&serde_json::json!({
+                    let json = serde_json::json!({
                         "asked": answers.len(),
                         "found": found,
                         "legal_basis": basis,
                         "out": out.display().to_string(),
                         "errors": [],
-                    }))?;
-                    Ok(Exit::Ok)
+                    });
+                    let human = Batch {
+                        asked: answers.len(),
+                        found,
+                        basis,
+                        out,
+                    };
+                    Ok(Reply::ok(Shaped::new(json, human)))
                 }
             }
         }
@@ -158,16 +165,90 @@ pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
                 .into());
             };
             let mut vrs = open(ctx)?;
-            match vrs.inquire(principal, h, &n, one.personal_consent, &one.purpose)? {
-                Answer::Done(a) => {
-                    ctx.print(&a)?;
-                    Ok(Exit::Ok)
-                }
-                Answer::Refused(r) => refused(ctx, &r),
-            }
+            Ok(super::common::answer(
+                vrs.inquire(principal, h, &n, one.personal_consent, &one.purpose)?,
+                |answer| Reply::ok(One { holder: h, answer }),
+            ))
         }
         (None, None) => {
             Err(BadInput("give --as, --holder and --my-number, or `batch`".into()).into())
         }
+    }
+}
+
+/// One inquiry's answer, with whom it was asked of.
+struct One {
+    holder: MunicipalityCode,
+    answer: InquiryAnswer,
+}
+
+impl serde::Serialize for One {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.answer.serialize(s)
+    }
+}
+
+impl Human for One {
+    fn human(&self, doc: &mut Doc) {
+        let holder = format!("{} {}", self.holder, self.holder.info().name);
+        if !self.answer.found {
+            doc.line(format!("{holder} holds no resident with this My Number"));
+            return;
+        }
+        doc.line(format!(
+            "{holder} holds this person: {} (legal basis {})",
+            crate::output::count(self.answer.doses.len() as u64, "dose", "doses"),
+            cite_all(&self.answer.legal_basis)
+        ));
+        doc.table(
+            &["no.", "date", "vaccine", "lot", "vaccinated in"],
+            self.answer
+                .doses
+                .iter()
+                .map(|d| {
+                    vec![
+                        d.dose_number.to_string(),
+                        d.date.clone(),
+                        d.product.clone(),
+                        d.lot.clone(),
+                        d.vaccinating_municipality.clone(),
+                    ]
+                })
+                .collect(),
+        );
+    }
+}
+
+/// A batch inquiry's summary (the answers are in the result file).
+struct Batch {
+    asked: usize,
+    found: usize,
+    basis: Vec<String>,
+    out: PathBuf,
+}
+
+impl Human for Batch {
+    fn human(&self, doc: &mut Doc) {
+        doc.line(format!(
+            "asked about {} persons, {} found (legal basis {}); the answers are in {}",
+            self.asked,
+            self.found,
+            cite_all(&self.basis),
+            self.out.display()
+        ));
+    }
+}
+
+/// Every bad row of the My Number file (no My Number is echoed).
+struct BadRows(Vec<vrs::domain::csv_input::RowError>);
+
+impl Human for BadRows {
+    fn human(&self, doc: &mut Doc) {
+        doc.line(format!(
+            "{}: {}; nobody was asked about",
+            doc.bad("error"),
+            crate::output::count(self.0.len() as u64, "bad value", "bad values")
+        ));
+        super::residents::row_errors(doc, &self.0);
     }
 }

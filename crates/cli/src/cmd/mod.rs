@@ -1,6 +1,7 @@
 //! One module per command group; `run` dispatches.
 
-use crate::{Command, Ctx, Exit};
+use crate::output::Reply;
+use crate::{Command, Ctx};
 
 pub(crate) mod apply;
 pub(crate) mod audit;
@@ -14,10 +15,12 @@ pub(crate) mod demo;
 pub(crate) mod demo_issuance;
 pub(crate) mod demo_records;
 pub(crate) mod doses;
+mod doses_view;
 pub(crate) mod emergency;
 pub(crate) mod init;
 pub(crate) mod inquiry;
 pub(crate) mod keys;
+pub(crate) mod meta;
 pub(crate) mod municipality;
 pub(crate) mod passport;
 pub(crate) mod residents;
@@ -25,7 +28,8 @@ pub(crate) mod stats;
 pub(crate) mod vaccines;
 pub(crate) mod vds_signer;
 
-pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Exit> {
+/// Runs a command; its answer is printed by `output::print`.
+pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Reply> {
     match command {
         Command::Init(a) => init::run(a, ctx),
         Command::Apply(a) => apply::run(a, ctx),
@@ -46,5 +50,7 @@ pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Exit> {
         Command::Certificate(c) => certificate::run(c, ctx),
         Command::Card(c) => card::run(c, ctx),
         Command::Passport(c) => passport::run(c, ctx),
+        Command::Completions(a) => meta::completions(a),
+        Command::Man(a) => meta::man(a),
     }
 }

@@ -4,6 +4,7 @@ use chrono::{NaiveDate, TimeDelta, Utc};
 use clap::Subcommand;
 use vrs_identity::mrz::{read_td3, MrzOptions};
 
+use crate::output::{or_dash, Doc, Human, Reply, Shaped};
 use crate::{BadInput, Ctx, Exit};
 
 #[derive(Subcommand, Debug)]
@@ -30,7 +31,7 @@ fn today_jst() -> NaiveDate {
     (Utc::now().naive_utc() + TimeDelta::hours(9)).date()
 }
 
-pub(crate) fn run(cmd: PassportCmd, ctx: &Ctx) -> anyhow::Result<Exit> {
+pub(crate) fn run(cmd: PassportCmd, _ctx: &Ctx) -> anyhow::Result<Reply> {
     let PassportCmd::Parse {
         line1,
         line2,
@@ -48,7 +49,7 @@ pub(crate) fn run(cmd: PassportCmd, ctx: &Ctx) -> anyhow::Result<Exit> {
         .require_unexpired(on.is_some());
     let r = read_td3(&line1, &line2, &options);
     let date = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
-    ctx.print(&serde_json::json!({
+    let json = serde_json::json!({
         "document_code": r.document_code,
         "issuing_state": r.issuing_state,
         "surname": r.surname,
@@ -63,10 +64,67 @@ pub(crate) fn run(cmd: PassportCmd, ctx: &Ctx) -> anyhow::Result<Exit> {
         "errors": r.faults.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
         "warnings": r.warnings.iter().map(|w| w.as_str()).collect::<Vec<_>>(),
         "repaired": r.repaired.as_ref().map(|(a, b)| [a, b]),
-    }))?;
-    Ok(if r.is_valid() {
+    });
+    let human = Mrz {
+        valid: r.is_valid(),
+        fields: vec![
+            ("surname", text(&r.surname)),
+            ("given names", text(&r.given_names)),
+            ("passport number", text(&r.document_number)),
+            ("nationality", text(&r.nationality)),
+            ("issuing state", text(&r.issuing_state)),
+            ("birth date", or_dash(date(r.birth_date))),
+            ("sex", text(&r.sex)),
+            ("expiry date", or_dash(date(r.expiry_date))),
+        ],
+        errors: r.faults.iter().map(|f| f.as_str().to_owned()).collect(),
+        warnings: r.warnings.iter().map(|w| w.as_str().to_owned()).collect(),
+        repaired: r.repaired.is_some(),
+    };
+    let exit = if r.is_valid() {
         Exit::Ok
     } else {
         Exit::Refused
-    })
+    };
+    Ok(Reply::exit(Shaped::new(json, human), exit))
+}
+
+/// A field as read, `-` when empty.
+fn text(t: &str) -> String {
+    if t.is_empty() {
+        "-".into()
+    } else {
+        t.to_owned()
+    }
+}
+
+/// The MRZ as read, for people.
+struct Mrz {
+    valid: bool,
+    fields: Vec<(&'static str, String)>,
+    errors: Vec<String>,
+    warnings: Vec<String>,
+    repaired: bool,
+}
+
+impl Human for Mrz {
+    fn human(&self, doc: &mut Doc) {
+        doc.line(if self.valid {
+            format!(
+                "{}: every check digit passes{}",
+                doc.good("valid"),
+                if self.repaired {
+                    " after repairing OCR confusions"
+                } else {
+                    ""
+                }
+            )
+        } else {
+            format!("{}: {}", doc.bad("not valid"), self.errors.join(", "))
+        });
+        doc.fields(&self.fields);
+        for w in &self.warnings {
+            doc.line(format!("warning: {w}"));
+        }
+    }
 }

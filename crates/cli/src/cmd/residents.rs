@@ -5,10 +5,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use vrs::domain::{Principal, Resident, MASKED};
-use vrs::{Answer, Encoding, MunicipalityCode};
+use vrs::{Encoding, MunicipalityCode};
 
-use super::common::{open, parse_flag, refused};
-use crate::{BadInput, Ctx, Exit};
+use super::common::{answer, open, parse_flag};
+use crate::output::{count as plural, Doc, Human, Reply, Shaped};
+use crate::{BadInput, Ctx};
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum ResidentsCmd {
@@ -64,7 +65,7 @@ pub(crate) struct CountArgs {
     municipality: Option<String>,
 }
 
-pub(crate) fn run(cmd: ResidentsCmd, ctx: &Ctx) -> anyhow::Result<Exit> {
+pub(crate) fn run(cmd: ResidentsCmd, ctx: &Ctx) -> anyhow::Result<Reply> {
     match cmd {
         ResidentsCmd::Import(a) => import(a, ctx),
         ResidentsCmd::Show(a) => show(a, ctx),
@@ -72,7 +73,67 @@ pub(crate) fn run(cmd: ResidentsCmd, ctx: &Ctx) -> anyhow::Result<Exit> {
     }
 }
 
-fn import(args: ImportArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+/// What an import did (people) beside its JSON.
+struct Imported {
+    imported: u64,
+    updated: u64,
+    unchanged: u64,
+    dry_run: bool,
+    errors: Vec<vrs::domain::csv_input::RowError>,
+}
+
+impl Human for Imported {
+    fn human(&self, doc: &mut Doc) {
+        if !self.errors.is_empty() {
+            doc.line(format!(
+                "{}: {}; nothing was imported",
+                doc.bad("error"),
+                plural(self.errors.len() as u64, "bad value", "bad values")
+            ));
+            row_errors(doc, &self.errors);
+            return;
+        }
+        let verb = if self.dry_run {
+            "would import"
+        } else {
+            "imported"
+        };
+        doc.line(format!(
+            "{verb} {} new, {} updated, {} unchanged{}",
+            self.imported,
+            self.updated,
+            self.unchanged,
+            if self.dry_run {
+                " (dry run: nothing was changed)"
+            } else {
+                ""
+            }
+        ));
+    }
+}
+
+/// Every bad row of a file: line, column, reason.
+pub(crate) fn row_errors(doc: &mut Doc, errors: &[vrs::domain::csv_input::RowError]) {
+    doc.table(
+        &["line", "column", "reason"],
+        errors
+            .iter()
+            .map(|e| {
+                vec![
+                    e.line.to_string(),
+                    if e.column.is_empty() {
+                        "-".into()
+                    } else {
+                        e.column.clone()
+                    },
+                    e.reason.clone(),
+                ]
+            })
+            .collect(),
+    );
+}
+
+fn import(args: ImportArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     let principal: Principal = parse_flag("as", &args.principal)?;
     let encoding: Option<Encoding> = args
         .encoding
@@ -90,25 +151,30 @@ fn import(args: ImportArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
     );
     let input = bar.wrap_read(file);
     let mut vrs = open(ctx)?;
-    let answer = vrs.import_residents(principal, input, encoding, args.dry_run)?;
+    let outcome = vrs.import_residents(principal, input, encoding, args.dry_run)?;
     bar.finish_and_clear();
-    match answer {
-        Answer::Refused(r) => refused(ctx, &r),
-        Answer::Done(outcome) => {
-            ctx.print(&serde_json::json!({
-                "imported": if outcome.committed || args.dry_run { outcome.imported } else { 0 },
-                "updated": if outcome.committed || args.dry_run { outcome.updated } else { 0 },
-                "unchanged": outcome.unchanged,
-                "dry_run": args.dry_run,
-                "errors": outcome.errors,
-            }))?;
-            Ok(if outcome.errors.is_empty() {
-                Exit::Ok
-            } else {
-                Exit::BadInput
-            })
+    Ok(answer(outcome, |outcome| {
+        let kept = outcome.committed || args.dry_run;
+        let human = Imported {
+            imported: if kept { outcome.imported } else { 0 },
+            updated: if kept { outcome.updated } else { 0 },
+            unchanged: outcome.unchanged,
+            dry_run: args.dry_run,
+            errors: outcome.errors,
+        };
+        let json = serde_json::json!({
+            "imported": human.imported,
+            "updated": human.updated,
+            "unchanged": human.unchanged,
+            "dry_run": human.dry_run,
+            "errors": human.errors,
+        });
+        if human.errors.is_empty() {
+            Reply::ok(Shaped::new(json, human))
+        } else {
+            Reply::bad_input(Shaped::new(json, human))
         }
-    }
+    }))
 }
 
 fn municipality_flag(value: &Option<String>) -> anyhow::Result<Option<MunicipalityCode>> {
@@ -118,7 +184,38 @@ fn municipality_flag(value: &Option<String>) -> anyhow::Result<Option<Municipali
         .transpose()
 }
 
-fn show(args: ShowArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+/// `residents show` when no resident matches: exit 1.
+struct NotFound;
+
+impl Human for NotFound {
+    fn human(&self, doc: &mut Doc) {
+        doc.line("no resident matches in this area");
+    }
+}
+
+/// A resident for people: the My Number masked.
+struct ResidentView(Resident);
+
+impl Human for ResidentView {
+    fn human(&self, doc: &mut Doc) {
+        let r = &self.0;
+        doc.fields(&[
+            ("name", r.name.to_string()),
+            ("kana", r.name_kana.to_string()),
+            ("birth date", r.birth_date.to_string()),
+            ("sex", r.sex.to_string()),
+            (
+                "municipality",
+                format!("{} {}", r.municipality, r.municipality.info().name),
+            ),
+            ("address number", r.address_number.to_string()),
+            ("ticket number", r.ticket_number.to_string()),
+            ("My Number", format!("{MASKED} (masked)")),
+        ]);
+    }
+}
+
+fn show(args: ShowArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     let principal: Principal = parse_flag("as", &args.principal)?;
     let municipality = municipality_flag(&args.municipality)?;
     let lookup = super::common::lookup(
@@ -127,17 +224,16 @@ fn show(args: ShowArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
         &args.my_number,
     )?;
     let mut vrs = open(ctx)?;
-    match vrs.find_resident(principal, municipality, &lookup)? {
-        Answer::Refused(r) => refused(ctx, &r),
-        Answer::Done(None) => {
-            ctx.print(&serde_json::json!({ "found": false }))?;
-            Ok(Exit::Refused)
-        }
-        Answer::Done(Some(r)) => {
-            ctx.print(&resident_json(&r))?;
-            Ok(Exit::Ok)
-        }
-    }
+    Ok(answer(
+        vrs.find_resident(principal, municipality, &lookup)?,
+        |found| match found {
+            None => Reply::exit(
+                Shaped::new(serde_json::json!({ "found": false }), NotFound),
+                crate::Exit::Refused,
+            ),
+            Some(r) => Reply::ok(Shaped::new(resident_json(&r), ResidentView(r))),
+        },
+    ))
 }
 
 /// A resident as JSON, with the My Number masked.
@@ -154,15 +250,42 @@ pub(crate) fn resident_json(r: &Resident) -> serde_json::Value {
     })
 }
 
-fn count(args: CountArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+/// How many residents an area holds.
+struct Count(u64, MunicipalityCode);
+
+impl Human for Count {
+    fn human(&self, doc: &mut Doc) {
+        doc.line(format!(
+            "{} {} holds {}",
+            self.1,
+            self.1.info().name,
+            plural(self.0, "resident", "residents")
+        ));
+    }
+}
+
+fn count(args: CountArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     let principal: Principal = parse_flag("as", &args.principal)?;
     let municipality = municipality_flag(&args.municipality)?;
     let mut vrs = open(ctx)?;
-    match vrs.count_residents(principal, municipality)? {
-        Answer::Refused(r) => refused(ctx, &r),
-        Answer::Done(n) => {
-            ctx.print(&serde_json::json!({ "count": n }))?;
-            Ok(Exit::Ok)
+    let area = municipality.or(match principal {
+        Principal::Municipality(m) => Some(m),
+        _ => None,
+    });
+    Ok(answer(vrs.count_residents(principal, municipality)?, |n| {
+        let json = serde_json::json!({ "count": n });
+        match area {
+            Some(m) => Reply::ok(Shaped::new(json, Count(n, m))),
+            None => Reply::ok(Shaped::new(json, CountOnly(n))),
         }
+    }))
+}
+
+/// A count whose area the principal does not name.
+struct CountOnly(u64);
+
+impl Human for CountOnly {
+    fn human(&self, doc: &mut Doc) {
+        doc.line(plural(self.0, "resident", "residents"));
     }
 }

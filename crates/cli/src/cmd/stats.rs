@@ -3,10 +3,11 @@
 
 use clap::Args;
 use vrs::domain::{parse_dose_date, Principal};
-use vrs::{Answer, MunicipalityCode, StatKey, StatQuery, VrsError};
+use vrs::{MunicipalityCode, StatKey, StatQuery, Statistics, VrsError};
 
-use super::common::{open, parse_flag, refused};
-use crate::{BadInput, Ctx, Exit};
+use super::common::{answer, open, parse_flag};
+use crate::output::{Doc, Human, Reply, Shaped};
+use crate::{BadInput, Ctx};
 
 #[derive(Args, Debug)]
 pub(crate) struct StatsArgs {
@@ -35,16 +36,17 @@ pub(crate) struct StatsArgs {
     set_min_cell: Option<u64>,
 }
 
-pub(crate) fn run(a: StatsArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
+pub(crate) fn run(a: StatsArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     let principal: Principal = parse_flag("as", &a.principal)?;
     if let Some(size) = a.set_min_cell {
         let mut vrs = open(ctx)?;
         return match vrs.configure_statistics(principal, size) {
-            Ok(Answer::Refused(r)) => refused(ctx, &r),
-            Ok(Answer::Done(n)) => {
-                ctx.print(&serde_json::json!({ "min_cell_size": n }))?;
-                Ok(Exit::Ok)
-            }
+            Ok(a) => Ok(answer(a, |n| {
+                Reply::ok(Shaped::new(
+                    serde_json::json!({ "min_cell_size": n }),
+                    MinCell(n),
+                ))
+            })),
             Err(e @ VrsError::Statistics(_)) => {
                 Err(BadInput(format!("--set-min-cell: {e}")).into())
             }
@@ -80,12 +82,56 @@ pub(crate) fn run(a: StatsArgs, ctx: &Ctx) -> anyhow::Result<Exit> {
     };
     let mut vrs = open(ctx)?;
     match vrs.dose_statistics(principal, &query) {
-        Ok(Answer::Refused(r)) => refused(ctx, &r),
-        Ok(Answer::Done(s)) => {
-            ctx.print(&s)?;
-            Ok(Exit::Ok)
-        }
+        Ok(a) => Ok(answer(a, Reply::ok)),
         Err(e @ VrsError::Statistics(_)) => Err(BadInput(format!("--min-cell: {e}")).into()),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The configured minimum cell size.
+struct MinCell(u64);
+
+impl Human for MinCell {
+    fn human(&self, doc: &mut Doc) {
+        doc.line(format!(
+            "the State's and prefectures' statistics now suppress counts below {} (T1-4-6)",
+            self.0
+        ));
+    }
+}
+
+impl Human for Statistics {
+    fn human(&self, doc: &mut Doc) {
+        doc.line(match self.min_cell_size {
+            Some(n) => format!(
+                "doses counted for {}; counts below {n} are suppressed (T1-4-6)",
+                self.scope
+            ),
+            None => format!("doses counted for {}; exact counts", self.scope),
+        });
+        let mut header: Vec<&str> = self
+            .rows
+            .first()
+            .map(|c| c.keys.iter().map(|(k, _)| *k).collect())
+            .unwrap_or_default();
+        header.push("count");
+        doc.table(
+            &header,
+            self.rows
+                .iter()
+                .map(|c| {
+                    let mut row: Vec<String> = c.keys.iter().map(|(_, v)| v.clone()).collect();
+                    row.push(match c.count {
+                        Some(n) => n.to_string(),
+                        None if c.suppressed => "suppressed".into(),
+                        None => "-".into(),
+                    });
+                    row
+                })
+                .collect(),
+        );
+        if self.rows.is_empty() {
+            doc.line("no doses");
+        }
     }
 }

@@ -3,7 +3,8 @@
 use clap::Subcommand;
 use vrs::domain::VaccineProduct;
 
-use crate::{Ctx, Exit};
+use crate::output::{yes_no, Doc, Human, Reply, Shaped};
+use crate::Ctx;
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum VaccinesCmd {
@@ -11,7 +12,7 @@ pub(crate) enum VaccinesCmd {
     List,
 }
 
-pub(crate) fn run(cmd: VaccinesCmd, ctx: &Ctx) -> anyhow::Result<Exit> {
+pub(crate) fn run(cmd: VaccinesCmd, _ctx: &Ctx) -> anyhow::Result<Reply> {
     match cmd {
         VaccinesCmd::List => {
             let rows: Vec<serde_json::Value> = VaccineProduct::all()
@@ -29,8 +30,37 @@ pub(crate) fn run(cmd: VaccinesCmd, ctx: &Ctx) -> anyhow::Result<Exit> {
                     })
                 })
                 .collect();
-            ctx.print(&rows)?;
-            Ok(Exit::Ok)
+            Ok(Reply::ok(Shaped::new(rows.into(), Catalog)))
         }
+    }
+}
+
+/// The catalog, for people.
+struct Catalog;
+
+impl Human for Catalog {
+    fn human(&self, doc: &mut Doc) {
+        doc.table(
+            &[
+                "id",
+                "brand",
+                "maker",
+                "cvx",
+                "min interval",
+                "booster only",
+            ],
+            VaccineProduct::all()
+                .map(|p| {
+                    vec![
+                        p.id().to_owned(),
+                        p.brand_ja().to_owned(),
+                        p.maker_ja().to_owned(),
+                        p.cvx().to_owned(),
+                        format!("{} days", p.min_interval_days()),
+                        yes_no(p.booster_only()).to_owned(),
+                    ]
+                })
+                .collect(),
+        );
     }
 }

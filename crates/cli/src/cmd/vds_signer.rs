@@ -6,13 +6,14 @@ use std::path::PathBuf;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use clap::Subcommand;
-use vrs::certificate::icao::SignerSubject;
+use vrs::certificate::icao::{SignerInfo, SignerSubject};
 use vrs::domain::Principal;
 use vrs::store::OutputFile;
 use vrs::{Answer, Vrs, VrsError};
 
-use super::common::{output_error, parse_flag, refused};
-use crate::{BadInput, Ctx, Exit};
+use super::common::{answer, output_error, parse_flag, refused};
+use crate::output::{Doc, Human, Reply, Shaped};
+use crate::BadInput;
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum VdsSignerCmd {
@@ -59,8 +60,40 @@ fn pem(label: &str, der: &[u8]) -> String {
     out
 }
 
-pub(crate) fn run(cmd: VdsSignerCmd, vrs: &mut Vrs, ctx: &Ctx) -> anyhow::Result<Exit> {
-    match cmd {
+impl Human for SignerInfo {
+    fn human(&self, doc: &mut Doc) {
+        doc.line("VDS-NC barcode signer (overseas certificates, S-2-14)");
+        doc.fields(&[
+            ("subject", self.subject.as_str()),
+            ("CSCA", self.csca.as_str()),
+            ("serial", self.serial.as_str()),
+            ("valid from", self.not_before.as_str()),
+            ("valid until", self.not_after.as_str()),
+        ]);
+    }
+}
+
+/// A certificate request, for people: the PEM to send to the CSCA.
+struct RequestView {
+    pem: String,
+    out: Option<String>,
+}
+
+impl Human for RequestView {
+    fn human(&self, doc: &mut Doc) {
+        doc.line(
+            "a new barcode signer key is sealed in the keyring; send this request to the CSCA,",
+        );
+        doc.line("then: vrs keys vds-signer import --as operator --cert CERT.der");
+        if let Some(out) = &self.out {
+            doc.line(format!("request written to {out}"));
+        }
+        doc.raw(&self.pem);
+    }
+}
+
+pub(crate) fn run(cmd: VdsSignerCmd, vrs: &mut Vrs) -> anyhow::Result<Reply> {
+    Ok(match cmd {
         VdsSignerCmd::Import {
             principal,
             key,
@@ -70,8 +103,7 @@ pub(crate) fn run(cmd: VdsSignerCmd, vrs: &mut Vrs, ctx: &Ctx) -> anyhow::Result
             let key = key.as_ref().map(|k| read("key", k)).transpose()?;
             let cert = read("cert", &cert)?;
             match vrs.import_vds_signer(p, key.as_deref(), &cert) {
-                Ok(Answer::Done(info)) => ctx.print(&info)?,
-                Ok(Answer::Refused(r)) => return refused(ctx, &r),
+                Ok(a) => answer(a, Reply::ok),
                 Err(VrsError::Certificate(e)) => return Err(BadInput(e.to_string()).into()),
                 Err(e) => return Err(e.into()),
             }
@@ -90,22 +122,24 @@ pub(crate) fn run(cmd: VdsSignerCmd, vrs: &mut Vrs, ctx: &Ctx) -> anyhow::Result
                     OutputFile::create(path, false, &[]).map_err(|e| output_error("out", e))
                 })
                 .transpose()?;
+            let out = out.map(|p| p.display().to_string());
             match vrs.vds_signer_request(p, &subject)? {
+                Answer::Refused(r) => refused(r),
                 Answer::Done(req) => {
                     if let Some(mut f) = file.take() {
                         f.write_all(&req.csr_der)?;
                         f.commit()?;
                     }
-                    ctx.print(&serde_json::json!({
-                        "request_pem": pem("CERTIFICATE REQUEST", &req.csr_der),
-                        "out": out.map(|p| p.display().to_string()),
-                    }))?;
+                    let pem = pem("CERTIFICATE REQUEST", &req.csr_der);
+                    Reply::ok(Shaped::new(
+                        serde_json::json!({ "request_pem": pem, "out": out }),
+                        RequestView { pem, out },
+                    ))
                 }
-                Answer::Refused(r) => return refused(ctx, &r),
             }
         }
         VdsSignerCmd::Show => match vrs.vds_signer_info()? {
-            Some(info) => ctx.print(&info)?,
+            Some(info) => Reply::ok(info),
             None => {
                 return Err(BadInput(
                     "no VDS-NC barcode signer is configured (vrs keys vds-signer import)".into(),
@@ -113,6 +147,5 @@ pub(crate) fn run(cmd: VdsSignerCmd, vrs: &mut Vrs, ctx: &Ctx) -> anyhow::Result
                 .into())
             }
         },
-    }
-    Ok(Exit::Ok)
+    })
 }

@@ -19,7 +19,7 @@ fn vectors(name: &str) -> String {
 
 fn run(args: &[&str]) -> (i32, Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_vrs"))
-        .args(["certificate", "verify"])
+        .args(["--json", "certificate", "verify"])
         .args(args)
         .output()
         .unwrap();

@@ -8,19 +8,23 @@ mod card;
 mod certificate;
 mod consent;
 mod doses;
+mod human;
 mod keys;
 mod outputs;
 mod parse_hardening;
 mod passport;
+mod readme;
 mod residents;
 mod store_hardening;
+mod verifier_bounds;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Runs `vrs ARGS` and returns (exit code, parsed stdout JSON or Null).
+/// Runs `vrs --json ARGS` and returns (exit code, parsed stdout JSON or Null).
 pub(crate) fn vrs(args: &[&str]) -> (i32, serde_json::Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_vrs"))
+        .arg("--json")
         .args(args)
         .output()
         .expect("vrs runs");

@@ -284,3 +284,82 @@ fn the_my_number_can_come_from_stdin_or_a_file() {
         );
     }
 }
+
+#[test]
+fn n_2_a_consent_cannot_be_backdated_to_before_its_document_existed() {
+    let dir = crate::support::init_without_consents();
+    let grant = |at: &str| {
+        vrs(
+            dir.path(),
+            &[
+                "consent",
+                "grant",
+                "--as",
+                "municipality:131016",
+                "--document",
+                "terms-2021-12-03",
+                "--at",
+                at,
+            ],
+        )
+    };
+    let r = grant("2021-11-01");
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.json["provisions"], serde_json::json!(["N-2"]));
+    let search = vrs(
+        dir.path(),
+        &["audit", "search", "--action", "grant_consent"],
+    );
+    assert!(search.stdout.contains("refused"), "{}", search.stdout);
+    assert_eq!(grant("2021-12-03").code, 0);
+}
+
+#[test]
+fn s_3_3_a_failed_dose_import_reports_nothing_registered_and_is_audited_as_an_exception() {
+    let dir = with_resident();
+    let d = dir.path();
+    // One good row (ticket 1 exists) and one bad (ticket 9 was never issued).
+    let upload = write_file(
+        d,
+        "doses.csv",
+        "ocr_line,vaccine,lot,date\n\
+         111310160000000001,comirnaty,FA5765,2021-06-01\n\
+         111310160000000009,comirnaty,FA5765,2021-06-01\n",
+    );
+    let r = vrs(d, &["doses", "import", "--as", "site:131016", &upload]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.json["committed"], false);
+    assert_eq!(
+        r.json["registered"], 0,
+        "nothing was registered: {}",
+        r.stdout
+    );
+    let listed = vrs(
+        d,
+        &[
+            "doses",
+            "list",
+            "--as",
+            "municipality:131016",
+            "--address-number",
+            "A1",
+        ],
+    );
+    assert!(!listed.stdout.contains("FA5765"), "{}", listed.stdout);
+    let search = vrs(d, &["audit", "search", "--action", "import_doses"]);
+    assert!(
+        search.stdout.contains("failed") && search.stdout.contains("S-3-3"),
+        "{}",
+        search.stdout
+    );
+    // A file that cannot be read at all (no known header) is audited too.
+    let junk = write_file(d, "junk.csv", "a,b\n1,2\n");
+    let r = vrs(
+        d,
+        &["residents", "import", "--as", "municipality:131016", &junk],
+    );
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let search = vrs(d, &["audit", "search", "--action", "import_residents"]);
+    assert!(search.stdout.contains("failed"), "{}", search.stdout);
+    audit_events(d);
+}

@@ -11,13 +11,26 @@ pub(crate) struct Run {
     pub(crate) stderr: String,
 }
 
-/// Runs `vrs --data-dir DIR ARGS...`.
+/// Runs `vrs --json --data-dir DIR ARGS...` (the JSON for scripts).
 #[track_caller]
 pub(crate) fn vrs(dir: &Path, args: &[&str]) -> Run {
+    run(dir, true, args)
+}
+
+/// Runs `vrs --data-dir DIR ARGS...` without `--json`: the output for people.
+#[track_caller]
+pub(crate) fn human(dir: &Path, args: &[&str]) -> Run {
+    run(dir, false, args)
+}
+
+#[track_caller]
+fn run(dir: &Path, json: bool, args: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_vrs"))
+        .args(json.then_some("--json"))
         .arg("--data-dir")
         .arg(dir)
         .args(args)
+        .env_remove("NO_COLOR")
         .output()
         .expect("running vrs");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();

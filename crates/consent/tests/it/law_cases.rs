@@ -23,6 +23,27 @@ struct CaseFile {
     consents: Option<Consents>,
     #[serde(rename = "case")]
     cases: Vec<Case>,
+    /// Cases of the statistics suppression rule (`suppressed_cells`).
+    #[serde(default, rename = "suppression")]
+    suppressions: Vec<SuppressionCase>,
+}
+
+/// One query's cells (key values and count) and the cells expected suppressed.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SuppressionCase {
+    name: String,
+    min_cell: Option<u64>,
+    cells: Vec<Cell>,
+    /// The key values of every cell expected suppressed, in the order given.
+    suppressed: Vec<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Cell {
+    keys: Vec<String>,
+    count: u64,
 }
 
 #[derive(Deserialize)]
@@ -43,13 +64,20 @@ struct Case {
     consents: Option<Consents>,
     #[serde(default)]
     stopped: BTreeSet<Function>,
+    /// Granting consent: the document and the day it takes effect.
+    document: Option<DocumentId>,
+    effective: Option<NaiveDate>,
     expect: Expect,
 }
 
+/// `expect = "allowed"`, `expect = { allowed = [...] }` (allowed, and the legal basis
+/// is exactly these provisions, in the order the rules cite them) or
+/// `expect = { refused = [...] }` (every unmet provision, in order).
 #[derive(Deserialize, Debug, PartialEq)]
 #[serde(untagged)]
 enum Expect {
     Word(String),
+    Allowed { allowed: Vec<String> },
     Refused { refused: Vec<String> },
 }
 
@@ -121,6 +149,7 @@ fn every_law_case_gives_its_expected_decision() {
                 partition: case.partition.as_ref().map(|p| p.parse().unwrap()),
                 personal_consent: case.personal_consent,
                 purpose: case.purpose,
+                consent: case.document.zip(case.effective),
                 overseas_certificate: case.overseas_certificate,
             };
             let facts = Facts {
@@ -133,14 +162,20 @@ fn every_law_case_gives_its_expected_decision() {
                 barcode_signer: case.barcode_signer,
             };
             let decision = decide(&request, &facts, case.as_of);
-            let got = match decision.outcome {
-                Outcome::Allowed => Expect::Word("allowed".into()),
-                Outcome::Refused => Expect::Refused {
-                    refused: decision
-                        .provisions()
-                        .iter()
-                        .map(|s| s.to_string())
-                        .collect(),
+            let provisions = || {
+                decision
+                    .provisions()
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect()
+            };
+            let got = match (decision.outcome, &case.expect) {
+                (Outcome::Allowed, Expect::Allowed { .. }) => Expect::Allowed {
+                    allowed: provisions(),
+                },
+                (Outcome::Allowed, _) => Expect::Word("allowed".into()),
+                (Outcome::Refused, _) => Expect::Refused {
+                    refused: provisions(),
                 },
             };
             assert_eq!(
@@ -155,6 +190,29 @@ fn every_law_case_gives_its_expected_decision() {
 }
 
 #[test]
+fn every_suppression_case_suppresses_the_expected_cells() {
+    let mut ran = 0;
+    for (_, file) in case_files() {
+        for case in &file.suppressions {
+            let cells: Vec<(Vec<String>, u64)> = case
+                .cells
+                .iter()
+                .map(|c| (c.keys.clone(), c.count))
+                .collect();
+            let got: Vec<Vec<String>> = vrs_consent::suppressed_cells(&cells, case.min_cell)
+                .into_iter()
+                .zip(&cells)
+                .filter(|(s, _)| *s)
+                .map(|(_, (k, _))| k.clone())
+                .collect();
+            assert_eq!(got, case.suppressed, "{} / {}", file.provision, case.name);
+            ran += 1;
+        }
+    }
+    assert!(ran > 0, "no suppression cases found");
+}
+
+#[test]
 fn every_case_cites_a_provision_of_the_digest() {
     let known: BTreeSet<&str> = provision_ids().iter().copied().collect();
     for (path, file) in case_files() {
@@ -165,8 +223,10 @@ fn every_case_cites_a_provision_of_the_digest() {
             file.provision
         );
         for case in &file.cases {
-            if let Expect::Refused { refused } = &case.expect {
-                for id in refused {
+            if let Expect::Refused { refused: ids } | Expect::Allowed { allowed: ids } =
+                &case.expect
+            {
+                for id in ids {
                     assert!(
                         known.contains(id.as_str()),
                         "{} / {}: unknown provision {id}",

@@ -7,3 +7,4 @@ mod doses;
 mod import;
 mod isolation;
 mod issuance;
+mod statistics;
