@@ -144,6 +144,7 @@ fn sample() -> anyhow::Result<vrs_domain::CertificateContent> {
             romaji_name: RomajiName::new("YAMADA", "HANAKO")?,
             nationality: "JPN".parse()?,
             passport_number: "TK1234567".parse()?,
+            sex: None,
         }),
         name: "山田　花子".parse()?,
         birth_date: "1980-02-17".parse()?,

@@ -326,6 +326,7 @@ mod tests {
             romaji_name: RomajiName::new("YAMADA", "HANAKO").unwrap(),
             nationality: "JPN".parse().unwrap(),
             passport_number: "TK1234567".parse().unwrap(),
+            sex: None,
         })
     }
 

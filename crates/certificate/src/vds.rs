@@ -3,7 +3,7 @@
 //! and X.509 certificate, verify against trusted CSCA certificates with x509-parser.
 //!
 //! Document: `{"data":{"hdr":{"t":"icao.vacc","v":1,"is":"JPN"},"msg":{"uvci",
-//! "pid":{"n","dob","i"},"ve":[{"des","nam","dis","vd":[{"dvc","seq","ctr","adm","lot"}]}]}},
+//! "pid":{"n","dob","sex"?,"i"},"ve":[{"des","nam","dis","vd":[{"dvc","seq","ctr","adm","lot"}]}]}},
 //! "sig":{"alg":"ES256","cer":<base64url DER>,"sigvl":<base64url r‖s>}}`; the signature
 //! covers the JSON Canonicalization Scheme (RFC 8785) form of `data`. base64url values are
 //! written with `=` padding (RFC 4648 section 5) and read with or without it.
@@ -137,15 +137,22 @@ fn vds_data(content: &CertificateContent) -> Result<Value, CertificateError> {
             })
         })
         .collect();
+    let mut pid = json!({
+        "n": name,
+        "dob": content.birth_date().to_string(),
+        "i": holder.passport_number.as_str(),
+    });
+    // The sex when known, as Doc 9303 writes it.
+    match holder.sex {
+        Some(vrs_domain::Sex::Male) => pid["sex"] = json!("M"),
+        Some(vrs_domain::Sex::Female) => pid["sex"] = json!("F"),
+        _ => {}
+    }
     Ok(json!({
         "hdr": {"t": "icao.vacc", "v": 1, "is": "JPN"},
         "msg": {
             "uvci": uvci(content),
-            "pid": {
-                "n": name,
-                "dob": content.birth_date().to_string(),
-                "i": holder.passport_number.as_str(),
-            },
+            "pid": pid,
             "ve": ve,
         }
     }))

@@ -252,6 +252,8 @@ pub struct OverseasHolder {
     pub nationality: Nationality,
     /// Passport number.
     pub passport_number: PassportNumber,
+    /// Sex as the passport's MRZ gives it (`None` when it says unspecified).
+    pub sex: Option<crate::Sex>,
 }
 
 /// Domestic (国内用) or overseas (海外用) certificate.

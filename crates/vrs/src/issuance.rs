@@ -10,9 +10,9 @@ use vrs_consent::{application_refusal_grounds, Action, Purpose, Refusal, Request
 use vrs_domain::{
     CertificateContent, CertificateDose, CertificateId, CertificateKind, CertificateParts,
     DoseNumber, DoseSite, MunicipalityCode, Nationality, OverseasHolder, PassportNumber, Principal,
-    RomajiName,
+    RomajiName, Sex,
 };
-use vrs_identity::mrz::{parse_td3, MrzOptions};
+use vrs_identity::mrz::{parse_td3, MrzOptions, MrzSex};
 use vrs_identity::{CardDump, CardVerifier, IdentityError, VerifiedOverseasApplicant};
 use vrs_store::IssuanceRecord;
 
@@ -191,6 +191,11 @@ impl Vrs {
                                 .document_number()
                                 .parse::<PassportNumber>()
                                 .map_err(content_err)?,
+                            sex: match p.sex() {
+                                MrzSex::Male => Some(Sex::Male),
+                                MrzSex::Female => Some(Sex::Female),
+                                _ => None,
+                            },
                         };
                         (v.holder().clone(), Some(extra))
                     }

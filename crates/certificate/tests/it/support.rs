@@ -60,6 +60,7 @@ pub(crate) fn overseas() -> CertificateKind {
         romaji_name: RomajiName::new("YAMADA", "HANAKO").unwrap(),
         nationality: "JPN".parse().unwrap(),
         passport_number: "TK1234567".parse().unwrap(),
+        sex: None,
     })
 }
 

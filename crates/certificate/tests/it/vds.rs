@@ -300,3 +300,31 @@ fn every_vaccination_event_names_its_administering_centre_and_the_performer_is_t
         assert_eq!(got, want);
     }
 }
+
+#[test]
+fn the_holders_sex_is_in_the_seal_when_the_passport_gives_it() {
+    let CertificateKind::Overseas(mut holder) = overseas() else {
+        unreachable!()
+    };
+    assert_eq!(holder.sex, None);
+    let without: Value = serde_json::from_str(
+        &signer()
+            .sign(&four_dose(CertificateKind::Overseas(holder.clone())))
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        without["data"]["msg"]["pid"].get("sex").is_none(),
+        "{without}"
+    );
+    holder.sex = Some(vrs_domain::Sex::Female);
+    let doc = signer()
+        .sign(&four_dose(CertificateKind::Overseas(holder)))
+        .unwrap();
+    let with: Value = serde_json::from_str(&doc).unwrap();
+    assert_eq!(with["data"]["msg"]["pid"]["sex"], "F");
+    assert_eq!(
+        verify_text(&doc, &trust(), AT).unwrap().format,
+        Format::VdsNc
+    );
+}

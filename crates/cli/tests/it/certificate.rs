@@ -154,6 +154,7 @@ fn a_vds_nc_verifies_with_the_csca_given_as_pem_and_is_refused_without_it() {
             romaji_name: vrs_domain::RomajiName::new("YAMADA", "HANAKO").unwrap(),
             nationality: "JPN".parse().unwrap(),
             passport_number: "TK1234567".parse().unwrap(),
+            sex: None,
         }),
         name: "山田　花子".parse().unwrap(),
         birth_date: "1980-02-17".parse().unwrap(),

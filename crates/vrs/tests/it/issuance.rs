@@ -258,6 +258,9 @@ fn s_2_14_an_overseas_application_without_a_barcode_signer_is_refused_not_issued
     let vds = issued
         .vds_nc
         .expect("an overseas certificate carries its VDS-NC");
+    // The passport's MRZ says M: the seal carries the sex (VDS-NC pid.sex).
+    let seal: serde_json::Value = serde_json::from_str(&vds).unwrap();
+    assert_eq!(seal["data"]["msg"]["pid"]["sex"], "M");
     let mut trust = vrs.trust_list().unwrap();
     trust.add_csca_der(vds_fixture("test-csca.der"));
     let v = verify_text(&vds, &trust, vrs.now().timestamp() as f64).unwrap();
