@@ -16,7 +16,8 @@
 //! Error correction: a SMART Health Card takes the highest level (H, Q, M, L) that fits
 //! version 22 (the SHC limit for one code; a 4-dose card is version 22 at M). A VDS-NC
 //! takes level M: the highest level that fits version 40 made a 4-dose seal version 38 at
-//! H, where version 27 at M holds it, a far smaller symbol for phones and border readers.
+//! H, where version 27 at M holds it, a far smaller symbol for phones and border readers;
+//! only a seal M cannot hold in version 40 (nine doses, longest names) falls back to L.
 
 use qrcodegen::{Mask, QrCode, QrCodeEcc, QrSegment, Version};
 
@@ -111,14 +112,20 @@ fn too_large(qr_text: &str) -> CertificateError {
 }
 
 /// Encodes arbitrary text (e.g. a VDS-NC JSON document) in byte mode at level M (see the
-/// module docs), the smallest version that holds it, with the mask of lowest penalty.
+/// module docs; L when M cannot hold it in version 40), the smallest version that holds
+/// it, with the mask of lowest penalty.
 pub fn encode_bytes(text: &str) -> Result<QrMatrix, CertificateError> {
     let segs = [QrSegment::make_bytes(text.as_bytes())];
-    encode_at(&segs, QrCodeEcc::Medium, EcLevel::M, Version::MAX, None).ok_or_else(|| {
-        CertificateError::Content {
-            format: "qr",
-            reason: format!("{} bytes do not fit one QR code", text.len()),
-        }
+    // M, or L for the largest seals (nine doses with long names) that M cannot hold.
+    [
+        (QrCodeEcc::Medium, EcLevel::M),
+        (QrCodeEcc::Low, EcLevel::L),
+    ]
+    .into_iter()
+    .find_map(|(ecl, ec)| encode_at(&segs, ecl, ec, Version::MAX, None))
+    .ok_or_else(|| CertificateError::Content {
+        format: "qr",
+        reason: format!("{} bytes do not fit one QR code", text.len()),
     })
 }
 
