@@ -29,7 +29,7 @@ use crate::{b64, CertificateError};
 const MAX_PAYLOAD: u64 = 64 * 1024;
 
 /// Largest text the verifier reads (QR text, JWS, `.smart-health-card` or VDS-NC
-/// JSON): a card is a few kB; a JWS whose payload inflates to [`MAX_PAYLOAD`] is
+/// JSON): a card is a few kB; a JWS whose payload inflates to the 64 KiB allowed is
 /// far below this. Checked before parsing, so every input runs in bounded memory.
 pub const MAX_VERIFY_TEXT: usize = 256 * 1024;
 

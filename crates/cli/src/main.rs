@@ -93,6 +93,14 @@ enum Command {
     Vaccines(cmd::vaccines::VaccinesCmd),
     /// Dose statistics (T1-4-4, T1-4-6, P11-7).
     Stats(cmd::stats::StatsArgs),
+    /// The national daily release: open-data tables as CSV and JSON (T1-4-4, T1-4-6).
+    Release(cmd::release::ReleaseArgs),
+    /// The population denominators of the release's coverage (T1-4-4).
+    #[command(subcommand)]
+    Population(cmd::release::PopulationCmd),
+    /// Vaccination tickets: who is due the next one (L13).
+    #[command(subcommand)]
+    Tickets(cmd::tickets::TicketsCmd),
     /// Look up the registry of local government codes.
     #[command(subcommand)]
     Municipality(cmd::municipality::MunicipalityCmd),

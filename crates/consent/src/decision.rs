@@ -58,6 +58,10 @@ pub enum Action {
     ConfigureStatistics,
     /// List which municipalities have (or have not) consented (T1-11-2).
     ListConsents,
+    /// List the residents whose ticket for the next dose is due (L13, T1-5-1).
+    ListTicketsDue,
+    /// Set the population denominators of the national release (T1-4-4).
+    ImportPopulation,
 }
 
 impl Action {
@@ -87,6 +91,8 @@ impl Action {
             Self::ViewStatistics => "view_statistics",
             Self::ConfigureStatistics => "configure_statistics",
             Self::ListConsents => "list_consents",
+            Self::ListTicketsDue => "list_tickets_due",
+            Self::ImportPopulation => "import_population",
         }
     }
 
@@ -103,7 +109,7 @@ impl Action {
             | Self::DeleteDose
             | Self::ConfirmDose => Some(Function::Registration),
             Self::ExportLedger => Some(Function::Export),
-            Self::ViewStatistics => Some(Function::Statistics),
+            Self::ViewStatistics | Self::ImportPopulation => Some(Function::Statistics),
             Self::ReadDoses
             | Self::ReviewDoses
             | Self::ReadResident
@@ -115,7 +121,8 @@ impl Action {
             | Self::RotateIssuerKey
             | Self::ConfigureBarcodeSigner
             | Self::ConfigureStatistics
-            | Self::ListConsents => None,
+            | Self::ListConsents
+            | Self::ListTicketsDue => None,
         }
     }
 
@@ -137,7 +144,8 @@ impl Action {
             | Self::ConfirmDose
             | Self::ReviewDoses
             | Self::ExportLedger
-            | Self::IssueCertificate => true,
+            | Self::IssueCertificate
+            | Self::ListTicketsDue => true,
             Self::GrantConsent
             | Self::RevokeConsent
             | Self::EmergencyStop
@@ -146,7 +154,8 @@ impl Action {
             | Self::ConfigureBarcodeSigner
             | Self::ViewStatistics
             | Self::ConfigureStatistics
-            | Self::ListConsents => false,
+            | Self::ListConsents
+            | Self::ImportPopulation => false,
         }
     }
 
@@ -166,6 +175,7 @@ impl Action {
                 | Self::ConfirmDose
                 | Self::ReviewDoses
                 | Self::ExportLedger
+                | Self::ListTicketsDue
         )
     }
 }
@@ -184,6 +194,13 @@ pub enum Purpose {
     Statistics,
     /// Exports to other systems.
     Export,
+    /// Sending a moved-in person the ticket for their next dose (the inquiry's purpose
+    /// that L13 covers; command-line name `vaccination-ticket`).
+    VaccinationTicket,
+    /// Correcting the person's records (command-line name `record-correction`).
+    RecordCorrection,
+    /// A purpose outside every list the rules know (e.g. "marketing"): always refused.
+    Unlisted,
 }
 
 /// One request to decide: who, what, in whose logically separated area, and

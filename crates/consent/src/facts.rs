@@ -82,9 +82,27 @@ pub struct Facts {
     /// Functions under an emergency stop (T1-10).
     #[serde(default)]
     pub stopped: BTreeSet<Function>,
+    /// Inquiry: the person asked about, as the asking municipality's resident records
+    /// show them; `None` when the asking municipality holds no such resident.
+    #[serde(default)]
+    pub subject_residence: Option<Residence>,
     /// Whether the instance has an ICAO VDS-NC barcode signer configured (S-2-14).
     #[serde(default)]
     pub barcode_signer: bool,
+}
+
+/// Where a person lives according to a municipality's resident records (D12-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Residence {
+    /// The municipality whose resident the person is.
+    pub municipality: MunicipalityCode,
+    /// Where the person lived before moving in, when recorded (転入前自治体コード).
+    #[serde(default)]
+    pub previous_municipality: Option<MunicipalityCode>,
+    /// The day the person moved in, when recorded (転入日).
+    #[serde(default)]
+    pub moved_in_on: Option<NaiveDate>,
 }
 
 impl Facts {

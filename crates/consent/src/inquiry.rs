@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use vrs_domain::Principal;
 
-use crate::decision::{Action, Finding, Request};
+use crate::decision::{Action, Finding, Purpose, Request};
 use crate::documents::DocumentId;
 use crate::facts::Facts;
 use crate::provision::cite;
@@ -20,11 +20,15 @@ use crate::provision::cite;
 /// > Inquiry without consent rests on My Number Act art. 19 item 16 (L13).
 ///
 /// Interpretation: only a municipality may inquire, and not of itself. When the
-/// holder consents to the addendum (`addendum-2021-12-03`) on the day, the inquiry
-/// proceeds on T2-1-1 and L13 whether or not the checkbox is ticked (with it ticked,
-/// T1-3-1-5 applies as well). Otherwise the checkbox is required: ticked, the legal
-/// basis is T1-3-1-5; not ticked, the inquiry is refused citing N-4 and T1-3-1-5.
-/// That the holder consents to the base terms at all is the gate's rule (T1-2-3).
+/// holder consents to the addendum (`addendum-2021-12-03`) on the day and the purpose
+/// is sending a vaccination ticket, the inquiry proceeds on T2-1-1 and L13 whether or
+/// not the checkbox is ticked (with it ticked, T1-3-1-5 applies as well). L13 covers
+/// the ticket only: for a certificate or a record correction the checkbox is required
+/// whatever the holder consented to (not ticked: refused citing L13 and T1-3-1-5).
+/// Without the addendum the checkbox is required: ticked, the legal basis is
+/// T1-3-1-5; not ticked, the inquiry is refused citing N-4 and T1-3-1-5. That the
+/// holder consents to the base terms at all is the gate's rule (T1-2-3); a purpose
+/// outside the list is the purpose rule's (M-9).
 pub(crate) fn inquiry_basis(req: &Request, facts: &Facts, day: NaiveDate, out: &mut Vec<Finding>) {
     if req.action != Action::Inquire {
         return;
@@ -50,7 +54,12 @@ pub(crate) fn inquiry_basis(req: &Request, facts: &Facts, day: NaiveDate, out: &
         ));
         return;
     }
-    let without_consent = facts.consents_to(holder, DocumentId::Addendum20211203, day);
+    if !crate::inquiry_scope::is_listed(req.purpose) {
+        return;
+    }
+    let addendum = facts.consents_to(holder, DocumentId::Addendum20211203, day);
+    let for_ticket = req.purpose == Some(Purpose::VaccinationTicket);
+    let without_consent = addendum && for_ticket;
     if req.personal_consent {
         out.push(Finding::met(
             cite("T1-3-1-5"),
@@ -67,6 +76,15 @@ pub(crate) fn inquiry_basis(req: &Request, facts: &Facts, day: NaiveDate, out: &
         out.push(Finding::met(
             cite("L13"),
             "My Number Act art. 19 item 16: consent difficult to obtain in time",
+        ));
+    } else if !req.personal_consent && addendum {
+        out.push(Finding::unmet(
+            cite("L13"),
+            "an inquiry without the person's consent rests on L13 only to send a vaccination ticket: tick the checkbox (--personal-consent) for a certificate or a record correction",
+        ));
+        out.push(Finding::unmet(
+            cite("T1-3-1-5"),
+            "for this purpose records are provided only with the person's consent confirmed by the inquiring municipality",
         ));
     } else if !req.personal_consent {
         out.push(Finding::unmet(

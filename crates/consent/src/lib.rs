@@ -19,6 +19,7 @@
 //! # Ok::<(), vrs_domain::DomainError>(())
 //! ```
 
+mod carry_over;
 mod consent_function;
 mod decision;
 mod documents;
@@ -26,24 +27,35 @@ mod emergency;
 mod facts;
 mod gate;
 mod inquiry;
+mod inquiry_scope;
 mod issuance;
 mod partition;
 mod provision;
 mod purpose;
 mod records;
 mod registration;
+mod release;
 mod statistics;
+mod tickets;
 
 use chrono::{DateTime, FixedOffset};
 
+pub use carry_over::{carry_over, CarryOver, HeldDose};
 pub use decision::{Action, Allowed, Decision, Ground, Outcome, Purpose, Refusal, Request};
 pub use documents::{ConsentDocument, DocumentId, DocumentKind, Implication};
-pub use facts::{Facts, Function};
+pub use facts::{Facts, Function, Residence};
+pub use inquiry_scope::{holder_may_provide, inquiry_purpose, INQUIRY_PURPOSES};
 pub use issuance::{application_refusal_grounds, N3_MESSAGE};
 pub use provision::{provision_ids, ProvisionId, DIGEST};
+pub use release::{
+    suppress_release, suppress_series, DayRow, KeyRow, ReleaseCounts, ReleaseTables,
+};
 pub use statistics::{
     contributes_to_statistics, min_cell_size, suppressed_cells, StatisticsError, DEFAULT_MIN_CELL,
     FLOOR_MIN_CELL,
+};
+pub use tickets::{
+    latest_previous_dose_possibly_due, ticket_due_on, tickets_sent, NoTicketInterval,
 };
 
 /// Decides a request at time `as_of` from the facts the caller gathered.
@@ -59,6 +71,8 @@ pub fn decide(request: &Request, facts: &Facts, as_of: DateTime<FixedOffset>) ->
     gate::consented_to_base_terms(request, facts, day, &mut findings);
     statistics::statistics_only(request, &mut findings);
     partition::own_partition_only(request, &mut findings);
+    inquiry_scope::inquiry_purpose_listed(request, &mut findings);
+    inquiry_scope::subject_is_a_resident(request, facts, &mut findings);
     inquiry::inquiry_basis(request, facts, day, &mut findings);
     purpose::individual_data_for_certificates_only(request, &mut findings);
     registration::venue_registers(request, facts, day, &mut findings);

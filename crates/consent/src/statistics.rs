@@ -45,6 +45,9 @@ pub(crate) fn statistics_scope(req: &Request, out: &mut Vec<Finding>) {
     if req.action == crate::Action::ConfigureStatistics {
         return suppression_is_the_operators(req, out);
     }
+    if req.action == crate::Action::ImportPopulation {
+        return population_is_the_states(req, out);
+    }
     if req.action != crate::Action::ViewStatistics {
         return;
     }
@@ -142,6 +145,31 @@ fn suppression_is_the_operators(req: &Request, out: &mut Vec<Finding>) {
             cite("T1-4-6"),
             format!(
                 "{} cannot set the minimum cell size: only the operator can",
+                req.principal
+            ),
+        ));
+    }
+}
+
+/// Legal basis: T1-4-4 (別紙1 第4条第4項)
+///
+/// > By consenting, a municipality may use the function that automatically turns its
+/// > data into statistics and provides them to the State or prefectures.
+///
+/// Interpretation: the population by municipality and age band (public statistics,
+/// no personal data) is the denominator of the coverage percentages in the statistics
+/// the State receives and publishes; the State sets it. Anyone else is refused.
+fn population_is_the_states(req: &Request, out: &mut Vec<Finding>) {
+    if req.principal == Principal::National {
+        out.push(Finding::met(
+            cite("T1-4-4"),
+            "the State sets the population denominators of its statistics",
+        ));
+    } else {
+        out.push(Finding::unmet(
+            cite("T1-4-4"),
+            format!(
+                "{} cannot set the population denominators: only the State can",
                 req.principal
             ),
         ));

@@ -84,6 +84,38 @@ pub fn locate_columns(
     }
 }
 
+/// Finds each optional column in a header row by any of its names: `None` where
+/// the header lacks it. A column named more than once is a line-1 error.
+pub fn locate_optional_columns(
+    header: &[String],
+    wanted: &[(&str, &[&str])],
+) -> Result<Vec<Option<usize>>, Vec<RowError>> {
+    let names: Vec<&str> = header.iter().map(|h| h.trim()).collect();
+    let mut found = Vec::with_capacity(wanted.len());
+    let mut errors = Vec::new();
+    for (canonical, aliases) in wanted {
+        let mut hits = names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| aliases.iter().any(|a| a.eq_ignore_ascii_case(n)))
+            .map(|(i, _)| i);
+        let first = hits.next();
+        if hits.next().is_some() {
+            errors.push(RowError {
+                line: 1,
+                column: (*canonical).to_owned(),
+                reason: "column appears more than once".into(),
+            });
+        }
+        found.push(first);
+    }
+    if errors.is_empty() {
+        Ok(found)
+    } else {
+        Err(errors)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -519,6 +519,35 @@ mod tests {
     }
 
     #[test]
+    fn lines_of_empty_cells_are_blank_and_not_counted() {
+        assert_eq!(
+            rows(b"a,b\n1,2\n,\n \t\n , \n3,4\n"),
+            [
+                NextRecord::Row { line: 2, index: 1 },
+                NextRecord::Row { line: 6, index: 2 },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_utf8_character_cut_by_the_sniffed_block_still_means_utf8() {
+        // An ASCII header of 8 bytes, then 6-byte lines "あ,1\n": the 64 KiB block
+        // ends after the first two of the three bytes of an あ.
+        let mut text = b"abcd,ef\n".to_vec();
+        while text.len() < SNIFF + 6 {
+            text.extend_from_slice("あ,1\n".as_bytes());
+        }
+        assert!(std::str::from_utf8(&text[..SNIFF]).is_err());
+        assert_eq!(detect(&text[..SNIFF]), Encoding::Utf8);
+        let (mut r, _) = CsvReader::open(text.as_slice(), None).unwrap();
+        assert_eq!(r.encoding(), Encoding::Utf8);
+        assert_eq!(r.next_record(), NextRecord::Row { line: 2, index: 1 });
+        assert_eq!(r.record(), ["あ", "1"]);
+        // Bytes that are not UTF-8 anywhere in the block mean CP932.
+        assert_eq!(detect(b"a,b\n\x82\xa0,1\n"), Encoding::Cp932);
+    }
+
+    #[test]
     fn only_an_auto_detected_cp932_file_refuses_a_utf8_line() {
         // "ア" in UTF-8 (E3 82 A2) is also valid CP932 (two characters): only the
         // detection can tell a pasted UTF-8 line from CP932 text.

@@ -369,6 +369,20 @@ pub struct Dose {
     pub confirmed: bool,
     /// The version number (1 at registration, +1 per change).
     pub version: u32,
+    /// Set when the dose was carried over from the previous municipality's answer
+    /// to an inquiry (D12-3) rather than registered here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carried_over: Option<CarriedOver>,
+}
+
+/// Where a carried-over dose came from: the holder that answered the inquiry and
+/// the number it gave the dose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CarriedOver {
+    /// The municipality whose records held the dose (the previous municipality).
+    pub from: MunicipalityCode,
+    /// The dose number in the holder's records.
+    pub original_dose_number: DoseNumber,
 }
 
 /// Ten-year age bands used by the statistics (`0-9`, `10-19`, ..., `90+`).

@@ -32,10 +32,12 @@ mod municipality;
 mod my_number;
 pub mod my_number_file;
 mod name;
+pub mod population_file;
 mod principal;
 mod resident;
 pub mod resident_file;
 pub mod romaji;
+pub mod schedule;
 pub mod text;
 
 pub use birth_date::BirthDate;
@@ -44,7 +46,8 @@ pub use certificate::{
     DoseSite, Nationality, OverseasHolder, PassportNumber, RomajiName, MAX_CERTIFICATE_DOSES,
 };
 pub use dose::{
-    age_band, parse_dose_date, DoctorName, Dose, DoseEntry, DoseId, DoseStatus, OcrLine, VenueName,
+    age_band, parse_dose_date, CarriedOver, DoctorName, Dose, DoseEntry, DoseId, DoseStatus,
+    OcrLine, VenueName,
 };
 pub use error::DomainError;
 pub use ids::{AddressNumber, TicketNumber};

@@ -1,5 +1,7 @@
 //! `Resident`: one row of a municipality's specific-personal-information file (D12-1).
 
+use chrono::NaiveDate;
+
 use crate::{
     AddressNumber, BirthDate, KanaName, MunicipalityCode, MyNumber, PersonName, Sex, TicketNumber,
 };
@@ -24,4 +26,8 @@ pub struct Resident {
     pub birth_date: BirthDate,
     /// Sex.
     pub sex: Sex,
+    /// Where the person lived before moving in (転入前自治体コード), when the file says.
+    pub previous_municipality: Option<MunicipalityCode>,
+    /// The day the person moved in (転入日), when the file says.
+    pub moved_in_on: Option<NaiveDate>,
 }

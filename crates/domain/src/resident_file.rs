@@ -3,10 +3,10 @@
 use std::collections::HashSet;
 use std::io::Read;
 
-use crate::csv_input::{locate_columns, Encoding, RowError};
+use crate::csv_input::{locate_columns, locate_optional_columns, Encoding, RowError};
 use crate::csv_record::{CsvReader, NextRecord};
 use crate::text::{ascii_digits, cell_reason};
-use crate::{MunicipalityCode, MyNumber, Resident};
+use crate::{BirthDate, MunicipalityCode, MyNumber, Resident};
 
 /// Canonical column names and the headers accepted for each (D12-1).
 pub const RESIDENT_COLUMNS: [(&str, &[&str]); 8] = [
@@ -20,6 +20,16 @@ pub const RESIDENT_COLUMNS: [(&str, &[&str]); 8] = [
     ("sex", &["性別", "sex"]),
 ];
 
+/// Optional columns of a moved-in resident: where they lived before and since when
+/// (the same date forms as birth dates). A blank cell means not recorded.
+pub const RESIDENT_OPTIONAL_COLUMNS: [(&str, &[&str]); 2] = [
+    (
+        "previous_municipality_code",
+        &["転入前自治体コード", "previous_municipality_code"],
+    ),
+    ("moved_in_on", &["転入日", "moved_in_on"]),
+];
+
 /// A streaming reader of a resident file for one municipality.
 ///
 /// Each call to [`ResidentFile::next_row`] parses one line into a [`Resident`]
@@ -28,6 +38,7 @@ pub const RESIDENT_COLUMNS: [(&str, &[&str]); 8] = [
 pub struct ResidentFile<'a> {
     reader: CsvReader<Box<dyn Read + Send + 'a>>,
     columns: Vec<usize>,
+    optional: Vec<Option<usize>>,
     header: Vec<String>,
     municipality: MunicipalityCode,
     failed: bool,
@@ -44,10 +55,20 @@ impl<'a> ResidentFile<'a> {
     ) -> Result<Self, Vec<RowError>> {
         let input: Box<dyn Read + Send + 'a> = Box::new(input);
         let (reader, header) = CsvReader::open(input, encoding)?;
-        let columns = locate_columns(&header, &RESIDENT_COLUMNS)?;
+        let columns = locate_columns(&header, &RESIDENT_COLUMNS);
+        let optional = locate_optional_columns(&header, &RESIDENT_OPTIONAL_COLUMNS);
+        let (columns, optional) = match (columns, optional) {
+            (Ok(c), Ok(o)) => (c, o),
+            (c, o) => {
+                let mut errors = c.err().unwrap_or_default();
+                errors.extend(o.err().unwrap_or_default());
+                return Err(errors);
+            }
+        };
         Ok(Self {
             reader,
             columns,
+            optional,
             header,
             municipality,
             failed: false,
@@ -160,6 +181,7 @@ impl<'a> ResidentFile<'a> {
         let name_kana = parse!(5, false, str::parse);
         let birth_date = parse!(6, false, str::parse);
         let sex = parse!(7, true, str::parse);
+        let (previous_municipality, moved_in_on) = self.moved_in(line, &mut errors);
         if let Some(m) = municipality {
             if m != self.municipality {
                 errors.push(RowError {
@@ -200,9 +222,54 @@ impl<'a> ResidentFile<'a> {
                 name_kana,
                 birth_date,
                 sex,
+                previous_municipality,
+                moved_in_on,
             }),
             _ => Err(errors),
         }
+    }
+    /// The optional moved-in columns: blank or absent is `None`; a bad value is an error.
+    fn moved_in(
+        &self,
+        line: u64,
+        errors: &mut Vec<RowError>,
+    ) -> (Option<MunicipalityCode>, Option<chrono::NaiveDate>) {
+        let cell = |i: usize| {
+            self.optional[i]
+                .and_then(|c| self.reader.record().get(c))
+                .map(|c| c.trim())
+                .filter(|s| !s.is_empty())
+        };
+        let mut bad = |i: usize, reason: String| {
+            errors.push(RowError {
+                line,
+                column: RESIDENT_OPTIONAL_COLUMNS[i].0.to_owned(),
+                reason,
+            })
+        };
+        let previous = match cell(0).map(|raw| ascii_digits(raw).parse::<MunicipalityCode>()) {
+            None => None,
+            Some(Ok(m)) if m == self.municipality => {
+                bad(0, format!("{m} is the importing municipality itself, not where the person lived before"));
+                None
+            }
+            Some(Ok(m)) => Some(m),
+            Some(Err(e)) => {
+                bad(0, e.to_string());
+                None
+            }
+        };
+        let moved = match cell(1).map(str::parse::<BirthDate>) {
+            None => None,
+            Some(Ok(d)) => Some(d.date()),
+            Some(Err(e)) => {
+                let message = e.to_string();
+                let reason = message.strip_prefix("birth_date: ").unwrap_or(&message);
+                bad(1, reason.to_owned());
+                None
+            }
+        };
+        (previous, moved)
     }
 }
 
@@ -298,6 +365,22 @@ mod tests {
         };
         assert_eq!(errs, [RowError::line(3, "read error: other error")]);
         assert!(f.next_row().is_none(), "nothing is read past a read error");
+    }
+
+    #[test]
+    fn t1_4_3_a_well_formed_row_of_another_municipality_is_refused() {
+        let rows = read_all(&format!(
+            "{HEADER}131041,A1,537686677188,0000000001,黒桐　幹也,コクトウ ミキヤ,1980-02-17,1\n"
+        ));
+        let errs = rows[0].1.as_ref().unwrap_err();
+        assert_eq!(
+            errs,
+            &[RowError {
+                line: 2,
+                column: "municipality_code".into(),
+                reason: "row is for another municipality, not for the importing municipality 131016 (T1-4-3)".into()
+            }]
+        );
     }
 
     #[test]
@@ -458,6 +541,66 @@ mod tests {
                 assert!(!all.contains(secret), "column {col} echoes {secret}: {all}");
             }
         }
+    }
+
+    #[test]
+    fn the_moved_in_columns_are_optional_and_take_the_birth_date_forms() {
+        let header = "自治体コード,宛名番号,個人番号,接種券番号,氏名,氏名カナ,生年月日,性別,転入前自治体コード,転入日\n";
+        let person = "131016,A1,123456789018,0000000001,山田 太郎,ヤマダ タロウ,1950-01-01,1";
+        for (cells, want) in [
+            (",", Ok((None, None))),
+            (
+                "011002,令和4年1月5日",
+                Ok((Some("011002"), Some("2022-01-05"))),
+            ),
+            (
+                "０１１００２,2022/01/05",
+                Ok((Some("011002"), Some("2022-01-05"))),
+            ),
+            ("011002,", Ok((Some("011002"), None))),
+            ("011003,2022-01-05", Err(vec!["previous_municipality_code"])),
+            ("131016,2022-01-05", Err(vec!["previous_municipality_code"])),
+            ("011002,2022-02-30", Err(vec!["moved_in_on"])),
+            (
+                "x,昭和99年1月1日",
+                Err(vec!["previous_municipality_code", "moved_in_on"]),
+            ),
+        ] {
+            let rows = read_all(&format!("{header}{person},{cells}\n"));
+            let got = match &rows[0].1 {
+                Ok(r) => Ok((
+                    r.previous_municipality.map(|m| m.to_string()),
+                    r.moved_in_on.map(|d| d.to_string()),
+                )),
+                Err(errs) => Err(errs.iter().map(|e| e.column.clone()).collect::<Vec<_>>()),
+            };
+            let want = want
+                .map(|(m, d)| (m.map(str::to_owned), d.map(str::to_owned)))
+                .map_err(|cols| cols.into_iter().map(str::to_owned).collect::<Vec<_>>());
+            assert_eq!(got, want, "cells {cells:?}");
+        }
+    }
+
+    #[test]
+    fn english_moved_in_headers_are_found_and_absent_ones_mean_not_recorded() {
+        let rows = read_all(
+            "municipality_code,address_number,my_number,ticket_number,name,name_kana,birth_date,sex,moved_in_on,previous_municipality_code\n\
+             131016,7,123456789018,0000000002,山田 花子,ヤマダ ハナコ,1990-01-01,2,R4.1.5,011002\n",
+        );
+        let r = rows[0].1.as_ref().unwrap();
+        assert_eq!(
+            r.previous_municipality.map(|m| m.to_string()).as_deref(),
+            Some("011002")
+        );
+        assert_eq!(
+            r.moved_in_on.map(|d| d.to_string()).as_deref(),
+            Some("2022-01-05")
+        );
+        let rows = read_all(&format!(
+            "{HEADER}131016,A1,123456789018,0000000001,山田 太郎,ヤマダ タロウ,1950-01-01,1\n"
+        ));
+        let r = rows[0].1.as_ref().unwrap();
+        assert_eq!((r.previous_municipality, r.moved_in_on), (None, None));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 use vrs_consent::{Action, Allowed, Refusal};
 use vrs_domain::csv_input::RowError;
+use vrs_domain::schedule::earliest_dose_date;
 use vrs_domain::{
     AddressNumber, DoctorName, Dose, DoseEntry, DoseId, DoseNumber, DoseStatus, LotNumber,
     MunicipalityCode, PrefectureCode, Principal, TicketNumber, VaccineProduct, VenueName,
@@ -198,6 +199,8 @@ pub struct Correction {
     pub venue: Option<VenueName>,
     /// New doctor.
     pub doctor: Option<DoctorName>,
+    /// New dose number (e.g. a carried-over dose that clashed, T1-5-1).
+    pub dose_number: Option<DoseNumber>,
 }
 
 /// One version of a dose with who made it, when and why.
@@ -292,6 +295,20 @@ pub enum StatScope {
     Municipality(MunicipalityCode),
 }
 
+impl StatScope {
+    /// The range of municipality codes the scope covers.
+    pub(crate) fn bounds(self) -> (u32, u32) {
+        match self {
+            Self::All => (0, 999_999),
+            Self::Prefecture(p) => {
+                let base = u32::from(p.as_u8()) * 10_000;
+                (base, base + 9_999)
+            }
+            Self::Municipality(m) => (m.as_u32(), m.as_u32()),
+        }
+    }
+}
+
 /// One cell of a statistics answer: the group keys and the count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StatRow {
@@ -358,7 +375,13 @@ struct Held {
 
 const DOSE_COLS: &str =
     "id, municipality, ticket_number, dose_number, date, product, lot, venue, doctor, \
-     vaccinating_municipality, registered_at, registered_by, on_behalf, status, confirmed, version";
+     vaccinating_municipality, registered_at, registered_by, on_behalf, status, confirmed, version, \
+     carried_from, original_dose_number";
+
+/// Whole days from `a` to `b` (a minimum interval, for the rejection's report).
+fn days_between(a: NaiveDate, b: NaiveDate) -> u16 {
+    u16::try_from((b - a).num_days()).unwrap_or(u16::MAX)
+}
 
 fn corrupt(what: impl fmt::Display) -> StoreError {
     StoreError::Corrupt {
@@ -372,6 +395,9 @@ where
 {
     s.parse().map_err(corrupt)
 }
+
+/// How many columns [`DOSE_COLS`] selects: further columns start at this index.
+const AFTER: usize = 18;
 
 /// Reads a dose from a row selected with [`DOSE_COLS`] (at offset 0).
 fn read_dose(r: &rusqlite::Row<'_>) -> Result<Dose, StoreError> {
@@ -397,6 +423,13 @@ fn read_dose(r: &rusqlite::Row<'_>) -> Result<Dose, StoreError> {
         status: parse::<DoseStatus>(&r.get::<_, String>(13)?)?,
         confirmed: r.get::<_, i64>(14)? == 1,
         version: r.get(15)?,
+        carried_over: match (r.get::<_, Option<u32>>(16)?, r.get::<_, Option<u8>>(17)?) {
+            (Some(from), Some(n)) => Some(vrs_domain::CarriedOver {
+                from: MunicipalityCode::from_u32(from).map_err(corrupt)?,
+                original_dose_number: DoseNumber::new(n).map_err(corrupt)?,
+            }),
+            _ => None,
+        },
     })
 }
 
@@ -405,7 +438,8 @@ fn read_dose(r: &rusqlite::Row<'_>) -> Result<Dose, StoreError> {
 const AGE_BAND_SQL: &str = "CASE WHEN age >= 90 THEN '90+' WHEN age < 0 THEN '0-9' \
      ELSE (age / 10 * 10) || '-' || (age / 10 * 10 + 9) END";
 
-/// Adds `delta` to the statistics cell of dose `id` as it stands now, if it is active.
+/// Adds `delta` to the statistics cell of dose `id` as it stands now, if it is active
+/// and registered here (a carried-over dose is counted by the municipality that holds it).
 fn count_dose(tx: &Transaction<'_>, id: i64, delta: i64) -> Result<(), rusqlite::Error> {
     tx.prepare_cached(&count_sql())?
         .execute(params![id, delta])?;
@@ -416,7 +450,7 @@ fn count_sql() -> String {
     format!(
         "INSERT INTO dose_counts (municipality, date, dose_number, product, age_band, n)
          SELECT municipality, date, dose_number, product, {AGE_BAND_SQL}, ?2
-         FROM doses WHERE id = ?1 AND status = 'active'
+         FROM doses WHERE id = ?1 AND status = 'active' AND carried_from IS NULL
          ON CONFLICT (municipality, date, dose_number, product, age_band)
          DO UPDATE SET n = n + excluded.n"
     )
@@ -428,11 +462,13 @@ fn keep_version(tx: &Transaction<'_>, id: i64) -> Result<(), rusqlite::Error> {
         "INSERT INTO dose_history (dose_id, version, municipality, address_number, ticket_number,
              ticket_kind, ticket_dose_count, dose_number, date, product, lot, venue, doctor,
              vaccinating_municipality, age, registered_at, registered_by, on_behalf, status,
-             confirmed, review, changed_at, changed_by, change, reason)
+             confirmed, review, changed_at, changed_by, change, reason, carried_from,
+             original_dose_number)
          SELECT id, version, municipality, address_number, ticket_number, ticket_kind,
              ticket_dose_count, dose_number, date, product, lot, venue, doctor,
              vaccinating_municipality, age, registered_at, registered_by, on_behalf, status,
-             confirmed, review, changed_at, changed_by, change, reason
+             confirmed, review, changed_at, changed_by, change, reason, carried_from,
+             original_dose_number
          FROM doses WHERE id = ?1",
     )?
     .execute([id])?;
@@ -624,13 +660,12 @@ fn apply_entry(
         return Ok(Err(Rejection::TooManyDoses));
     };
     if let Some(p) = previous {
-        let days = (e.date - p.date).num_days();
-        let min_days = e.product.min_interval_days_for(dose_number);
-        if days < i64::from(min_days) {
+        let earliest = earliest_dose_date(e.product, dose_number, p.date, e.date);
+        if e.date < earliest {
             return Ok(Err(Rejection::TooSoon {
                 previous: p.date,
-                days,
-                min_days,
+                days: (e.date - p.date).num_days(),
+                min_days: days_between(p.date, earliest),
                 vaccine: e.product,
             }));
         }
@@ -997,7 +1032,7 @@ impl Store {
         let mut rows = stmt.query(params![id.serial() as i64, id.municipality().as_u32()])?;
         match rows.next()? {
             None => Ok(None),
-            Some(r) => Ok(Some((read_dose(r)?, r.get(16)?))),
+            Some(r) => Ok(Some((read_dose(r)?, r.get(AFTER)?))),
         }
     }
 
@@ -1091,6 +1126,7 @@ impl Store {
             correction.lot.as_ref().map(|_| "lot"),
             correction.venue.as_ref().map(|_| "venue"),
             correction.doctor.as_ref().map(|_| "doctor"),
+            correction.dose_number.map(|_| "dose_number"),
         ]
         .into_iter()
         .flatten()
@@ -1106,11 +1142,13 @@ impl Store {
                 let lot = correction.lot.clone().unwrap_or_else(|| dose.lot.clone());
                 let venue = correction.venue.clone().or_else(|| dose.venue.clone());
                 let doctor = correction.doctor.clone().or_else(|| dose.doctor.clone());
+                let number = correction.dose_number.unwrap_or(dose.dose_number);
                 if date == dose.date
                     && vaccine == dose.vaccine
                     && lot == dose.lot
                     && venue == dose.venue
                     && doctor == dose.doctor
+                    && number == dose.dose_number
                 {
                     return Ok(Err(Rejection::NoChange));
                 }
@@ -1126,7 +1164,7 @@ impl Store {
                 if date < birth {
                     return Ok(Err(Rejection::BeforeBirth { date }));
                 }
-                if date != dose.date || vaccine != dose.vaccine {
+                if date != dose.date || vaccine != dose.vaccine || number != dose.dose_number {
                     // The other active doses of the person must stay in date order
                     // around this one, and the product's interval must still hold.
                     let others: Vec<(i64, u8, String)> = tx
@@ -1140,10 +1178,17 @@ impl Store {
                             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                         )?
                         .collect::<Result<_, _>>()?;
-                    let n = dose.dose_number.get();
+                    let n = number.get();
                     let mut previous: Option<NaiveDate> = None;
                     for (other, number, other_date) in others {
                         let other_date: NaiveDate = parse(&other_date)?;
+                        if number == n {
+                            return Ok(Err(Rejection::DoseNumberHeld {
+                                dose_number: n,
+                                held_by: DoseId::new(id.municipality(), other as u64)
+                                    .map_err(corrupt)?,
+                            }));
+                        }
                         let out_of_order = other_date == date
                             || (number < n && other_date > date)
                             || (number > n && other_date < date);
@@ -1160,13 +1205,12 @@ impl Store {
                         }
                     }
                     if let Some(p) = previous {
-                        let days = (date - p).num_days();
-                        let min_days = vaccine.min_interval_days_for(dose.dose_number);
-                        if days < i64::from(min_days) {
+                        let earliest = earliest_dose_date(vaccine, number, p, date);
+                        if date < earliest {
                             return Ok(Err(Rejection::TooSoon {
                                 previous: p,
-                                days,
-                                min_days,
+                                days: (date - p).num_days(),
+                                min_days: days_between(p, earliest),
                                 vaccine,
                             }));
                         }
@@ -1185,7 +1229,7 @@ impl Store {
                 tx.prepare_cached(
                     "UPDATE doses SET date = ?2, product = ?3, lot = ?4, venue = ?5, doctor = ?6,
                          age = ?7, version = version + 1, changed_at = ?8, changed_by = ?9,
-                         change = 'corrected', reason = ?10
+                         change = 'corrected', reason = ?10, dose_number = ?11
                      WHERE id = ?1",
                 )?
                 .execute(params![
@@ -1198,7 +1242,8 @@ impl Store {
                     age,
                     now,
                     by,
-                    reason
+                    reason,
+                    number.get()
                 ])?;
                 count_dose(tx, id.serial() as i64, 1)?;
                 Ok(Ok(()))
@@ -1285,7 +1330,8 @@ impl Store {
         for sql in [
             "SELECT dose_id AS id, municipality, ticket_number, dose_number, date, product, lot,
                  venue, doctor, vaccinating_municipality, registered_at, registered_by,
-                 on_behalf, status, confirmed, version, change, changed_at, changed_by, reason
+                 on_behalf, status, confirmed, version, carried_from, original_dose_number,
+                 change, changed_at, changed_by, reason
              FROM dose_history WHERE dose_id = ?1 AND municipality = ?2 ORDER BY version"
                 .to_owned(),
             format!(
@@ -1299,10 +1345,10 @@ impl Store {
                 let dose = read_dose(r)?;
                 versions.push(DoseVersion {
                     version: dose.version,
-                    change: r.get(16)?,
-                    changed_at: r.get(17)?,
-                    changed_by: r.get(18)?,
-                    reason: r.get(19)?,
+                    change: r.get(AFTER)?,
+                    changed_at: r.get(AFTER + 1)?,
+                    changed_by: r.get(AFTER + 2)?,
+                    reason: r.get(AFTER + 3)?,
                     dose,
                 });
             }
@@ -1330,7 +1376,7 @@ impl Store {
             ))?;
             let mut rows = stmt.query([municipality.as_u32()])?;
             while let Some(r) = rows.next()? {
-                let reasons: String = r.get(16)?;
+                let reasons: String = r.get(AFTER)?;
                 items.push(ReviewItem {
                     dose: read_dose(r)?,
                     reasons: serde_json::from_str(&reasons).map_err(StoreError::json)?,
@@ -1366,7 +1412,7 @@ impl Store {
             let mut rows = stmt.query(params![municipality.as_u32(), since])?;
             while let Some(r) = rows.next()? {
                 let dose = read_dose(r)?;
-                let address: AddressNumber = parse(&r.get::<_, String>(16)?)?;
+                let address: AddressNumber = parse(&r.get::<_, String>(AFTER)?)?;
                 if let Err(e) = sink(&address, &dose) {
                     return Ok(Err(e));
                 }
@@ -1400,14 +1446,7 @@ impl Store {
                 got: allowed.action().as_str(),
             });
         }
-        let (lo, hi) = match scope {
-            StatScope::All => (0, 999_999),
-            StatScope::Prefecture(p) => {
-                let base = u32::from(p.as_u8()) * 10_000;
-                (base, base + 9_999)
-            }
-            StatScope::Municipality(m) => (m.as_u32(), m.as_u32()),
-        };
+        let (lo, hi) = scope.bounds();
         // Grouped by municipality too, so that only the municipalities `include`
         // admits are summed; the cells are then merged in key order.
         let mut select = String::from("municipality");

@@ -34,6 +34,20 @@ pub struct InquiryAnswer {
     pub legal_basis: Vec<String>,
     /// The person's doses held by the holder.
     pub doses: Vec<InquiryDose>,
+    /// With `--record`: what became of each answered dose in the asking
+    /// municipality's records (carried over, already held, or a conflict).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recorded: Option<Vec<crate::moves::Recorded>>,
+}
+
+/// How one inquiry is answered: whether the holder may provide (the rules'
+/// `holder_may_provide`), and whether the answer is recorded as carried-over doses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answering {
+    /// False: the holder answers that it holds nothing (not the previous municipality).
+    pub provide: bool,
+    /// True: store the answered doses in the asking municipality's area.
+    pub record: bool,
 }
 
 /// The provisions that can be the legal basis of providing records.
@@ -145,6 +159,7 @@ impl Store {
         allowed: &Allowed,
         n: &MyNumber,
         purpose: &str,
+        how: Answering,
     ) -> Result<InquiryAnswer, StoreError> {
         if allowed.action() != Action::Inquire {
             return Err(StoreError::WrongProof {
@@ -157,21 +172,39 @@ impl Store {
             got: "none",
         })?;
         let index = self.keys.blind_index(n);
-        let tx = self.conn.transaction()?;
-        let (found, doses) = answer(&tx, holder, &index)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let (found, doses) = if how.provide {
+            answer(&tx, holder, &index)?
+        } else {
+            (false, Vec::new())
+        };
+        let recorded = if how.record {
+            Some(crate::moves::carry_over(
+                &tx, allowed, holder, &index, &doses,
+            )?)
+        } else {
+            None
+        };
         let basis = legal_basis(allowed);
+        let carried = recorded.as_ref().map(|r| crate::moves::added(r));
         record(
             &tx,
             &self.keys,
             allowed,
             Some(index),
-            serde_json::json!({ "found": found, "doses": doses.len(), "purpose": purpose, "legal_basis": basis }),
+            serde_json::json!({
+                "found": found, "doses": doses.len(), "purpose": purpose, "legal_basis": basis,
+                "withheld": !how.provide, "carried_over": carried,
+            }),
         )?;
         tx.commit()?;
         Ok(InquiryAnswer {
             found,
             legal_basis: basis,
             doses,
+            recorded,
         })
     }
 
@@ -181,7 +214,7 @@ impl Store {
     pub fn inquire_batch(
         &mut self,
         allowed: &Allowed,
-        numbers: &[MyNumber],
+        numbers: &[(MyNumber, Answering)],
         purpose: &str,
     ) -> Result<Vec<InquiryAnswer>, StoreError> {
         if allowed.action() != Action::Inquire {
@@ -195,7 +228,9 @@ impl Store {
             got: "none",
         })?;
         let basis = legal_basis(allowed);
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let at = allowed.as_of().to_rfc3339();
         let principal = allowed.principal().to_string();
         let grounds: Vec<&str> = allowed
@@ -205,9 +240,22 @@ impl Store {
             .collect();
         let mut out = Vec::with_capacity(numbers.len());
         let mut found_count = 0u64;
-        for n in numbers {
+        let mut carried_count = 0usize;
+        for (n, how) in numbers {
             let index = self.keys.blind_index(n);
-            let (found, doses) = answer(&tx, holder, &index)?;
+            let (found, doses) = if how.provide {
+                answer(&tx, holder, &index)?
+            } else {
+                (false, Vec::new())
+            };
+            let recorded = if how.record {
+                Some(crate::moves::carry_over(
+                    &tx, allowed, holder, &index, &doses,
+                )?)
+            } else {
+                None
+            };
+            carried_count += recorded.as_ref().map_or(0, |r| crate::moves::added(r));
             found_count += u64::from(found);
             audit::append(
                 &tx,
@@ -220,13 +268,14 @@ impl Store {
                     subject: Some(index),
                     outcome: "allowed",
                     grounds: grounds.clone(),
-                    detail: serde_json::json!({ "role": "provided", "batch": true, "found": found, "doses": doses.len(), "purpose": purpose }),
+                    detail: serde_json::json!({ "role": "provided", "batch": true, "found": found, "doses": doses.len(), "purpose": purpose, "withheld": !how.provide }),
                 },
             )?;
             out.push(InquiryAnswer {
                 found,
                 legal_basis: basis.clone(),
                 doses,
+                recorded,
             });
         }
         if let vrs_domain::Principal::Municipality(asking) = allowed.principal() {
@@ -244,6 +293,7 @@ impl Store {
                     detail: serde_json::json!({
                         "role": "asked", "batch": true, "holder": holder.to_string(),
                         "count": numbers.len(), "found": found_count, "purpose": purpose,
+                        "carried_over": carried_count,
                     }),
                 },
             )?;

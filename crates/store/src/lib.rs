@@ -18,7 +18,9 @@ mod issuance;
 mod keyring;
 mod keys;
 mod migrations;
+mod moves;
 mod output;
+mod release;
 mod residents;
 
 use std::path::{Path, PathBuf};
@@ -35,10 +37,11 @@ pub use doses::{
     Authorize, Correction, DoseImportOutcome, DoseVersion, Registered, Rejection, ReviewItem,
     StatKey, StatRow, StatScope,
 };
-pub use inquiry::{InquiryAnswer, InquiryDose};
+pub use inquiry::{Answering, InquiryAnswer, InquiryDose};
 pub use issuance::{IssuableDose, IssuanceRecord};
 pub use keyring::{Keyring, SEALED_LEN};
 pub use keys::{PublicKeyRecord, RevocationRecord};
+pub use moves::{Recorded, TicketDue};
 pub use output::{create_private_dir, same_file, OutputError, OutputFile};
 pub use residents::{ImportOutcome, Lookup};
 
@@ -436,24 +439,60 @@ impl Store {
         refusal: &Refusal,
         subject: Option<&MyNumber>,
     ) -> Result<i64, StoreError> {
+        self.audit_refusal_with(refusal, subject, serde_json::Value::Null)
+    }
+
+    /// [`Store::audit_refusal`] with more detail (e.g. an inquiry's stated purpose).
+    /// A refused inquiry is recorded in both trails: the holder's (asked of) and the
+    /// asking municipality's (asked); the last event's sequence number is returned.
+    pub fn audit_refusal_with(
+        &mut self,
+        refusal: &Refusal,
+        subject: Option<&MyNumber>,
+        extra: serde_json::Value,
+    ) -> Result<i64, StoreError> {
         let grounds: Vec<&str> = refusal
             .grounds
             .iter()
             .map(|g| g.provision.as_str())
             .collect();
         let reasons: Vec<&str> = refusal.grounds.iter().map(|g| g.reason.as_str()).collect();
-        let event = AuditEvent {
-            at: refusal.as_of.to_rfc3339(),
-            principal: refusal.request.principal.to_string(),
-            action: refusal.request.action.as_str(),
-            municipality: refusal.request.partition.map(|m| m.as_u32()),
-            subject: subject.map(|n| self.keys.blind_index(n)),
-            outcome: "refused",
-            grounds,
-            detail: serde_json::json!({ "reasons": reasons }),
-        };
+        let mut detail = serde_json::json!({ "reasons": reasons });
+        if let (Some(map), serde_json::Value::Object(more)) = (detail.as_object_mut(), extra) {
+            map.extend(more);
+        }
+        let request = &refusal.request;
+        let mut trails = vec![(request.partition, None)];
+        if let (vrs_consent::Action::Inquire, vrs_domain::Principal::Municipality(asking)) =
+            (request.action, request.principal)
+        {
+            if request.partition != Some(asking) {
+                trails = vec![
+                    (request.partition, Some("asked of")),
+                    (Some(asking), Some("asked")),
+                ];
+            }
+        }
+        let subject = subject.map(|n| self.keys.blind_index(n));
         let tx = self.conn.transaction()?;
-        let seq = audit::append(&tx, &self.keys, &event)?;
+        let mut seq = 0;
+        for (municipality, role) in trails {
+            let mut detail = detail.clone();
+            if let (Some(map), Some(role)) = (detail.as_object_mut(), role) {
+                map.insert("role".into(), role.into());
+            }
+            let event = AuditEvent {
+                at: refusal.as_of.to_rfc3339(),
+                principal: request.principal.to_string(),
+                action: request.action.as_str(),
+                municipality: municipality.map(|m| m.as_u32()),
+                subject,
+                outcome: "refused",
+                grounds: grounds.clone(),
+                detail,
+            };
+            seq = audit::append(&tx, &self.keys, &event)?;
+        }
         tx.commit()?;
         Ok(seq)
     }

@@ -318,6 +318,41 @@ FROM doses WHERE status = 'active'
 GROUP BY 1, 2, 3, 4, 5;
 "#,
     ),
+    (
+        7,
+        "moved-in residents, carried-over doses, population",
+        r#"
+-- Where a resident lived before moving in, and since when (D12-3: the
+-- municipality an inquiry is made of).
+ALTER TABLE residents ADD COLUMN previous_municipality INTEGER;
+ALTER TABLE residents ADD COLUMN moved_in_on TEXT;
+ALTER TABLE resident_history ADD COLUMN previous_municipality INTEGER;
+ALTER TABLE resident_history ADD COLUMN moved_in_on TEXT;
+
+-- A dose carried over from the previous municipality's answer to an inquiry:
+-- the holder's code and the number it gave the dose. Carried-over doses are
+-- never counted in dose_counts (the holder already counts them).
+ALTER TABLE doses ADD COLUMN carried_from INTEGER;
+ALTER TABLE doses ADD COLUMN original_dose_number INTEGER;
+ALTER TABLE dose_history ADD COLUMN carried_from INTEGER;
+ALTER TABLE dose_history ADD COLUMN original_dose_number INTEGER;
+
+-- Who holds which dose number: the residents whose next ticket is due are found
+-- from this index alone (and the residents' primary key).
+CREATE INDEX doses_active_by_number ON doses (municipality, dose_number, address_number, date)
+    WHERE status = 'active';
+
+-- The population of each municipality by ten-year age band: the denominators
+-- of the national release's coverage percentages.
+CREATE TABLE population (
+    municipality INTEGER NOT NULL,
+    age_band     TEXT    NOT NULL,
+    n            INTEGER NOT NULL CHECK (n >= 0),
+    audit_seq    INTEGER NOT NULL,
+    PRIMARY KEY (municipality, age_band)
+) STRICT, WITHOUT ROWID;
+"#,
+    ),
 ];
 
 /// The schema version this build expects.

@@ -86,6 +86,8 @@ struct Held {
     kana: String,
     birth: String,
     sex: i64,
+    previous: Option<u32>,
+    moved_in_on: Option<String>,
 }
 
 fn unique_column(e: &rusqlite::Error) -> Option<&'static str> {
@@ -181,7 +183,7 @@ impl Store {
         let municipality = check_proof(allowed, Action::ReadResident)?;
         let m = municipality.as_u32();
         let tx = self.conn.transaction()?;
-        const COLS: &str = "address_number, my_number_index, my_number_sealed, ticket_number, name, name_kana, birth_date, sex";
+        const COLS: &str = "address_number, my_number_index, my_number_sealed, ticket_number, name, name_kana, birth_date, sex, previous_municipality, moved_in_on";
         let found = {
             let mut stmt;
             let mut rows = match lookup {
@@ -216,6 +218,18 @@ impl Store {
                         name_kana: parse_col::<KanaName>(r.get(5)?, "name_kana")?,
                         birth_date: parse_col::<BirthDate>(r.get(6)?, "birth_date")?,
                         sex: parse_col::<Sex>(r.get::<_, i64>(7)?.to_string(), "sex")?,
+                        previous_municipality: r
+                            .get::<_, Option<u32>>(8)?
+                            .map(|m| {
+                                MunicipalityCode::from_u32(m).map_err(|e| StoreError::Corrupt {
+                                    what: e.to_string(),
+                                })
+                            })
+                            .transpose()?,
+                        moved_in_on: r
+                            .get::<_, Option<String>>(9)?
+                            .map(|d| parse_col(d, "moved_in_on"))
+                            .transpose()?,
                     };
                     let mut subject = [0u8; 32];
                     if index.len() == 32 {
@@ -375,6 +389,8 @@ fn upsert(tx: &Transaction<'_>, p: &Row, batch: i64) -> Result<Upsert, rusqlite:
     let name = &p.name;
     let birth = &p.birth;
     let sex = i64::from(r.sex.code());
+    let previous = r.previous_municipality.map(|m| m.as_u32());
+    let moved_in_on = r.moved_in_on.map(|d| d.to_string());
     // The insert and the update bind the same values in the same order.
     let values = params![
         m,
@@ -386,13 +402,16 @@ fn upsert(tx: &Transaction<'_>, p: &Row, batch: i64) -> Result<Upsert, rusqlite:
         r.name_kana.as_str(),
         birth,
         sex,
-        batch
+        batch,
+        previous,
+        moved_in_on
     ];
     let inserted = tx
         .prepare_cached(
             "INSERT INTO residents (municipality, address_number, my_number_index, my_number_sealed,
-                 ticket_number, name, name_kana, birth_date, sex, import_batch)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ticket_number, name, name_kana, birth_date, sex, import_batch,
+                 previous_municipality, moved_in_on)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
              ON CONFLICT (municipality, address_number) DO NOTHING",
         )?
         .execute(values)?;
@@ -401,7 +420,8 @@ fn upsert(tx: &Transaction<'_>, p: &Row, batch: i64) -> Result<Upsert, rusqlite:
     }
     let held: Held = tx
         .prepare_cached(
-            "SELECT import_batch, my_number_index, ticket_number, name, name_kana, birth_date, sex
+            "SELECT import_batch, my_number_index, ticket_number, name, name_kana, birth_date, sex,
+                 previous_municipality, moved_in_on
              FROM residents WHERE municipality = ?1 AND address_number = ?2",
         )?
         .query_row(params![m, r.address_number.as_str()], |row| {
@@ -413,6 +433,8 @@ fn upsert(tx: &Transaction<'_>, p: &Row, batch: i64) -> Result<Upsert, rusqlite:
                 kana: row.get(4)?,
                 birth: row.get(5)?,
                 sex: row.get(6)?,
+                previous: row.get(7)?,
+                moved_in_on: row.get(8)?,
             })
         })
         .optional()?
@@ -425,7 +447,9 @@ fn upsert(tx: &Transaction<'_>, p: &Row, batch: i64) -> Result<Upsert, rusqlite:
         && held.name == *name
         && held.kana == r.name_kana.as_str()
         && held.birth == *birth
-        && held.sex == sex;
+        && held.sex == sex
+        && held.previous == previous
+        && held.moved_in_on == moved_in_on;
     let key = params![m, r.address_number.as_str(), batch];
     if same {
         tx.prepare_cached(
@@ -437,15 +461,17 @@ fn upsert(tx: &Transaction<'_>, p: &Row, batch: i64) -> Result<Upsert, rusqlite:
     tx.prepare_cached(
         "INSERT INTO resident_history (municipality, address_number, replaced_by_batch,
              my_number_index, my_number_sealed, ticket_number, name, name_kana, birth_date, sex,
-             import_batch)
+             import_batch, previous_municipality, moved_in_on)
          SELECT municipality, address_number, ?3, my_number_index, my_number_sealed,
-             ticket_number, name, name_kana, birth_date, sex, import_batch
+             ticket_number, name, name_kana, birth_date, sex, import_batch,
+             previous_municipality, moved_in_on
          FROM residents WHERE municipality = ?1 AND address_number = ?2",
     )?
     .execute(key)?;
     tx.prepare_cached(
         "UPDATE residents SET my_number_index = ?3, my_number_sealed = ?4, ticket_number = ?5,
-             name = ?6, name_kana = ?7, birth_date = ?8, sex = ?9, import_batch = ?10
+             name = ?6, name_kana = ?7, birth_date = ?8, sex = ?9, import_batch = ?10,
+             previous_municipality = ?11, moved_in_on = ?12
          WHERE municipality = ?1 AND address_number = ?2",
     )?
     .execute(values)?;

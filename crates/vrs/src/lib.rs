@@ -46,7 +46,9 @@ mod governance;
 mod inquiry;
 mod issuance;
 mod keys;
+mod moves;
 mod records;
+mod release;
 
 use std::io::Read;
 use std::path::Path;
@@ -54,9 +56,10 @@ use std::path::Path;
 pub use barcode_signer::SignerRequest;
 pub use clock::{jst, Clock, FixedClock, SystemClock};
 pub use governance::{ConsentRow, ConsentView, DocumentView};
-pub use inquiry::BatchInquiry;
+pub use inquiry::{BatchInquiry, InquiryOptions};
 pub use issuance::{Application, Issued, Kind, NotIssued};
 pub use records::{ExportOptions, ExportReport, StatCell, StatQuery, Statistics};
+pub use release::{PopulationImport, ReleaseFile, ReleaseReport};
 pub use vrs_certificate as certificate;
 pub use vrs_consent::{self as consent, Refusal};
 pub use vrs_domain::{self as domain, csv_input::Encoding, MunicipalityCode, Principal};
@@ -64,7 +67,7 @@ pub use vrs_identity as identity;
 pub use vrs_store::{
     self as store, AuditReport, BackupReport, BackupVerification, ConsentRecord, Correction,
     DoseImportOutcome, DoseVersion, ImportOutcome, InitReport, InquiryAnswer, InquiryDose, Lookup,
-    Registered, Rejection, ReviewItem, StatKey, StopRecord, StoredEvent,
+    Recorded, Registered, Rejection, ReviewItem, StatKey, StopRecord, StoredEvent, TicketDue,
 };
 
 use vrs_consent::{decide, Action, Request};
@@ -115,6 +118,9 @@ pub enum VrsError {
     /// A statistics option is out of bounds (e.g. a minimum cell size below 3).
     #[error(transparent)]
     Statistics(vrs_consent::StatisticsError),
+    /// No ticket of the dose asked for was sent on the day asked for.
+    #[error(transparent)]
+    Tickets(vrs_consent::NoTicketInterval),
     /// A batch inquiry's answers do not pair one to one with its rows (a bug).
     #[error("batch inquiry answered {answered} of {asked} rows")]
     BatchMismatch {

@@ -106,7 +106,7 @@ fn own(principal: Principal) -> Option<MunicipalityCode> {
 impl Vrs {
     /// The facts of every municipality: every consent in force (a small table)
     /// and the emergency stops.
-    fn all_facts(&self) -> Result<vrs_consent::Facts, VrsError> {
+    pub(crate) fn all_facts(&self) -> Result<vrs_consent::Facts, VrsError> {
         let mut facts = self.store.facts(&[])?;
         for c in self.store.all_consents()? {
             facts

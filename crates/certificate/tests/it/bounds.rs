@@ -102,3 +102,19 @@ fn texts_over_the_verifier_limit_are_malformed() {
     let many = "shc:/1/2/56\n".repeat(100_000);
     check_malformed("many lines", verify_text(&many, &trust, 0.0), "at most");
 }
+
+#[test]
+fn a_png_that_panics_the_qr_detector_is_malformed_not_a_crash() {
+    // Found by the png_qr fuzz target (fixtures/fuzz/README.md).
+    let png = std::fs::read(crate::support::fixture(
+        "fuzz/png_qr-rqrr-timing-pattern-panic.png",
+    ))
+    .unwrap();
+    let err = decode_png(&png).unwrap_err().to_string();
+    assert!(err.contains("QR detector failed"), "{err}");
+    check_malformed(
+        "fuzz crash",
+        verify_png(&png, &TrustList::japan(), 0.0),
+        "QR",
+    );
+}

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 use vrs::consent::{DocumentId, Function};
 use vrs::domain::MyNumber;
-use vrs::{Answer, Encoding, Lookup, SystemClock, Vrs};
+use vrs::{Answer, Encoding, InquiryOptions, Lookup, SystemClock, Vrs};
 
 use crate::output::{cite_all, Doc, Human, Reply};
 use crate::{BadInput, Ctx, Exit};
@@ -217,43 +217,56 @@ pub(crate) fn run(args: DemoArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
 
     step(
         out,
-        "6. inquiry when a person moves (D12-3): the holder's consent decides (N-4)",
+        "6. inquiry when a person moves (D12-3): about a moved-in resident (M-8), for a listed purpose (M-9); the holder's consent decides (N-4)",
     )?;
     let moved: MyNumber = first_my_number(CHIYODA)?;
     let chiyoda_code = "131016".parse()?;
     let sapporo_code = "011002".parse()?;
-    match vrs.inquire(sapporo, chiyoda_code, &moved, false, "vaccination-ticket")? {
-        Answer::Done(a) => say!(out, "札幌市 asks 千代田区 (addendum consented) without the person's consent: found = {}, legal basis {}", a.found, cite_all(&a.legal_basis)),
+    let ticket = |personal_consent| InquiryOptions {
+        personal_consent,
+        purpose: "vaccination-ticket",
+        record: false,
+    };
+    if let Answer::Refused(r) = vrs.inquire(sapporo, chiyoda_code, &moved, ticket(false))? {
+        say!(
+            out,
+            "札幌市 asks 千代田区 about a person who has not moved in yet: {r}"
+        );
+    }
+    let mover = moved_in_row(CHIYODA)?;
+    if let Answer::Done(o) = vrs.import_residents(sapporo, mover.as_bytes(), None, false)? {
+        say!(
+            out,
+            "札幌市 imports the person as moved in from 千代田区 (転入前自治体コード, 転入日): {} imported",
+            o.imported
+        );
+    }
+    let marketing = InquiryOptions {
+        purpose: "marketing",
+        ..ticket(false)
+    };
+    if let Answer::Refused(r) = vrs.inquire(sapporo, chiyoda_code, &moved, marketing)? {
+        say!(out, "札幌市 asks for marketing: {r}");
+    }
+    let record = InquiryOptions {
+        record: true,
+        ..ticket(false)
+    };
+    match vrs.inquire(sapporo, chiyoda_code, &moved, record)? {
+        Answer::Done(a) => say!(
+            out,
+            "札幌市 asks 千代田区 (addendum consented) for the ticket without the person's consent: found = {}, legal basis {}, {} doses carried over",
+            a.found,
+            cite_all(&a.legal_basis),
+            a.recorded.as_ref().map_or(0, |r| r.iter().filter(|x| x.dose_id.is_some()).count())
+        ),
         Answer::Refused(r) => say!(out, "札幌市 asks 千代田区: {r}"),
     }
     let sapporo_first: MyNumber = first_my_number_cp932(SAPPORO)?;
-    match vrs.inquire(
-        chiyoda,
-        sapporo_code,
-        &sapporo_first,
-        false,
-        "vaccination-ticket",
-    )? {
-        Answer::Done(a) => say!(out, "千代田区 asks 札幌市: found = {}", a.found),
-        Answer::Refused(r) => {
-            say!(
-                out,
-                "千代田区 asks 札幌市 (no addendum) without the person's consent: {r}"
-            )
-        }
-    }
-    if let Answer::Done(a) = vrs.inquire(
-        chiyoda,
-        sapporo_code,
-        &sapporo_first,
-        true,
-        "vaccination-ticket",
-    )? {
+    if let Answer::Refused(r) = vrs.inquire(chiyoda, sapporo_code, &sapporo_first, ticket(true))? {
         say!(
             out,
-            "... and with the person's consent (--personal-consent): found = {}, legal basis {}",
-            a.found,
-            cite_all(&a.legal_basis)
+            "千代田区 asks 札幌市 about a person who is not its resident: {r}"
         );
     }
 
@@ -266,9 +279,7 @@ pub(crate) fn run(args: DemoArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
         Function::Inquiry,
         "demo: suspected misuse",
     )?;
-    if let Answer::Refused(r) =
-        vrs.inquire(sapporo, chiyoda_code, &moved, false, "vaccination-ticket")?
-    {
+    if let Answer::Refused(r) = vrs.inquire(sapporo, chiyoda_code, &moved, ticket(false))? {
         say!(out, "inquiry while stopped: {r}");
     }
     vrs.emergency_resume("operator".parse()?, Function::Inquiry)?;
@@ -326,6 +337,24 @@ pub(crate) fn run(args: DemoArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
 fn first_my_number_cp932(csv: &[u8]) -> anyhow::Result<MyNumber> {
     let (text, _, _) = encoding_rs::SHIFT_JIS.decode(csv);
     first_my_number(text.as_bytes())
+}
+
+/// The first resident of `csv` as a resident file row of 札幌市: the same person,
+/// moved in from 千代田区 (a new address and ticket number).
+fn moved_in_row(csv: &[u8]) -> anyhow::Result<String> {
+    let text = std::str::from_utf8(csv)?;
+    let line = text
+        .lines()
+        .nth(1)
+        .ok_or_else(|| anyhow::anyhow!("empty demo file"))?;
+    let f: Vec<&str> = line.split(',').collect();
+    let [_, _, my_number, _, name, kana, birth, sex, ..] = f.as_slice() else {
+        anyhow::bail!("short demo line");
+    };
+    Ok(format!(
+        "自治体コード,宛名番号,個人番号,接種券番号,氏名,氏名カナ,生年月日,性別,転入前自治体コード,転入日\n\
+         011002,M0000001,{my_number},0000900001,{name},{kana},{birth},{sex},131016,2022-01-05\n"
+    ))
 }
 
 fn first_my_number(csv: &[u8]) -> anyhow::Result<MyNumber> {

@@ -109,6 +109,9 @@ pub(crate) struct DoseArgs {
 pub(crate) struct CorrectArgs {
     #[command(flatten)]
     dose: DoseArgs,
+    /// New dose number (1-9), e.g. for a carried-over dose that clashed (T1-5-1).
+    #[arg(long)]
+    dose_number: Option<String>,
     /// New vaccination date.
     #[arg(long)]
     date: Option<String>,
@@ -269,6 +272,11 @@ fn correct(a: CorrectArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
             .doctor
             .as_deref()
             .map(|d| parse_flag("doctor", d))
+            .transpose()?,
+        dose_number: a
+            .dose_number
+            .as_deref()
+            .map(|n| parse_flag("dose-number", n))
             .transpose()?,
     };
     if a.reason.trim().is_empty() {

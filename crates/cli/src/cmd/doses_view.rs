@@ -53,10 +53,17 @@ impl Human for DoseImportOutcome {
 }
 
 fn status(d: &Dose) -> String {
-    match d.status {
-        DoseStatus::Active if d.confirmed => "confirmed".into(),
-        DoseStatus::Active => "active".into(),
-        DoseStatus::EnteredInError => "entered in error".into(),
+    let status = match d.status {
+        DoseStatus::Active if d.confirmed => "confirmed",
+        DoseStatus::Active => "active",
+        DoseStatus::EnteredInError => "entered in error",
+    };
+    match d.carried_over {
+        Some(c) => format!(
+            "{status}, carried over from {} (its dose {})",
+            c.from, c.original_dose_number
+        ),
+        None => status.to_owned(),
     }
 }
 

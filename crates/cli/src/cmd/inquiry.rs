@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use vrs::domain::my_number_file::write_results;
 use vrs::domain::{MunicipalityCode, MyNumber, Principal};
-use vrs::{Answer, BatchInquiry, InquiryAnswer};
+use vrs::{Answer, BatchInquiry, InquiryAnswer, InquiryOptions};
 
 use super::common::{open, output_error, parse_flag, refused};
 use crate::output::{cite_all, Doc, Human, Reply, Shaped};
@@ -44,9 +44,12 @@ pub(crate) struct OneArgs {
     /// The asking municipality confirmed the person's consent (the checkbox, N-4).
     #[arg(long)]
     personal_consent: bool,
-    /// Why (recorded in both audit trails), e.g. vaccination-ticket.
+    /// Why: vaccination-ticket, certificate or record-correction (any other is refused, M-9).
     #[arg(long, default_value = "vaccination-ticket")]
     purpose: String,
+    /// Store the answered doses as the person's carried-over doses (D12-3).
+    #[arg(long)]
+    record: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -70,9 +73,12 @@ pub(crate) enum InquiryCmd {
         /// The asking municipality confirmed every person's consent.
         #[arg(long)]
         personal_consent: bool,
-        /// Why (recorded in both audit trails).
+        /// Why: vaccination-ticket, certificate or record-correction (any other is refused, M-9).
         #[arg(long, default_value = "vaccination-ticket")]
         purpose: String,
+        /// Store every answered dose as carried-over doses (D12-3).
+        #[arg(long)]
+        record: bool,
     },
 }
 
@@ -92,6 +98,7 @@ pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
                 personal_consent,
                 purpose,
                 force,
+                record,
             }),
         ) => {
             let principal: Principal = parse_flag("as", &principal)?;
@@ -103,7 +110,12 @@ pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
             let mut output = vrs::store::OutputFile::create(&out, force, &[&file])
                 .map_err(|e| output_error("out", e))?;
             let mut vrs = open(ctx)?;
-            match vrs.inquire_batch(principal, h, input, personal_consent, &purpose)? {
+            let options = InquiryOptions {
+                personal_consent,
+                purpose: &purpose,
+                record,
+            };
+            match vrs.inquire_batch(principal, h, input, options)? {
                 Answer::Refused(r) => Ok(refused(r)),
                 Answer::Done(BatchInquiry::BadInput(errors)) => Ok(Reply::bad_input(Shaped::new(
                     serde_json::json!({ "asked": 0, "errors": errors }),
@@ -133,9 +145,15 @@ pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
                     });
                     write_results(std::io::BufWriter::new(output.file()?), rows)?;
                     output.commit()?;
+                    let carried: usize = answers
+                        .iter()
+                        .filter_map(|(_, a)| a.recorded.as_ref())
+                        .map(|r| r.iter().filter(|x| x.dose_id.is_some()).count())
+                        .sum();
                     let json = serde_json::json!({
                         "asked": answers.len(),
                         "found": found,
+                        "carried_over": carried,
                         "legal_basis": basis,
                         "out": out.display().to_string(),
                         "errors": [],
@@ -143,6 +161,7 @@ pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
                     let human = Batch {
                         asked: answers.len(),
                         found,
+                        carried,
                         basis,
                         out,
                     };
@@ -165,8 +184,13 @@ pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
                 .into());
             };
             let mut vrs = open(ctx)?;
+            let options = InquiryOptions {
+                personal_consent: one.personal_consent,
+                purpose: &one.purpose,
+                record: one.record,
+            };
             Ok(super::common::answer(
-                vrs.inquire(principal, h, &n, one.personal_consent, &one.purpose)?,
+                vrs.inquire(principal, h, &n, options)?,
                 |answer| Reply::ok(One { holder: h, answer }),
             ))
         }
@@ -216,6 +240,35 @@ impl Human for One {
                 })
                 .collect(),
         );
+        if let Some(recorded) = &self.answer.recorded {
+            doc.line("recorded in the asking municipality's records (D12-3):");
+            doc.table(
+                &["no.", "date", "outcome", "dose id"],
+                recorded
+                    .iter()
+                    .map(|r| {
+                        let outcome = match r.outcome {
+                            vrs::consent::CarryOver::Add { dose_number } => {
+                                format!("carried over as dose {dose_number}")
+                            }
+                            vrs::consent::CarryOver::AlreadyHeld => "already held".to_owned(),
+                            vrs::consent::CarryOver::Conflict {
+                                with_dose_number,
+                                with_date,
+                            } => format!(
+                                "conflict with dose {with_dose_number} of {with_date}: correct it (T1-5-1)"
+                            ),
+                        };
+                        vec![
+                            r.original_dose_number.to_string(),
+                            r.date.clone(),
+                            outcome,
+                            crate::output::or_dash(r.dose_id),
+                        ]
+                    })
+                    .collect(),
+            );
+        }
     }
 }
 
@@ -223,6 +276,7 @@ impl Human for One {
 struct Batch {
     asked: usize,
     found: usize,
+    carried: usize,
     basis: Vec<String>,
     out: PathBuf,
 }
@@ -236,6 +290,12 @@ impl Human for Batch {
             cite_all(&self.basis),
             self.out.display()
         ));
+        if self.carried > 0 {
+            doc.line(format!(
+                "{} carried over into the asking municipality's records (D12-3)",
+                crate::output::count(self.carried as u64, "dose", "doses")
+            ));
+        }
     }
 }
 

@@ -23,8 +23,10 @@ pub(crate) mod keys;
 pub(crate) mod meta;
 pub(crate) mod municipality;
 pub(crate) mod passport;
+pub(crate) mod release;
 pub(crate) mod residents;
 pub(crate) mod stats;
+pub(crate) mod tickets;
 pub(crate) mod vaccines;
 pub(crate) mod vds_signer;
 
@@ -42,6 +44,9 @@ pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Reply> {
         Command::Doses(c) => doses::run(c, ctx),
         Command::Vaccines(c) => vaccines::run(c, ctx),
         Command::Stats(a) => stats::run(a, ctx),
+        Command::Tickets(c) => tickets::run(c, ctx),
+        Command::Release(a) => release::run(a, ctx),
+        Command::Population(c) => release::run_population(c, ctx),
         Command::Municipality(c) => municipality::run(c, ctx),
         Command::Audit(c) => audit::run(c, ctx),
         Command::Backup(a) => backup::run(a, ctx),

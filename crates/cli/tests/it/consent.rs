@@ -2,7 +2,8 @@
 
 use crate::support::{grant, init, init_without_consents, vrs, write_file, HEADER};
 
-/// 千代田区 and 札幌市 consent to the terms; 札幌市 holds one resident.
+/// 千代田区 and 札幌市 consent to the terms; 札幌市 holds one resident, who moved to
+/// 千代田区 with another person (an inquiry is only about the asker's residents, M-8).
 fn with_holder() -> tempfile::TempDir {
     let dir = init();
     let file = write_file(
@@ -15,6 +16,24 @@ fn with_holder() -> tempfile::TempDir {
     let r = vrs(
         dir.path(),
         &["residents", "import", "--as", "municipality:011002", &file],
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let movers = write_file(
+        dir.path(),
+        "movers-in.csv",
+        "自治体コード,宛名番号,個人番号,接種券番号,氏名,氏名カナ,生年月日,性別,転入前自治体コード,転入日\n\
+         131016,M1,123456789018,0000000101,山田 太郎,ヤマダ タロウ,1980-02-17,1,011002,2021-12-01\n\
+         131016,M2,537686677188,0000000102,山田 花子,ヤマダ ハナコ,1982-03-01,2,011002,2021-12-01\n",
+    );
+    let r = vrs(
+        dir.path(),
+        &[
+            "residents",
+            "import",
+            "--as",
+            "municipality:131016",
+            &movers,
+        ],
     );
     assert_eq!(r.code, 0, "{}", r.stdout);
     dir
@@ -136,12 +155,12 @@ fn both_audit_trails_record_each_inquiry_with_its_legal_basis() {
         assert_eq!(events.len(), 2, "{trail}: {}", r.stdout);
         assert_eq!(
             events[0]["grounds"],
-            serde_json::json!(["T1-2-3", "T2-1-1", "L13"]),
+            serde_json::json!(["T1-2-3", "M-9", "M-8", "T2-1-1", "L13"]),
             "{trail}"
         );
         assert_eq!(
             events[1]["grounds"],
-            serde_json::json!(["T1-2-3", "T1-3-1-5", "T2-1-1", "L13"]),
+            serde_json::json!(["T1-2-3", "M-9", "M-8", "T1-3-1-5", "T2-1-1", "L13"]),
             "{trail}"
         );
         assert!(

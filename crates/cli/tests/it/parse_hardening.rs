@@ -47,6 +47,25 @@ fn with_a_dose(venue: &str, doctor: &str) -> tempfile::TempDir {
 fn a_batch_inquiry_on_crlf_and_cr_files_reports_each_dose_on_its_own_line() {
     let dir = with_a_dose("区役所", "医師A");
     let d = dir.path();
+    // Both moved to 札幌市, which asks about its residents only (M-8).
+    let movers = write_file(
+        d,
+        "movers-in.csv",
+        "自治体コード,宛名番号,個人番号,接種券番号,氏名,氏名カナ,生年月日,性別,転入前自治体コード,転入日\n\
+         011002,M1,123456789018,0000000101,黒桐　幹也,コクトウ　ミキヤ,1980-02-17,1,131016,2021-12-01\n\
+         011002,M2,537686677188,0000000102,両儀　式,リョウギ　シキ,1980-01-25,2,131016,2021-12-01\n",
+    );
+    let r = vrs(
+        d,
+        &[
+            "residents",
+            "import",
+            "--as",
+            "municipality:011002",
+            &movers,
+        ],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     for (name, eol) in [("lf", "\n"), ("crlf", "\r\n"), ("cr", "\r")] {
         // Line 2: a person with no dose; line 3 blank; line 4: the vaccinated person.
         let text = ["個人番号", "537686677188", "", "123456789018"].join(eol) + eol;

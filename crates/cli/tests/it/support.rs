@@ -80,3 +80,11 @@ pub(crate) fn write_file(dir: &Path, name: &str, text: &str) -> String {
     std::fs::write(&p, text).unwrap();
     p.display().to_string()
 }
+
+/// A valid My Number derived from `seed` (distinct seeds give distinct numbers).
+pub(crate) fn valid_my_number(seed: u64) -> String {
+    let mut digits = format!("{:011}", 20_000_000_000 + seed * 7).into_bytes();
+    let check = vrs::domain::MyNumber::check_digit(&digits);
+    digits.push(b'0' + check);
+    String::from_utf8(digits).unwrap()
+}

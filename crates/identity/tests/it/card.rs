@@ -236,6 +236,8 @@ fn an_imported_resident_gets_a_card_that_verifies_to_the_same_person() {
         name_kana: "ヤマダ ハナコ".parse().unwrap(),
         birth_date: "1992-07-01".parse().unwrap(),
         sex: Sex::Female,
+        previous_municipality: None,
+        moved_in_on: None,
     };
     let issuer = issuer();
     let spec = CardSpec::for_resident(&resident, "東京都千代田区架空町１－２－３");

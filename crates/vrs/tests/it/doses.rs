@@ -206,11 +206,38 @@ fn every_check_at_entry_refuses_with_its_reason_and_a_repeat_is_idempotent() {
         (second.dose_number.get(), second.review.is_empty()),
         (2, true)
     );
-    // A third dose 3 months later, but printed as dose 1 on the ticket: flagged for review.
+    // A booster 5 months later is too soon under the rule in force in December 2021
+    // (6 months at the earliest; 3 months only from October 2022, vrs_domain::schedule).
+    let soon = register(
+        &mut vrs,
+        site,
+        &entry("131016", 1, 3, "2021-12-01", "spikevax-booster", "000084A"),
+    );
+    assert!(
+        matches!(
+            soon,
+            Err(Rejection::TooSoon {
+                days: 162,
+                min_days: 183,
+                ..
+            })
+        ),
+        "{soon:?}"
+    );
+    // Another person's third dose 6 months after the second, but printed as dose 1 on
+    // the ticket: flagged for review.
+    for (count, date) in [(1, "2021-05-10"), (2, "2021-05-31")] {
+        register(
+            &mut vrs,
+            site,
+            &entry("131016", 3, count, date, "comirnaty", "FA5765"),
+        )
+        .unwrap();
+    }
     let third = register(
         &mut vrs,
         site,
-        &entry("131016", 1, 1, "2021-12-01", "spikevax-booster", "000084A"),
+        &entry("131016", 3, 1, "2021-12-01", "spikevax-booster", "000084A"),
     )
     .unwrap();
     assert_eq!(third.dose_number.get(), 3);
@@ -659,14 +686,14 @@ fn d12_3_an_inquiry_answers_with_the_persons_doses_in_force_and_nothing_else() {
     }
     let person = crate::support::my_number(2 + 11_002_000).parse().unwrap();
     let holder = "011002".parse().unwrap();
+    crate::support::moved_in(&mut vrs, "011002", "131016", 2);
+    let options = vrs::InquiryOptions {
+        personal_consent: false,
+        purpose: "vaccination-ticket",
+        record: false,
+    };
     let Answer::Done(a) = vrs
-        .inquire(
-            p("municipality:131016"),
-            holder,
-            &person,
-            false,
-            "vaccination-ticket",
-        )
+        .inquire(p("municipality:131016"), holder, &person, options)
         .unwrap()
     else {
         panic!("refused")

@@ -7,4 +7,5 @@ mod doses;
 mod import;
 mod isolation;
 mod issuance;
+mod moves;
 mod statistics;

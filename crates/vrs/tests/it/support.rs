@@ -70,3 +70,23 @@ pub(crate) fn file(municipality: &str, n: u64) -> String {
     }
     s
 }
+
+/// Resident `i` of `from` moves to `to`: imports them into `to` with the moved-in
+/// columns (previous municipality `from`, moved in on 2021-12-15) under address `M{i}`.
+#[track_caller]
+pub(crate) fn moved_in(vrs: &mut Vrs, from: &str, to: &str, i: u64) {
+    let who = format!("municipality:{to}").parse().unwrap();
+    let csv = format!(
+        "自治体コード,宛名番号,個人番号,接種券番号,氏名,氏名カナ,生年月日,性別,転入前自治体コード,転入日\n\
+         {to},M{i},{},{:010},山田\u{3000}太郎{i},ヤマダ\u{3000}タロウ,1980-02-17,1,{from},2021-12-15\n",
+        my_number(i + u64::from(from.parse::<u32>().unwrap()) * 1000),
+        900_000 + i
+    );
+    let Answer::Done(o) = vrs
+        .import_residents(who, csv.as_bytes(), None, false)
+        .unwrap()
+    else {
+        panic!("{to} could not import a moved-in resident")
+    };
+    assert!(o.committed && o.errors.is_empty(), "{:?}", o.errors);
+}

@@ -143,3 +143,20 @@ pub(super) fn with_residents() -> (tempfile::TempDir, Redact) {
     let redact = Redact::new(dir.path());
     (dir, redact)
 }
+
+/// The first demo resident of 千代田区 (686561988020) and another person
+/// (537686677188) moved to 札幌市: an inquiry is only about its residents (M-8).
+pub(super) fn moved_to_sapporo(dir: &std::path::Path) {
+    let f = crate::support::write_file(
+        dir,
+        "moved-in.csv",
+        "自治体コード,宛名番号,個人番号,接種券番号,氏名,氏名カナ,生年月日,性別,転入前自治体コード,転入日\n\
+         011002,M1,686561988020,0000800001,林　悠真,ハヤシ　ユウマ,1988-02-13,1,131016,2021-12-15\n\
+         011002,M2,537686677188,0000800002,黒桐　幹也,コクトウ　ミキヤ,1980-02-17,1,131016,2021-12-15\n",
+    );
+    let r = vrs(
+        dir,
+        &["residents", "import", "--as", "municipality:011002", &f],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}

@@ -44,7 +44,7 @@ fn audit_and_backup_say_whether_they_verify() {
         expect![[r#"
             valid: the backup can be restored
             integrity:      ok
-            schema version: 6
+            schema version: 7
             audit chain:    verifies, 7 events
             --- exit 0
         "#]],
@@ -275,4 +275,119 @@ fn colour_only_on_a_terminal_never_with_no_color_and_never_in_json() {
     assert!(!json.contains('\x1b'), "colour in --json: {json:?}");
     let piped = human(dir.path(), &["audit", "verify"]);
     assert!(!piped.stdout.contains('\x1b'), "colour on a pipe");
+}
+
+#[test]
+fn tickets_population_and_the_release_read_for_people() {
+    let (dir, redact) = with_residents();
+    let d = dir.path();
+    let due = [
+        "tickets",
+        "due",
+        "--as",
+        "municipality:131016",
+        "--dose",
+        "3",
+        "--on",
+        "2022-06-01",
+    ];
+    check(
+        d,
+        &redact,
+        &due,
+        expect![[r#"
+            1 resident is due the ticket for dose 3 (L13)
+            ADDRESS NO.  TICKET NO.  LAST DOSE   DUE ON
+            A000000001   0000000001  2021-06-22  2022-01-22
+            --- exit 0
+        "#]],
+    );
+    json_has(
+        d,
+        &due,
+        &[
+            "address_number",
+            "ticket_number",
+            "last_dose_date",
+            "due_on",
+        ],
+    );
+    let good = crate::support::write_file(
+        d,
+        "population.csv",
+        "自治体コード,年齢階級,人口\n131016,30-39,100\n",
+    );
+    check(
+        d,
+        &redact,
+        &["population", "import", "--as", "national", &good],
+        expect![[r#"
+            population set: 1 row
+            --- exit 0
+        "#]],
+    );
+    let bad = crate::support::write_file(
+        d,
+        "bad-population.csv",
+        "自治体コード,年齢階級,人口\n131016,31-40,5\n",
+    );
+    check(
+        d,
+        &redact,
+        &["population", "import", "--as", "national", &bad],
+        expect![[r#"
+            --- stderr
+            error: 1 bad row; nothing was changed
+            LINE  COLUMN    REASON
+            2     age_band  expected one of 0-9, 10-19, 20-29, 30-39, 40-49, 50-59, 60-69, 70-79, 80-89, 90+
+            --- exit 2
+        "#]],
+    );
+    json_has(
+        d,
+        &["population", "import", "--as", "national", &good],
+        &["rows", "errors"],
+    );
+    let out = d.join("release").display().to_string();
+    let release = [
+        "release",
+        "--as",
+        "national",
+        "--date",
+        "2021-06-30",
+        "--out",
+        &out,
+    ];
+    check(
+        d,
+        &redact,
+        &release,
+        expect![[r#"
+            release of 2021-06-30: counts below 10 suppressed across all tables (T1-4-6)
+            FILE                                        ROWS
+            [DIR]/release/by_day.csv          2
+            [DIR]/release/by_day.json         2
+            [DIR]/release/by_dose.csv         2
+            [DIR]/release/by_dose.json        2
+            [DIR]/release/by_prefecture.csv   2
+            [DIR]/release/by_prefecture.json  2
+            [DIR]/release/by_age_band.csv     2
+            [DIR]/release/by_age_band.json    2
+            --- exit 0
+        "#]],
+    );
+    let again = d.join("release2").display().to_string();
+    json_has(
+        d,
+        &[
+            "release",
+            "--as",
+            "national",
+            "--date",
+            "2021-06-30",
+            "--out",
+            &again,
+        ],
+        &["date", "min_cell_size", "files"],
+    );
 }

@@ -17,8 +17,8 @@ fn init_says_what_it_made() {
         expect![[r#"
             data directory [DIR] is ready
             new keyring:        yes
-            migrations applied: 1, 2, 3, 4, 5, 6
-            schema version:     6
+            migrations applied: 1, 2, 3, 4, 5, 6, 7
+            schema version:     7
             issuer base URL:    https://vrs.example.jp/issuer
             --- exit 0
         "#]],
@@ -531,6 +531,7 @@ fn stats_and_the_operator_setting_read_as_tables() {
 #[test]
 fn inquiry_and_emergency_stop_cite_their_provisions() {
     let (dir, redact) = with_residents();
+    super::moved_to_sapporo(dir.path());
     grant(dir.path(), "131016", "addendum-2021-12-03");
     let ask = [
         "inquiry",
@@ -609,6 +610,7 @@ fn inquiry_and_emergency_stop_cite_their_provisions() {
 #[test]
 fn a_batch_inquiry_summarises_and_lists_bad_rows_without_echoing_my_numbers() {
     let (dir, redact) = with_residents();
+    super::moved_to_sapporo(dir.path());
     let movers = crate::support::write_file(
         dir.path(),
         "movers.csv",
