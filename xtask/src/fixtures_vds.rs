@@ -1,5 +1,6 @@
 //! `cargo xtask fixtures vds [--check]`: the test CSCA and VDS-NC barcode signer
-//! certificate (P-256, rcgen) under fixtures/vds/.
+//! certificate (P-256, rcgen with the ICAO extensions of `vrs_certificate::icao`) under
+//! fixtures/vds/.
 //!
 //! ECDSA signatures are randomised, so the certificates cannot be byte-for-byte
 //! reproducible: generation writes new files (to commit), and `--check` (CI) verifies the
@@ -12,8 +13,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, ensure, Context};
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, KeyPair, KeyUsagePurpose,
-    SerialNumber, PKCS_ECDSA_P256_SHA256,
+    BasicConstraints, CertificateParams, IsCa, KeyIdMethod, KeyPair, SerialNumber,
+    PKCS_ECDSA_P256_SHA256,
 };
 use x509_parser::prelude::{FromDer, X509Certificate};
 
@@ -25,37 +26,51 @@ fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/vds")
 }
 
-fn name(cn: &str) -> DistinguishedName {
-    let mut dn = DistinguishedName::new();
-    dn.push(DnType::CountryName, "JP");
-    dn.push(
-        DnType::OrganizationName,
-        "vrs test fixtures (not a real authority)",
-    );
-    dn.push(DnType::CommonName, cn);
-    dn
-}
-
-/// Writes a fresh test CSCA and signer into fixtures/vds/.
+/// Writes a fresh test CSCA and signer into fixtures/vds/, per the ICAO profile of
+/// `vrs_certificate::icao`: every name attribute a PrintableString, Key Usage without
+/// trailing zero bits, no DEFAULT value encoded (the signer has no Basic Constraints),
+/// Subject and Authority Key Identifiers, the VDS-NC Extended Key Usage and the Document
+/// Type List `NV` on the signer. Validity as the VDS-NC guidelines recommend: the CSCA's
+/// key is used for up to 5 years and its certificate outlives the signers it certified
+/// (15 years); the signer's key is used for a short period and its certificate covers
+/// that period plus the life of the documents it signed (10 years).
 pub(crate) fn generate() -> anyhow::Result<()> {
+    use vrs_certificate::icao::{self, KeyUsageBit};
     let csca_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
-    let mut csca = CertificateParams::new(Vec::<String>::new())?;
-    csca.distinguished_name = name("VRS Test CSCA");
+    let mut csca = CertificateParams::default();
+    csca.distinguished_name = "C=JP,O=VRS test fixtures (not a real authority),CN=VRS Test CSCA"
+        .parse::<icao::SignerSubject>()?
+        .distinguished_name();
     csca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-    csca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    csca.key_identifier_method = KeyIdMethod::PreSpecified(icao::key_identifier(spk(&csca_key)?));
+    csca.use_authority_key_identifier_extension = true;
+    icao::add_extensions(
+        &mut csca,
+        &[icao::key_usage(&[
+            KeyUsageBit::KeyCertSign,
+            KeyUsageBit::CrlSign,
+        ])],
+    );
     csca.serial_number = Some(SerialNumber::from(vec![1]));
     csca.not_before = rcgen::date_time_ymd(2025, 1, 1);
-    csca.not_after = rcgen::date_time_ymd(2045, 1, 1);
+    csca.not_after = rcgen::date_time_ymd(2040, 1, 1);
     let csca_cert = csca.self_signed(&csca_key)?;
 
     let signer_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
-    let mut signer = CertificateParams::new(Vec::<String>::new())?;
-    signer.distinguished_name = name("VRS Test VDS-NC Barcode Signer");
-    signer.is_ca = IsCa::ExplicitNoCa;
-    signer.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    let mut signer = CertificateParams::default();
+    signer.distinguished_name =
+        "C=JP,O=VRS test fixtures (not a real authority),CN=VRS Test VDS-NC Barcode Signer"
+            .parse::<icao::SignerSubject>()?
+            .distinguished_name();
+    signer.is_ca = IsCa::NoCa;
+    signer.use_authority_key_identifier_extension = true;
+    icao::add_extensions(
+        &mut signer,
+        &icao::barcode_signer_extensions(spk(&signer_key)?),
+    );
     signer.serial_number = Some(SerialNumber::from(vec![2]));
     signer.not_before = rcgen::date_time_ymd(2025, 1, 1);
-    signer.not_after = rcgen::date_time_ymd(2040, 1, 1);
+    signer.not_after = rcgen::date_time_ymd(2035, 1, 1);
     let signer_cert = signer.signed_by(&signer_key, &csca_cert, &csca_key)?;
 
     let d = dir();
@@ -63,10 +78,21 @@ pub(crate) fn generate() -> anyhow::Result<()> {
     fs::write(d.join(CSCA), csca_cert.der().as_ref())?;
     fs::write(d.join("test-csca.pem"), csca_cert.pem())?;
     fs::write(d.join(SIGNER), signer_cert.der().as_ref())?;
+    fs::write(d.join("test-signer.pem"), signer_cert.pem())?;
     fs::write(d.join(SIGNER_KEY), signer_key.serialize_der())?;
     check()?;
     println!("wrote {}", d.display());
     Ok(())
+}
+
+/// The subjectPublicKey bits (the uncompressed point) of a P-256 key pair.
+fn spk(key: &KeyPair) -> anyhow::Result<&[u8]> {
+    let raw = key.public_key_raw();
+    ensure!(
+        raw.len() == 65 && raw[0] == 4,
+        "not an uncompressed P-256 point"
+    );
+    Ok(raw)
 }
 
 /// Verifies the committed fixtures (see the module docs).
@@ -90,6 +116,8 @@ pub(crate) fn check() -> anyhow::Result<()> {
     signer
         .verify_signature(Some(csca.public_key()))
         .context("signer certificate signature")?;
+    vrs_certificate::icao::check_barcode_signer(&signer)
+        .map_err(|e| anyhow::anyhow!("test signer: {e}"))?;
     let pem = fs::read_to_string(d.join("test-csca.pem"))?;
     ensure!(
         pem.contains("BEGIN CERTIFICATE"),
@@ -116,11 +144,13 @@ fn sample() -> anyhow::Result<vrs_domain::CertificateContent> {
             romaji_name: RomajiName::new("YAMADA", "HANAKO")?,
             nationality: "JPN".parse()?,
             passport_number: "TK1234567".parse()?,
+            sex: None,
         }),
         name: "山田　花子".parse()?,
         birth_date: "1980-02-17".parse()?,
         doses: vec![CertificateDose {
             date: "2021-06-01".parse()?,
+            site: None,
             product: "comirnaty".parse()?,
             lot: "FA5765".parse()?,
             dose_number: DoseNumber::new(1)?,

@@ -38,12 +38,19 @@ pub fn certificate_document(
         holder["nationality"] = json!(o.nationality.to_string());
         holder["passport_number"] = json!(o.passport_number.to_string());
     }
+    // The VDS-NC's identifier of the same certificate (overseas only).
+    let uvci = matches!(content.kind(), CertificateKind::Overseas(_)).then(|| crate::uvci(content));
     let issuer = content.issuer();
     json!({
         "certificate_id": content.id().to_string(),
+        "uvci": uvci,
         "kind": content.kind().as_str(),
         "issued_on": content.issued_on().to_string(),
-        "issuer": { "code": issuer.to_string(), "name": issuer.info().name },
+        "issuer": {
+            "code": issuer.to_string(),
+            "name": issuer.info().name,
+            "name_en": issuer.info().name_en(),
+        },
         "holder": holder,
         "doses": doses,
         "shc": { "jws": shc.jws(), "kid": shc.kid(), "qr_text": shc.qr_text() },

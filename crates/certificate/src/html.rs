@@ -102,6 +102,19 @@ pub fn render_html(
             escape(content.id().as_str())
         ),
     );
+    // The VDS-NC carries the UVCI, not the 32-hex ID: a border officer matches the paper
+    // to the seal by it.
+    if matches!(content.kind(), CertificateKind::Overseas(_)) {
+        field(
+            &mut html,
+            "UVCI（ICAO VDS-NC）",
+            "UVCI (ICAO VDS-NC)",
+            &format!(
+                "<span class=\"mono\">{}</span>",
+                escape(&crate::vds::uvci(content))
+            ),
+        );
+    }
     field(
         &mut html,
         "発行日",
@@ -124,26 +137,39 @@ pub fn render_html(
 }
 
 /// The issuer as the head of the local government: a municipality's name ends in 市, 区,
-/// 町 or 村, so adding 長 gives 千代田区長, 札幌市長 (市区町村長, T1-4-2). Codes that do not
-/// issue (a prefecture, a ward of a designated city) still get their own head's title.
+/// 町 or 村, so adding 長 gives 千代田区長, 札幌市長 (T1-4-2). Codes that do not issue (a
+/// prefecture, a ward of a designated city) still get their own head's title. The English
+/// line is all romanised ([`issuer_en`]).
 fn issuer_html(code: MunicipalityCode) -> String {
     let info = code.info();
-    let name = escape(info.name);
-    let (title_ja, role_ja, title_en) = match info.kind {
-        LocalGovKind::Prefecture => ("知事", "都道府県知事", "Governor"),
-        LocalGovKind::Ward => ("長", "区長", "Head of the ward"),
-        _ => ("長", "市区町村長", "Mayor"),
-    };
-    let within = match info.kind {
-        LocalGovKind::Prefecture => String::new(),
-        _ => format!(", {}", escape(info.parent)),
+    let title_ja = match info.kind {
+        LocalGovKind::Prefecture => "知事",
+        _ => "長",
     };
     format!(
-        "{parent}{name}{title_ja}（{role_ja}・市区町村コード {code}）<span lang=\"en\">{title_en} \
-         of {name}{within} (local government code {code})</span>",
+        "{parent}{name}{title_ja}（地方公共団体コード {code}）<span lang=\"en\">{en} \
+         (local government code {code})</span>",
         parent = escape(info.parent),
+        name = escape(info.name),
+        en = escape(&issuer_en(code)),
         code = escape(&code.to_string()),
     )
+}
+
+/// The issuer in English, romanised from the registry's kana: "Mayor of Chiyoda City,
+/// Tokyo", "Mayor of Niseko Town, Hokkaido", "Governor of Tokyo".
+pub fn issuer_en(code: MunicipalityCode) -> String {
+    let info = code.info();
+    let title = match info.kind {
+        LocalGovKind::Prefecture => "Governor",
+        LocalGovKind::Ward => "Head",
+        _ => "Mayor",
+    };
+    // Every registered code romanises (vrs-domain tests each); the code is the fallback.
+    let name = info
+        .name_en()
+        .unwrap_or_else(|| format!("local government {code}"));
+    format!("{title} of {name}")
 }
 
 /// Escapes text for HTML element content and quoted attribute values.
@@ -275,6 +301,7 @@ mod tests {
     fn content(kind: CertificateKind, name: &str) -> CertificateContent {
         let dose = |date: &str, product: &str, lot: &str, n: u8| CertificateDose {
             date: date.parse().unwrap(),
+            site: None,
             product: product.parse().unwrap(),
             lot: lot.parse().unwrap(),
             dose_number: DoseNumber::new(n).unwrap(),
@@ -299,6 +326,7 @@ mod tests {
             romaji_name: RomajiName::new("YAMADA", "HANAKO").unwrap(),
             nationality: "JPN".parse().unwrap(),
             passport_number: "TK1234567".parse().unwrap(),
+            sex: None,
         })
     }
 
@@ -318,14 +346,37 @@ mod tests {
     #[test]
     fn issuer_title_table() {
         for (code, want) in [
-            ("131016", "東京都千代田区長（市区町村長・"),
-            ("011002", "北海道札幌市長（市区町村長・"),
-            ("011011", "北海道札幌市中央区長（区長・"),
-            ("130001", "東京都知事（都道府県知事・"),
+            ("131016", "東京都千代田区長（地方公共団体コード"),
+            ("011002", "北海道札幌市長（地方公共団体コード"),
+            ("011011", "北海道札幌市中央区長（地方公共団体コード"),
+            ("130001", "東京都知事（地方公共団体コード"),
         ] {
             let html = issuer_html(code.parse().unwrap());
             assert!(html.starts_with(want), "code {code}: {html}");
             assert!(html.contains(code), "code {code}: {html}");
+        }
+    }
+
+    #[test]
+    fn no_english_text_of_a_page_holds_kanji_or_kana() {
+        for kind in [CertificateKind::Domestic, overseas()] {
+            let html = render_html(&content(kind, "山田　花子"), &shc_svg(), None);
+            let mut rest = html.as_str();
+            let mut spans = 0;
+            while let Some(at) = rest.find("<span lang=\"en\">") {
+                let after = &rest[at + 17..];
+                let end = after.find("</span>").expect("closed span");
+                let text = &after[..end];
+                assert!(
+                    !text
+                        .chars()
+                        .any(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{9fff}')),
+                    "English text with Japanese script: {text}"
+                );
+                spans += 1;
+                rest = &after[end..];
+            }
+            assert!(spans > 5, "{spans} English spans");
         }
     }
 
@@ -366,8 +417,7 @@ mod tests {
             "JPN",
             "発行者",
             "東京都千代田区長",
-            "市区町村長",
-            "Mayor of 千代田区",
+            "Mayor of Chiyoda City, Tokyo",
             "131016",
             "証明書ID",
             "abababababababababababababababab",
@@ -418,6 +468,18 @@ mod tests {
         }
         let dose_rows = html.matches("<tr><td class=\"num\">").count();
         assert_eq!(dose_rows, 2, "one table row per dose");
+        // The UVCI the VDS-NC carries is printed beside the certificate ID.
+        let uvci = crate::uvci(&content(overseas(), "山田　花子"));
+        assert!(
+            html.contains(&format!("<span class=\"mono\">{uvci}</span>")),
+            "{html}"
+        );
+        let domestic = render_html(
+            &content(CertificateKind::Domestic, "山田　花子"),
+            &shc_svg(),
+            None,
+        );
+        assert!(!domestic.contains("UVCI"), "no UVCI without a VDS-NC");
     }
 
     #[test]

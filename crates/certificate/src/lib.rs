@@ -19,6 +19,7 @@
 //!     birth_date: "1980-02-17".parse()?,
 //!     doses: vec![CertificateDose {
 //!         date: "2021-06-01".parse()?,
+//!         site: None,
 //!         product: "comirnaty".parse()?,
 //!         lot: "FA5765".parse()?,
 //!         dose_number: DoseNumber::new(1)?,
@@ -45,9 +46,11 @@ mod crl;
 mod document;
 mod error;
 mod html;
+pub mod icao;
 mod key;
 mod numeric;
 mod qr;
+mod qr_mask;
 mod shc;
 mod vds;
 mod verify;
@@ -55,14 +58,14 @@ mod verify;
 pub use crl::{Crl, RevocationSecret, Revoked, Rid};
 pub use document::certificate_document;
 pub use error::CertificateError;
-pub use html::render_html;
+pub use html::{issuer_en, render_html};
 pub use key::{
     thumbprint, Directory, DirectoryEntry, Issuer, IssuerKey, Jwk, Jwks, DEFAULT_ISSUER_BASE_URL,
 };
 pub use numeric::{decode_numeric, MAX_CHUNKS, MAX_CHUNK_JWS, MAX_SINGLE_JWS};
 pub use qr::{
-    decode_png, encode_bytes, encode_shc, encode_shc_scored, EcLevel, QrMatrix, MAX_IMAGE_PIXELS,
-    MAX_IMAGE_SIDE, MAX_PNG_BYTES, MAX_VERSION, SHC_MASK,
+    decode_png, encode_bytes, encode_shc, encode_shc_with_mask, EcLevel, QrMatrix,
+    MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, MAX_PNG_BYTES, MAX_VERSION,
 };
 pub use shc::{
     fits_one_qr, issue, numeric_text, payload_json, IssueOptions, SignedCertificate, CVX_SYSTEM,

@@ -7,23 +7,25 @@
 //! mode per symbol only, so it cannot make the mixed byte + numeric segments SHC needs,
 //! and qrcode was 2–3× slower.
 //!
-//! Mask: [`encode_shc`] uses a fixed mask pattern ([`SHC_MASK`]). Scoring all eight masks
-//! (ISO/IEC 18004 §7.8.3) is 95 % of the encoding time (≈4 ms against ≈0.15 ms for a
-//! version-22 code) and only lowers the chance of finder-like blotches; any mask is a valid
-//! symbol that every decoder reads. The payload is DEFLATE output, close to random, so the
-//! scores of the masks differ little. [`encode_shc_scored`] does the full selection for
-//! print artwork where 4 ms does not matter. Both are read back by rqrr and zbarimg in tests.
+//! Mask: ISO/IEC 18004 selects the mask with the lowest penalty score, and a fixed mask
+//! once made a card read as a spurious EAN-13 in zxing-cpp. qrcodegen's own selection
+//! scores module by module (≈2.3 ms for a version-22 code), so the symbol is encoded once
+//! with mask 0 and [`crate::qr_mask`] derives and scores the eight masks on bit-packed
+//! rows and columns (see docs/PERFORMANCE.md for the figures).
+//!
+//! Error correction: a SMART Health Card takes the highest level (H, Q, M, L) that fits
+//! version 22 (the SHC limit for one code; a 4-dose card is version 22 at M). A VDS-NC
+//! takes level M: the highest level that fits version 40 made a 4-dose seal version 38 at
+//! H, where version 27 at M holds it, a far smaller symbol for phones and border readers;
+//! only a seal M cannot hold in version 40 (nine doses, longest names) falls back to L.
 
 use qrcodegen::{Mask, QrCode, QrCodeEcc, QrSegment, Version};
 
+use crate::qr_mask::{self, Line};
 use crate::CertificateError;
 
 /// Highest QR version a card may use (SHC: larger codes scan badly on phones).
 pub const MAX_VERSION: u8 = 22;
-
-/// The fixed mask pattern of [`encode_shc`] (pattern 1, `row mod 2 == 0`, the one the
-/// full selection picked most often for 40 sample cards, tied with pattern 2).
-pub const SHC_MASK: u8 = 1;
 
 /// Error-correction level of a rendered code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -53,7 +55,9 @@ impl EcLevel {
 /// A QR symbol's modules (true = dark), without quiet zone.
 #[derive(Clone)]
 pub struct QrMatrix {
-    code: QrCode,
+    rows: Vec<Line>,
+    version: u8,
+    mask: u8,
     ec: EcLevel,
 }
 
@@ -70,17 +74,17 @@ impl std::fmt::Debug for QrMatrix {
 
 /// Encodes SHC QR text (`shc:/` + digits) as one QR code: a byte segment for `shc:/`
 /// and a numeric segment for the digits, at the highest error correction (H, Q, M, L)
-/// that fits version 22. Never chunks: text that does not fit is an error.
+/// that fits version 22, with the mask of lowest ISO penalty. Never chunks: text that
+/// does not fit is an error.
 pub fn encode_shc(qr_text: &str) -> Result<QrMatrix, CertificateError> {
-    encode_shc_with(qr_text, Some(Mask::new(SHC_MASK)))
+    let segs = shc_segments(qr_text)?;
+    LEVELS
+        .into_iter()
+        .find_map(|(ecl, ec)| encode_at(&segs, ecl, ec, Version::new(MAX_VERSION), None))
+        .ok_or_else(|| too_large(qr_text))
 }
 
-/// Like [`encode_shc`], but scores all eight mask patterns and keeps the best (≈25× slower).
-pub fn encode_shc_scored(qr_text: &str) -> Result<QrMatrix, CertificateError> {
-    encode_shc_with(qr_text, None)
-}
-
-fn encode_shc_with(qr_text: &str, mask: Option<Mask>) -> Result<QrMatrix, CertificateError> {
+fn shc_segments(qr_text: &str) -> Result<[QrSegment; 2], CertificateError> {
     let digits = qr_text
         .strip_prefix("shc:/")
         .ok_or_else(|| CertificateError::Content {
@@ -93,31 +97,79 @@ fn encode_shc_with(qr_text: &str, mask: Option<Mask>) -> Result<QrMatrix, Certif
             reason: "SHC QR text must be digits after shc:/".into(),
         });
     }
-    let segs = [
+    Ok([
         QrSegment::make_bytes(b"shc:/"),
         QrSegment::make_numeric(digits),
-    ];
-    encode_segments(&segs, mask).ok_or(CertificateError::QrTooLarge {
-        jws_chars: digits.len() / 2,
-        bytes: 5 + (digits.len() * 10).div_ceil(3 * 8),
-    })
+    ])
 }
 
-/// Encodes arbitrary text (e.g. a VDS-NC JSON document) in byte mode, highest EC that fits
-/// version 40 (VDS-NC has no version limit of its own).
+fn too_large(qr_text: &str) -> CertificateError {
+    let digits = qr_text.len().saturating_sub(5);
+    CertificateError::QrTooLarge {
+        jws_chars: digits / 2,
+        bytes: 5 + (digits * 10).div_ceil(3 * 8),
+    }
+}
+
+/// Encodes arbitrary text (e.g. a VDS-NC JSON document) in byte mode at level M (see the
+/// module docs; L when M cannot hold it in version 40), the smallest version that holds
+/// it, with the mask of lowest penalty.
 pub fn encode_bytes(text: &str) -> Result<QrMatrix, CertificateError> {
     let segs = [QrSegment::make_bytes(text.as_bytes())];
-    for (ecl, ec) in LEVELS {
-        if let Ok(code) =
-            QrCode::encode_segments_advanced(&segs, ecl, Version::MIN, Version::MAX, None, false)
-        {
-            return Ok(QrMatrix { code, ec });
-        }
-    }
-    Err(CertificateError::Content {
+    // M, or L for the largest seals (nine doses with long names) that M cannot hold.
+    [
+        (QrCodeEcc::Medium, EcLevel::M),
+        (QrCodeEcc::Low, EcLevel::L),
+    ]
+    .into_iter()
+    .find_map(|(ecl, ec)| encode_at(&segs, ecl, ec, Version::MAX, None))
+    .ok_or_else(|| CertificateError::Content {
         format: "qr",
         reason: format!("{} bytes do not fit one QR code", text.len()),
     })
+}
+
+/// Encodes at one level: with mask 0, then keeps the mask of lowest penalty; or with
+/// the mask given.
+fn encode_at(
+    segs: &[QrSegment],
+    ecl: QrCodeEcc,
+    ec: EcLevel,
+    max: Version,
+    mask: Option<u8>,
+) -> Option<QrMatrix> {
+    let first = Mask::new(mask.unwrap_or(0));
+    let code =
+        QrCode::encode_segments_advanced(segs, ecl, Version::MIN, max, Some(first), false).ok()?;
+    let (mask, rows) = match mask {
+        None => {
+            let (k, rows, _) = qr_mask::best(&qr_mask::Candidates::new(&code, ecl));
+            (k, rows)
+        }
+        Some(k) => (k, qr_mask::rows_of(&code)),
+    };
+    Some(QrMatrix {
+        rows,
+        version: code.version().value(),
+        mask,
+        ec,
+    })
+}
+
+/// Like [`encode_shc`] but with the mask pattern given (0–7) instead of the best one: for
+/// comparing masks (tests, benchmarks), not for certificates.
+pub fn encode_shc_with_mask(qr_text: &str, mask: u8) -> Result<QrMatrix, CertificateError> {
+    if mask > 7 {
+        return Err(CertificateError::Content {
+            format: "qr",
+            reason: format!("mask pattern {mask} is not 0-7"),
+        });
+    }
+    let segs = shc_segments(qr_text)?;
+    LEVELS
+        .into_iter()
+        .find_map(|(ecl, ec)| encode_at(&segs, ecl, ec, Version::new(MAX_VERSION), Some(mask)))
+        .ok_or_else(|| too_large(qr_text))
 }
 
 const LEVELS: [(QrCodeEcc, EcLevel); 4] = [
@@ -127,32 +179,15 @@ const LEVELS: [(QrCodeEcc, EcLevel); 4] = [
     (QrCodeEcc::Low, EcLevel::L),
 ];
 
-fn encode_segments(segs: &[QrSegment], mask: Option<Mask>) -> Option<QrMatrix> {
-    // Try from the strongest level down; qrcodegen picks the smallest version for each.
-    for (ecl, ec) in LEVELS {
-        if let Ok(code) = QrCode::encode_segments_advanced(
-            segs,
-            ecl,
-            Version::MIN,
-            Version::new(MAX_VERSION),
-            mask,
-            false,
-        ) {
-            return Some(QrMatrix { code, ec });
-        }
-    }
-    None
-}
-
 impl QrMatrix {
     /// QR version (1–40).
     pub fn version(&self) -> u8 {
-        self.code.version().value()
+        self.version
     }
 
     /// Mask pattern used (0–7).
     pub fn mask(&self) -> u8 {
-        self.code.mask().value()
+        self.mask
     }
 
     /// Error-correction level used.
@@ -160,14 +195,19 @@ impl QrMatrix {
         self.ec
     }
 
+    /// The ISO/IEC 18004 §7.8.3 penalty score of this symbol (see `qr_mask`).
+    pub fn penalty(&self) -> u32 {
+        qr_mask::penalty(&self.rows, &qr_mask::transpose(&self.rows, self.size()))
+    }
+
     /// Modules per side.
     pub fn size(&self) -> usize {
-        self.code.size() as usize
+        self.rows.len()
     }
 
     /// Whether the module at column `x`, row `y` is dark.
     pub fn dark(&self, x: usize, y: usize) -> bool {
-        self.code.get_module(x as i32, y as i32)
+        qr_mask::dark(&self.rows, x, y)
     }
 
     /// A 1-bit grayscale PNG: `scale` pixels per module, a quiet zone of 4 modules.

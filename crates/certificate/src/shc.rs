@@ -177,14 +177,37 @@ struct Actor<'a> {
     display: &'a str,
 }
 
+/// Who gave a dose, as the card's `performer.actor.display` states it.
+fn performer(content: &CertificateContent, dose: &vrs_domain::CertificateDose) -> String {
+    let code = dose
+        .site
+        .as_ref()
+        .map_or(content.issuer(), |s| s.municipality);
+    let gov = code.info();
+    match content.kind() {
+        CertificateKind::Overseas(_) => gov
+            .name_en()
+            .unwrap_or_else(|| format!("local government {code}")),
+        CertificateKind::Domestic => match dose.site.as_ref().and_then(|s| s.venue.as_ref()) {
+            Some(venue) => venue.as_str().to_owned(),
+            None => format!("{}{}", gov.prefecture_code.info().name, gov.name),
+        },
+    }
+}
+
 /// The minified JSON payload (before compression) of a card for `content`.
 ///
 /// Domestic cards carry the kanji name; overseas cards the passport's romaji name
 /// (nationality and passport number go on the certificate document, not in the QR).
-/// The performer is the issuing municipality (prefecture + municipality name).
+/// The performer is the vaccination site that gave the dose as recorded (its venue, else
+/// its municipality), or the issuing municipality when no site was recorded; on overseas
+/// cards the municipality's English name.
 pub fn payload_json(content: &CertificateContent, opts: &IssueOptions<'_>) -> String {
-    let gov = content.issuer().info();
-    let performer = format!("{}{}", gov.prefecture_code.info().name, gov.name);
+    let performers: Vec<String> = content
+        .doses()
+        .iter()
+        .map(|d| performer(content, d))
+        .collect();
     let name = match content.kind() {
         CertificateKind::Domestic => Name {
             use_: "usual",
@@ -230,7 +253,7 @@ pub fn payload_json(content: &CertificateContent, opts: &IssueOptions<'_>) -> St
                 occurrence: dose.date.format("%Y-%m-%d").to_string(),
                 performer: [Performer {
                     actor: Actor {
-                        display: &performer,
+                        display: &performers[i],
                     },
                 }],
                 lot_number: dose.lot.as_str(),

@@ -3,9 +3,10 @@
 //! and X.509 certificate, verify against trusted CSCA certificates with x509-parser.
 //!
 //! Document: `{"data":{"hdr":{"t":"icao.vacc","v":1,"is":"JPN"},"msg":{"uvci",
-//! "pid":{"n","dob","i"},"ve":[{"des","nam","dis","vd":[{"dvc","seq","ctr","lot"}]}]}},
+//! "pid":{"n","dob","sex"?,"i"},"ve":[{"des","nam","dis","vd":[{"dvc","seq","ctr","adm","lot"}]}]}},
 //! "sig":{"alg":"ES256","cer":<base64url DER>,"sigvl":<base64url r‖s>}}`; the signature
-//! covers the JSON Canonicalization Scheme (RFC 8785) form of `data`.
+//! covers the JSON Canonicalization Scheme (RFC 8785) form of `data`. base64url values are
+//! written with `=` padding (RFC 4648 section 5) and read with or without it.
 
 use ring::digest;
 use ring::rand::SystemRandom;
@@ -56,6 +57,9 @@ impl VdsSigner {
                 reason: "signer certificate is not for this key".into(),
             });
         }
+        crate::icao::check_barcode_signer(&cert).map_err(|reason| CertificateError::X509 {
+            reason: format!("not a VDS-NC barcode signer certificate: {reason}"),
+        })?;
         Ok(Self {
             pair,
             cert_der,
@@ -74,8 +78,8 @@ impl VdsSigner {
             "data": data,
             "sig": {
                 "alg": "ES256",
-                "cer": b64::url(&self.cert_der),
-                "sigvl": b64::url(signature.as_ref()),
+                "cer": b64::url_padded(&self.cert_der),
+                "sigvl": b64::url_padded(signature.as_ref()),
             }
         });
         Ok(doc.to_string())
@@ -127,23 +131,41 @@ fn vds_data(content: &CertificateContent) -> Result<Value, CertificateError> {
                     "dvc": d.date.format("%Y-%m-%d").to_string(),
                     "seq": d.dose_number.get(),
                     "ctr": CertificateDose::COUNTRY,
+                    "adm": administering_centre(content, d),
                     "lot": d.lot.as_str(),
                 })).collect::<Vec<_>>(),
             })
         })
         .collect();
+    let mut pid = json!({
+        "n": name,
+        "dob": content.birth_date().to_string(),
+        "i": holder.passport_number.as_str(),
+    });
+    // The sex when known, as Doc 9303 writes it.
+    match holder.sex {
+        Some(vrs_domain::Sex::Male) => pid["sex"] = json!("M"),
+        Some(vrs_domain::Sex::Female) => pid["sex"] = json!("F"),
+        _ => {}
+    }
     Ok(json!({
         "hdr": {"t": "icao.vacc", "v": 1, "is": "JPN"},
         "msg": {
             "uvci": uvci(content),
-            "pid": {
-                "n": name,
-                "dob": content.birth_date().to_string(),
-                "i": holder.passport_number.as_str(),
-            },
+            "pid": pid,
             "ve": ve,
         }
     }))
+}
+
+/// `vd.adm` (administering centre, at most 20 characters): the health authority of the
+/// site that gave the dose (the issuer when none was recorded), by its English name
+/// ("Chiyoda City"), or its local government code when the name is longer.
+fn administering_centre(content: &CertificateContent, d: &CertificateDose) -> String {
+    let code = d.site.as_ref().map_or(content.issuer(), |s| s.municipality);
+    vrs_domain::romaji::local_gov_en(code.info())
+        .filter(|n| n.len() <= 20)
+        .unwrap_or_else(|| format!("JPN {code}"))
 }
 
 /// RFC 8785 JSON Canonicalization Scheme for the values VDS-NC uses (objects with
@@ -219,12 +241,12 @@ pub(crate) fn verify_vds_value(
     let cert_der = sig
         .get("cer")
         .and_then(Value::as_str)
-        .and_then(b64::url_decode)
+        .and_then(b64::url_decode_any_padding)
         .ok_or_else(|| one("malformed", "sig.cer is not base64url".into()))?;
     let sigvl = sig
         .get("sigvl")
         .and_then(Value::as_str)
-        .and_then(b64::url_decode)
+        .and_then(b64::url_decode_any_padding)
         .filter(|s| s.len() == 64)
         .ok_or_else(|| {
             one(
@@ -238,6 +260,7 @@ pub(crate) fn verify_vds_value(
     let anchored = trust.cscas().iter().any(|der| {
         X509Certificate::from_der(der).is_ok_and(|(_, csca)| {
             csca.subject() == cert.issuer()
+                && csca.is_ca()
                 && cert.verify_signature(Some(csca.public_key())).is_ok()
         })
     });
@@ -246,6 +269,17 @@ pub(crate) fn verify_vds_value(
             "untrusted_signer",
             format!(
                 "signer certificate ({}) is not issued by a trusted CSCA",
+                cert.subject()
+            ),
+        ));
+    }
+    // The CSCA certifies signers for purposes: this one must be a VDS-NC barcode signer
+    // (EKU 2.23.136.1.1.14.2) for proofs of vaccination (Document Type List NV).
+    if let Err(reason) = crate::icao::check_barcode_signer(&cert) {
+        return Err(one(
+            "untrusted_signer",
+            format!(
+                "signer certificate ({}) is not a VDS-NC signer for proofs of vaccination: {reason}",
                 cert.subject()
             ),
         ));

@@ -54,6 +54,7 @@ pub struct TrustList {
     issuers: Vec<(Issuer, Jwk)>,
     crls: Vec<Crl>,
     cscas: Vec<Vec<u8>>,
+    skip_revocation_check: bool,
 }
 
 impl TrustList {
@@ -119,6 +120,13 @@ impl TrustList {
     /// Uses a revocation list (matched to keys by `kid`).
     pub fn add_crl(&mut self, crl: Crl) {
         self.crls.push(crl);
+    }
+
+    /// Accepts cards whose key declares `crlVersion` without its current revocation list
+    /// (reported as a warning): `--no-revocation-check`. By default such a card's status
+    /// is unknown and it is not valid (`revocation_unknown`).
+    pub fn skip_revocation_check(&mut self) {
+        self.skip_revocation_check = true;
     }
 
     /// Trusts a CSCA certificate (DER) for VDS-NC barcode signers.
@@ -470,25 +478,38 @@ fn check_revocation(
         ));
         return;
     };
-    match trust.crl_for(&jwk.kid) {
-        None => warnings.push(format!(
-            "key {} has crlVersion {version} but no revocation list for it was given; revocation not checked",
+    // A key that declares crlVersion can revoke: without its list (at least that
+    // version) the card's status is unknown, so it is not valid unless the caller chose
+    // not to check revocation.
+    let unknown = match trust.crl_for(&jwk.kid) {
+        None => Some(format!(
+            "revocation status unknown: key {} declares crlVersion {version} but no revocation list for it was given",
             jwk.kid
         )),
-        Some(crl) => {
-            if crl.ctr < version {
-                warnings.push(format!(
-                    "revocation list ctr {} is older than the key's crlVersion {version}",
+        Some(crl) if crl.ctr < version => Some(format!(
+            "revocation status unknown: the revocation list's ctr {} is older than the key's crlVersion {version}",
+            crl.ctr
+        )),
+        Some(_) => None,
+    };
+    if let Some(crl) = trust.crl_for(&jwk.kid) {
+        if crl.revokes(&rid, nbf) {
+            errors.push(VerifyError::new(
+                "revoked",
+                format!(
+                    "rid {} is on the issuer's revocation list (ctr {})",
+                    rid.as_str(),
                     crl.ctr
-                ));
-            }
-            if crl.revokes(&rid, nbf) {
-                errors.push(VerifyError::new(
-                    "revoked",
-                    format!("rid {} is on the issuer's revocation list (ctr {})", rid.as_str(), crl.ctr),
-                ));
-            }
+                ),
+            ));
         }
+    }
+    match unknown {
+        Some(m) if trust.skip_revocation_check => {
+            warnings.push(format!("{m}; not checked (--no-revocation-check)"))
+        }
+        Some(m) => errors.push(VerifyError::new("revocation_unknown", m)),
+        None => {}
     }
 }
 

@@ -52,6 +52,8 @@ pub enum Action {
     IssueCertificate,
     /// Replace a municipality's certificate signing key (T1-4-2).
     RotateIssuerKey,
+    /// Configure the ICAO VDS-NC barcode signer of overseas certificates (S-2-14).
+    ConfigureBarcodeSigner,
     /// Set the minimum cell size of the statistics given to the State and prefectures (T1-4-6).
     ConfigureStatistics,
     /// List which municipalities have (or have not) consented (T1-11-2).
@@ -85,6 +87,7 @@ impl Action {
             Self::ExportLedger => "export_ledger",
             Self::IssueCertificate => "issue_certificate",
             Self::RotateIssuerKey => "rotate_issuer_key",
+            Self::ConfigureBarcodeSigner => "configure_barcode_signer",
             Self::ViewStatistics => "view_statistics",
             Self::ConfigureStatistics => "configure_statistics",
             Self::ListConsents => "list_consents",
@@ -116,6 +119,7 @@ impl Action {
             | Self::EmergencyStop
             | Self::EmergencyResume
             | Self::RotateIssuerKey
+            | Self::ConfigureBarcodeSigner
             | Self::ConfigureStatistics
             | Self::ListConsents
             | Self::ListTicketsDue => None,
@@ -147,6 +151,7 @@ impl Action {
             | Self::EmergencyStop
             | Self::EmergencyResume
             | Self::RotateIssuerKey
+            | Self::ConfigureBarcodeSigner
             | Self::ViewStatistics
             | Self::ConfigureStatistics
             | Self::ListConsents
@@ -215,6 +220,8 @@ pub struct Request {
     pub purpose: Option<Purpose>,
     /// Granting consent: the document consented to and the day it takes effect.
     pub consent: Option<(crate::DocumentId, chrono::NaiveDate)>,
+    /// Issuance: the certificate asked for is the overseas one (S-2-14).
+    pub overseas_certificate: bool,
 }
 
 impl Request {
@@ -227,6 +234,7 @@ impl Request {
             personal_consent: false,
             purpose: None,
             consent: None,
+            overseas_certificate: false,
         }
     }
 }

@@ -86,6 +86,9 @@ pub struct Facts {
     /// show them; `None` when the asking municipality holds no such resident.
     #[serde(default)]
     pub subject_residence: Option<Residence>,
+    /// Whether the instance has an ICAO VDS-NC barcode signer configured (S-2-14).
+    #[serde(default)]
+    pub barcode_signer: bool,
 }
 
 /// Where a person lives according to a municipality's resident records (D12-1).

@@ -87,6 +87,59 @@ pub(crate) fn issuer_is_the_holder(req: &Request, out: &mut Vec<Finding>) {
     }
 }
 
+/// Legal basis: S-2-14 (システム要件 2-14)
+///
+/// > Certificate issuance: ... add a 2D code carrying an electronic signature that
+/// > guarantees the content's authenticity, following international practice.
+///
+/// Interpretation: the overseas certificate is read at foreign borders, where the
+/// international practice is ICAO's VDS-NC (Doc 9303 Part 13 and the VDS-NC guidelines)
+/// signed by a barcode signer that the national CSCA certified. An overseas certificate is
+/// therefore issued only with its VDS-NC: while the instance has no barcode signer
+/// configured, every overseas application is refused (never issued without it). The
+/// domestic certificate's 2D code is the SMART Health Card signed with the municipality's
+/// own key, which is always available. Configuring the barcode signer (importing its
+/// key and certificate, making its certificate request) is the operator's job: it runs
+/// the service that holds the keys; no municipality, site, prefecture or the State can.
+pub(crate) fn overseas_certificate_carries_vds_nc(
+    req: &Request,
+    facts: &Facts,
+    out: &mut Vec<Finding>,
+) {
+    match req.action {
+        Action::IssueCertificate if req.overseas_certificate => {
+            if facts.barcode_signer {
+                out.push(Finding::met(
+                    cite("S-2-14"),
+                    "the overseas certificate carries a VDS-NC signed by the configured barcode signer",
+                ));
+            } else {
+                out.push(Finding::unmet(
+                    cite("S-2-14"),
+                    "no VDS-NC barcode signer is configured, and an overseas certificate is never issued without its VDS-NC (vrs keys vds-signer import)",
+                ));
+            }
+        }
+        Action::ConfigureBarcodeSigner => {
+            if req.principal == Principal::Operator {
+                out.push(Finding::met(
+                    cite("S-2-14"),
+                    "the operator configures the barcode signer",
+                ));
+            } else {
+                out.push(Finding::unmet(
+                    cite("S-2-14"),
+                    format!(
+                        "{} cannot configure the barcode signer: only the operator can",
+                        req.principal
+                    ),
+                ));
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The provisions an application refused after the rules allowed it rests on,
 /// by the refusal's kind (the identity errors' `kind()` and the record checks):
 ///

@@ -80,5 +80,6 @@ pub fn decide(request: &Request, facts: &Facts, as_of: DateTime<FixedOffset>) ->
     statistics::statistics_scope(request, &mut findings);
     issuance::e_issuance_consented(request, facts, day, &mut findings);
     issuance::issuer_is_the_holder(request, &mut findings);
+    issuance::overseas_certificate_carries_vds_nc(request, facts, &mut findings);
     Decision::from_findings(*request, as_of, findings)
 }

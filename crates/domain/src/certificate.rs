@@ -252,6 +252,8 @@ pub struct OverseasHolder {
     pub nationality: Nationality,
     /// Passport number.
     pub passport_number: PassportNumber,
+    /// Sex as the passport's MRZ gives it (`None` when it says unspecified).
+    pub sex: Option<crate::Sex>,
 }
 
 /// Domestic (国内用) or overseas (海外用) certificate.
@@ -278,12 +280,24 @@ impl CertificateKind {
 pub struct CertificateDose {
     /// Day of vaccination (Japan time).
     pub date: NaiveDate,
+    /// Where it was given, as recorded (`None`: not recorded; the issuer stands in).
+    pub site: Option<DoseSite>,
     /// The product (gives the CVX code).
     pub product: VaccineProduct,
     /// Lot number.
     pub lot: LotNumber,
     /// Which dose of the series.
     pub dose_number: DoseNumber,
+}
+
+/// The vaccination site of a dose as recorded: the municipality whose venue gave it and
+/// the venue's name when one was entered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DoseSite {
+    /// The municipality of the venue (接種実施市区町村).
+    pub municipality: crate::MunicipalityCode,
+    /// The venue (接種会場), if recorded.
+    pub venue: Option<crate::VenueName>,
 }
 
 impl CertificateDose {
@@ -428,6 +442,7 @@ mod tests {
     fn dose(date: &str, n: u8) -> CertificateDose {
         CertificateDose {
             date: date.parse().unwrap(),
+            site: None,
             product: "comirnaty".parse().unwrap(),
             lot: "FA5765".parse().unwrap(),
             dose_number: DoseNumber::new(n).unwrap(),

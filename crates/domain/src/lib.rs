@@ -36,13 +36,14 @@ pub mod population_file;
 mod principal;
 mod resident;
 pub mod resident_file;
+pub mod romaji;
 pub mod schedule;
 pub mod text;
 
 pub use birth_date::BirthDate;
 pub use certificate::{
     CertificateContent, CertificateDose, CertificateId, CertificateKind, CertificateParts,
-    Nationality, OverseasHolder, PassportNumber, RomajiName, MAX_CERTIFICATE_DOSES,
+    DoseSite, Nationality, OverseasHolder, PassportNumber, RomajiName, MAX_CERTIFICATE_DOSES,
 };
 pub use dose::{
     age_band, parse_dose_date, CarriedOver, DoctorName, Dose, DoseEntry, DoseId, DoseStatus,

@@ -87,6 +87,7 @@ impl Store {
             .into_iter()
             .map(|s| s.function)
             .collect();
+        facts.barcode_signer = self.has_barcode_signer()?;
         Ok(facts)
     }
 

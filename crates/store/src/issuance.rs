@@ -24,6 +24,10 @@ pub struct IssuableDose {
     pub product: String,
     /// Lot number.
     pub lot: String,
+    /// The venue, if recorded.
+    pub venue: Option<String>,
+    /// The municipality whose venue gave the dose (six digits).
+    pub vaccinating_municipality: u32,
 }
 
 /// What the issuance history keeps of one certificate.
@@ -77,7 +81,7 @@ impl Store {
             return Ok(None);
         };
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, dose_number, date, product, lot FROM doses
+            "SELECT id, dose_number, date, product, lot, venue, vaccinating_municipality FROM doses
              WHERE municipality = ?1 AND address_number = ?2 AND status = 'active'
              ORDER BY dose_number, date",
         )?;
@@ -89,6 +93,8 @@ impl Store {
                     date: r.get(2)?,
                     product: r.get(3)?,
                     lot: r.get(4)?,
+                    venue: r.get(5)?,
+                    vaccinating_municipality: r.get(6)?,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;

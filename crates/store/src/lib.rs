@@ -10,6 +10,7 @@
 
 mod audit;
 mod backup;
+mod barcode_signer;
 mod consents;
 mod doses;
 mod inquiry;
@@ -30,6 +31,7 @@ use vrs_domain::MyNumber;
 
 pub use audit::{AuditEvent, AuditReport, StoredEvent};
 pub use backup::{verify_backup_with, BackupReport, BackupVerification};
+pub use barcode_signer::BarcodeSignerRecord;
 pub use consents::{ConsentChange, ConsentRecord, StopRecord};
 pub use doses::{
     Authorize, Correction, DoseImportOutcome, DoseVersion, Registered, Rejection, ReviewItem,

@@ -5,14 +5,14 @@
 use chrono::NaiveDate;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::Serialize;
-use vrs_certificate::{issue, IssueOptions, RevocationSecret, SignedCertificate, VdsSigner};
+use vrs_certificate::{issue, IssueOptions, RevocationSecret, SignedCertificate};
 use vrs_consent::{application_refusal_grounds, Action, Purpose, Refusal, Request, N3_MESSAGE};
 use vrs_domain::{
     CertificateContent, CertificateDose, CertificateId, CertificateKind, CertificateParts,
-    DoseNumber, MunicipalityCode, Nationality, OverseasHolder, PassportNumber, Principal,
-    RomajiName,
+    DoseNumber, DoseSite, MunicipalityCode, Nationality, OverseasHolder, PassportNumber, Principal,
+    RomajiName, Sex,
 };
-use vrs_identity::mrz::{parse_td3, MrzOptions};
+use vrs_identity::mrz::{parse_td3, MrzOptions, MrzSex};
 use vrs_identity::{CardDump, CardVerifier, IdentityError, VerifiedOverseasApplicant};
 use vrs_store::IssuanceRecord;
 
@@ -100,7 +100,7 @@ pub struct Issued {
     pub content: CertificateContent,
     /// The SMART Health Card.
     pub shc: SignedCertificate,
-    /// The ICAO VDS-NC (overseas, when this instance has a barcode signer).
+    /// The ICAO VDS-NC (every overseas certificate carries one).
     pub vds_nc: Option<String>,
     /// What the issuance history keeps.
     pub record: IssuanceRecord,
@@ -125,11 +125,6 @@ impl Vrs {
         Ok(Err(n))
     }
 
-    /// Sets the ICAO VDS-NC barcode signer used for overseas certificates.
-    pub fn set_vds_signer(&mut self, signer: VdsSigner) {
-        self.vds_signer = Some(signer);
-    }
-
     /// A person's application for a certificate (N-1). Refusals are values
     /// ([`NotIssued`]) and are audited; `Err` is only for system failures.
     pub fn apply(&mut self, app: &Application<'_>) -> Result<Result<Issued, NotIssued>, VrsError> {
@@ -145,11 +140,13 @@ impl Vrs {
         deliver: impl FnOnce(&Issued) -> Result<(), VrsError>,
     ) -> Result<Result<Issued, NotIssued>, VrsError> {
         let m = app.municipality;
-        let request = Request::new(
+        let mut request = Request::new(
             Principal::Municipality(m),
             Action::IssueCertificate,
             Some(m),
         );
+        // S-2-14: an overseas certificate only with its VDS-NC (a configured barcode signer).
+        request.overseas_certificate = app.kind == Kind::Overseas;
         let allowed = match self.decide_request(request, None)? {
             Ok(a) => a,
             Err(r) => return Ok(Err(NotIssued::rule(&r))),
@@ -194,6 +191,11 @@ impl Vrs {
                                 .document_number()
                                 .parse::<PassportNumber>()
                                 .map_err(content_err)?,
+                            sex: match p.sex() {
+                                MrzSex::Male => Some(Sex::Male),
+                                MrzSex::Female => Some(Sex::Female),
+                                _ => None,
+                            },
                         };
                         (v.holder().clone(), Some(extra))
                     }
@@ -244,6 +246,17 @@ impl Vrs {
             .iter()
             .map(|d| {
                 Ok(CertificateDose {
+                    // T1-4-2 names the issuer; the performer is the site that gave the dose.
+                    site: Some(DoseSite {
+                        municipality: MunicipalityCode::from_u32(d.vaccinating_municipality)
+                            .map_err(content_err)?,
+                        venue: d
+                            .venue
+                            .as_deref()
+                            .map(str::parse)
+                            .transpose()
+                            .map_err(content_err)?,
+                    }),
                     date: d.date.parse().map_err(|e| {
                         content_err(vrs_domain::DomainError::Invalid {
                             field: "date",
@@ -284,9 +297,17 @@ impl Vrs {
             },
         )
         .map_err(VrsError::Certificate)?;
-        let vds_nc = match (&overseas, &self.vds_signer) {
-            (Some(_), Some(signer)) => Some(signer.sign(&content).map_err(VrsError::Certificate)?),
-            _ => None,
+        let vds_nc = match &overseas {
+            None => None,
+            // S-2-14 was decided above with the signer configured; it is read here again.
+            Some(_) => {
+                let signer = self.vds_signer()?.ok_or_else(|| {
+                    VrsError::Store(vrs_store::StoreError::Corrupt {
+                        what: "the barcode signer disappeared during the application".into(),
+                    })
+                })?;
+                Some(signer.sign(&content).map_err(VrsError::Certificate)?)
+            }
         };
 
         // P11-2-3: the history keeps name, birth date and (overseas) nationality and passport number.

@@ -1,6 +1,7 @@
 //! Issuer keys (T1-4-2): every municipality signs as itself, with keys created
 //! when first needed, sealed in the store, rotated by the operator; retired public
-//! keys stay published and revocations are published through `crlVersion`.
+//! keys stay published, and every key declares `crlVersion` (its revocation list's `ctr`)
+//! from its first publication, so verifiers know to fetch the list.
 
 use vrs_certificate::{
     Crl, Directory, DirectoryEntry, Issuer, IssuerKey, Jwk, Jwks, Revoked, Rid, TrustList,
@@ -44,8 +45,8 @@ impl Vrs {
         Ok(key)
     }
 
-    /// `m`'s JWKS: every key, current and retired, with `crlVersion` once a key
-    /// has revocations. Creates the first key when `m` has none.
+    /// `m`'s JWKS: every key, current and retired, each with its `crlVersion` (1 + its
+    /// revocations). Creates the first key when `m` has none.
     pub fn jwks(&mut self, m: MunicipalityCode) -> Result<Jwks, VrsError> {
         self.signing_key(m)?;
         self.published_jwks(m)
@@ -55,7 +56,9 @@ impl Vrs {
         let mut keys = Vec::new();
         for rec in self.store.issuer_public_keys(m)? {
             let mut jwk: Jwk = serde_json::from_str(&rec.public_jwk).map_err(json_err)?;
-            jwk.crl_version = (rec.revocations > 0).then_some(rec.revocations);
+            // Every key can revoke, so each declares crlVersion from its first publication:
+            // version 1 is the empty list, each revocation adds one.
+            jwk.crl_version = Some(rec.revocations + 1);
             keys.push(jwk);
         }
         Ok(Jwks { keys })
@@ -83,7 +86,7 @@ impl Vrs {
             .collect::<Vec<_>>();
         Ok(Crl {
             kid: kid.to_owned(),
-            ctr: rids.len() as u64,
+            ctr: rids.len() as u64 + 1,
             rids,
         })
     }

@@ -40,6 +40,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod barcode_signer;
 mod clock;
 mod governance;
 mod inquiry;
@@ -52,6 +53,7 @@ mod release;
 use std::io::Read;
 use std::path::Path;
 
+pub use barcode_signer::SignerRequest;
 pub use clock::{jst, Clock, FixedClock, SystemClock};
 pub use governance::{ConsentRow, ConsentView, DocumentView};
 pub use inquiry::{BatchInquiry, InquiryOptions};
@@ -133,7 +135,6 @@ pub enum VrsError {
 pub struct Vrs {
     store: Store,
     clock: Box<dyn Clock>,
-    vds_signer: Option<vrs_certificate::VdsSigner>,
 }
 
 impl std::fmt::Debug for Vrs {
@@ -242,20 +243,12 @@ impl Vrs {
     /// Opens an initialised data directory.
     pub fn open(dir: &Path, clock: Box<dyn Clock>) -> Result<Self, VrsError> {
         let store = Store::open(dir, &clock.now().to_rfc3339())?;
-        Ok(Self {
-            store,
-            clock,
-            vds_signer: None,
-        })
+        Ok(Self { store, clock })
     }
 
     /// Wraps an already opened store (an integrator's own keyring or path).
     pub fn with_store(store: Store, clock: Box<dyn Clock>) -> Self {
-        Self {
-            store,
-            clock,
-            vds_signer: None,
-        }
+        Self { store, clock }
     }
 
     fn decide(

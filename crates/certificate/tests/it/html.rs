@@ -335,6 +335,7 @@ fn largest_overseas() -> CertificateContent {
             romaji_name: RomajiName::new("HASEGAWA-SAITO-KOB", "RYUNOSUKE TAKAHIRO").unwrap(),
             nationality: "JPN".parse().unwrap(),
             passport_number: "TK1234567".parse().unwrap(),
+            sex: None,
         }),
         name: name.parse().unwrap(),
         birth_date: "1950-02-17".parse().unwrap(),
@@ -343,6 +344,7 @@ fn largest_overseas() -> CertificateContent {
             .zip(1..)
             .map(|((date, product), n)| CertificateDose {
                 date: date.parse().unwrap(),
+                site: None,
                 product: product.parse().unwrap(),
                 lot: format!("LOT-{n}-ABCDEFGHIJKLMN").parse().unwrap(),
                 dose_number: DoseNumber::new(n).unwrap(),

@@ -4,10 +4,13 @@
 
 mod bounds;
 mod html;
+mod icao;
+mod issuer_names;
 mod official;
 mod png_bombs;
 mod props;
 mod qr_crates;
+mod qr_mask;
 mod round_trip;
 mod support;
 mod vds;

@@ -101,21 +101,36 @@ fn example_03_is_refused_today_as_expired_and_revoked() {
 }
 
 #[test]
-fn example_03_verifies_before_its_exp_without_a_crl_and_warns_that_revocation_was_not_checked() {
+fn example_03_before_its_exp_without_a_crl_has_an_unknown_revocation_status_and_is_not_valid() {
     let qr = read("vectors/shc/example-03-f-qr-code-numeric-value-0.txt");
     let before_exp = 1_700_000_000.0;
-    let card = verify_text(&qr, &trust(false), before_exp).expect("signature alone verifies");
+    // Its key declares crlVersion: without the list, the status is unknown.
+    let errors = verify_text(&qr, &trust(false), before_exp).unwrap_err();
+    assert_eq!(
+        errors.iter().map(|e| e.code).collect::<Vec<_>>(),
+        ["revocation_unknown"],
+        "{errors:?}"
+    );
+    // The caller may choose not to check (--no-revocation-check): valid, with a warning.
+    let mut unchecked = trust(false);
+    unchecked.skip_revocation_check();
+    let card = verify_text(&qr, &unchecked, before_exp).expect("signature alone verifies");
     assert!(
-        card.warnings
-            .iter()
-            .any(|w| w.contains("revocation not checked")),
+        card.warnings.iter().any(|w| w.contains("not checked")),
         "{:?}",
         card.warnings
     );
+    // With the list, it is revoked, whatever the caller chose.
     let errors = verify_text(&qr, &trust(true), before_exp).unwrap_err();
     assert_eq!(
         errors.iter().map(|e| e.code).collect::<Vec<_>>(),
         ["revoked"]
+    );
+    let mut with_list = trust(true);
+    with_list.skip_revocation_check();
+    assert_eq!(
+        verify_text(&qr, &with_list, before_exp).unwrap_err()[0].code,
+        "revoked"
     );
 }
 

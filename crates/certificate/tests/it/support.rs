@@ -26,6 +26,7 @@ pub(crate) const TODAY: f64 = 1_795_737_600.0;
 fn dose(date: &str, product: &str, lot: &str, n: u8) -> CertificateDose {
     CertificateDose {
         date: date.parse().unwrap(),
+        site: None,
         product: product.parse().unwrap(),
         lot: lot.parse().unwrap(),
         dose_number: DoseNumber::new(n).unwrap(),
@@ -59,6 +60,7 @@ pub(crate) fn overseas() -> CertificateKind {
         romaji_name: RomajiName::new("YAMADA", "HANAKO").unwrap(),
         nationality: "JPN".parse().unwrap(),
         passport_number: "TK1234567".parse().unwrap(),
+        sex: None,
     })
 }
 

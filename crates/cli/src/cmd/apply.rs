@@ -4,21 +4,15 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use vrs::certificate::{certificate_document, encode_bytes, encode_shc, VdsSigner};
+use vrs::certificate::{certificate_document, encode_bytes, encode_shc};
 use vrs::domain::MunicipalityCode;
 use vrs::identity::{CardDump, CardVerifier, TrustAnchors};
 use vrs::store::{create_private_dir, OutputError, OutputFile};
-use vrs::{Application, Kind, Vrs, VrsError};
+use vrs::{Application, Kind, VrsError};
 
 use super::common::open;
 use crate::output::{cite_all, Doc, Human, Reply, Shaped};
 use crate::{BadInput, Ctx};
-
-/// Files in the data directory that, when present, make overseas certificates
-/// carry an ICAO VDS-NC signed by this barcode signer.
-pub(crate) const VDS_SIGNER_KEY: &str = "vds-signer.pk8";
-/// The barcode signer's X.509 certificate (DER).
-pub(crate) const VDS_SIGNER_CERT: &str = "vds-signer.der";
 
 #[derive(Args, Debug)]
 pub(crate) struct ApplyArgs {
@@ -43,25 +37,12 @@ pub(crate) struct ApplyArgs {
     /// Refuse a card read without a liveness proof (nonce signature).
     #[arg(long)]
     require_liveness: bool,
-    /// The directory to write certificate.json, .svg, .png and .html into (new files; see --force).
+    /// The directory to write certificate.json, .svg, .png, .html and .smart-health-card into (new files; see --force).
     #[arg(long)]
     out: PathBuf,
     /// Replace existing certificate files in --out.
     #[arg(long)]
     force: bool,
-}
-
-/// Loads the instance's VDS-NC barcode signer, if one is configured.
-pub(crate) fn load_vds_signer(vrs: &mut Vrs, data_dir: &Path) -> anyhow::Result<()> {
-    let (key, cert) = (
-        data_dir.join(VDS_SIGNER_KEY),
-        data_dir.join(VDS_SIGNER_CERT),
-    );
-    if key.exists() && cert.exists() {
-        let signer = VdsSigner::new(&std::fs::read(key)?, std::fs::read(cert)?)?;
-        vrs.set_vds_signer(signer);
-    }
-    Ok(())
 }
 
 pub(crate) fn run(args: ApplyArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
@@ -95,7 +76,6 @@ pub(crate) fn run(args: ApplyArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     let files = CertificateFiles::prepare(&args.out, args.force)
         .map_err(|e| super::common::output_error("out", e))?;
     let mut vrs = open(ctx)?;
-    load_vds_signer(&mut vrs, &ctx.data_dir)?;
     let app = Application {
         municipality,
         card: &card,
@@ -157,6 +137,8 @@ impl CertificateFiles {
             ("svg", "certificate.svg"),
             ("png", "certificate.png"),
             ("html", "certificate.html"),
+            // The SMART Health Cards spec's file download: {"verifiableCredential":[JWS]}.
+            ("smart-health-card", "certificate.smart-health-card"),
         ]
         .into_iter()
         .map(|(k, name)| Ok((k, OutputFile::create(&dir.join(name), force, &[])?)))
@@ -164,8 +146,8 @@ impl CertificateFiles {
         Ok(Self { files })
     }
 
-    /// Writes certificate.json, certificate.svg, certificate.png and
-    /// certificate.html, then moves them into place.
+    /// Writes certificate.json, certificate.svg, certificate.png, certificate.html and
+    /// certificate.smart-health-card, then moves them into place.
     pub(crate) fn write(self, issued: &vrs::Issued) -> Result<serde_json::Value, VrsError> {
         let qr = encode_shc(&issued.shc.qr_text()).map_err(VrsError::Certificate)?;
         let vds_svg = issued
@@ -182,6 +164,7 @@ impl CertificateFiles {
         })? + "\n";
         let png = qr.to_png(8).map_err(VrsError::Certificate)?;
         let html = vrs::certificate::render_html(&issued.content, &svg, vds_svg.as_deref());
+        let shc_file = issued.shc.to_file_json();
         let mut out = serde_json::Map::new();
         let mut ready = Vec::new();
         for (k, mut file) in self.files {
@@ -189,6 +172,7 @@ impl CertificateFiles {
                 "json" => json.as_bytes(),
                 "svg" => svg.as_bytes(),
                 "png" => &png,
+                "smart-health-card" => shc_file.as_bytes(),
                 _ => html.as_bytes(),
             };
             file.write_all(bytes)?;
@@ -201,8 +185,7 @@ impl CertificateFiles {
     }
 }
 
-/// Writes certificate.json, certificate.svg, certificate.png and certificate.html
-/// into `dir` (new files only).
+/// Writes the certificate files (see [`CertificateFiles::write`]) into `dir` (new files only).
 pub(crate) fn write_files(dir: &Path, issued: &vrs::Issued) -> anyhow::Result<serde_json::Value> {
     Ok(CertificateFiles::prepare(dir, false)?.write(issued)?)
 }

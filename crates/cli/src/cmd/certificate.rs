@@ -48,6 +48,10 @@ pub(crate) struct VerifyArgs {
     /// Verification time in Unix seconds (default: now).
     #[arg(long, value_name = "UNIX_SECONDS")]
     at: Option<f64>,
+    /// Accept a card whose key declares crlVersion without its revocation list (a
+    /// warning). Without this flag such a card is not valid: "revocation status unknown".
+    #[arg(long)]
+    no_revocation_check: bool,
 }
 
 pub(crate) fn run(cmd: CertificateCmd, ctx: &Ctx) -> anyhow::Result<Reply> {
@@ -112,6 +116,9 @@ fn trust_list(args: &VerifyArgs, ctx: &Ctx) -> Result<TrustList, BadInput> {
         let crl = Crl::from_json(&text)
             .map_err(|e| BadInput(format!("--crl {}: {e}", path.display())))?;
         trust.add_crl(crl);
+    }
+    if args.no_revocation_check {
+        trust.skip_revocation_check();
     }
     for path in &args.csca {
         let bytes = read_file("csca", path, MAX_TRUST_FILE)?;

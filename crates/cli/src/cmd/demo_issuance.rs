@@ -11,7 +11,7 @@ use vrs::domain::{parse_dose_date, DoseEntry};
 use vrs::identity::{CardDump, CardVerifier, TrustAnchors};
 use vrs::{Answer, Application, Correction, Kind, Lookup, Vrs};
 
-use super::apply::{load_vds_signer, write_files, VDS_SIGNER_CERT, VDS_SIGNER_KEY};
+use super::apply::write_files;
 use super::demo::say;
 use crate::output::cite_all;
 
@@ -40,13 +40,20 @@ fn trust(vrs: &Vrs) -> anyhow::Result<TrustList> {
 /// Runs the issuance steps; returns whether every check came out as expected.
 pub(crate) fn run(out: &mut dyn Write, vrs: &mut Vrs, dir: &Path) -> anyhow::Result<bool> {
     let mut ok = true;
-    // Private files of the data dir (0600, never through a link).
-    for (name, bytes) in [(VDS_SIGNER_KEY, VDS_KEY), (VDS_SIGNER_CERT, VDS_CERT)] {
-        let mut file = vrs::store::OutputFile::create(&dir.join(name), true, &[])?;
-        file.write_all(bytes)?;
-        file.commit()?;
+    // S-2-14: the operator configures the barcode signer (the test one, made by
+    // `cargo xtask fixtures vds`), sealed in the keyring; without it an overseas
+    // application is refused.
+    match vrs.import_vds_signer(vrs::Principal::Operator, Some(VDS_KEY), VDS_CERT)? {
+        Answer::Done(info) => say!(
+            out,
+            "barcode signer configured: {} (CSCA {})",
+            info.subject,
+            info.csca
+        ),
+        Answer::Refused(r) => {
+            anyhow::bail!("the operator could not configure the barcode signer: {r}")
+        }
     }
-    load_vds_signer(vrs, dir)?;
     let chiyoda = "municipality:131016".parse()?;
     let sapporo = "municipality:011002".parse()?;
 

@@ -1,4 +1,4 @@
-//! `vrs keys jwks|directory|rotate|crl`: each municipality's certificate signing keys (T1-4-2).
+//! `vrs keys jwks|directory|rotate|crl|vds-signer`: each municipality's certificate signing keys (T1-4-2).
 
 use clap::Subcommand;
 use vrs::certificate::{Crl, Directory, Jwk, Jwks};
@@ -33,6 +33,9 @@ pub(crate) enum KeysCmd {
         #[arg(long)]
         kid: String,
     },
+    /// The ICAO VDS-NC barcode signer of overseas certificates (import, csr, show).
+    #[command(subcommand)]
+    VdsSigner(super::vds_signer::VdsSignerCmd),
 }
 
 fn municipality(value: &str) -> anyhow::Result<MunicipalityCode> {
@@ -56,6 +59,7 @@ pub(crate) fn run(cmd: KeysCmd, ctx: &Ctx) -> anyhow::Result<Reply> {
             let value: serde_json::Value = serde_json::from_str(&crl.to_json())?;
             Reply::ok(Shaped::new(value, CrlView(crl)))
         }
+        KeysCmd::VdsSigner(cmd) => super::vds_signer::run(cmd, &mut vrs)?,
     })
 }
 

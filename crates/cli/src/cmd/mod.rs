@@ -28,6 +28,7 @@ pub(crate) mod residents;
 pub(crate) mod stats;
 pub(crate) mod tickets;
 pub(crate) mod vaccines;
+pub(crate) mod vds_signer;
 
 /// Runs a command; its answer is printed by `output::print`.
 pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Reply> {

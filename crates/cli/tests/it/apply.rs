@@ -39,7 +39,7 @@ fn n_3_apply_without_consent_prints_the_exact_refusal_and_exits_1() {
 }
 
 #[test]
-fn apply_writes_the_four_files_and_the_history_lists_the_certificate_without_a_my_number() {
+fn apply_writes_the_certificate_files_and_the_history_lists_the_certificate_without_a_my_number() {
     let dir = init_without_consents();
     grant(dir.path(), "131016", "terms-2021-12-03");
     let file = write_file(
@@ -75,28 +75,61 @@ fn apply_writes_the_four_files_and_the_history_lists_the_certificate_without_a_m
     assert_eq!(reg.code, 0, "{}{}", reg.stdout, reg.stderr);
     let out = dir.path().join("out");
     let out_s = out.display().to_string();
-    let r = vrs(
+    let card = fixture("cards/valid-kokuto.json");
+    let ca_keys = fixture("cards/test-ca.json");
+    let apply = [
+        "apply",
+        "--municipality",
+        "131016",
+        "--card",
+        &card,
+        "--ca-keys",
+        &ca_keys,
+        "--passport-line1",
+        "P<JPNKOKUTO<<MIKIYA<<<<<<<<<<<<<<<<<<<<<<<<<",
+        "--passport-line2",
+        "TZ12345676JPN8002170M3101012<<<<<<<<<<<<<<04",
+        "--out",
+        &out_s,
+    ];
+    // S-2-14: no barcode signer, no overseas certificate (never one without its VDS-NC).
+    let r = vrs(dir.path(), &apply);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.json["refusal"]["grounds"], serde_json::json!(["S-2-14"]));
+    assert!(!out.join("certificate.json").exists());
+    let show = vrs(dir.path(), &["keys", "vds-signer", "show"]);
+    assert_eq!(show.code, 2, "{}{}", show.stdout, show.stderr);
+    let import = vrs(
         dir.path(),
         &[
-            "apply",
-            "--municipality",
-            "131016",
-            "--card",
-            &fixture("cards/valid-kokuto.json"),
-            "--ca-keys",
-            &fixture("cards/test-ca.json"),
-            "--passport-line1",
-            "P<JPNKOKUTO<<MIKIYA<<<<<<<<<<<<<<<<<<<<<<<<<",
-            "--passport-line2",
-            "TZ12345676JPN8002170M3101012<<<<<<<<<<<<<<04",
-            "--out",
-            &out_s,
+            "keys",
+            "vds-signer",
+            "import",
+            "--as",
+            "operator",
+            "--key",
+            &fixture("vds/test-signer.pk8"),
+            "--cert",
+            &fixture("vds/test-signer.der"),
         ],
     );
+    assert_eq!(import.code, 0, "{}{}", import.stdout, import.stderr);
+    let show = vrs(dir.path(), &["keys", "vds-signer", "show"]);
+    assert_eq!(show.code, 0, "{}{}", show.stdout, show.stderr);
+    assert!(show.json["subject"]
+        .as_str()
+        .unwrap()
+        .contains("VRS Test VDS-NC Barcode Signer"));
+    assert!(show.json["csca"]
+        .as_str()
+        .unwrap()
+        .contains("VRS Test CSCA"));
+    assert_eq!(show.json["not_after"], "2035-01-01T00:00:00+00:00");
+    let r = vrs(dir.path(), &apply);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert_eq!(r.json["issued"], true);
     assert_eq!(r.json["issuer"], "131016");
-    for f in ["json", "svg", "png", "html"] {
+    for f in ["json", "svg", "png", "html", "smart-health-card"] {
         let path = r.json["files"][f].as_str().unwrap();
         let bytes = std::fs::read(path).unwrap();
         assert!(!bytes.is_empty(), "{f}");
@@ -110,6 +143,16 @@ fn apply_writes_the_four_files_and_the_history_lists_the_certificate_without_a_m
             .unwrap();
     assert_eq!(doc["holder"]["passport_number"], "TZ1234567");
     assert_eq!(doc["issuer"]["name"], "千代田区");
+    assert_eq!(doc["issuer"]["name_en"], "Chiyoda City, Tokyo");
+    // The SMART Health Cards file download holds exactly the card's JWS.
+    let shc_file: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("certificate.smart-health-card")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        shc_file,
+        serde_json::json!({ "verifiableCredential": [doc["shc"]["jws"].clone()] })
+    );
     let verify = vrs(
         dir.path(),
         &[

@@ -154,11 +154,13 @@ fn a_vds_nc_verifies_with_the_csca_given_as_pem_and_is_refused_without_it() {
             romaji_name: vrs_domain::RomajiName::new("YAMADA", "HANAKO").unwrap(),
             nationality: "JPN".parse().unwrap(),
             passport_number: "TK1234567".parse().unwrap(),
+            sex: None,
         }),
         name: "山田　花子".parse().unwrap(),
         birth_date: "1980-02-17".parse().unwrap(),
         doses: vec![vrs_domain::CertificateDose {
             date: "2021-06-01".parse().unwrap(),
+            site: None,
             product: "comirnaty".parse().unwrap(),
             lot: "FA5765".parse().unwrap(),
             dose_number: vrs_domain::DoseNumber::new(1).unwrap(),
@@ -216,4 +218,33 @@ fn a_png_of_example_00_verifies_like_its_text() {
     let (code, json) = run(&refs(&with_trust(&["--png", &path.display().to_string()])));
     assert_eq!(code, 0, "{json}");
     assert_eq!(json["name"], "John B. Anyperson");
+}
+
+#[test]
+fn a_card_whose_key_declares_crl_version_is_not_valid_without_its_list_unless_told_not_to_check() {
+    let qr = vectors("example-00-f-qr-code-numeric-value-0.txt");
+    let jwks = format!("{EXAMPLE_ISS}={}", vectors("issuer-jwks.json"));
+    let base = [
+        "--qr-file",
+        qr.as_str(),
+        "--jwks",
+        jwks.as_str(),
+        "--at",
+        TODAY,
+    ];
+    let (code, json) = run(&base);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(json["errors"][0]["code"], "revocation_unknown", "{json}");
+    assert!(json["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("revocation status unknown"));
+    let mut unchecked = base.to_vec();
+    unchecked.push("--no-revocation-check");
+    let (code, json) = run(&unchecked);
+    assert_eq!(code, 0, "{json}");
+    assert!(
+        json["warnings"].to_string().contains("not checked"),
+        "{json}"
+    );
 }

@@ -19,7 +19,21 @@ fn t1_4_2_each_municipality_has_its_own_key_rotation_keeps_old_public_keys() {
         ),
         (Some("EC"), Some("P-256"), Some("sig"), Some("ES256"))
     );
-    assert!(k.get("crlVersion").is_none(), "no revocations yet");
+    // Every key can revoke, so it declares crlVersion from its first publication: 1 is the
+    // empty list, and that list is published.
+    assert_eq!(k["crlVersion"], 1, "crlVersion from the first publication");
+    let crl = vrs(
+        dir.path(),
+        &["keys", "crl", "--kid", k["kid"].as_str().unwrap()],
+    );
+    assert_eq!(crl.code, 0, "{}", crl.stderr);
+    assert_eq!(
+        (
+            crl.json["ctr"].as_u64(),
+            crl.json["rids"].as_array().map(Vec::len)
+        ),
+        (Some(1), Some(0))
+    );
     let again = vrs(dir.path(), &["keys", "jwks", "--municipality", "131016"]);
     assert_eq!(again.json, first.json, "the key is created once");
     let other = vrs(dir.path(), &["keys", "jwks", "--municipality", "011002"]);
@@ -75,4 +89,87 @@ fn t1_4_2_each_municipality_has_its_own_key_rotation_keeps_old_public_keys() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&conn_out.stdout), "2\n3\n");
+}
+
+/// Whether `python3` with `cryptography` is here; in CI (`CI=true`) its absence fails.
+fn python_cryptography() -> bool {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import cryptography"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI needs python3 with cryptography (.ci/run pip-installs it)"
+        );
+        println!("SKIPPED: python3 with cryptography not found (pip install cryptography)");
+    }
+    ok
+}
+
+#[test]
+fn s_2_14_the_barcode_signer_request_and_the_test_certificates_are_read_by_python_cryptography() {
+    let dir = init();
+    let refused = vrs(
+        dir.path(),
+        &[
+            "keys",
+            "vds-signer",
+            "csr",
+            "--as",
+            "municipality:131016",
+            "--subject",
+            "C=JP,CN=x",
+        ],
+    );
+    assert_eq!(refused.code, 1, "{}", refused.stdout);
+    let bad = vrs(
+        dir.path(),
+        &[
+            "keys",
+            "vds-signer",
+            "csr",
+            "--as",
+            "operator",
+            "--subject",
+            "CN=no country",
+        ],
+    );
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    let csr = dir.path().join("signer.csr");
+    let r = vrs(
+        dir.path(),
+        &[
+            "keys",
+            "vds-signer",
+            "csr",
+            "--as",
+            "operator",
+            "--subject",
+            "C=JP,O=Digital Agency,CN=VRS Barcode Signer 1",
+            "--out",
+            &csr.display().to_string(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.json["request_pem"]
+        .as_str()
+        .unwrap()
+        .starts_with("-----BEGIN CERTIFICATE REQUEST-----\n"));
+    if !python_cryptography() {
+        return;
+    }
+    let check = std::process::Command::new("python3")
+        .arg(crate::fixture("../.ci/check_vds_certs.py"))
+        .arg(crate::fixture("vds/test-csca.der"))
+        .arg(crate::fixture("vds/test-signer.der"))
+        .arg(&csr)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
 }

@@ -85,6 +85,10 @@ struct Case {
     #[serde(default)]
     personal_consent: bool,
     purpose: Option<Purpose>,
+    #[serde(default)]
+    overseas_certificate: bool,
+    #[serde(default)]
+    barcode_signer: bool,
     consents: Option<Consents>,
     #[serde(default)]
     stopped: BTreeSet<Function>,
@@ -282,6 +286,7 @@ fn every_law_case_gives_its_expected_decision() {
                 personal_consent: case.personal_consent,
                 purpose: case.purpose,
                 consent: case.document.zip(case.effective),
+                overseas_certificate: case.overseas_certificate,
             };
             let facts = Facts {
                 consents: case
@@ -291,6 +296,7 @@ fn every_law_case_gives_its_expected_decision() {
                     .unwrap_or_default(),
                 stopped: case.stopped.clone(),
                 subject_residence: case.resident,
+                barcode_signer: case.barcode_signer,
             };
             let decision = decide(&request, &facts, case.as_of);
             let provisions = || {

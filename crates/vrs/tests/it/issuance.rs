@@ -38,8 +38,43 @@ fn p(s: &str) -> Principal {
     s.parse().unwrap()
 }
 
-/// 千代田区 holds 黒桐 幹也 with `doses` doses registered by its own venue.
+fn vds_fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/vds")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// The operator configures the test barcode signer (`cargo xtask fixtures vds`).
+fn configure_signer(vrs: &mut Vrs) {
+    let Answer::Done(info) = vrs
+        .import_vds_signer(
+            Principal::Operator,
+            Some(&vds_fixture("test-signer.pk8")),
+            &vds_fixture("test-signer.der"),
+        )
+        .unwrap()
+    else {
+        panic!("the operator could not configure the barcode signer")
+    };
+    assert!(
+        info.subject.contains("VRS Test VDS-NC Barcode Signer"),
+        "{info:?}"
+    );
+}
+
+/// 千代田区 holds 黒桐 幹也 with `doses` doses registered by its own venue, and the
+/// instance has its barcode signer.
 fn with_kokuto(doses: u8) -> (tempfile::TempDir, Vrs) {
+    let (dir, mut vrs) = with_kokuto_unsigned(doses);
+    configure_signer(&mut vrs);
+    (dir, vrs)
+}
+
+/// Like [`with_kokuto`], without a barcode signer.
+fn with_kokuto_unsigned(doses: u8) -> (tempfile::TempDir, Vrs) {
     let (dir, mut vrs) = fresh();
     let Answer::Done(o) = vrs
         .import_residents(
@@ -194,6 +229,83 @@ fn t1_10_e_issuance_under_an_emergency_stop_is_refused() {
     vrs.emergency_resume(p("operator"), Function::EIssuance)
         .unwrap();
     assert!(apply(&mut vrs, "131016", "valid-kokuto.json", None, false).is_ok());
+}
+
+#[test]
+fn s_2_14_an_overseas_application_without_a_barcode_signer_is_refused_not_issued_without_vds_nc() {
+    let (_dir, mut vrs) = with_kokuto_unsigned(2);
+    let n = refused(apply(
+        &mut vrs,
+        "131016",
+        "valid-kokuto.json",
+        Some((MRZ1, MRZ2)),
+        false,
+    ));
+    assert_eq!(n.grounds, ["S-2-14"]);
+    assert!(n.message.contains("barcode signer"), "{}", n.message);
+    // The domestic certificate needs no barcode signer.
+    assert!(apply(&mut vrs, "131016", "valid-kokuto.json", None, false).is_ok());
+    // Configured, the same application is issued, with its VDS-NC.
+    configure_signer(&mut vrs);
+    let issued = apply(
+        &mut vrs,
+        "131016",
+        "valid-kokuto.json",
+        Some((MRZ1, MRZ2)),
+        false,
+    )
+    .unwrap();
+    let vds = issued
+        .vds_nc
+        .expect("an overseas certificate carries its VDS-NC");
+    // The passport's MRZ says M: the seal carries the sex (VDS-NC pid.sex).
+    let seal: serde_json::Value = serde_json::from_str(&vds).unwrap();
+    assert_eq!(seal["data"]["msg"]["pid"]["sex"], "M");
+    let mut trust = vrs.trust_list().unwrap();
+    trust.add_csca_der(vds_fixture("test-csca.der"));
+    let v = verify_text(&vds, &trust, vrs.now().timestamp() as f64).unwrap();
+    assert_eq!(v.format, vrs::certificate::Format::VdsNc);
+}
+
+#[test]
+fn s_2_14_only_the_operator_configures_the_barcode_signer_and_a_wrong_certificate_is_an_error() {
+    let (_dir, mut vrs) = fresh();
+    let key = vds_fixture("test-signer.pk8");
+    for who in ["municipality:131016", "national", "site:131016"] {
+        let Answer::Refused(r) = vrs
+            .import_vds_signer(p(who), Some(&key), &vds_fixture("test-signer.der"))
+            .unwrap()
+        else {
+            panic!("{who} configured the barcode signer")
+        };
+        assert_eq!(r.provisions(), ["S-2-14"], "{who}");
+    }
+    // The CSCA's own certificate is not a barcode signer's (nor for this key).
+    assert!(vrs
+        .import_vds_signer(
+            Principal::Operator,
+            Some(&key),
+            &vds_fixture("test-csca.der")
+        )
+        .is_err());
+    assert!(vrs.vds_signer_info().unwrap().is_none());
+    // A request makes a key that stays sealed; the request names the ICAO extensions.
+    let subject = "C=JP,O=Digital Agency,CN=VRS Barcode Signer 2"
+        .parse()
+        .unwrap();
+    let Answer::Done(req) = vrs
+        .vds_signer_request(Principal::Operator, &subject)
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(req.csr_der.first(), Some(&0x30), "a DER SEQUENCE");
+    // Importing without --key uses the request's key: the test certificate is not for it.
+    let err = vrs
+        .import_vds_signer(Principal::Operator, None, &vds_fixture("test-signer.der"))
+        .unwrap_err();
+    assert!(err.to_string().contains("not for this key"), "{err}");
+    assert!(vrs.vds_signer_info().unwrap().is_none());
 }
 
 #[test]

@@ -114,7 +114,7 @@ fn keys_vaccines_and_municipality_read_as_tables() {
         expect![[r#"
             1 signing key (current and retired; retired keys stay published)
             KID                                          ALG    CRV    CRL VERSION
-            [KID OF 131016 ...........................]  ES256  P-256  -
+            [KID OF 131016 ...........................]  ES256  P-256  1
             the JWKS document to publish: the same command with --json
             --- exit 0
         "#]],
@@ -126,7 +126,7 @@ fn keys_vaccines_and_municipality_read_as_tables() {
         expect![[r#"
             1 issuer
             ISSUER                                KID                                          ALG    CRV    CRL VERSION
-            https://vrs.example.jp/issuer/131016  [KID OF 131016 ...........................]  ES256  P-256  -
+            https://vrs.example.jp/issuer/131016  [KID OF 131016 ...........................]  ES256  P-256  1
             the directory for verifiers (certificate verify --jwks): the same command with --json
             --- exit 0
         "#]],
@@ -136,7 +136,7 @@ fn keys_vaccines_and_municipality_read_as_tables() {
         &redact,
         &["keys", "crl", "--kid", &kid],
         expect![[r#"
-            revocation list of key [KID OF 131016 ...........................], version 0: 0 revoked
+            revocation list of key [KID OF 131016 ...........................], version 1: 0 revoked
             --- exit 0
         "#]],
     );
