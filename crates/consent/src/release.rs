@@ -316,4 +316,12 @@ mod one_day {
         let got = rx.recv_timeout(std::time::Duration::from_secs(5));
         assert_eq!(got, Ok((vec![true], vec![true])));
     }
+
+    #[test]
+    fn coverage_needs_a_known_nonzero_population() {
+        assert_eq!(super::coverage(Some(5), Some(&0)), None);
+        assert_eq!(super::coverage(None, Some(&10)), None);
+        assert_eq!(super::coverage(Some(1), Some(&3)), Some(33.33));
+        assert_eq!(super::coverage(Some(2), Some(&1)), Some(200.0));
+    }
 }
