@@ -153,4 +153,17 @@ mod tests {
             assert_eq!(inquiry_purpose(text), want, "{text:?}");
         }
     }
+
+    #[test]
+    fn a_refusal_names_the_purpose_by_its_command_line_name() {
+        for (p, want) in [
+            (None, "no stated purpose"),
+            (Some(Purpose::VaccinationTicket), "vaccination-ticket"),
+            (Some(Purpose::CertificateIssuance), "certificate"),
+            (Some(Purpose::RecordCorrection), "record-correction"),
+            (Some(Purpose::Unlisted), "Unlisted"),
+        ] {
+            assert_eq!(purpose_name(p), want, "{p:?}");
+        }
+    }
 }

@@ -93,7 +93,9 @@ pub fn suppress_series(daily: &[u64], total_known: bool, min: u64) -> (Vec<bool>
                     Some(i) => day[i] = true,
                     // A stretch of one hidden day: merge it with the previous one.
                     None if start > 0 => cum[start - 1] = true,
-                    None => {}
+                    // The whole series is this one day, whose total is published:
+                    // nothing can hide it (looping here never ended).
+                    None => return (day, cum),
                 }
                 changed = true;
                 break;
@@ -300,5 +302,26 @@ mod tests {
             .by_day
             .iter()
             .all(|r| r.count.is_some() && r.cumulative.is_some()));
+    }
+}
+
+#[cfg(test)]
+mod one_day {
+    #[test]
+    fn a_one_day_series_with_a_small_count_and_a_known_total_returns() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(super::suppress_series(&[1], true, 10));
+        });
+        let got = rx.recv_timeout(std::time::Duration::from_secs(5));
+        assert_eq!(got, Ok((vec![true], vec![true])));
+    }
+
+    #[test]
+    fn coverage_needs_a_known_nonzero_population() {
+        assert_eq!(super::coverage(Some(5), Some(&0)), None);
+        assert_eq!(super::coverage(None, Some(&10)), None);
+        assert_eq!(super::coverage(Some(1), Some(&3)), Some(33.33));
+        assert_eq!(super::coverage(Some(2), Some(&1)), Some(200.0));
     }
 }
