@@ -18,6 +18,7 @@
 //! # Ok::<(), vrs_domain::DomainError>(())
 //! ```
 
+pub mod admission;
 mod birth_date;
 mod certificate;
 pub mod csv_input;
