@@ -29,6 +29,7 @@ mod facts;
 mod gate;
 mod inquiry;
 mod inquiry_scope;
+pub mod intrusion;
 mod issuance;
 mod partition;
 mod provision;
