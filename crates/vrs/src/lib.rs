@@ -73,11 +73,14 @@ pub use vrs_store::{
     DoseImportOutcome, DoseVersion, ImportOutcome, InitReport, InquiryAnswer, InquiryDose, Lookup,
     Recorded, Registered, Rejection, ReviewItem, StatKey, StopRecord, StoredEvent, TicketDue,
 };
+pub use vrs_store::{
+    AccountError, DeviceCreated, DeviceRecord, EnrolmentCode, StoreError, UserCreated, UserRecord,
+};
 
 use vrs_consent::{decide, Action, Request};
 use vrs_domain::resident_file::ResidentFile;
 use vrs_domain::{MyNumber, Resident};
-use vrs_store::{AuditEvent, Store, StoreError};
+use vrs_store::{AuditEvent, Store};
 
 /// The answer of a use case: done, or refused by a rule (with its grounds).
 #[derive(Debug)]
