@@ -12,6 +12,9 @@ use crate::provision::ProvisionId;
 /// each municipality's issuer key is managed (made, rotated, revoked) for it.
 pub const ISSUER_KEYS: ProvisionId = ProvisionId::known("T1-4-2");
 
+/// T1-9-1: municipalities manage their system users (IDs, passwords, devices).
+pub const USERS_MANAGED: ProvisionId = ProvisionId::known("T1-9-1");
+
 /// T1-5-3: municipalities back up their data in a separate area (backup, restore).
 pub const BACKUP: ProvisionId = ProvisionId::known("T1-5-3");
 
@@ -146,7 +149,7 @@ mod tests {
 
     #[test]
     fn every_ground_cited_outside_decide_is_a_provision_of_the_digest() {
-        let cited = [ISSUER_KEYS, BACKUP, OWN_AREA, NO_E_ISSUANCE]
+        let cited = [ISSUER_KEYS, USERS_MANAGED, BACKUP, OWN_AREA, NO_E_ISSUANCE]
             .into_iter()
             .chain(FAILURE_LOGGED)
             .chain(PROVISION_BASIS);
