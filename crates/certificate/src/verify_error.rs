@@ -20,8 +20,9 @@ pub enum Stage {
     Validity,
 }
 
-/// Why a certificate was refused, as a stable code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+/// Why a certificate was refused, as a stable code (`Debug` and `Display` print the
+/// code, as they did when codes were strings).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum VerifyCode {
@@ -93,6 +94,12 @@ impl fmt::Display for VerifyCode {
     }
 }
 
+impl fmt::Debug for VerifyCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl PartialEq<&str> for VerifyCode {
     fn eq(&self, other: &&str) -> bool {
         self.as_str() == *other
@@ -144,6 +151,7 @@ mod tests {
         ] {
             assert_eq!(code.as_str(), text);
             assert_eq!(code.to_string(), text);
+            assert_eq!(format!("{code:?}"), text);
             assert_eq!(serde_json::to_string(&code).unwrap(), format!("\"{text}\""));
             assert!(code == text, "{code:?} == {text:?}");
             assert_eq!(code.stage(), stage, "{code:?}");
