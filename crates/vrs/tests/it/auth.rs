@@ -639,6 +639,9 @@ fn the_local_administrator_is_recorded_as_its_os_user_and_has_no_role_restrictio
         .audit_search(None, Some("import_residents"), None, 10)
         .unwrap();
     assert_eq!(events[0].actor.as_deref(), Some("os:vrsadmin"));
+    // ... acting as any principal it names.
+    let sapporo = p("municipality:011002");
+    done(vrs.count_residents(sapporo, None).unwrap());
     // Events written before a caller was set have none, and all verify.
     let first = vrs.audit_search(None, Some("init"), None, 1).unwrap();
     assert_eq!(first[0].actor, None);
@@ -649,7 +652,7 @@ fn the_local_administrator_is_recorded_as_its_os_user_and_has_no_role_restrictio
 fn an_edited_actor_breaks_the_audit_chain() {
     let (dir, mut vrs, _clock) = fresh();
     let chiyoda = p("municipality:131016");
-    vrs.set_caller(Caller::os_user(chiyoda, "alice")).unwrap();
+    vrs.set_local_administrator("alice").unwrap();
     done(vrs.count_residents(chiyoda, None).unwrap());
     let seq = vrs.audit_search(None, None, None, 1).unwrap()[0].seq;
     drop(vrs);
