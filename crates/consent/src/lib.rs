@@ -92,3 +92,15 @@ pub fn decide(request: &Request, facts: &Facts, as_of: DateTime<FixedOffset>) ->
     issuance::overseas_certificate_carries_vds_nc(request, facts, &mut findings);
     Decision::from_findings(*request, as_of, findings)
 }
+
+// The law-case runner and the other tests under tests/it are compiled into this
+// crate's own test binary (Cargo.toml: `autotests = false`), not into a second one:
+// mutation testing (.ci/mutants, issue 17) rebuilds the tests once per mutant, and
+// one test binary instead of three compilations of the crate (the library, its unit
+// tests, tests/it) costs about a third of the CPU. They still use only the public
+// API, through `vrs_consent::` paths as an outside crate would.
+#[cfg(test)]
+extern crate self as vrs_consent;
+#[cfg(test)]
+#[path = "../tests/it/main.rs"]
+mod it;

@@ -4,7 +4,9 @@
 //! vrs-domain's ([`vrs_domain::admission`]); this file loads and persists.
 
 use chrono::NaiveDate;
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, OptionalExtension};
+
+use crate::group::Transaction;
 use vrs_consent::{Action, Allowed};
 use vrs_domain::admission::{self, Correction, Rejection};
 use vrs_domain::{AddressNumber, Dose, DoseId};
