@@ -1,6 +1,8 @@
 //! Correcting a dose (T1-5-1): which corrected facts may stand, given the person's
 //! birth date and their other active doses.
 
+use std::cmp::Ordering;
+
 use chrono::NaiveDate;
 
 use super::{dated_between_birth_and_today, interval_kept, HeldDose, Rejection};
@@ -114,27 +116,27 @@ fn in_series_order(
     number: DoseNumber,
     others: &[HeldDose],
 ) -> Result<(), Rejection> {
-    let n = number.get();
     let mut previous: Option<NaiveDate> = None;
     for other in others {
-        let m = other.dose_number.get();
-        if m == n {
-            return Err(Rejection::DoseNumberHeld {
-                dose_number: n,
-                held_by: other.id,
-            });
-        }
-        let out_of_order =
-            other.date == date || (m < n && other.date > date) || (m > n && other.date < date);
-        if out_of_order {
-            return Err(Rejection::OutOfOrder {
-                dose_number: n,
-                other: other.id,
-                other_date: other.date,
-            });
-        }
-        if m < n && previous.is_none_or(|p| other.date > p) {
-            previous = Some(other.date);
+        // Each other dose is of a lower or higher number, and earlier or later.
+        match (other.dose_number.cmp(&number), other.date.cmp(&date)) {
+            (Ordering::Equal, _) => {
+                return Err(Rejection::DoseNumberHeld {
+                    dose_number: number.get(),
+                    held_by: other.id,
+                })
+            }
+            (_, Ordering::Equal)
+            | (Ordering::Less, Ordering::Greater)
+            | (Ordering::Greater, Ordering::Less) => {
+                return Err(Rejection::OutOfOrder {
+                    dose_number: number.get(),
+                    other: other.id,
+                    other_date: other.date,
+                })
+            }
+            (Ordering::Less, Ordering::Less) => previous = previous.max(Some(other.date)),
+            (Ordering::Greater, Ordering::Greater) => {}
         }
     }
     match previous {
