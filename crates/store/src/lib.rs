@@ -8,11 +8,14 @@
 //! sealed (AES-256-GCM) and as an HMAC-SHA256 blind index. Every use case
 //! writes its audit event in the same transaction as its effect (S-3-3).
 
+mod accounts;
 mod audit;
 mod backup;
 mod barcode_signer;
 mod consents;
+mod credentials;
 mod doses;
+mod group;
 mod inquiry;
 mod issuance;
 mod keyring;
@@ -22,6 +25,7 @@ mod moves;
 mod output;
 mod release;
 mod residents;
+mod sessions;
 
 use std::path::{Path, PathBuf};
 
@@ -29,10 +33,19 @@ use rusqlite::{Connection, OpenFlags};
 use vrs_consent::Refusal;
 use vrs_domain::MyNumber;
 
+pub use accounts::{
+    user_area, AccountError, DeviceCreated, DeviceRecord, EnrolmentCode, NewUser, UserCreated,
+    UserRecord, ENROLMENT_SECS, LOCKOUT_SECS, MAX_DEVICE_NAME_CHARS, MAX_FAILED_LOGINS,
+    SESSION_ABSOLUTE_SECS, SESSION_IDLE_SECS,
+};
 pub use audit::{AuditEvent, AuditReport, StoredEvent};
 pub use backup::{verify_backup_with, BackupReport, BackupVerification};
 pub use barcode_signer::BarcodeSignerRecord;
 pub use consents::{ConsentChange, ConsentRecord, StopRecord};
+pub use credentials::{
+    totp_code, ARGON2_LANES, ARGON2_MEMORY_KIB, ARGON2_PASSES, MAX_PASSWORD_BYTES,
+    MIN_PASSWORD_CHARS, TOTP_DIGITS, TOTP_SECRET_LEN, TOTP_STEP,
+};
 pub use doses::{
     Authorize, Correction, DoseImportOutcome, DoseVersion, Registered, Rejection, ReviewItem,
     StatKey, StatRow, StatScope,
@@ -44,6 +57,7 @@ pub use keys::{PublicKeyRecord, RevocationRecord};
 pub use moves::{Recorded, TicketDue};
 pub use output::{create_private_dir, same_file, OutputError, OutputFile};
 pub use residents::{ImportOutcome, Lookup};
+pub use sessions::{Authenticated, LoginRequest, NewSession, SecurityEvent, SecurityEventKind};
 
 /// File name of the database inside a data directory.
 pub const DB_FILE: &str = "vrs.sqlite";
@@ -144,6 +158,9 @@ pub enum StoreError {
         /// The action the proof allows.
         got: &'static str,
     },
+    /// Bad input to account management (a taken login, a weak password, ...).
+    #[error(transparent)]
+    Account(#[from] AccountError),
     /// SQLite reported an error.
     #[error("database: {source}")]
     Sqlite {
@@ -170,7 +187,7 @@ impl StoreError {
 
 /// An open vrs database with its keyring.
 pub struct Store {
-    conn: Connection,
+    conn: group::Conn,
     keys: Keyring,
     path: PathBuf,
     applied: Vec<i64>,
@@ -397,12 +414,62 @@ impl Store {
         configure(&mut conn)?;
         let applied = migrations::apply(&mut conn, now)?;
         bind_keyring(&mut conn, &keys, db_path)?;
+        audit::prepare_actor(&conn)?;
         Ok(Store {
-            conn,
+            conn: group::Conn::new(conn),
             keys,
             path: db_path.to_owned(),
             applied,
         })
+    }
+
+    /// Group commit: opens ONE writer transaction (`BEGIN IMMEDIATE`) in which
+    /// every following use case's transaction is a savepoint, until
+    /// [`Store::end_group`]. Nothing is durable before the group commits.
+    pub fn begin_group(&mut self) -> Result<(), StoreError> {
+        Ok(self.conn.begin_group()?)
+    }
+
+    /// Ends the group: commits it (one fsync for every request in it) when
+    /// `commit`, else rolls all of it back.
+    pub fn end_group(&mut self, commit: bool) -> Result<(), StoreError> {
+        Ok(self.conn.end_group(commit)?)
+    }
+
+    /// Readiness probe: opens the data directory's database read-only (WAL, so
+    /// it never waits for the writer) and reads the schema. An `Err` says why
+    /// the store is unreachable.
+    pub fn probe(dir: &Path) -> Result<(), StoreError> {
+        let db_path = dir.join(DB_FILE);
+        if !db_path.exists() {
+            return Err(StoreError::NotInitialised {
+                dir: dir.to_owned(),
+            });
+        }
+        let conn = Connection::open_with_flags(
+            &db_path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(2))?;
+        conn.query_row("SELECT count(*) FROM settings", [], |r| r.get::<_, i64>(0))?;
+        Ok(())
+    }
+
+    /// Whether the open group's transaction is still open (SQLite rolls a
+    /// transaction back by itself on some errors, e.g. a full disk).
+    pub fn group_alive(&self) -> bool {
+        !self.conn.is_autocommit()
+    }
+
+    /// Inside a group, opens one request's savepoint (see [`Store::end_request`]).
+    pub fn begin_request(&mut self) -> Result<(), StoreError> {
+        Ok(self.conn.begin_request()?)
+    }
+
+    /// Inside a group, closes one request's savepoint: kept, or rolled back
+    /// alone (its failure does not touch the other requests of the group).
+    pub fn end_request(&mut self, keep: bool) -> Result<(), StoreError> {
+        Ok(self.conn.end_request(keep)?)
     }
 
     /// The migrations that opening this store applied (empty when it was current).
@@ -503,6 +570,13 @@ impl Store {
         let seq = audit::append(&tx, &self.keys, event)?;
         tx.commit()?;
         Ok(seq)
+    }
+
+    /// Sets who acts from now on, beside the principal (`os:NAME`, `user:LOGIN`,
+    /// `device:ID`, `app`): every audit event this store appends records it, until
+    /// set again. `None`: events record no actor.
+    pub fn set_actor(&mut self, actor: Option<&str>) -> Result<(), StoreError> {
+        audit::set_actor(&self.conn, actor)
     }
 
     /// Verifies the whole audit chain and its head.

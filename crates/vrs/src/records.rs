@@ -108,6 +108,7 @@ impl Vrs {
     /// and the emergency stops.
     pub(crate) fn all_facts(&self) -> Result<vrs_consent::Facts, VrsError> {
         let mut facts = self.store.facts(&[])?;
+        facts.user = self.user_facts();
         for c in self.store.all_consents()? {
             facts
                 .consents
@@ -370,9 +371,10 @@ impl Vrs {
         };
         // The State and prefectures get only the data of municipalities that
         // consent to the statistics function (T1-4-4, via the base terms T1-4-5).
-        let facts = match principal {
-            Principal::National | Principal::Prefecture(_) => Some(self.all_facts()?),
-            _ => None,
+        let facts = if vrs_consent::statistics_need_consent(principal) {
+            Some(self.all_facts()?)
+        } else {
+            None
         };
         let now = self.clock.now();
         let include = |m: MunicipalityCode| {

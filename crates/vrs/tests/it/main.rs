@@ -3,6 +3,8 @@
 mod support;
 
 mod audit;
+mod auth;
+mod dose_statistics;
 mod doses;
 mod import;
 mod isolation;
