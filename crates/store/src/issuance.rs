@@ -63,8 +63,6 @@ pub struct IssuanceRecord {
     pub revoked_reason: Option<String>,
 }
 
-use crate::residents::check_proof as need;
-
 impl Store {
     /// A10-4-5: the applicant's doses in force, found by My Number in the issuing
     /// municipality's area; `None` when it holds no such person.
@@ -73,7 +71,7 @@ impl Store {
         allowed: &Allowed,
         n: &MyNumber,
     ) -> Result<Option<Vec<IssuableDose>>, StoreError> {
-        let m = need(allowed, Action::IssueCertificate)?;
+        let m = allowed.partition_for(Action::IssueCertificate)?;
         let address: Option<String> = self
             .conn
             .prepare_cached("SELECT address_number FROM residents WHERE municipality = ?1 AND my_number_index = ?2")?
@@ -154,7 +152,7 @@ impl Store {
         applicant: &MyNumber,
         deliver: impl FnOnce() -> Result<(), E>,
     ) -> Result<Result<i64, E>, StoreError> {
-        let m = need(allowed, Action::IssueCertificate)?;
+        let m = allowed.partition_for(Action::IssueCertificate)?;
         let tx = self.conn.transaction()?;
         let detail = serde_json::json!({
             "certificate_id": record.certificate_id,
@@ -210,7 +208,7 @@ impl Store {
         kind: &str,
         detail: &str,
     ) -> Result<i64, StoreError> {
-        need(allowed, Action::IssueCertificate)?;
+        allowed.partition_for(Action::IssueCertificate)?;
         let subject = applicant.map(|n| self.keys.blind_index(n));
         let mut ev = event(
             allowed,
@@ -228,7 +226,7 @@ impl Store {
     /// received from individuals, so the proof must be for reading it for
     /// certificate issuance (T1-9-3).
     pub fn issuances(&mut self, allowed: &Allowed) -> Result<Vec<IssuanceRecord>, StoreError> {
-        let m = need(allowed, Action::ReadIndividualData)?;
+        let m = allowed.partition_for(Action::ReadIndividualData)?;
         if allowed.request().purpose != Some(Purpose::CertificateIssuance) {
             return Err(StoreError::WrongProof {
                 expected: "purpose certificate_issuance",

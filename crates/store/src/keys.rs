@@ -126,12 +126,7 @@ impl Store {
         pkcs8: &[u8],
         public_jwk: &str,
     ) -> Result<Option<String>, StoreError> {
-        if allowed.action() != Action::RotateIssuerKey {
-            return Err(StoreError::WrongProof {
-                expected: Action::RotateIssuerKey.as_str(),
-                got: allowed.action().as_str(),
-            });
-        }
+        allowed.check(Action::RotateIssuerKey)?;
         let at = allowed.as_of().to_rfc3339();
         let sealed = self.keys.seal_bytes(pkcs8, &key_context(m))?;
         let tx = self.conn.transaction()?;
