@@ -51,6 +51,7 @@ mod keys;
 mod moves;
 mod records;
 mod release;
+mod shared;
 
 use std::io::Read;
 use std::path::Path;
@@ -64,6 +65,7 @@ pub use inquiry::{BatchInquiry, InquiryOptions};
 pub use issuance::{Application, Issued, Kind, NotIssued};
 pub use records::{ExportOptions, ExportReport, StatCell, StatQuery, Statistics};
 pub use release::{PopulationImport, ReleaseFile, ReleaseReport};
+pub use shared::{SharedError, SharedVrs};
 pub use vrs_certificate as certificate;
 pub use vrs_consent::{self as consent, Refusal};
 pub use vrs_domain::{self as domain, csv_input::Encoding, MunicipalityCode, Principal};
@@ -251,7 +253,7 @@ impl Vrs {
             municipality: None,
             subject: None,
             outcome: "done",
-            grounds: vec!["T1-5-3"],
+            grounds: vec![vrs_consent::grounds::BACKUP.as_str()],
             detail: serde_json::json!({ "from": from.display().to_string() }),
         })?;
         Ok(Self::with_store(store, clock))
@@ -387,7 +389,10 @@ impl Vrs {
             municipality: municipality.map(|m| m.as_u32()),
             subject: None,
             outcome: "failed",
-            grounds: vec!["S-1-3-3", "S-3-3"],
+            grounds: vrs_consent::grounds::FAILURE_LOGGED
+                .iter()
+                .map(|p| p.as_str())
+                .collect(),
             detail: serde_json::json!({
                 "errors": errors.len(),
                 "lines": lines,
@@ -462,7 +467,7 @@ impl Vrs {
             municipality: None,
             subject: None,
             outcome: "done",
-            grounds: vec!["T1-5-3"],
+            grounds: vec![vrs_consent::grounds::BACKUP.as_str()],
             detail: serde_json::json!({ "to": to.display().to_string() }),
         })?;
         Ok(self.store.backup_into(out)?)
