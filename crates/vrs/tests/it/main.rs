@@ -4,6 +4,7 @@ mod support;
 
 mod audit;
 mod auth;
+mod dose_statistics;
 mod doses;
 mod import;
 mod isolation;
