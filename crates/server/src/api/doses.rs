@@ -1,7 +1,7 @@
 //! `/api/v1/doses`: register one dose from a ticket's OCR line (tablets and
 //! staff), list a resident's doses, confirm one, and the review queue.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use vrs::domain::{AddressNumber, DoseEntry, DoseId, TicketNumber};
 use vrs::Lookup;
 
-use super::call::{as_caller, done, Credentials, JsonBody};
+use super::call::{as_caller, done, Credentials, JsonBody, QueryParams};
 use super::error::{ApiError, ErrorBody, RefusedBody};
 use crate::AppState;
 
@@ -123,7 +123,7 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     creds: Credentials,
-    Query(q): Query<ListQuery>,
+    QueryParams(q): QueryParams<ListQuery>,
 ) -> Result<Json<Vec<vrs::domain::Dose>>, ApiError> {
     let lookup = match (q.address_number.as_deref(), q.ticket_number.as_deref()) {
         (Some(a), None) => Lookup::AddressNumber(

@@ -2,7 +2,7 @@
 //! only in a POST body, never in a URL), and the streamed CSV import.
 
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use vrs::domain::{AddressNumber, MyNumber, TicketNumber};
 use vrs::{Lookup, MunicipalityCode};
 
-use super::call::{as_caller, done, Credentials, JsonBody};
+use super::call::{as_caller, done, Credentials, JsonBody, QueryParams};
 use super::error::{ApiError, ErrorBody, RefusedBody};
 use crate::AppState;
 
@@ -61,7 +61,7 @@ pub struct CountBody {
 pub async fn count(
     State(state): State<AppState>,
     creds: Credentials,
-    Query(q): Query<CountQuery>,
+    QueryParams(q): QueryParams<CountQuery>,
 ) -> Result<Json<CountBody>, ApiError> {
     let m = municipality(q.municipality.as_deref())?;
     as_caller(&state, creds, move |vrs, caller| {
@@ -94,7 +94,7 @@ pub struct ShowQuery {
 pub async fn show(
     State(state): State<AppState>,
     creds: Credentials,
-    Query(q): Query<ShowQuery>,
+    QueryParams(q): QueryParams<ShowQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let m = municipality(q.municipality.as_deref())?;
     let lookup = match (q.address_number.as_deref(), q.ticket_number.as_deref()) {
@@ -195,7 +195,7 @@ pub struct ImportQuery {
 pub async fn import(
     State(state): State<AppState>,
     creds: Credentials,
-    Query(q): Query<ImportQuery>,
+    QueryParams(q): QueryParams<ImportQuery>,
     body: Body,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let named = municipality(q.municipality.as_deref())?;
