@@ -49,12 +49,17 @@ pub struct SessionBody {
     responses(
         (status = 200, description = "Signed in", body = SessionBody),
         (status = 400, description = "Malformed body", body = ErrorBody),
-        (status = 401, description = "Not signed in (whatever the reason)", body = ErrorBody)))]
+        (status = 401, description = "Not signed in (whatever the reason)", body = ErrorBody),
+        (status = 429, description = "Too many sign-ins from this address", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     Client(client): Client,
     JsonBody(body): JsonBody<LoginBody>,
 ) -> Result<Json<SessionBody>, ApiError> {
+    state
+        .login_limit
+        .check(client)
+        .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
     let out = anonymous(&state, move |vrs| {
         Ok(
             match vrs.login(&body.login, &body.password, body.totp.as_deref(), client)? {
@@ -129,12 +134,17 @@ pub struct EnrolledBody {
     responses(
         (status = 200, description = "The administrator exists", body = EnrolledBody),
         (status = 400, description = "Malformed login or weak password", body = ErrorBody),
-        (status = 401, description = "Bad, used or expired code", body = ErrorBody)))]
+        (status = 401, description = "Bad, used or expired code", body = ErrorBody),
+        (status = 429, description = "Too many sign-ins from this address", body = ErrorBody)))]
 pub async fn enroll(
     State(state): State<AppState>,
     Client(client): Client,
     JsonBody(body): JsonBody<EnrollBody>,
 ) -> Result<Json<EnrolledBody>, ApiError> {
+    state
+        .login_limit
+        .check(client)
+        .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
     let login: vrs::domain::Login = body
         .login
         .parse()

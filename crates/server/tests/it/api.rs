@@ -438,3 +438,29 @@ async fn no_my_number_appears_in_any_log_line() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_sign_ins_from_one_address_are_429_with_retry_after() {
+    let mut f = start().await;
+    let mut statuses = Vec::new();
+    for i in 0..=vrs_server::LOGIN_RATE {
+        let r = f
+            .client
+            .post(f.url("/api/v1/login"))
+            .json(&serde_json::json!({ "login": format!("nobody{i}"), "password": "x" }))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        if status == 429 {
+            assert!(r.headers().contains_key("retry-after"));
+            let body: serde_json::Value = r.json().await.unwrap();
+            assert!(body["error"]["message"].is_string(), "{body}");
+        }
+        statuses.push(status);
+    }
+    let last = statuses.pop();
+    assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
+    assert_eq!(last, Some(429));
+    f.stop().await;
+}
