@@ -110,7 +110,7 @@ impl Store {
         allowed: &Allowed,
         n: &MyNumber,
     ) -> Result<Option<AddressNumber>, StoreError> {
-        let m = need(allowed, Action::IssueCertificate)?;
+        let m = allowed.partition_for(Action::IssueCertificate)?;
         let address: Option<String> = self
             .conn
             .prepare_cached("SELECT address_number FROM residents WHERE municipality = ?1 AND my_number_index = ?2")?
