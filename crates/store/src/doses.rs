@@ -580,10 +580,7 @@ impl Store {
                     Some(i) => i,
                     None => {
                         let proof = match authorize(m) {
-                            Ok(a)
-                                if a.action() == Action::ImportDoses
-                                    && a.partition() == Some(m) =>
-                            {
+                            Ok(a) if a.partition_for(Action::ImportDoses) == Ok(m) => {
                                 let w = Writer::new(&a, m);
                                 Ok((a, w))
                             }
