@@ -81,7 +81,9 @@ pub enum ServeError {
     #[error(
         "--listen {addr}: not a loopback address, so the service needs TLS (give --tls-cert \
          and --tls-key): personal data and credentials never cross a network in clear text \
-         (P9-3, P9-6)"
+         ({app_only}, {encrypted})",
+        app_only = vrs::consent::grounds::APP_ONLY,
+        encrypted = vrs::consent::grounds::TRAFFIC_ENCRYPTED
     )]
     PlainTextNonLoopback {
         /// The address asked for.

@@ -155,7 +155,7 @@ impl ApiError {
 
     /// A refusal: 503 when it is the emergency stop (T1-10), else 403.
     pub fn refused(refusal: Refusal) -> Self {
-        if refusal.provisions().iter().any(|p| p.starts_with("T1-10")) {
+        if vrs::consent::grounds::refused_by_emergency_stop(&refusal) {
             Self::Stopped(refusal)
         } else {
             Self::Refused(refusal)
