@@ -4,6 +4,7 @@
 //! the bearer token is ([`call::as_caller`]), render.
 
 pub mod call;
+pub mod devices;
 pub mod doses;
 pub mod error;
 pub mod residents;
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(session::router())
         .merge(doses::router())
+        .merge(devices::router())
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
         .merge(residents::router())
 }
@@ -47,12 +49,13 @@ impl Modify for Bearer {
         session::login, session::logout, session::enroll,
         residents::count, residents::show, residents::lookup, residents::import,
         doses::register, doses::list, doses::confirm, doses::review,
+        devices::add, devices::list, devices::revoke,
     ),
     components(schemas(
         error::ErrorBody, error::ErrorDetail, error::RowFault, error::RefusedBody,
         error::RefusedDetail, session::LoginBody, session::SessionBody, session::LoggedOut,
         session::EnrollBody, session::EnrolledBody, residents::CountBody,
-        residents::LookupBody, doses::DoseBody,
+        residents::LookupBody, doses::DoseBody, devices::DeviceBody,
     )),
     modifiers(&Bearer)
 )]

@@ -464,3 +464,58 @@ async fn too_many_sign_ins_from_one_address_are_429_with_retry_after() {
     assert_eq!(last, Some(429));
     f.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn t1_9_1_an_admin_registers_and_revokes_a_tablet_and_a_clerk_may_not() {
+    let mut f = start().await;
+    let admin = f.sign_in(&f.admin, 0).await;
+    let (status, body) = f
+        .post(
+            &admin,
+            "/api/v1/devices",
+            &serde_json::json!({ "site": "131016", "name": "tablet 3" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let token = body["token"].as_str().unwrap().to_owned();
+    let id = body["device"].as_i64().unwrap();
+    let (status, body) = f
+        .post(&token, "/api/v1/doses", &dose("131016", 8, 1, "2021-06-01"))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = f.get(&admin, "/api/v1/devices").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["devices"].as_array().unwrap().len(), 3, "{body}");
+    let (status, body) = f
+        .post(
+            &admin,
+            &format!("/api/v1/devices/{id}/revoke"),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = f
+        .post(&token, "/api/v1/doses", &dose("131016", 9, 1, "2021-06-01"))
+        .await;
+    assert_eq!(status, 401, "a revoked tablet registered a dose");
+    let (status, _) = f
+        .post(
+            &admin,
+            "/api/v1/devices/999999/revoke",
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, 404);
+
+    let clerk = f.sign_in(&f.clerk, 0).await;
+    let (status, body) = f
+        .post(
+            &clerk,
+            "/api/v1/devices",
+            &serde_json::json!({ "site": "131016", "name": "x" }),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(grounds(&body).contains(&"T1-9-1".to_owned()), "{body}");
+    f.stop().await;
+}

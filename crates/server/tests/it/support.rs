@@ -100,6 +100,8 @@ pub(crate) struct Fixture {
     pub(crate) clerk: User,
     pub(crate) viewer: User,
     pub(crate) sapporo_clerk: User,
+    /// 131016's administrator.
+    pub(crate) admin: User,
     /// A tablet of site:131016, and one already revoked.
     pub(crate) device: String,
     pub(crate) revoked_device: String,
@@ -136,7 +138,7 @@ pub(crate) async fn start() -> Fixture {
     logs();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let (clerk, viewer, sapporo_clerk, device, revoked_device) = {
+    let (clerk, viewer, sapporo_clerk, admin, device, revoked_device) = {
         Vrs::init(&data, None, &SystemClock).unwrap();
         let mut vrs = Vrs::open(&data, Box::new(SystemClock)).unwrap();
         for m in ["131016", "011002"] {
@@ -156,6 +158,7 @@ pub(crate) async fn start() -> Fixture {
             assert!(o.committed, "{:?}", o.errors);
         }
         let clerk = add_user(&mut vrs, "municipality:131016", "clerk", Role::Clerk, true);
+        let admin = add_user(&mut vrs, "municipality:131016", "admin", Role::Admin, false);
         let viewer = add_user(
             &mut vrs,
             "municipality:131016",
@@ -181,7 +184,7 @@ pub(crate) async fn start() -> Fixture {
         let Answer::Done(_) = vrs.revoke_device(chiyoda, lost.device).unwrap() else {
             panic!("not revoked")
         };
-        (clerk, viewer, sapporo, device.token, lost.token)
+        (clerk, viewer, sapporo, admin, device.token, lost.token)
     };
     let key = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     let cert_pem = key.cert.pem();
@@ -218,6 +221,7 @@ pub(crate) async fn start() -> Fixture {
         clerk,
         viewer,
         sapporo_clerk,
+        admin,
         device,
         revoked_device,
     }
