@@ -16,6 +16,7 @@
 pub mod api;
 pub mod app;
 pub mod issuer;
+pub mod limit;
 mod metrics;
 pub mod ops;
 mod state;
@@ -28,7 +29,7 @@ use std::time::Duration;
 use axum::Router;
 
 pub use metrics::Metrics;
-pub use state::{AppState, Settings};
+pub use state::{AppState, Settings, LOGIN_RATE};
 
 /// How log lines are written (to stderr).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -588,6 +588,11 @@ impl Store {
         audit::set_actor(&self.conn, actor)
     }
 
+    /// The actor the next audit events record, if any.
+    pub fn actor(&self) -> Result<Option<String>, StoreError> {
+        audit::current_actor(&self.conn)
+    }
+
     /// Verifies the whole audit chain and its head.
     pub fn audit_verify(&self) -> Result<AuditReport, StoreError> {
         audit::verify(&self.conn, &self.keys)

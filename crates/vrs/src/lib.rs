@@ -52,6 +52,7 @@ mod moves;
 mod records;
 mod release;
 mod shared;
+pub mod views;
 
 use std::io::Read;
 use std::path::Path;
