@@ -43,7 +43,7 @@ fn json<T: serde::Serialize>(v: T) -> Result<Json<serde_json::Value>, ApiError> 
         (status = 400, description = "Bad body", body = ErrorBody),
         (status = 401, description = "No valid credentials", body = ErrorBody),
         (status = 403, description = "Refused by a rule", body = RefusedBody),
-        (status = 503, description = "Emergency stop (T1-10) or overloaded", body = RefusedBody)))]
+        (status = 503, description = "Emergency stop or overloaded", body = RefusedBody)))]
 pub async fn add(
     State(state): State<AppState>,
     creds: Credentials,
@@ -65,7 +65,7 @@ pub async fn add(
         (status = 200, description = "The devices", body = Object),
         (status = 401, description = "No valid credentials", body = ErrorBody),
         (status = 403, description = "Refused by a rule", body = RefusedBody),
-        (status = 503, description = "Emergency stop (T1-10) or overloaded", body = RefusedBody)))]
+        (status = 503, description = "Emergency stop or overloaded", body = RefusedBody)))]
 pub async fn list(
     State(state): State<AppState>,
     creds: Credentials,
@@ -87,7 +87,7 @@ pub async fn list(
         (status = 401, description = "No valid credentials", body = ErrorBody),
         (status = 403, description = "Refused by a rule", body = RefusedBody),
         (status = 404, description = "No such device in this area", body = ErrorBody),
-        (status = 503, description = "Emergency stop (T1-10) or overloaded", body = RefusedBody)))]
+        (status = 503, description = "Emergency stop or overloaded", body = RefusedBody)))]
 pub async fn revoke(
     State(state): State<AppState>,
     creds: Credentials,

@@ -83,7 +83,7 @@ impl DoseBody {
         (status = 404, description = "The ticket was issued to no resident", body = ErrorBody),
         (status = 409, description = "Conflicts with the person's doses", body = ErrorBody),
         (status = 413, description = "Body over 64 KiB", body = ErrorBody),
-        (status = 503, description = "Emergency stop (T1-10) or overloaded", body = RefusedBody)))]
+        (status = 503, description = "Emergency stop or overloaded", body = RefusedBody)))]
 pub async fn register(
     State(state): State<AppState>,
     creds: Credentials,
@@ -119,7 +119,7 @@ pub struct ListQuery {
         (status = 400, description = "Bad query", body = ErrorBody),
         (status = 401, description = "No valid credentials", body = ErrorBody),
         (status = 403, description = "Refused by a rule", body = RefusedBody),
-        (status = 503, description = "Emergency stop (T1-10) or overloaded", body = RefusedBody)))]
+        (status = 503, description = "Emergency stop or overloaded", body = RefusedBody)))]
 pub async fn list(
     State(state): State<AppState>,
     creds: Credentials,
@@ -157,7 +157,7 @@ pub async fn list(
         (status = 403, description = "Refused by a rule", body = RefusedBody),
         (status = 404, description = "No such dose", body = ErrorBody),
         (status = 409, description = "The dose cannot be confirmed", body = ErrorBody),
-        (status = 503, description = "Emergency stop (T1-10) or overloaded", body = RefusedBody)))]
+        (status = 503, description = "Emergency stop or overloaded", body = RefusedBody)))]
 pub async fn confirm(
     State(state): State<AppState>,
     creds: Credentials,
@@ -184,7 +184,7 @@ pub async fn confirm(
         (status = 200, description = "The review queue", body = Vec<Object>),
         (status = 401, description = "No valid credentials", body = ErrorBody),
         (status = 403, description = "Refused by a rule", body = RefusedBody),
-        (status = 503, description = "Emergency stop (T1-10) or overloaded", body = RefusedBody)))]
+        (status = 503, description = "Emergency stop or overloaded", body = RefusedBody)))]
 pub async fn review(
     State(state): State<AppState>,
     creds: Credentials,

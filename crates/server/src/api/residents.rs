@@ -57,7 +57,7 @@ pub struct CountBody {
         (status = 400, description = "Bad query", body = ErrorBody),
         (status = 401, description = "No valid credentials", body = ErrorBody),
         (status = 403, description = "Refused by a rule", body = RefusedBody),
-        (status = 503, description = "Emergency stop (T1-10) or overloaded", body = RefusedBody)))]
+        (status = 503, description = "Emergency stop or overloaded", body = RefusedBody)))]
 pub async fn count(
     State(state): State<AppState>,
     creds: Credentials,
@@ -90,7 +90,7 @@ pub struct ShowQuery {
         (status = 401, description = "No valid credentials", body = ErrorBody),
         (status = 403, description = "Refused by a rule", body = RefusedBody),
         (status = 404, description = "No resident matches", body = ErrorBody),
-        (status = 503, description = "Emergency stop (T1-10) or overloaded", body = RefusedBody)))]
+        (status = 503, description = "Emergency stop or overloaded", body = RefusedBody)))]
 pub async fn show(
     State(state): State<AppState>,
     creds: Credentials,
@@ -135,7 +135,7 @@ pub struct LookupBody {
         (status = 401, description = "No valid credentials", body = ErrorBody),
         (status = 403, description = "Refused by a rule", body = RefusedBody),
         (status = 404, description = "No resident matches", body = ErrorBody),
-        (status = 503, description = "Emergency stop (T1-10) or overloaded", body = RefusedBody)))]
+        (status = 503, description = "Emergency stop or overloaded", body = RefusedBody)))]
 pub async fn lookup(
     State(state): State<AppState>,
     creds: Credentials,
@@ -191,7 +191,7 @@ pub struct ImportQuery {
         (status = 401, description = "No valid credentials", body = ErrorBody),
         (status = 403, description = "Refused by a rule", body = RefusedBody),
         (status = 413, description = "The file is over 256 MiB", body = ErrorBody),
-        (status = 503, description = "Emergency stop (T1-10) or overloaded", body = RefusedBody)))]
+        (status = 503, description = "Emergency stop or overloaded", body = RefusedBody)))]
 pub async fn import(
     State(state): State<AppState>,
     creds: Credentials,
