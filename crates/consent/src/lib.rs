@@ -20,6 +20,7 @@
 //! ```
 
 mod carry_over;
+mod challenge;
 mod consent_function;
 mod decision;
 mod documents;
@@ -41,6 +42,10 @@ mod tickets;
 use chrono::{DateTime, FixedOffset};
 
 pub use carry_over::{carry_over, CarryOver, HeldDose};
+pub use challenge::{
+    challenge_expires_at, challenge_is_live, ChallengeFact, ChallengeRefusal,
+    CHALLENGE_LIFETIME_SECS,
+};
 pub use decision::{Action, Allowed, Decision, Ground, Outcome, Purpose, Refusal, Request};
 pub use documents::{ConsentDocument, DocumentId, DocumentKind, Implication};
 pub use facts::{Facts, Function, Residence};

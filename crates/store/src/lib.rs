@@ -11,6 +11,7 @@
 mod audit;
 mod backup;
 mod barcode_signer;
+mod challenges;
 mod consents;
 mod doses;
 mod inquiry;

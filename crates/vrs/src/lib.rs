@@ -40,6 +40,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod app;
 mod barcode_signer;
 mod clock;
 mod governance;
@@ -53,6 +54,7 @@ mod release;
 use std::io::Read;
 use std::path::Path;
 
+pub use app::{AppApplication, AppIssued, Challenge, PassportLines, MAX_LIVE_CHALLENGES};
 pub use barcode_signer::SignerRequest;
 pub use clock::{jst, Clock, FixedClock, SystemClock};
 pub use governance::{ConsentRow, ConsentView, DocumentView};
