@@ -48,6 +48,7 @@ pub use challenge::{
 };
 pub use decision::{Action, Allowed, Decision, Ground, Outcome, Purpose, Refusal, Request};
 pub use documents::{ConsentDocument, DocumentId, DocumentKind, Implication};
+pub use emergency::refused_by_emergency_stop;
 pub use facts::{Facts, Function, Residence};
 pub use inquiry_scope::{holder_may_provide, inquiry_purpose, INQUIRY_PURPOSES};
 pub use issuance::{application_refusal_grounds, N3_MESSAGE};

@@ -134,6 +134,12 @@ impl AppIssued {
 }
 
 impl NotIssued {
+    /// Whether the application was refused because electronic issuance is under an
+    /// emergency stop (a service answers 503, not 403).
+    pub fn under_emergency_stop(&self) -> bool {
+        vrs_consent::refused_by_emergency_stop(&self.grounds)
+    }
+
     /// The refusal of a nonce that is not a live challenge (P9-1, P9-3).
     pub(crate) fn challenge(r: ChallengeRefusal) -> Self {
         Self {

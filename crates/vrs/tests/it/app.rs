@@ -341,3 +341,29 @@ fn n_1_no_issuer_key_is_created_for_a_municipality_that_has_not_consented_to_ele
     };
     assert_eq!(again.keys, jwks.keys);
 }
+
+#[test]
+fn t1_10_an_application_during_an_emergency_stop_says_so_and_keeps_its_challenge() {
+    let (_dir, mut vrs, _clock) = setup();
+    let nonce = challenge(&mut vrs);
+    let card = card_issuer().mint_with_nonce(&kokuto(), &nonce);
+    let e_issuance = vrs::consent::Function::EIssuance;
+    let Answer::Done(_) = vrs
+        .emergency_stop(Principal::Operator, e_issuance, "maintenance")
+        .unwrap()
+    else {
+        panic!("stop refused")
+    };
+    let n = refused_kind(apply(&mut vrs, "131016", &card));
+    assert!(n.under_emergency_stop(), "{n:?}");
+    let Answer::Done(_) = vrs
+        .emergency_resume(Principal::Operator, e_issuance)
+        .unwrap()
+    else {
+        panic!("resume refused")
+    };
+    // Refused by the rules before the nonce was looked at: the challenge is still live.
+    apply(&mut vrs, "131016", &card).expect("issued after the resume");
+    let n = refused_kind(apply(&mut vrs, "131016", &card));
+    assert!(!n.under_emergency_stop(), "a replay is no emergency stop");
+}
