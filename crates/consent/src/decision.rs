@@ -64,6 +64,14 @@ pub enum Action {
     ListTicketsDue,
     /// Set the population denominators of the national release (T1-4-4).
     ImportPopulation,
+    /// Add, list, disable or reset the users of an area (T1-9-1).
+    ManageUsers,
+    /// Register, list or revoke the devices (tablets) of a municipality's sites (T1-9-1, T1-9-2).
+    ManageDevices,
+    /// Hand a municipality's first administrator a one-time enrolment code (T1-9-1).
+    IssueEnrolment,
+    /// Read the intrusion signals drawn from the audit log (S-3-3).
+    ReadAlerts,
 }
 
 impl Action {
@@ -96,6 +104,10 @@ impl Action {
             Self::ListConsents => "list_consents",
             Self::ListTicketsDue => "list_tickets_due",
             Self::ImportPopulation => "import_population",
+            Self::ManageUsers => "manage_users",
+            Self::ManageDevices => "manage_devices",
+            Self::IssueEnrolment => "issue_enrolment",
+            Self::ReadAlerts => "read_alerts",
         }
     }
 
@@ -127,7 +139,11 @@ impl Action {
             | Self::ConfigureBarcodeSigner
             | Self::ConfigureStatistics
             | Self::ListConsents
-            | Self::ListTicketsDue => None,
+            | Self::ListTicketsDue
+            | Self::ManageUsers
+            | Self::ManageDevices
+            | Self::IssueEnrolment
+            | Self::ReadAlerts => None,
         }
     }
 
@@ -161,7 +177,11 @@ impl Action {
             | Self::ViewStatistics
             | Self::ConfigureStatistics
             | Self::ListConsents
-            | Self::ImportPopulation => false,
+            | Self::ImportPopulation
+            | Self::ManageUsers
+            | Self::ManageDevices
+            | Self::IssueEnrolment
+            | Self::ReadAlerts => false,
         }
     }
 
@@ -228,6 +248,8 @@ pub struct Request {
     pub consent: Option<(crate::DocumentId, chrono::NaiveDate)>,
     /// Issuance: the certificate asked for is the overseas one (S-2-14).
     pub overseas_certificate: bool,
+    /// Reading a resident: the person is looked up by My Number (M-4-2).
+    pub by_my_number: bool,
 }
 
 impl Request {
@@ -241,6 +263,7 @@ impl Request {
             purpose: None,
             consent: None,
             overseas_certificate: false,
+            by_my_number: false,
         }
     }
 }

@@ -57,6 +57,9 @@ pub struct StoredEvent {
     pub grounds: Vec<String>,
     /// Details.
     pub detail: serde_json::Value,
+    /// Who acted beside the principal (`os:NAME`, `user:LOGIN`, `device:ID`,
+    /// `app`); `null` for events written before actors were recorded.
+    pub actor: Option<String>,
 }
 
 const GENESIS: [u8; 32] = [0; 32];
@@ -72,6 +75,7 @@ struct Link<'a> {
     outcome: &'a str,
     grounds: &'a str,
     detail: &'a str,
+    actor: Option<&'a str>,
 }
 
 impl Link<'_> {
@@ -92,6 +96,12 @@ impl Link<'_> {
         field(self.outcome.as_bytes());
         field(self.grounds.as_bytes());
         field(self.detail.as_bytes());
+        // Events written before actors were recorded keep their MAC: the actor is
+        // covered only when there is one (fields are length-prefixed, so an event
+        // with an actor never has the bytes of one without).
+        if let Some(actor) = self.actor {
+            field(actor.as_bytes());
+        }
         buf
     }
 }
@@ -103,11 +113,60 @@ fn head_bytes(seq: i64, mac: &[u8]) -> Vec<u8> {
     buf
 }
 
+/// Creates the connection's actor slot (a temporary table: per connection, never
+/// in the database file). Every event appended on the connection records it.
+pub(crate) fn prepare_actor(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS vrs_actor (
+             id    INTEGER PRIMARY KEY CHECK (id = 1),
+             actor TEXT NOT NULL
+         )",
+    )?;
+    Ok(())
+}
+
+/// Sets (or clears) the actor the connection's next events record.
+pub(crate) fn set_actor(conn: &Connection, actor: Option<&str>) -> Result<(), StoreError> {
+    prepare_actor(conn)?;
+    match actor {
+        Some(a) => conn
+            .prepare_cached(
+                "INSERT INTO temp.vrs_actor (id, actor) VALUES (1, ?1)
+                 ON CONFLICT (id) DO UPDATE SET actor = excluded.actor",
+            )?
+            .execute([a])?,
+        None => conn
+            .prepare_cached("DELETE FROM temp.vrs_actor")?
+            .execute([])?,
+    };
+    Ok(())
+}
+
+/// The actor set on the connection, if any.
+pub(crate) fn current_actor(conn: &Connection) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT actor FROM temp.vrs_actor WHERE id = 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?)
+}
+
 /// Appends one event inside `tx`; if this fails, the caller's effect rolls back with it.
 pub(crate) fn append(
     tx: &Transaction<'_>,
     keys: &Keyring,
     event: &AuditEvent<'_>,
+) -> Result<i64, StoreError> {
+    let actor = current_actor(tx)?;
+    append_as(tx, keys, event, actor.as_deref())
+}
+
+/// [`append`] recording `actor` instead of the connection's (a login attempt
+/// records the login tried).
+pub(crate) fn append_as(
+    tx: &Transaction<'_>,
+    keys: &Keyring,
+    event: &AuditEvent<'_>,
+    actor: Option<&str>,
 ) -> Result<i64, StoreError> {
     let head: Option<(i64, Vec<u8>)> = tx
         .query_row("SELECT seq, mac FROM audit_head WHERE id = 1", [], |r| {
@@ -130,11 +189,12 @@ pub(crate) fn append(
         outcome: event.outcome,
         grounds: &grounds,
         detail: &detail,
+        actor,
     };
     let mac = keys.audit_mac(&link.bytes(&prev));
     tx.prepare_cached(
-        "INSERT INTO audit_log (seq, at, principal, action, municipality, subject, outcome, grounds, detail, prev, mac)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO audit_log (seq, at, principal, action, municipality, subject, outcome, grounds, detail, prev, mac, actor)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         seq,
@@ -147,7 +207,8 @@ pub(crate) fn append(
         grounds,
         detail,
         prev,
-        mac.as_slice()
+        mac.as_slice(),
+        actor
     ])?;
     let head_mac = keys.audit_mac(&head_bytes(seq, &mac));
     tx.prepare_cached(
@@ -162,7 +223,7 @@ pub(crate) fn append(
 /// an edited event, a broken link, a gap (deleted event) or a cut-off tail.
 pub(crate) fn verify(conn: &Connection, keys: &Keyring) -> Result<AuditReport, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT seq, at, principal, action, municipality, subject, outcome, grounds, detail, prev, mac
+        "SELECT seq, at, principal, action, municipality, subject, outcome, grounds, detail, prev, mac, actor
          FROM audit_log ORDER BY seq",
     )?;
     let mut rows = stmt.query([])?;
@@ -182,6 +243,7 @@ pub(crate) fn verify(conn: &Connection, keys: &Keyring) -> Result<AuditReport, S
         let (at, principal, action): (String, String, String) = (r.get(1)?, r.get(2)?, r.get(3)?);
         let (outcome, grounds, detail): (String, String, String) =
             (r.get(6)?, r.get(7)?, r.get(8)?);
+        let actor: Option<String> = r.get(11)?;
         let link = Link {
             seq,
             at: &at,
@@ -192,6 +254,7 @@ pub(crate) fn verify(conn: &Connection, keys: &Keyring) -> Result<AuditReport, S
             outcome: &outcome,
             grounds: &grounds,
             detail: &detail,
+            actor: actor.as_deref(),
         };
         let expect = keys.audit_mac(&link.bytes(&prev));
         if seq != expected_seq {
@@ -243,7 +306,7 @@ pub(crate) fn search(
     limit: u32,
 ) -> Result<Vec<StoredEvent>, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT seq, at, principal, action, municipality, outcome, grounds, detail FROM (
+        "SELECT seq, at, principal, action, municipality, outcome, grounds, detail, actor FROM (
              SELECT * FROM audit_log
              WHERE (?1 IS NULL OR municipality = ?1)
                AND (?2 IS NULL OR action = ?2)
@@ -264,6 +327,7 @@ pub(crate) fn search(
             outcome: r.get(5)?,
             grounds: serde_json::from_str(&grounds).unwrap_or_default(),
             detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+            actor: r.get(8)?,
         })
     })?;
     rows.collect::<Result<_, _>>().map_err(StoreError::from)

@@ -4,6 +4,7 @@ mod support;
 
 mod app;
 mod audit;
+mod auth;
 mod doses;
 mod import;
 mod isolation;
