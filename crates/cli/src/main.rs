@@ -66,6 +66,8 @@ enum Command {
     Init(cmd::init::InitArgs),
     /// Run the whole mission on a fresh data directory and narrate it.
     Demo(cmd::demo::DemoArgs),
+    /// Run the VRS service over HTTPS until SIGTERM/SIGINT (staff, tablet and app APIs).
+    Serve(cmd::serve::ServeArgs),
     /// The consent function: grant, revoke, show, list (N-2, T1-2-3, T2-2-2).
     #[command(subcommand)]
     Consent(cmd::consent::ConsentCmd),

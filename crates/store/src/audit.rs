@@ -1,6 +1,8 @@
 //! The audit log: appending events in the caller's transaction, and verifying the chain.
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::group::Transaction;
 use serde::Serialize;
 
 use crate::keyring::Keyring;

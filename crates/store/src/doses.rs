@@ -7,7 +7,9 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, OptionalExtension};
+
+use crate::group::Transaction;
 use serde::Serialize;
 use vrs_consent::{Action, Allowed, Refusal};
 use vrs_domain::csv_input::RowError;

@@ -1,7 +1,9 @@
 //! Cross-municipality inquiry (D12-3): the holder's answer about one person,
 //! recorded in both municipalities' audit trails in one transaction.
 
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, OptionalExtension};
+
+use crate::group::Transaction;
 use serde::Serialize;
 use vrs_consent::{Action, Allowed};
 use vrs_domain::{MunicipalityCode, MyNumber};

@@ -1,7 +1,9 @@
 //! Residents: the all-or-nothing import (D12-1), lookups and counts, each scoped
 //! by an `Allowed` proof to one municipality's partition.
 
-use rusqlite::{params, ErrorCode, OptionalExtension, Transaction};
+use rusqlite::{params, ErrorCode, OptionalExtension};
+
+use crate::group::Transaction;
 use serde::Serialize;
 use vrs_consent::{Action, Allowed};
 use vrs_domain::csv_input::RowError;

@@ -52,6 +52,7 @@ mod keys;
 mod moves;
 mod records;
 mod release;
+mod shared;
 
 use std::io::Read;
 use std::path::Path;
@@ -66,6 +67,7 @@ pub use inquiry::{BatchInquiry, InquiryOptions};
 pub use issuance::{Application, Issued, Kind, NotIssued};
 pub use records::{ExportOptions, ExportReport, StatCell, StatQuery, Statistics};
 pub use release::{PopulationImport, ReleaseFile, ReleaseReport};
+pub use shared::{SharedError, SharedVrs};
 pub use vrs_certificate as certificate;
 pub use vrs_consent::{self as consent, Refusal};
 pub use vrs_domain::{self as domain, csv_input::Encoding, MunicipalityCode, Principal};

@@ -25,6 +25,7 @@ pub(crate) mod municipality;
 pub(crate) mod passport;
 pub(crate) mod release;
 pub(crate) mod residents;
+pub(crate) mod serve;
 pub(crate) mod stats;
 pub(crate) mod tickets;
 pub(crate) mod vaccines;
@@ -52,6 +53,7 @@ pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Reply> {
         Command::Backup(a) => backup::run(a, ctx),
         Command::Restore(a) => backup::restore(a, ctx),
         Command::Demo(a) => demo::run(a, ctx),
+        Command::Serve(a) => serve::run(a, ctx),
         Command::Certificate(c) => certificate::run(c, ctx),
         Command::Card(c) => card::run(c, ctx),
         Command::Passport(c) => passport::run(c, ctx),
