@@ -14,6 +14,10 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Request, refusal and login counters.
     pub metrics: Arc<Metrics>,
+    /// The app API's card verifier: only the `--card-ca-keys` anchors, liveness demanded.
+    pub card_verifier: Arc<vrs::identity::CardVerifier>,
+    /// The global in-flight limit (A10-10).
+    pub in_flight: crate::limit::InFlight,
 }
 
 /// The settings of a running service.
@@ -38,6 +42,12 @@ impl AppState {
                 app_rate: config.app_rate,
             }),
             metrics: Arc::new(Metrics::default()),
+            // Set by `Server::start` from `--card-ca-keys`; until then no card verifies.
+            card_verifier: Arc::new(
+                vrs::identity::CardVerifier::new(vrs::identity::TrustAnchors::empty())
+                    .require_liveness(true),
+            ),
+            in_flight: crate::limit::InFlight::new(config.max_in_flight),
         }
     }
 }

@@ -6,11 +6,11 @@ use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
 use vrs_certificate::certificate_document;
 use vrs_consent::{challenge_expires_at, ChallengeRefusal};
-use vrs_domain::MunicipalityCode;
+use vrs_domain::{Actor, MunicipalityCode, Principal};
 use vrs_identity::{CardDump, CardVerifier};
 
 use crate::issuance::Application;
-use crate::{Issued, Kind, NotIssued, Vrs, VrsError};
+use crate::{Caller, Issued, Kind, NotIssued, Vrs, VrsError};
 
 /// How many live challenges the store keeps at most: beyond it, new challenges are
 /// refused (the server answers 503) until old ones expire. Anonymous callers cannot
@@ -198,8 +198,20 @@ impl Vrs {
             kind: app.kind,
             verifier: &verifier,
         };
-        Ok(self
-            .apply_checked(&application, true, |_| Ok(()))?
-            .map(|issued| AppIssued::new(&issued)))
+        // The app has no account: the application is the app's, made to the municipality
+        // applied to; whoever called before is the caller again afterwards.
+        let previous = self.caller.clone();
+        self.set_caller(Caller {
+            principal: Principal::Municipality(app.municipality),
+            actor: Actor::App,
+            role: None,
+            my_number_handler: false,
+        })?;
+        let answer = self.apply_checked(&application, true, |_| Ok(()));
+        match previous {
+            Some(c) => self.set_caller(c)?,
+            None => self.clear_caller()?,
+        }
+        Ok(answer?.map(|issued| AppIssued::new(&issued)))
     }
 }

@@ -187,6 +187,8 @@ fn p9_3_a_replayed_application_is_refused_and_audited() {
     let last = events.last().expect("audited");
     assert_eq!(last.outcome, "refused");
     assert_eq!(last.grounds, ["P9-1", "P9-3"]);
+    assert_eq!(last.actor.as_deref(), Some("app"), "the app acted");
+    assert!(vrs.caller().is_none(), "no caller is left behind");
     assert!(vrs.audit_verify().unwrap().valid);
 }
 
