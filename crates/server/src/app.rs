@@ -204,6 +204,8 @@ pub async fn applications(State(state): State<AppState>, body: Body) -> Response
     match answer {
         Ok(Ok(issued)) => (StatusCode::CREATED, Json(issued)).into_response(),
         Ok(Err(refusal)) => {
+            let grounds: Vec<&str> = refusal.grounds.iter().map(String::as_str).collect();
+            state.metrics.refused(&grounds);
             let stopped = refusal.under_emergency_stop();
             let body = Json(NotIssuedBody {
                 issued: false,
