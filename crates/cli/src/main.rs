@@ -106,6 +106,12 @@ enum Command {
     /// Look up the registry of local government codes.
     #[command(subcommand)]
     Municipality(cmd::municipality::MunicipalityCmd),
+    /// Users of the service and their roles (T1-9-1): add, list, disable, reset-password, enroll.
+    #[command(subcommand)]
+    Users(cmd::users::UsersCmd),
+    /// Devices (tablets) of a municipality's vaccination sites (T1-9-1, T1-9-2).
+    #[command(subcommand)]
+    Devices(cmd::users::DevicesCmd),
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(cmd::audit::AuditCmd),

@@ -348,8 +348,9 @@ fn prepare_rows(
                 line,
                 column: "municipality_code".into(),
                 reason: format!(
-                    "row is for {}, not for {municipality} (T1-4-3)",
-                    r.municipality
+                    "row is for {}, not for {municipality} ({})",
+                    r.municipality,
+                    vrs_consent::grounds::OWN_AREA
                 ),
             }]),
             Ok(r) => match keys.seal(&r.my_number, r.municipality) {

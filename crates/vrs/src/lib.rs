@@ -255,7 +255,7 @@ impl Vrs {
             municipality: None,
             subject: None,
             outcome: "done",
-            grounds: vec!["T1-5-3"],
+            grounds: vec![vrs_consent::grounds::BACKUP.as_str()],
             detail: serde_json::json!({ "from": from.display().to_string() }),
         })?;
         Ok(Self::with_store(store, clock))
@@ -391,7 +391,10 @@ impl Vrs {
             municipality: municipality.map(|m| m.as_u32()),
             subject: None,
             outcome: "failed",
-            grounds: vec!["S-1-3-3", "S-3-3"],
+            grounds: vrs_consent::grounds::FAILURE_LOGGED
+                .iter()
+                .map(|p| p.as_str())
+                .collect(),
             detail: serde_json::json!({
                 "errors": errors.len(),
                 "lines": lines,
@@ -466,7 +469,7 @@ impl Vrs {
             municipality: None,
             subject: None,
             outcome: "done",
-            grounds: vec!["T1-5-3"],
+            grounds: vec![vrs_consent::grounds::BACKUP.as_str()],
             detail: serde_json::json!({ "to": to.display().to_string() }),
         })?;
         Ok(self.store.backup_into(out)?)

@@ -28,6 +28,7 @@ pub(crate) mod residents;
 pub(crate) mod serve;
 pub(crate) mod stats;
 pub(crate) mod tickets;
+pub(crate) mod users;
 pub(crate) mod vaccines;
 pub(crate) mod vds_signer;
 
@@ -57,6 +58,8 @@ pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Reply> {
         Command::Certificate(c) => certificate::run(c, ctx),
         Command::Card(c) => card::run(c, ctx),
         Command::Passport(c) => passport::run(c, ctx),
+        Command::Users(c) => users::run_users(c, ctx),
+        Command::Devices(c) => users::run_devices(c, ctx),
         Command::Completions(a) => meta::completions(a),
         Command::Man(a) => meta::man(a),
     }

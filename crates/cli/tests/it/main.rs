@@ -18,6 +18,7 @@ mod readme;
 mod release;
 mod residents;
 mod store_hardening;
+mod users;
 mod verifier_bounds;
 
 use std::path::{Path, PathBuf};

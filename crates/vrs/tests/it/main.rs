@@ -5,6 +5,7 @@ mod support;
 mod app;
 mod audit;
 mod auth;
+mod dose_statistics;
 mod doses;
 mod import;
 mod isolation;
