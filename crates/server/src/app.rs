@@ -177,10 +177,10 @@ pub struct IssuedBody {
     responses(
     (status = 201, description = "Issued", body = IssuedBody),
     (status = 400, description = "Not a well-formed application", body = crate::api::error::ErrorBody),
-    (status = 403, description = "Refused (N-3 with its exact text, a bad card, an unknown, expired or replayed nonce, no record...)", body = NotIssuedBody),
+    (status = 403, description = "Refused: the municipality has not consented (with the exact text the app shows), a bad card, an unknown, expired or replayed nonce, no record...", body = NotIssuedBody),
     (status = 413, description = "Body over 64 KiB", body = crate::api::error::ErrorBody),
     (status = 429, description = "Over this client's --app-rate; see Retry-After", body = crate::api::error::ErrorBody),
-    (status = 503, description = "Electronic issuance under an emergency stop (body, T1-10), or overloaded (no body); see Retry-After", body = NotIssuedBody)))]
+    (status = 503, description = "Electronic issuance under an emergency stop (with the refusal), or overloaded (no body); see Retry-After", body = NotIssuedBody)))]
 pub async fn applications(State(state): State<AppState>, body: Body) -> Response {
     let bytes = match Limited::new(body, MAX_APPLICATION_BODY).collect().await {
         Ok(b) => b.to_bytes(),
