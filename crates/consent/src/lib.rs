@@ -49,7 +49,9 @@ pub use challenge::{
     challenge_expires_at, challenge_is_live, ChallengeFact, ChallengeRefusal,
     CHALLENGE_LIFETIME_SECS,
 };
-pub use decision::{Action, Allowed, Decision, Ground, Outcome, Purpose, Refusal, Request};
+pub use decision::{
+    Action, Allowed, Decision, Ground, Outcome, Purpose, Refusal, Request, WrongProof,
+};
 pub use documents::{ConsentDocument, DocumentId, DocumentKind, Implication};
 pub use emergency::refused_by_emergency_stop;
 pub use facts::{Facts, Function, Residence, UserFacts};

@@ -21,7 +21,7 @@ use vrs::identity::{CardVerifier, TrustAnchors};
 use vrs::{AppApplication, NotIssued};
 
 use crate::api::error::ApiError;
-use crate::limit::{self, RateLimiter};
+use crate::load::{self, RateLimiter};
 use crate::{AppState, ServeError};
 
 /// The largest application body accepted (a card dump is about 2 KiB of hex).
@@ -35,7 +35,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/app/v1/applications", post(applications))
         .layer(axum::middleware::from_fn_with_state(
             limiter,
-            limit::rate_limit,
+            load::rate_limit,
         ))
 }
 

@@ -17,6 +17,7 @@ pub mod api;
 pub mod app;
 pub mod issuer;
 pub mod limit;
+pub mod load;
 mod metrics;
 pub mod ops;
 mod state;
@@ -29,7 +30,7 @@ use std::time::Duration;
 use axum::Router;
 
 pub use metrics::Metrics;
-pub use state::{AppState, Settings};
+pub use state::{AppState, Settings, LOGIN_RATE};
 
 /// How log lines are written (to stderr).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -83,7 +84,9 @@ pub enum ServeError {
     #[error(
         "--listen {addr}: not a loopback address, so the service needs TLS (give --tls-cert \
          and --tls-key): personal data and credentials never cross a network in clear text \
-         (P9-3, P9-6)"
+         ({app_only}, {encrypted})",
+        app_only = vrs::consent::grounds::APP_ONLY,
+        encrypted = vrs::consent::grounds::TRAFFIC_ENCRYPTED
     )]
     PlainTextNonLoopback {
         /// The address asked for.
@@ -150,7 +153,7 @@ pub fn router(state: AppState) -> Router {
         // A10-10: shed load past the in-flight limit (inside metrics, so 503s are counted).
         .layer(axum::middleware::from_fn_with_state(
             state.in_flight.clone(),
-            limit::shed,
+            load::shed,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

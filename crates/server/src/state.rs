@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::limit::RateLimit;
 use crate::{Config, Metrics};
 
 /// What every handler gets: cheap to clone.
@@ -14,11 +15,18 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Request, refusal and login counters.
     pub metrics: Arc<Metrics>,
+    /// Sign-in attempts per client address (`/api/v1/login`, `/api/v1/enroll`).
+    pub login_limit: Arc<RateLimit>,
     /// The app API's card verifier: only the `--card-ca-keys` anchors, liveness demanded.
     pub card_verifier: Arc<vrs::identity::CardVerifier>,
     /// The global in-flight limit (A10-10).
-    pub in_flight: crate::limit::InFlight,
+    pub in_flight: crate::load::InFlight,
 }
+
+/// Sign-in attempts allowed per client address and minute (beyond: 429). The
+/// per-account lockout stops guessing one password; this stops one address
+/// trying many accounts.
+pub const LOGIN_RATE: u32 = 30;
 
 /// The settings of a running service.
 #[derive(Debug, Clone)]
@@ -42,12 +50,13 @@ impl AppState {
                 app_rate: config.app_rate,
             }),
             metrics: Arc::new(Metrics::default()),
+            login_limit: Arc::new(RateLimit::new(LOGIN_RATE)),
             // Set by `Server::start` from `--card-ca-keys`; until then no card verifies.
             card_verifier: Arc::new(
                 vrs::identity::CardVerifier::new(vrs::identity::TrustAnchors::empty())
                     .require_liveness(true),
             ),
-            in_flight: crate::limit::InFlight::new(config.max_in_flight),
+            in_flight: crate::load::InFlight::new(config.max_in_flight),
         }
     }
 }

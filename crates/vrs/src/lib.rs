@@ -53,6 +53,7 @@ mod moves;
 mod records;
 mod release;
 mod shared;
+pub mod views;
 
 use std::io::Read;
 use std::path::Path;

@@ -30,7 +30,7 @@ pub(crate) struct ServeArgs {
     app_rate: u32,
     /// Requests worked on at once; beyond it requests are answered 503 with Retry-After at
     /// once rather than queued (A10-10).
-    #[arg(long, default_value_t = vrs_server::limit::DEFAULT_MAX_IN_FLIGHT)]
+    #[arg(long, default_value_t = vrs_server::load::DEFAULT_MAX_IN_FLIGHT)]
     max_in_flight: usize,
     /// Log lines on stderr: text for people, json one object per line.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]

@@ -1,3 +1,7 @@
-//! Integration tests of `vrs serve`: a real server on 127.0.0.1:0 with TLS and a real client.
+//! vrs-server integration tests: the real server on 127.0.0.1:0 over TLS (an
+//! rcgen test certificate), talked to with a real HTTP client (reqwest, rustls).
 
+mod api;
 mod app;
+mod shutdown;
+mod support;

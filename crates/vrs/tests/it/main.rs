@@ -11,4 +11,5 @@ mod import;
 mod isolation;
 mod issuance;
 mod moves;
+mod shared;
 mod statistics;
