@@ -52,6 +52,8 @@ pub enum Action {
     IssueCertificate,
     /// Replace a municipality's certificate signing key (T1-4-2).
     RotateIssuerKey,
+    /// Create a municipality's first certificate signing key, to publish it (N-1).
+    CreateIssuerKey,
     /// Configure the ICAO VDS-NC barcode signer of overseas certificates (S-2-14).
     ConfigureBarcodeSigner,
     /// Set the minimum cell size of the statistics given to the State and prefectures (T1-4-6).
@@ -95,6 +97,7 @@ impl Action {
             Self::ExportLedger => "export_ledger",
             Self::IssueCertificate => "issue_certificate",
             Self::RotateIssuerKey => "rotate_issuer_key",
+            Self::CreateIssuerKey => "create_issuer_key",
             Self::ConfigureBarcodeSigner => "configure_barcode_signer",
             Self::ViewStatistics => "view_statistics",
             Self::ConfigureStatistics => "configure_statistics",
@@ -114,7 +117,9 @@ impl Action {
         match self {
             Self::ImportResidents => Some(Function::Import),
             Self::Inquire => Some(Function::Inquiry),
-            Self::ReadIndividualData | Self::IssueCertificate => Some(Function::EIssuance),
+            Self::ReadIndividualData | Self::IssueCertificate | Self::CreateIssuerKey => {
+                Some(Function::EIssuance)
+            }
             Self::RegisterDose
             | Self::ImportDoses
             | Self::CorrectDose
@@ -167,6 +172,7 @@ impl Action {
             | Self::EmergencyStop
             | Self::EmergencyResume
             | Self::RotateIssuerKey
+            | Self::CreateIssuerKey
             | Self::ConfigureBarcodeSigner
             | Self::ViewStatistics
             | Self::ConfigureStatistics

@@ -46,3 +46,24 @@ pub(crate) fn emergency_stop(req: &Request, facts: &Facts, out: &mut Vec<Finding
         ));
     }
 }
+
+/// Whether a refusal citing `provisions` was refused by an emergency stop (T1-10), so
+/// that a service answers "unavailable, try later" rather than "forbidden".
+pub fn refused_by_emergency_stop<S: AsRef<str>>(provisions: &[S]) -> bool {
+    let stop = cite("T1-10");
+    provisions.iter().any(|p| p.as_ref() == stop.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn t1_10_only_a_refusal_citing_the_emergency_stop_is_one() {
+        assert!(refused_by_emergency_stop(&["T1-10"]));
+        assert!(refused_by_emergency_stop(&["N-3", "T1-10"]));
+        assert!(!refused_by_emergency_stop(&["N-3"]));
+        assert!(!refused_by_emergency_stop::<&str>(&[]));
+        assert!(!refused_by_emergency_stop(&["T1-1"]));
+    }
+}

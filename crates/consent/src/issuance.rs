@@ -28,6 +28,9 @@ pub(crate) fn e_issuance_consented(
     day: NaiveDate,
     out: &mut Vec<Finding>,
 ) {
+    if req.action == Action::CreateIssuerKey {
+        return issuer_key_for_consenting_municipality(req, facts, day, out);
+    }
     if req.action != Action::IssueCertificate {
         return;
     }
@@ -39,6 +42,40 @@ pub(crate) fn e_issuance_consented(
         ));
     } else {
         out.push(Finding::unmet(cite("N-3"), N3_MESSAGE));
+    }
+}
+
+/// Legal basis: N-1 (本文 1)
+///
+/// > Electronic issuance of the vaccination certificate through the app needs the
+/// > municipality's consent (N-1).
+///
+/// Interpretation: an issuer signing key exists only to sign the municipality's
+/// electronic certificates, so a municipality's first key is created (and published in
+/// its JWKS) only once it consents to electronic issuance (the 2021-12-03 terms, as for
+/// N-3). Keys it already has stay published after a withdrawal, so the certificates they
+/// signed still verify; that needs no decision.
+fn issuer_key_for_consenting_municipality(
+    req: &Request,
+    facts: &Facts,
+    day: NaiveDate,
+    out: &mut Vec<Finding>,
+) {
+    match req.partition {
+        Some(m) if facts.consents_to(m, DocumentId::Terms20211203, day) => {
+            out.push(Finding::met(
+                cite("N-1"),
+                format!("{m} consents to electronic issuance (terms-2021-12-03), so it signs with its own key"),
+            ));
+        }
+        Some(m) => out.push(Finding::unmet(
+            cite("N-1"),
+            format!("{m} has not consented to electronic issuance (terms-2021-12-03), so no issuer key is created for it"),
+        )),
+        None => out.push(Finding::unmet(
+            cite("N-1"),
+            "an issuer key belongs to one municipality, and none was named",
+        )),
     }
 }
 

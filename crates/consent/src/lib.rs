@@ -21,6 +21,7 @@
 
 mod accounts;
 mod carry_over;
+mod challenge;
 mod consent_function;
 mod decision;
 mod documents;
@@ -44,10 +45,15 @@ mod tickets;
 use chrono::{DateTime, FixedOffset};
 
 pub use carry_over::{carry_over, CarryOver, HeldDose};
+pub use challenge::{
+    challenge_expires_at, challenge_is_live, ChallengeFact, ChallengeRefusal,
+    CHALLENGE_LIFETIME_SECS,
+};
 pub use decision::{
     Action, Allowed, Decision, Ground, Outcome, Purpose, Refusal, Request, WrongProof,
 };
 pub use documents::{ConsentDocument, DocumentId, DocumentKind, Implication};
+pub use emergency::refused_by_emergency_stop;
 pub use facts::{Facts, Function, Residence, UserFacts};
 pub use gate::may_use_vrs;
 pub use inquiry_scope::{holder_may_provide, inquiry_purpose, INQUIRY_PURPOSES};

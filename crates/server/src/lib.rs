@@ -17,6 +17,7 @@ pub mod api;
 pub mod app;
 pub mod issuer;
 pub mod limit;
+pub mod load;
 mod metrics;
 pub mod ops;
 mod state;
@@ -54,6 +55,8 @@ pub struct Config {
     pub card_ca_keys: Vec<PathBuf>,
     /// Requests per minute per client address on `/app/v1` (A10-10).
     pub app_rate: u32,
+    /// Requests worked on at once; beyond it requests are shed with 503 (A10-10).
+    pub max_in_flight: usize,
     /// How log lines are written.
     pub log_format: LogFormat,
 }
@@ -97,6 +100,14 @@ pub enum ServeError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A `--card-ca-keys` file could not be read as card CA keys.
+    #[error("--card-ca-keys {path}: {reason}")]
+    CardCaKeys {
+        /// The file at fault.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The facade could not open the data directory.
     #[error(transparent)]
     Vrs(#[from] vrs::VrsError),
@@ -114,7 +125,10 @@ pub enum ServeError {
 impl ServeError {
     /// Whether the caller's input is at fault (exit 2) rather than the system (exit 3).
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, Self::PlainTextNonLoopback { .. } | Self::Tls { .. })
+        matches!(
+            self,
+            Self::PlainTextNonLoopback { .. } | Self::Tls { .. } | Self::CardCaKeys { .. }
+        )
     }
 }
 
@@ -134,8 +148,13 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(ops::router())
         .merge(api::router())
-        .merge(app::router())
+        .merge(app::router(&state))
         .merge(issuer::router())
+        // A10-10: shed load past the in-flight limit (inside metrics, so 503s are counted).
+        .layer(axum::middleware::from_fn_with_state(
+            state.in_flight.clone(),
+            load::shed,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::observe,
@@ -200,7 +219,9 @@ impl Server {
             None => None,
         };
         let vrs = vrs::Vrs::open(&config.data_dir, Box::new(vrs::SystemClock))?;
-        let state = AppState::new(vrs::SharedVrs::spawn(vrs), &config);
+        let verifier = app::card_verifier(&config.card_ca_keys)?;
+        let mut state = AppState::new(vrs::SharedVrs::spawn(vrs), &config);
+        state.card_verifier = std::sync::Arc::new(verifier);
         let listener =
             std::net::TcpListener::bind(config.listen).map_err(|source| ServeError::Io {
                 what: "binding the listen address",

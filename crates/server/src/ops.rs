@@ -107,5 +107,7 @@ struct OpsDoc;
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = OpsDoc::openapi();
     doc.merge(crate::api::openapi());
+    doc.merge(crate::app::openapi());
+    doc.merge(crate::issuer::openapi());
     doc
 }

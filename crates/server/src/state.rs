@@ -17,6 +17,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Sign-in attempts per client address (`/api/v1/login`, `/api/v1/enroll`).
     pub login_limit: Arc<RateLimit>,
+    /// The app API's card verifier: only the `--card-ca-keys` anchors, liveness demanded.
+    pub card_verifier: Arc<vrs::identity::CardVerifier>,
+    /// The global in-flight limit (A10-10).
+    pub in_flight: crate::load::InFlight,
 }
 
 /// Sign-in attempts allowed per client address and minute (beyond: 429). The
@@ -47,6 +51,12 @@ impl AppState {
             }),
             metrics: Arc::new(Metrics::default()),
             login_limit: Arc::new(RateLimit::new(LOGIN_RATE)),
+            // Set by `Server::start` from `--card-ca-keys`; until then no card verifies.
+            card_verifier: Arc::new(
+                vrs::identity::CardVerifier::new(vrs::identity::TrustAnchors::empty())
+                    .require_liveness(true),
+            ),
+            in_flight: crate::load::InFlight::new(config.max_in_flight),
         }
     }
 }

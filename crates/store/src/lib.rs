@@ -12,6 +12,7 @@ mod accounts;
 mod audit;
 mod backup;
 mod barcode_signer;
+mod challenges;
 mod consents;
 mod credentials;
 mod doses;

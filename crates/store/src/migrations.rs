@@ -418,6 +418,21 @@ ALTER TABLE audit_log ADD COLUMN actor TEXT;
 CREATE INDEX audit_by_action ON audit_log (action, seq);
 "#,
     ),
+    (
+        10,
+        "the app's server challenges",
+        r#"
+-- The app's server challenges (P9-1, P9-3): a nonce is kept only as its SHA-256,
+-- live until expires_at (unix seconds), consumed by the first application that
+-- presents it. Expired challenges are purged when new ones are issued.
+CREATE TABLE app_challenges (
+    nonce_hash  BLOB    PRIMARY KEY CHECK (length(nonce_hash) = 32),
+    expires_at  INTEGER NOT NULL,
+    consumed_at INTEGER
+) STRICT, WITHOUT ROWID;
+CREATE INDEX app_challenges_by_expiry ON app_challenges (expires_at);
+"#,
+    ),
 ];
 
 /// The schema version this build expects.

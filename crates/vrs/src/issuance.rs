@@ -6,7 +6,9 @@ use chrono::NaiveDate;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::Serialize;
 use vrs_certificate::{issue, IssueOptions, RevocationSecret, Revoked, SignedCertificate};
-use vrs_consent::{application_refusal_grounds, Action, Purpose, Refusal, Request, N3_MESSAGE};
+use vrs_consent::{
+    application_refusal_grounds, challenge_is_live, Action, Purpose, Refusal, Request, N3_MESSAGE,
+};
 use vrs_domain::{
     CertificateContent, CertificateDose, CertificateId, CertificateKind, CertificateParts,
     DoseNumber, DoseSite, MunicipalityCode, Nationality, OverseasHolder, PassportNumber, Principal,
@@ -19,7 +21,7 @@ use vrs_store::IssuanceRecord;
 use crate::{Answer, Vrs, VrsError};
 
 /// Which certificate the person asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// For use in Japan (国内用).
@@ -139,6 +141,18 @@ impl Vrs {
         app: &Application<'_>,
         deliver: impl FnOnce(&Issued) -> Result<(), VrsError>,
     ) -> Result<Result<Issued, NotIssued>, VrsError> {
+        self.apply_checked(app, false, deliver)
+    }
+
+    /// [`Vrs::apply_delivering`]; when `challenged`, the card's nonce must also be a
+    /// live server challenge (P9-1, P9-3), consumed (or the refusal audited) in one
+    /// store transaction right after the rules allowed the application.
+    pub(crate) fn apply_checked(
+        &mut self,
+        app: &Application<'_>,
+        challenged: bool,
+        deliver: impl FnOnce(&Issued) -> Result<(), VrsError>,
+    ) -> Result<Result<Issued, NotIssued>, VrsError> {
         let m = app.municipality;
         let mut request = Request::new(
             Principal::Municipality(m),
@@ -152,6 +166,18 @@ impl Vrs {
             Err(r) => return Ok(Err(NotIssued::rule(&r))),
         };
         let today: NaiveDate = allowed.as_of().date_naive();
+
+        // P9-1, P9-3: the nonce the card signed is a live challenge of this service.
+        if challenged {
+            let as_of = allowed.as_of();
+            let nonce = app.card.nonce.as_deref();
+            let live = self
+                .store
+                .consume_challenge(&allowed, nonce, |f| challenge_is_live(f, as_of))?;
+            if let Err(r) = live {
+                return Ok(Err(NotIssued::challenge(r)));
+            }
+        }
 
         // V8, P9-5: the card's signature chain (and liveness when given or demanded).
         let holder = match app.verifier.verify(app.card) {

@@ -46,10 +46,42 @@ impl Vrs {
     }
 
     /// `m`'s JWKS: every key, current and retired, each with its `crlVersion` (1 + its
-    /// revocations). Creates the first key when `m` has none.
-    pub fn jwks(&mut self, m: MunicipalityCode) -> Result<Jwks, VrsError> {
-        self.signing_key(m)?;
-        self.published_jwks(m)
+    /// revocations). Creates the first key when `m` has none, if the rules allow it (N-1:
+    /// only for a municipality that consented to electronic issuance); a refusal is
+    /// audited. Keys `m` already has are published whatever its consent today.
+    pub fn jwks(&mut self, m: MunicipalityCode) -> Result<Answer<Jwks>, VrsError> {
+        if self.store.active_issuer_key(m)?.is_none() {
+            // The operator runs the service that holds the keys (T1-2).
+            let request = Request::new(Principal::Operator, Action::CreateIssuerKey, Some(m));
+            if let Err(r) = self.decide_request(request, None)? {
+                return Ok(Answer::Refused(r));
+            }
+            self.signing_key(m)?;
+        }
+        Ok(Answer::Done(self.published_jwks(m)?))
+    }
+
+    /// `m`'s published JWKS, as `GET /issuer/{code}/.well-known/jwks.json` serves it:
+    /// `None` when `m` has no key (it never issued, nor was its key published). Creates
+    /// nothing.
+    pub fn issuer_jwks(&self, m: MunicipalityCode) -> Result<Option<Jwks>, VrsError> {
+        let jwks = self.published_jwks(m)?;
+        Ok((!jwks.keys.is_empty()).then_some(jwks))
+    }
+
+    /// The revocation list of `m`'s key `kid`, as
+    /// `GET /issuer/{code}/.well-known/crl/{kid}.json` serves it: `None` when `kid` is not
+    /// one of `m`'s keys.
+    pub fn issuer_crl(&self, m: MunicipalityCode, kid: &str) -> Result<Option<Crl>, VrsError> {
+        let owned = self
+            .store
+            .issuer_public_keys(m)?
+            .iter()
+            .any(|k| k.kid == kid);
+        if !owned {
+            return Ok(None);
+        }
+        Ok(Some(self.crl(kid)?))
     }
 
     fn published_jwks(&self, m: MunicipalityCode) -> Result<Jwks, VrsError> {

@@ -41,6 +41,7 @@
 //! ```
 
 mod alerts;
+mod app;
 mod auth;
 mod barcode_signer;
 mod clock;
@@ -58,6 +59,7 @@ use std::io::Read;
 use std::path::Path;
 
 pub use alerts::{Alert, AlertKind, AlertOptions, Alerts, MAX_ALERT_EVENTS};
+pub use app::{AppApplication, AppIssued, Challenge, PassportLines, MAX_LIVE_CHALLENGES};
 pub use auth::{AuthFailure, Caller, Enrolled, Session, UserSpec};
 pub use barcode_signer::SignerRequest;
 pub use clock::{jst, Clock, FixedClock, SystemClock};

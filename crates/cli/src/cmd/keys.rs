@@ -10,7 +10,7 @@ use crate::Ctx;
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum KeysCmd {
-    /// Print a municipality's JWKS (creates its first key when it has none).
+    /// Print a municipality's JWKS (creates its first key when it has none and consents to electronic issuance).
     Jwks {
         /// The issuing municipality's code.
         #[arg(long)]
@@ -45,7 +45,7 @@ fn municipality(value: &str) -> anyhow::Result<MunicipalityCode> {
 pub(crate) fn run(cmd: KeysCmd, ctx: &Ctx) -> anyhow::Result<Reply> {
     let mut vrs = open(ctx)?;
     Ok(match cmd {
-        KeysCmd::Jwks { municipality: m } => Reply::ok(vrs.jwks(municipality(&m)?)?),
+        KeysCmd::Jwks { municipality: m } => answer(vrs.jwks(municipality(&m)?)?, Reply::ok),
         KeysCmd::Directory => Reply::ok(vrs.key_directory()?),
         KeysCmd::Rotate {
             principal,

@@ -28,6 +28,10 @@ pub(crate) struct ServeArgs {
     /// Requests per minute per client address on /app/v1 (A10-10).
     #[arg(long, default_value_t = vrs_server::DEFAULT_APP_RATE)]
     app_rate: u32,
+    /// Requests worked on at once; beyond it requests are answered 503 with Retry-After at
+    /// once rather than queued (A10-10).
+    #[arg(long, default_value_t = vrs_server::load::DEFAULT_MAX_IN_FLIGHT)]
+    max_in_flight: usize,
     /// Log lines on stderr: text for people, json one object per line.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -59,6 +63,9 @@ pub(crate) fn run(args: ServeArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
             args.listen
         ))
     })?;
+    if args.max_in_flight == 0 {
+        return Err(BadInput("--max-in-flight: must be at least 1".into()).into());
+    }
     if args.app_rate == 0 {
         return Err(BadInput("--app-rate: must be at least 1 request per minute".into()).into());
     }
@@ -72,6 +79,7 @@ pub(crate) fn run(args: ServeArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
         tls,
         card_ca_keys: args.card_ca_keys,
         app_rate: args.app_rate,
+        max_in_flight: args.max_in_flight,
         log_format: match args.log_format {
             LogFormat::Text => vrs_server::LogFormat::Text,
             LogFormat::Json => vrs_server::LogFormat::Json,

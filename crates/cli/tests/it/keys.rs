@@ -173,3 +173,18 @@ fn s_2_14_the_barcode_signer_request_and_the_test_certificates_are_read_by_pytho
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+#[test]
+fn n_1_keys_jwks_creates_no_key_for_a_municipality_without_consent_to_electronic_issuance() {
+    let dir = crate::support::init_without_consents();
+    crate::support::grant(dir.path(), "011002", "terms-2021-03");
+    let refused = vrs(dir.path(), &["keys", "jwks", "--municipality", "011002"]);
+    assert_eq!(refused.code, 1, "{}", refused.stdout);
+    assert_eq!(refused.json["provisions"], serde_json::json!(["N-1"]));
+    let directory = vrs(dir.path(), &["keys", "directory"]);
+    assert_eq!(
+        directory.json["issuers"],
+        serde_json::json!([]),
+        "no key made"
+    );
+}

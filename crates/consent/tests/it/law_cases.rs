@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Deserialize;
 use vrs_consent::{
-    carry_over, decide, holder_may_provide, provision_ids, suppress_series, ticket_due_on, Action,
-    CarryOver, DocumentId, Facts, Function, HeldDose, Outcome, Purpose, Request, Residence,
-    UserFacts,
+    carry_over, challenge_is_live, decide, holder_may_provide, provision_ids, suppress_series,
+    ticket_due_on, Action, CarryOver, ChallengeFact, DocumentId, Facts, Function, HeldDose,
+    Outcome, Purpose, Request, Residence, UserFacts,
 };
 use vrs_domain::{BirthDate, DoseNumber, MunicipalityCode};
 
@@ -64,6 +64,9 @@ enum Rule {
     /// `suppress_series(counts, true, min_cell)` (a daily series, total published):
     /// expect "days I,J; totals K" or "none suppressed".
     SuppressSeries,
+    /// `challenge_is_live(fact, as_of)` with `nonce = "absent" | "unknown" | "issued"`
+    /// (then `expires_at` and `consumed`): expect "live" or the refusal's kind.
+    ChallengeIsLive,
 }
 
 #[derive(Deserialize)]
@@ -112,6 +115,11 @@ struct Case {
     #[serde(default)]
     counts: Vec<u64>,
     min_cell: Option<u64>,
+    /// The app's challenge: what is known of the presented nonce.
+    nonce: Option<String>,
+    expires_at: Option<DateTime<FixedOffset>>,
+    #[serde(default)]
+    consumed: bool,
     expect: Expect,
 }
 
@@ -195,6 +203,21 @@ fn run_pure_rule(provision: &str, case: &Case) -> String {
                 format!("days {}; totals {}", indexes(&days), indexes(&totals))
             } else {
                 "none suppressed".into()
+            }
+        }
+        Rule::ChallengeIsLive => {
+            let fact = match case.nonce.as_deref().unwrap_or_else(|| need("nonce")) {
+                "absent" => ChallengeFact::Absent,
+                "unknown" => ChallengeFact::Unknown,
+                "issued" => ChallengeFact::Issued {
+                    expires_at: case.expires_at.unwrap_or_else(|| need("expires_at")),
+                    consumed: case.consumed,
+                },
+                other => panic!("{provision} / {}: nonce = {other:?}", case.name),
+            };
+            match challenge_is_live(fact, case.as_of) {
+                Ok(()) => "live".into(),
+                Err(r) => r.kind().into(),
             }
         }
     }

@@ -2,5 +2,6 @@
 //! rcgen test certificate), talked to with a real HTTP client (reqwest, rustls).
 
 mod api;
+mod app;
 mod shutdown;
 mod support;

@@ -199,6 +199,7 @@ pub(crate) async fn start() -> Fixture {
         }),
         card_ca_keys: vec![],
         app_rate: vrs_server::DEFAULT_APP_RATE,
+        max_in_flight: vrs_server::load::DEFAULT_MAX_IN_FLIGHT,
         log_format: vrs_server::LogFormat::Json,
     };
     let server = vrs_server::Server::start(config).await.unwrap();

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod app;
 mod audit;
 mod auth;
 mod dose_statistics;

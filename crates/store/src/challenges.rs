@@ -1,0 +1,119 @@
+//! The app's server challenges (P9-1, P9-3): nonces kept only as their SHA-256, each
+//! consumed once; whether a presented nonce is live is vrs-consent's rule, which the
+//! store runs inside the transaction that consumes it, so two applications presenting
+//! one nonce cannot both pass.
+
+use chrono::{DateTime, FixedOffset};
+use rusqlite::{params, OptionalExtension};
+use vrs_consent::{Action, Allowed, ChallengeFact, ChallengeRefusal};
+
+use crate::audit;
+use crate::residents::event;
+use crate::{Store, StoreError};
+
+/// The SHA-256 of a nonce: what the store keeps of it.
+fn nonce_hash(nonce: &[u8]) -> [u8; 32] {
+    let d = ring::digest::digest(&ring::digest::SHA256, nonce);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
+}
+
+impl Store {
+    /// Keeps a freshly issued challenge (its hash) until `expires_at`. Challenges that
+    /// expired before `purge_before` are deleted first. Returns `false`, keeping
+    /// nothing, when `max_live` challenges are already kept (a bound on what
+    /// anonymous callers can make the store hold).
+    pub fn issue_challenge(
+        &mut self,
+        nonce: &[u8],
+        expires_at: DateTime<FixedOffset>,
+        purge_before: DateTime<FixedOffset>,
+        max_live: u64,
+    ) -> Result<bool, StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "DELETE FROM app_challenges WHERE expires_at < ?1",
+            [purge_before.timestamp()],
+        )?;
+        let kept: i64 = tx.query_row("SELECT count(*) FROM app_challenges", [], |r| r.get(0))?;
+        if kept as u64 >= max_live {
+            return Ok(false);
+        }
+        tx.execute(
+            "INSERT INTO app_challenges (nonce_hash, expires_at) VALUES (?1, ?2)",
+            params![nonce_hash(nonce).as_slice(), expires_at.timestamp()],
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// In one transaction: reads what is known of `nonce` (`None`: the card data had
+    /// none), asks `rule` whether it is live, and either marks it consumed or audits
+    /// the application's refusal (citing the refusal's grounds).
+    pub fn consume_challenge(
+        &mut self,
+        allowed: &Allowed,
+        nonce: Option<&[u8]>,
+        rule: impl FnOnce(ChallengeFact) -> Result<(), ChallengeRefusal>,
+    ) -> Result<Result<(), ChallengeRefusal>, StoreError> {
+        if allowed.action() != Action::IssueCertificate {
+            return Err(StoreError::WrongProof {
+                expected: Action::IssueCertificate.as_str(),
+                got: allowed.action().as_str(),
+            });
+        }
+        let offset = *allowed.as_of().offset();
+        let tx = self.conn.transaction()?;
+        let hash = nonce.map(nonce_hash);
+        let fact = match &hash {
+            None => ChallengeFact::Absent,
+            Some(h) => {
+                let row: Option<(i64, Option<i64>)> = tx
+                    .query_row(
+                        "SELECT expires_at, consumed_at FROM app_challenges WHERE nonce_hash = ?1",
+                        [h.as_slice()],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                match row {
+                    None => ChallengeFact::Unknown,
+                    Some((expires_at, consumed_at)) => ChallengeFact::Issued {
+                        expires_at: DateTime::from_timestamp(expires_at, 0)
+                            .ok_or_else(|| StoreError::Corrupt {
+                                what: format!("challenge expiry {expires_at} is not a time"),
+                            })?
+                            .with_timezone(&offset),
+                        consumed: consumed_at.is_some(),
+                    },
+                }
+            }
+        };
+        match rule(fact) {
+            Ok(()) => {
+                let h = hash.ok_or_else(|| StoreError::Corrupt {
+                    what: "a challenge rule accepted an absent nonce".into(),
+                })?;
+                tx.execute(
+                    "UPDATE app_challenges SET consumed_at = ?2 WHERE nonce_hash = ?1",
+                    params![h.as_slice(), allowed.as_of().timestamp()],
+                )?;
+                tx.commit()?;
+                Ok(Ok(()))
+            }
+            Err(refusal) => {
+                let mut ev = event(
+                    allowed,
+                    None,
+                    serde_json::json!({ "refused": refusal.kind(), "detail": refusal.message() }),
+                );
+                ev.outcome = "refused";
+                let grounds = refusal.grounds();
+                ev.grounds = grounds.iter().map(|g| g.as_str()).collect();
+                audit::append(&tx, &self.keys, &ev)?;
+                tx.commit()?;
+                Ok(Err(refusal))
+            }
+        }
+    }
+}
