@@ -280,6 +280,32 @@ mod tests {
         assert!(out.is_empty(), "other actions are not this rule's");
     }
 
+    /// T1-9-1: a refusal to manage accounts says why, so the person refused knows
+    /// what to do instead: a municipality that the area is another's, the operator
+    /// that it hands the municipality's first administrator an enrolment code.
+    #[test]
+    fn t1_9_1_refusals_to_manage_accounts_say_what_to_do_instead() {
+        let chiyoda = "131016".parse().unwrap();
+        let shinjuku = "131041".parse().unwrap();
+        for (principal, partition, says) in [
+            (
+                Principal::Municipality(chiyoda),
+                Some(shinjuku),
+                "may not manage the users or devices of",
+            ),
+            (Principal::Operator, Some(chiyoda), "enrolment code"),
+        ] {
+            let mut out = Vec::new();
+            let req = Request::new(principal, Action::ManageUsers, partition);
+            accounts_managed_by_their_holder(&req, &mut out);
+            assert_eq!(out.len(), 1, "{principal}");
+            assert!(!out[0].met, "{principal}");
+            assert_eq!(out[0].ground.provision, cite("T1-9-1"), "{principal}");
+            let reason = &out[0].ground.reason;
+            assert!(reason.contains(says), "{principal}: {reason}");
+        }
+    }
+
     #[test]
     fn t1_9_1_every_role_sees_statistics_and_only_the_viewer_nothing_else() {
         use Action as A;
