@@ -4,10 +4,6 @@
 use chrono::{DateTime, Duration, FixedOffset};
 use serde::Serialize;
 
-/// A refusal citing this provision was an attempt on another municipality's
-/// logically separated area (T1-4-3): repeated ones are an intrusion signal.
-pub const CROSS_PARTITION: &str = "T1-4-3";
-
 /// Default: this many failures ...
 pub const DEFAULT_BURST: usize = 10;
 /// ... within this many minutes make an alert.

@@ -59,6 +59,15 @@ pub use output::{create_private_dir, same_file, OutputError, OutputFile};
 pub use residents::{ImportOutcome, Lookup};
 pub use sessions::{Authenticated, LoginRequest, NewSession, SecurityEvent, SecurityEventKind};
 
+impl From<vrs_consent::WrongProof> for StoreError {
+    fn from(e: vrs_consent::WrongProof) -> Self {
+        Self::WrongProof {
+            expected: e.expected,
+            got: e.got,
+        }
+    }
+}
+
 /// File name of the database inside a data directory.
 pub const DB_FILE: &str = "vrs.sqlite";
 /// File name of the keyring inside a data directory.

@@ -634,7 +634,7 @@ impl Store {
             municipality: Some(m),
             subject: None,
             outcome: "done",
-            grounds: vec![],
+            grounds: vec![vrs_consent::grounds::USERS_MANAGED.as_str()],
             detail: serde_json::json!({ "login": login, "client": client, "role": "admin" }),
         };
         audit::append_as(&tx, &self.keys, &event, Some(&actor))?;
@@ -649,17 +649,13 @@ impl Store {
     }
 
     /// The security events since `since` (oldest first, at most `limit` newest):
-    /// failed logins, bearer tokens and enrolment codes, and refusals citing
-    /// `cross_partition` (the provision of another municipality's area, as
-    /// vrs-consent names it). Read-only.
+    /// failed logins, bearer tokens and enrolment codes, and requests refused for
+    /// reaching into another municipality's area (T1-4-3). Read-only.
     pub fn security_events(
         &self,
         since: DateTime<FixedOffset>,
         limit: u32,
-        cross_partition: &str,
     ) -> Result<Vec<SecurityEvent>, StoreError> {
-        // The grounds column is a JSON array of provision IDs: match the quoted ID.
-        let cited = format!("%{}%", serde_json::Value::from(cross_partition));
         let mut stmt = self.conn.prepare(
             "SELECT seq, at, action, outcome, principal, actor, detail FROM (
                  SELECT * FROM audit_log
@@ -668,7 +664,9 @@ impl Store {
                  ORDER BY seq DESC LIMIT ?1)
              ORDER BY seq",
         )?;
-        let rows = stmt.query_map(params![limit, cited], |r| {
+        // The refusals that cite the own-area rule (grounds are stored as a JSON array).
+        let own_area = format!("%\"{}\"%", vrs_consent::grounds::OWN_AREA);
+        let rows = stmt.query_map(params![limit, own_area], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, FixedOffset};
 use serde::Serialize;
 use vrs_consent::intrusion::{
-    bursts, CROSS_PARTITION, DEFAULT_BURST, DEFAULT_CROSS_PARTITION, DEFAULT_WINDOW_MINUTES,
+    bursts, DEFAULT_BURST, DEFAULT_CROSS_PARTITION, DEFAULT_WINDOW_MINUTES,
 };
 use vrs_consent::{Action, Request};
 use vrs_domain::Principal;
@@ -93,9 +93,7 @@ impl Vrs {
         let now = self.clock.now();
         let since = options.since.unwrap_or(now - Duration::hours(24));
         let window = Duration::minutes(options.window_minutes.max(1));
-        let events = self
-            .store
-            .security_events(since, MAX_ALERT_EVENTS, CROSS_PARTITION)?;
+        let events = self.store.security_events(since, MAX_ALERT_EVENTS)?;
         let mut per_account = Vec::new();
         let mut per_address = Vec::new();
         let mut cross = Vec::new();

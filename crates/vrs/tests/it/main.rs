@@ -10,4 +10,5 @@ mod import;
 mod isolation;
 mod issuance;
 mod moves;
+mod shared;
 mod statistics;
