@@ -179,6 +179,38 @@ impl Vrs {
     /// and clerks). Five failures in a row lock the account for 15 minutes; the
     /// answer stays [`AuthFailure`] whatever the reason, which only the audit log
     /// records (with the login and the client's address).
+    ///
+    /// ```
+    /// use vrs::{Answer, FixedClock, UserSpec, Vrs, jst};
+    /// use vrs::domain::Role;
+    /// use chrono::TimeZone;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let clock = FixedClock(jst().with_ymd_and_hms(2021, 12, 20, 9, 0, 0).unwrap());
+    /// Vrs::init(dir.path(), None, &clock)?;
+    /// let mut vrs = Vrs::open(dir.path(), Box::new(clock))?;
+    /// let chiyoda = "municipality:131016".parse()?;
+    /// let terms = vrs::consent::DocumentId::Terms20211203;
+    /// vrs.grant_consent(chiyoda, None, terms, None, Some("mayor"))?;
+    /// // The municipality adds a viewer (TOTP is optional for viewers).
+    /// let login = "stats.viewer".parse()?;
+    /// let spec = UserSpec {
+    ///     principal: None,
+    ///     login: &login,
+    ///     role: Role::Viewer,
+    ///     my_number_handler: false,
+    ///     password: "a long passphrase",
+    /// };
+    /// let Answer::Done(_) = vrs.add_user(chiyoda, spec)? else { panic!("refused") };
+    /// let client = "192.0.2.1".parse()?;
+    /// let session = vrs.login("stats.viewer", "a long passphrase", None, client)?.unwrap();
+    /// // Each later request: the bearer token gives the caller, whose role the rules decide on.
+    /// let caller = vrs.authenticate(&session.token, client)?.unwrap();
+    /// let refused = vrs.with_caller(caller, |vrs| vrs.count_residents(chiyoda, None))?;
+    /// let Answer::Refused(refusal) = refused else { panic!("a viewer sees statistics only") };
+    /// assert_eq!(refusal.provisions(), ["T1-9-1"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn login(
         &mut self,
         login: &str,
