@@ -62,6 +62,10 @@ pub enum Action {
     ListTicketsDue,
     /// Set the population denominators of the national release (T1-4-4).
     ImportPopulation,
+    /// Hand a municipality's data back to it at the end of its contract (M-13).
+    ExportMunicipality,
+    /// Erase a municipality's data at the end of its contract (M-13).
+    EraseMunicipality,
 }
 
 impl Action {
@@ -93,6 +97,8 @@ impl Action {
             Self::ListConsents => "list_consents",
             Self::ListTicketsDue => "list_tickets_due",
             Self::ImportPopulation => "import_population",
+            Self::ExportMunicipality => "export_municipality",
+            Self::EraseMunicipality => "erase_municipality",
         }
     }
 
@@ -108,7 +114,7 @@ impl Action {
             | Self::CorrectDose
             | Self::DeleteDose
             | Self::ConfirmDose => Some(Function::Registration),
-            Self::ExportLedger => Some(Function::Export),
+            Self::ExportLedger | Self::ExportMunicipality => Some(Function::Export),
             Self::ViewStatistics | Self::ImportPopulation => Some(Function::Statistics),
             Self::ReadDoses
             | Self::ReviewDoses
@@ -122,7 +128,8 @@ impl Action {
             | Self::ConfigureBarcodeSigner
             | Self::ConfigureStatistics
             | Self::ListConsents
-            | Self::ListTicketsDue => None,
+            | Self::ListTicketsDue
+            | Self::EraseMunicipality => None,
         }
     }
 
@@ -145,7 +152,8 @@ impl Action {
             | Self::ReviewDoses
             | Self::ExportLedger
             | Self::IssueCertificate
-            | Self::ListTicketsDue => true,
+            | Self::ListTicketsDue
+            | Self::ExportMunicipality => true,
             Self::GrantConsent
             | Self::RevokeConsent
             | Self::EmergencyStop
@@ -155,7 +163,8 @@ impl Action {
             | Self::ViewStatistics
             | Self::ConfigureStatistics
             | Self::ListConsents
-            | Self::ImportPopulation => false,
+            | Self::ImportPopulation
+            | Self::EraseMunicipality => false,
         }
     }
 

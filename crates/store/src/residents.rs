@@ -197,7 +197,10 @@ impl Store {
                 }
                 Lookup::MyNumber(n) => {
                     stmt = tx.prepare_cached(&format!("SELECT {COLS} FROM residents WHERE municipality = ?1 AND my_number_index = ?2"))?;
-                    stmt.query(params![m, self.keys.blind_index(n).as_slice()])?
+                    stmt.query(params![
+                        m,
+                        self.keys.blind_index(n, municipality)?.as_slice()
+                    ])?
                 }
             };
             match rows.next()? {
@@ -241,7 +244,7 @@ impl Store {
         };
         let subject = match (&found, lookup) {
             (Some((_, s)), _) => Some(*s),
-            (None, Lookup::MyNumber(n)) => Some(self.keys.blind_index(n)),
+            (None, Lookup::MyNumber(n)) => Some(self.keys.blind_index(n, municipality)?),
             (None, _) => None,
         };
         let detail = serde_json::json!({
@@ -350,10 +353,13 @@ fn prepare_rows(
                     r.municipality
                 ),
             }]),
-            Ok(r) => match keys.seal(&r.my_number, r.municipality) {
-                Ok(sealed) => Prepared::Row(Row {
+            Ok(r) => match keys
+                .seal(&r.my_number, r.municipality)
+                .and_then(|s| Ok((s, keys.blind_index(&r.my_number, r.municipality)?)))
+            {
+                Ok((sealed, index)) => Prepared::Row(Row {
                     line,
-                    index: keys.blind_index(&r.my_number),
+                    index,
                     name: r.name.to_string(),
                     birth: r.birth_date.to_string(),
                     resident: r,

@@ -42,6 +42,7 @@
 
 mod barcode_signer;
 mod clock;
+mod contract_end;
 mod governance;
 mod inquiry;
 mod issuance;
@@ -69,6 +70,7 @@ pub use vrs_store::{
     DoseImportOutcome, DoseVersion, ImportOutcome, InitReport, InquiryAnswer, InquiryDose, Lookup,
     Recorded, Registered, Rejection, ReviewItem, StatKey, StopRecord, StoredEvent, TicketDue,
 };
+pub use vrs_store::{AuditPublicKey, ErasureReport, HeadProblem, HeadsReport, SignedHeads};
 
 use vrs_consent::{decide, Action, Request};
 use vrs_domain::resident_file::ResidentFile;
@@ -405,6 +407,19 @@ impl Vrs {
     /// Verifies the audit chain (always available, also during an emergency stop).
     pub fn audit_verify(&self) -> Result<AuditReport, VrsError> {
         Ok(self.store.audit_verify()?)
+    }
+
+    /// Signs every audit chain's head now with the audit key; the result carries
+    /// the public key to publish (`vrs audit heads`).
+    pub fn audit_heads(&self) -> Result<SignedHeads, VrsError> {
+        Ok(self.store.audit_heads(&self.clock.now().to_rfc3339())?)
+    }
+
+    /// Checks the audit log against heads signed earlier, with nothing but those
+    /// heads and the published audit key: detects a rewritten event, a cut-off
+    /// tail and a database rolled back to before the heads.
+    pub fn audit_verify_heads(&self, heads: &SignedHeads) -> Result<HeadsReport, VrsError> {
+        Ok(self.store.audit_verify_heads(heads)?)
     }
 
     /// Searches the audit log (newest `limit` matches, oldest first).

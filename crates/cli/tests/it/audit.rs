@@ -55,7 +55,7 @@ fn populated() -> tempfile::TempDir {
     let r = vrs(dir.path(), &["audit", "verify"]);
     assert_eq!(
         r.json,
-        serde_json::json!({"valid": true, "events": 8, "first_bad_seq": null})
+        serde_json::json!({"valid": true, "events": 8, "first_bad_seq": null, "chains": 3})
     );
     dir
 }

@@ -3,7 +3,9 @@
 mod support;
 
 mod audit;
+mod audit_heads;
 mod doses;
+mod erasure;
 mod import;
 mod isolation;
 mod issuance;
