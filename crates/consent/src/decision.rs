@@ -62,6 +62,14 @@ pub enum Action {
     ListTicketsDue,
     /// Set the population denominators of the national release (T1-4-4).
     ImportPopulation,
+    /// Add, list, disable or reset the users of an area (T1-9-1).
+    ManageUsers,
+    /// Register, list or revoke the devices (tablets) of a municipality's sites (T1-9-1, T1-9-2).
+    ManageDevices,
+    /// Hand a municipality's first administrator a one-time enrolment code (T1-9-1).
+    IssueEnrolment,
+    /// Read the intrusion signals drawn from the audit log (S-3-3).
+    ReadAlerts,
     /// Hand a municipality's data back to it at the end of its contract (M-13).
     ExportMunicipality,
     /// Erase a municipality's data at the end of its contract (M-13).
@@ -97,6 +105,10 @@ impl Action {
             Self::ListConsents => "list_consents",
             Self::ListTicketsDue => "list_tickets_due",
             Self::ImportPopulation => "import_population",
+            Self::ManageUsers => "manage_users",
+            Self::ManageDevices => "manage_devices",
+            Self::IssueEnrolment => "issue_enrolment",
+            Self::ReadAlerts => "read_alerts",
             Self::ExportMunicipality => "export_municipality",
             Self::EraseMunicipality => "erase_municipality",
         }
@@ -129,6 +141,10 @@ impl Action {
             | Self::ConfigureStatistics
             | Self::ListConsents
             | Self::ListTicketsDue
+            | Self::ManageUsers
+            | Self::ManageDevices
+            | Self::IssueEnrolment
+            | Self::ReadAlerts
             | Self::EraseMunicipality => None,
         }
     }
@@ -164,6 +180,10 @@ impl Action {
             | Self::ConfigureStatistics
             | Self::ListConsents
             | Self::ImportPopulation
+            | Self::ManageUsers
+            | Self::ManageDevices
+            | Self::IssueEnrolment
+            | Self::ReadAlerts
             | Self::EraseMunicipality => false,
         }
     }
@@ -231,6 +251,8 @@ pub struct Request {
     pub consent: Option<(crate::DocumentId, chrono::NaiveDate)>,
     /// Issuance: the certificate asked for is the overseas one (S-2-14).
     pub overseas_certificate: bool,
+    /// Reading a resident: the person is looked up by My Number (M-4-2).
+    pub by_my_number: bool,
 }
 
 impl Request {
@@ -244,6 +266,7 @@ impl Request {
             purpose: None,
             consent: None,
             overseas_certificate: false,
+            by_my_number: false,
         }
     }
 }

@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use vrs_domain::MunicipalityCode;
+use vrs_domain::{MunicipalityCode, Role};
 
 use crate::documents::DocumentId;
 
@@ -89,6 +89,22 @@ pub struct Facts {
     /// Whether the instance has an ICAO VDS-NC barcode signer configured (S-2-14).
     #[serde(default)]
     pub barcode_signer: bool,
+    /// The signed-in user acting, when the caller is a user account (T1-9-1,
+    /// M-4-2); `None` for the local administrator (the CLI), a device or the app.
+    #[serde(default)]
+    pub user: Option<UserFacts>,
+}
+
+/// What the rules know about a signed-in user: the role its municipality gave it
+/// and whether it is a designated My Number handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserFacts {
+    /// The user's role (T1-9-1).
+    pub role: Role,
+    /// Whether the user is designated to handle My Numbers (M-4-2).
+    #[serde(default)]
+    pub my_number_handler: bool,
 }
 
 /// Where a person lives according to a municipality's resident records (D12-1).

@@ -19,6 +19,7 @@
 //! # Ok::<(), vrs_domain::DomainError>(())
 //! ```
 
+mod accounts;
 mod carry_over;
 mod consent_function;
 mod contract_end;
@@ -29,6 +30,7 @@ mod facts;
 mod gate;
 mod inquiry;
 mod inquiry_scope;
+pub mod intrusion;
 mod issuance;
 mod partition;
 mod provision;
@@ -44,7 +46,7 @@ use chrono::{DateTime, FixedOffset};
 pub use carry_over::{carry_over, CarryOver, HeldDose};
 pub use decision::{Action, Allowed, Decision, Ground, Outcome, Purpose, Refusal, Request};
 pub use documents::{ConsentDocument, DocumentId, DocumentKind, Implication};
-pub use facts::{Facts, Function, Residence};
+pub use facts::{Facts, Function, Residence, UserFacts};
 pub use inquiry_scope::{holder_may_provide, inquiry_purpose, INQUIRY_PURPOSES};
 pub use issuance::{application_refusal_grounds, N3_MESSAGE};
 pub use provision::{provision_ids, ProvisionId, DIGEST};
@@ -66,12 +68,15 @@ pub fn decide(request: &Request, facts: &Facts, as_of: DateTime<FixedOffset>) ->
     let day = as_of.date_naive();
     let mut findings = Vec::new();
     emergency::emergency_stop(request, facts, &mut findings);
+    accounts::accounts_managed_by_their_holder(request, &mut findings);
+    accounts::user_acts_within_role(request, facts, &mut findings);
     consent_function::only_the_municipality_itself(request, &mut findings);
     consent_function::operator_lists_consents(request, &mut findings);
     consent_function::not_before_the_document(request, &mut findings);
     gate::consented_to_base_terms(request, facts, day, &mut findings);
     statistics::statistics_only(request, &mut findings);
     partition::own_partition_only(request, &mut findings);
+    accounts::my_number_handlers_only(request, facts, &mut findings);
     inquiry_scope::inquiry_purpose_listed(request, &mut findings);
     inquiry_scope::subject_is_a_resident(request, facts, &mut findings);
     inquiry::inquiry_basis(request, facts, day, &mut findings);

@@ -272,6 +272,33 @@ mod tests {
         );
     }
 
+    /// T1-4-6: the per-dose total is the margin every table of the release sums to,
+    /// so it must be the sum of that dose's days (not of another dose's, not a
+    /// product); a wrong margin would publish a number from which a suppressed
+    /// cell can be recovered, or hide one that is safe.
+    #[test]
+    fn t1_4_6_each_dose_total_is_the_sum_of_that_doses_days() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let mut counts = ReleaseCounts::default();
+        counts.by_day.insert((d("2022-01-01"), 1), 30);
+        counts.by_day.insert((d("2022-01-02"), 1), 12);
+        counts.by_day.insert((d("2022-01-03"), 1), 20);
+        counts.by_day.insert((d("2022-01-02"), 2), 11);
+        counts.by_day.insert((d("2022-01-03"), 2), 15);
+        for min in [Some(10), None] {
+            let t = suppress_release(&counts, min);
+            let totals: Vec<(u8, Option<u64>)> =
+                t.by_dose.iter().map(|r| (r.dose_number, r.count)).collect();
+            assert_eq!(totals, [(1, Some(62)), (2, Some(26))], "min_cell {min:?}");
+            let last: Vec<Option<u64>> = [2, 4].iter().map(|i| t.by_day[*i].cumulative).collect();
+            assert_eq!(
+                last,
+                [Some(62), Some(26)],
+                "running totals end at the dose totals"
+            );
+        }
+    }
+
     #[test]
     fn tables_of_one_release_share_the_dose_totals_and_hide_what_subtraction_would_give() {
         let d = |s: &str| s.parse::<NaiveDate>().unwrap();

@@ -18,6 +18,7 @@
 //! # Ok::<(), vrs_domain::DomainError>(())
 //! ```
 
+mod account;
 mod birth_date;
 mod certificate;
 pub mod csv_input;
@@ -40,6 +41,7 @@ pub mod romaji;
 pub mod schedule;
 pub mod text;
 
+pub use account::{Actor, Login, Role, MAX_LOGIN_LEN};
 pub use birth_date::BirthDate;
 pub use certificate::{
     CertificateContent, CertificateDose, CertificateId, CertificateKind, CertificateParts,

@@ -68,6 +68,9 @@ pub struct StoredEvent {
     pub grounds: Vec<String>,
     /// Details.
     pub detail: serde_json::Value,
+    /// Who acted beside the principal (`os:NAME`, `user:LOGIN`, `device:ID`,
+    /// `app`); `null` for events written before actors were recorded.
+    pub actor: Option<String>,
 }
 
 const GENESIS: [u8; 32] = [0; 32];
@@ -86,6 +89,7 @@ pub(crate) struct Link<'a> {
     pub(crate) outcome: &'a str,
     pub(crate) grounds: &'a str,
     pub(crate) detail: &'a str,
+    pub(crate) actor: Option<&'a str>,
 }
 
 impl Link<'_> {
@@ -106,6 +110,12 @@ impl Link<'_> {
         field(self.outcome.as_bytes());
         field(self.grounds.as_bytes());
         field(self.detail.as_bytes());
+        // Events written before actors were recorded keep their MAC: the actor is
+        // covered only when there is one (fields are length-prefixed, so an event
+        // with an actor never has the bytes of one without).
+        if let Some(actor) = self.actor {
+            field(actor.as_bytes());
+        }
         buf
     }
 
@@ -163,11 +173,60 @@ pub(crate) fn legacy_tail(conn: &Connection) -> Result<Vec<u8>, StoreError> {
         .unwrap_or_default())
 }
 
+/// Creates the connection's actor slot (a temporary table: per connection, never
+/// in the database file). Every event appended on the connection records it.
+pub(crate) fn prepare_actor(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS vrs_actor (
+             id    INTEGER PRIMARY KEY CHECK (id = 1),
+             actor TEXT NOT NULL
+         )",
+    )?;
+    Ok(())
+}
+
+/// Sets (or clears) the actor the connection's next events record.
+pub(crate) fn set_actor(conn: &Connection, actor: Option<&str>) -> Result<(), StoreError> {
+    prepare_actor(conn)?;
+    match actor {
+        Some(a) => conn
+            .prepare_cached(
+                "INSERT INTO temp.vrs_actor (id, actor) VALUES (1, ?1)
+                 ON CONFLICT (id) DO UPDATE SET actor = excluded.actor",
+            )?
+            .execute([a])?,
+        None => conn
+            .prepare_cached("DELETE FROM temp.vrs_actor")?
+            .execute([])?,
+    };
+    Ok(())
+}
+
+/// The actor set on the connection, if any.
+pub(crate) fn current_actor(conn: &Connection) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT actor FROM temp.vrs_actor WHERE id = 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?)
+}
+
 /// Appends one event inside `tx`; if this fails, the caller's effect rolls back with it.
 pub(crate) fn append(
     tx: &Transaction<'_>,
     keys: &Keyring,
     event: &AuditEvent<'_>,
+) -> Result<i64, StoreError> {
+    let actor = current_actor(tx)?;
+    append_as(tx, keys, event, actor.as_deref())
+}
+
+/// [`append`] recording `actor` instead of the connection's (a login attempt
+/// records the login tried).
+pub(crate) fn append_as(
+    tx: &Transaction<'_>,
+    keys: &Keyring,
+    event: &AuditEvent<'_>,
+    actor: Option<&str>,
 ) -> Result<i64, StoreError> {
     let chain = chain_of(event.municipality);
     let head: Option<(i64, i64, Vec<u8>)> = tx
@@ -193,13 +252,14 @@ pub(crate) fn append(
         outcome: event.outcome,
         grounds: &grounds,
         detail: &detail,
+        actor,
     };
     let hash = link.hash(chain, &prev);
     let mac = keys.audit_mac(&hash);
     tx.prepare_cached(
         "INSERT INTO audit_log (at, principal, action, municipality, subject, outcome, grounds,
-             detail, prev, mac, chain, chain_seq, prev_seq, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             detail, prev, mac, chain, chain_seq, prev_seq, hash, actor)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         event.at,
@@ -216,6 +276,7 @@ pub(crate) fn append(
         chain_seq,
         prev_seq,
         hash.as_slice(),
+        actor,
     ])?;
     let seq = tx.last_insert_rowid();
     let head_mac = keys.audit_mac(&chain_head_bytes(chain, chain_seq, seq, &hash));
@@ -250,11 +311,12 @@ pub(crate) struct Row {
     pub(crate) chain_seq: i64,
     pub(crate) prev_seq: i64,
     pub(crate) hash: Vec<u8>,
+    actor: Option<String>,
 }
 
 impl Row {
     pub(crate) const COLUMNS: &'static str = "seq, at, principal, action, municipality, subject, \
-         outcome, grounds, detail, prev, mac, chain_seq, prev_seq, hash";
+         outcome, grounds, detail, prev, mac, chain_seq, prev_seq, hash, actor";
 
     pub(crate) fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
         Self::read_at(r, 0)
@@ -272,6 +334,7 @@ impl Row {
             outcome: &self.outcome,
             grounds: &self.grounds,
             detail: &self.detail,
+            actor: self.actor.as_deref(),
         }
     }
 
@@ -459,6 +522,7 @@ impl Row {
             chain_seq: r.get::<_, Option<i64>>(at + 11)?.unwrap_or(0),
             prev_seq: r.get::<_, Option<i64>>(at + 12)?.unwrap_or(0),
             hash: r.get::<_, Option<Vec<u8>>>(at + 13)?.unwrap_or_default(),
+            actor: r.get(at + 14)?,
         })
     }
 }
@@ -472,7 +536,7 @@ pub(crate) fn search(
     limit: u32,
 ) -> Result<Vec<StoredEvent>, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT seq, at, principal, action, municipality, outcome, grounds, detail FROM (
+        "SELECT seq, at, principal, action, municipality, outcome, grounds, detail, actor FROM (
              SELECT * FROM audit_log
              WHERE (?1 IS NULL OR municipality = ?1)
                AND (?2 IS NULL OR action = ?2)
@@ -493,6 +557,7 @@ pub(crate) fn search(
             outcome: r.get(5)?,
             grounds: serde_json::from_str(&grounds).unwrap_or_default(),
             detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+            actor: r.get(8)?,
         })
     })?;
     rows.collect::<Result<_, _>>().map_err(StoreError::from)

@@ -2,6 +2,7 @@
 //! destroyed (so no earlier copy of the database can be read for it with this
 //! keyring) and its personal-data rows are deleted, in one transaction with its
 //! audit event; the audit trail, which holds no personal data in plain text, stays.
+//! Its users, sessions, devices and enrolment codes are deleted with it.
 
 use rusqlite::params;
 use serde::Serialize;
@@ -76,6 +77,12 @@ impl Store {
             "DELETE FROM resident_history WHERE municipality = ?1",
             "DELETE FROM residents WHERE municipality = ?1",
             "DELETE FROM revocation_secrets WHERE municipality = ?1",
+            // Its staff accounts and site devices go with it (T1-9-1: it managed them).
+            "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE municipality = ?1)",
+            "DELETE FROM sessions WHERE municipality = ?1",
+            "DELETE FROM users WHERE municipality = ?1",
+            "DELETE FROM devices WHERE municipality = ?1",
+            "DELETE FROM enrolments WHERE municipality = ?1",
         ] {
             tx.execute(sql, [code])?;
         }

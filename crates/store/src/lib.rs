@@ -8,11 +8,13 @@
 //! sealed (AES-256-GCM) and as an HMAC-SHA256 blind index. Every use case
 //! writes its audit event in the same transaction as its effect (S-3-3).
 
+mod accounts;
 mod audit;
 mod audit_heads;
 mod backup;
 mod barcode_signer;
 mod consents;
+mod credentials;
 mod doses;
 mod erasure;
 mod inquiry;
@@ -25,6 +27,7 @@ mod output;
 mod rekey;
 mod release;
 mod residents;
+mod sessions;
 
 use std::path::{Path, PathBuf};
 
@@ -32,6 +35,11 @@ use rusqlite::{Connection, OpenFlags};
 use vrs_consent::Refusal;
 use vrs_domain::MyNumber;
 
+pub use accounts::{
+    user_area, AccountError, DeviceCreated, DeviceRecord, EnrolmentCode, NewUser, UserCreated,
+    UserRecord, ENROLMENT_SECS, LOCKOUT_SECS, MAX_DEVICE_NAME_CHARS, MAX_FAILED_LOGINS,
+    SESSION_ABSOLUTE_SECS, SESSION_IDLE_SECS,
+};
 pub use audit::{AuditEvent, AuditReport, StoredEvent};
 pub use audit_heads::{
     verify_heads, AuditPublicKey, HeadProblem, HeadsReport, SignedHead, SignedHeads, SignedLegacy,
@@ -40,6 +48,10 @@ pub use audit_heads::{
 pub use backup::{verify_backup_with, BackupReport, BackupVerification};
 pub use barcode_signer::BarcodeSignerRecord;
 pub use consents::{ConsentChange, ConsentRecord, StopRecord};
+pub use credentials::{
+    totp_code, ARGON2_LANES, ARGON2_MEMORY_KIB, ARGON2_PASSES, MAX_PASSWORD_BYTES,
+    MIN_PASSWORD_CHARS, TOTP_DIGITS, TOTP_SECRET_LEN, TOTP_STEP,
+};
 pub use doses::{
     Authorize, Correction, DoseImportOutcome, DoseVersion, Registered, Rejection, ReviewItem,
     StatKey, StatRow, StatScope,
@@ -52,6 +64,7 @@ pub use keys::{PublicKeyRecord, RevocationRecord};
 pub use moves::{Recorded, TicketDue};
 pub use output::{create_private_dir, same_file, OutputError, OutputFile};
 pub use residents::{ImportOutcome, Lookup};
+pub use sessions::{Authenticated, LoginRequest, NewSession, SecurityEvent, SecurityEventKind};
 
 /// File name of the database inside a data directory.
 pub const DB_FILE: &str = "vrs.sqlite";
@@ -152,6 +165,9 @@ pub enum StoreError {
         /// The action the proof allows.
         got: &'static str,
     },
+    /// Bad input to account management (a taken login, a weak password, ...).
+    #[error(transparent)]
+    Account(#[from] AccountError),
     /// SQLite reported an error.
     #[error("database: {source}")]
     Sqlite {
@@ -406,6 +422,7 @@ impl Store {
         let applied = migrations::apply(&mut conn, now)?;
         bind_keyring(&mut conn, &keys, db_path)?;
         rekey::migrate(&mut conn, &keys)?;
+        audit::prepare_actor(&conn)?;
         Ok(Store {
             conn,
             keys,
@@ -517,6 +534,13 @@ impl Store {
         let seq = audit::append(&tx, &self.keys, event)?;
         tx.commit()?;
         Ok(seq)
+    }
+
+    /// Sets who acts from now on, beside the principal (`os:NAME`, `user:LOGIN`,
+    /// `device:ID`, `app`): every audit event this store appends records it, until
+    /// set again. `None`: events record no actor.
+    pub fn set_actor(&mut self, actor: Option<&str>) -> Result<(), StoreError> {
+        audit::set_actor(&self.conn, actor)
     }
 
     /// Verifies the whole audit chain and its head.

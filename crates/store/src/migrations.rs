@@ -354,6 +354,71 @@ CREATE TABLE population (
 "#,
     ),
     (
+        8,
+        "users, sessions, devices, enrolment codes, audit actor",
+        r#"
+-- Users of the service (T1-9-1). municipality is the area of a user of a
+-- municipality or one of its sites (NULL for prefecture, national and operator
+-- users). The password is an argon2id PHC string; the TOTP secret is sealed
+-- under the keyring's data key with the login as associated data. Times are
+-- Unix seconds.
+CREATE TABLE users (
+    id                INTEGER PRIMARY KEY,
+    login             TEXT    NOT NULL UNIQUE,
+    principal         TEXT    NOT NULL,
+    municipality      INTEGER,
+    role              TEXT    NOT NULL CHECK (role IN ('admin', 'clerk', 'viewer')),
+    my_number_handler INTEGER NOT NULL CHECK (my_number_handler IN (0, 1)),
+    password_hash     TEXT    NOT NULL,
+    totp_sealed       BLOB,
+    totp_last_step    INTEGER,
+    disabled          INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    failed_logins     INTEGER NOT NULL DEFAULT 0,
+    locked_until      INTEGER,
+    created_at        INTEGER NOT NULL
+) STRICT;
+CREATE INDEX users_by_municipality ON users (municipality, login);
+
+-- Sessions: only the SHA-256 of each 256-bit token is kept.
+CREATE TABLE sessions (
+    token_hash   BLOB    PRIMARY KEY CHECK (length(token_hash) = 32),
+    user_id      INTEGER NOT NULL REFERENCES users (id),
+    municipality INTEGER,
+    created_at   INTEGER NOT NULL,
+    last_seen    INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    revoked      INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))
+) STRICT, WITHOUT ROWID;
+CREATE INDEX sessions_by_user ON sessions (user_id);
+
+-- Devices (tablets of a municipality's vaccination sites, T1-9-2): each acts as
+-- site:<municipality>; only the SHA-256 of its token is kept.
+CREATE TABLE devices (
+    id           INTEGER PRIMARY KEY,
+    municipality INTEGER NOT NULL,
+    name         TEXT    NOT NULL,
+    token_hash   BLOB    NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+    created_at   INTEGER NOT NULL,
+    revoked_at   INTEGER
+) STRICT;
+CREATE INDEX devices_by_municipality ON devices (municipality, id);
+
+-- One-time enrolment codes for a municipality's first administrator, hashed.
+CREATE TABLE enrolments (
+    code_hash    BLOB    PRIMARY KEY CHECK (length(code_hash) = 32),
+    municipality INTEGER NOT NULL,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    used_at      INTEGER
+) STRICT, WITHOUT ROWID;
+
+-- Who acted, beside the principal: the OS user on the CLI, the user or device
+-- on the server. NULL for events written before this version.
+ALTER TABLE audit_log ADD COLUMN actor TEXT;
+CREATE INDEX audit_by_action ON audit_log (action, seq);
+"#,
+    ),
+    (
         9,
         "audit chains per municipality",
         r#"

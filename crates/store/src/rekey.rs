@@ -59,7 +59,11 @@ pub(crate) fn migrate(conn: &mut Connection, keys: &Keyring) -> Result<u64, Stor
     let operator_secrets: i64 = tx.query_row(
         "SELECT count(*) FROM settings WHERE key IN (?1, ?2)",
         OPERATOR_SECRETS,
-        |r| r.get(0),
+        |r| r.get::<_, i64>(0),
+    )? + tx.query_row(
+        "SELECT count(*) FROM users WHERE totp_sealed IS NOT NULL",
+        [],
+        |r| r.get::<_, i64>(0),
     )?;
     let mut moved = 0;
     if !codes.is_empty() || operator_secrets > 0 {
@@ -141,6 +145,20 @@ fn reseal(tx: &Transaction<'_>, keys: &Keyring) -> Result<u64, StoreError> {
             )?;
             moved += 1;
         }
+    }
+    // Users' TOTP secrets are the operator's secrets, sealed with the login.
+    let users: Vec<(i64, String, Vec<u8>)> = tx
+        .prepare("SELECT id, login, totp_sealed FROM users WHERE totp_sealed IS NOT NULL")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, login, sealed) in users {
+        let context = format!("totp:{login}").into_bytes();
+        let plain = keys.open_legacy_bytes(&sealed, &context)?;
+        tx.execute(
+            "UPDATE users SET totp_sealed = ?2 WHERE id = ?1",
+            params![id, keys.seal_bytes(&plain, &context)?],
+        )?;
+        moved += 1;
     }
     for setting in OPERATOR_SECRETS {
         let value: Option<String> = tx

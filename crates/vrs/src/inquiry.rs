@@ -56,7 +56,9 @@ impl Vrs {
             involved.push(asking);
             residence = self.store.residence(asking, n)?;
         }
+        self.check_caller(principal)?;
         let mut facts = self.store.facts(&involved)?;
+        facts.user = self.user_facts();
         facts.subject_residence = residence;
         let decision = decide(&request, &facts, self.clock.now()).into_result();
         if let Err(refusal) = &decision {

@@ -40,6 +40,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod alerts;
+mod auth;
 mod barcode_signer;
 mod clock;
 mod contract_end;
@@ -54,6 +56,8 @@ mod release;
 use std::io::Read;
 use std::path::Path;
 
+pub use alerts::{Alert, AlertKind, AlertOptions, Alerts, MAX_ALERT_EVENTS};
+pub use auth::{AuthFailure, Caller, Enrolled, Session, UserSpec};
 pub use barcode_signer::SignerRequest;
 pub use clock::{jst, Clock, FixedClock, SystemClock};
 pub use governance::{ConsentRow, ConsentView, DocumentView};
@@ -70,12 +74,15 @@ pub use vrs_store::{
     DoseImportOutcome, DoseVersion, ImportOutcome, InitReport, InquiryAnswer, InquiryDose, Lookup,
     Recorded, Registered, Rejection, ReviewItem, StatKey, StopRecord, StoredEvent, TicketDue,
 };
+pub use vrs_store::{
+    AccountError, DeviceCreated, DeviceRecord, EnrolmentCode, StoreError, UserCreated, UserRecord,
+};
 pub use vrs_store::{AuditPublicKey, ErasureReport, HeadProblem, HeadsReport, SignedHeads};
 
 use vrs_consent::{decide, Action, Request};
 use vrs_domain::resident_file::ResidentFile;
 use vrs_domain::{MyNumber, Resident};
-use vrs_store::{AuditEvent, Store, StoreError};
+use vrs_store::{AuditEvent, Store};
 
 /// The answer of a use case: done, or refused by a rule (with its grounds).
 #[derive(Debug)]
@@ -123,6 +130,15 @@ pub enum VrsError {
     /// No ticket of the dose asked for was sent on the day asked for.
     #[error(transparent)]
     Tickets(vrs_consent::NoTicketInterval),
+    /// A use case was asked for another principal than the caller's (a bug of
+    /// the integrator: the caller's credentials decide the principal).
+    #[error("the caller acts as {caller}, not as {asked}")]
+    CallerMismatch {
+        /// The caller's principal.
+        caller: Principal,
+        /// The principal the use case was asked for.
+        asked: Principal,
+    },
     /// A batch inquiry's answers do not pair one to one with its rows (a bug).
     #[error("batch inquiry answered {answered} of {asked} rows")]
     BatchMismatch {
@@ -137,6 +153,7 @@ pub enum VrsError {
 pub struct Vrs {
     store: Store,
     clock: Box<dyn Clock>,
+    caller: Option<Caller>,
 }
 
 impl std::fmt::Debug for Vrs {
@@ -245,12 +262,20 @@ impl Vrs {
     /// Opens an initialised data directory.
     pub fn open(dir: &Path, clock: Box<dyn Clock>) -> Result<Self, VrsError> {
         let store = Store::open(dir, &clock.now().to_rfc3339())?;
-        Ok(Self { store, clock })
+        Ok(Self {
+            store,
+            clock,
+            caller: None,
+        })
     }
 
     /// Wraps an already opened store (an integrator's own keyring or path).
     pub fn with_store(store: Store, clock: Box<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            caller: None,
+        }
     }
 
     fn decide(
@@ -270,12 +295,14 @@ impl Vrs {
         request: Request,
         subject: Option<&MyNumber>,
     ) -> Result<Result<vrs_consent::Allowed, Refusal>, VrsError> {
+        self.check_caller(request.principal)?;
         let mut involved = Vec::with_capacity(2);
         if let Principal::Municipality(m) | Principal::Site(m) = request.principal {
             involved.push(m);
         }
         involved.extend(request.partition);
-        let facts = self.store.facts(&involved)?;
+        let mut facts = self.store.facts(&involved)?;
+        facts.user = self.user_facts();
         match decide(&request, &facts, self.clock.now()).into_result() {
             Ok(allowed) => Ok(Ok(allowed)),
             Err(refusal) => {
@@ -385,7 +412,9 @@ impl Vrs {
             _ => None,
         };
         let partition = target(principal, municipality);
-        match self.decide(principal, Action::ReadResident, partition, subject)? {
+        let mut request = Request::new(principal, Action::ReadResident, partition);
+        request.by_my_number = subject.is_some();
+        match self.decide_request(request, subject)? {
             Ok(allowed) => Ok(Answer::Done(self.store.find_resident(&allowed, lookup)?)),
             Err(r) => Ok(Answer::Refused(r)),
         }

@@ -108,6 +108,7 @@ impl Vrs {
     /// and the emergency stops.
     pub(crate) fn all_facts(&self) -> Result<vrs_consent::Facts, VrsError> {
         let mut facts = self.store.facts(&[])?;
+        facts.user = self.user_facts();
         for c in self.store.all_consents()? {
             facts
                 .consents

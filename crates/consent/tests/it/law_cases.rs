@@ -10,6 +10,7 @@ use serde::Deserialize;
 use vrs_consent::{
     carry_over, decide, holder_may_provide, provision_ids, suppress_series, ticket_due_on, Action,
     CarryOver, DocumentId, Facts, Function, HeldDose, Outcome, Purpose, Request, Residence,
+    UserFacts,
 };
 use vrs_domain::{BirthDate, DoseNumber, MunicipalityCode};
 
@@ -89,6 +90,11 @@ struct Case {
     overseas_certificate: bool,
     #[serde(default)]
     barcode_signer: bool,
+    /// Reading a resident: looked up by My Number (M-4-2).
+    #[serde(default)]
+    by_my_number: bool,
+    /// The signed-in user's role and handler mark (T1-9-1, M-4-2); none: no user account.
+    user: Option<UserFacts>,
     consents: Option<Consents>,
     #[serde(default)]
     stopped: BTreeSet<Function>,
@@ -287,6 +293,7 @@ fn every_law_case_gives_its_expected_decision() {
                 purpose: case.purpose,
                 consent: case.document.zip(case.effective),
                 overseas_certificate: case.overseas_certificate,
+                by_my_number: case.by_my_number,
             };
             let facts = Facts {
                 consents: case
@@ -297,6 +304,7 @@ fn every_law_case_gives_its_expected_decision() {
                 stopped: case.stopped.clone(),
                 subject_residence: case.resident,
                 barcode_signer: case.barcode_signer,
+                user: case.user,
             };
             let decision = decide(&request, &facts, case.as_of);
             let provisions = || {

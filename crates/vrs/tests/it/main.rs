@@ -4,6 +4,7 @@ mod support;
 
 mod audit;
 mod audit_heads;
+mod auth;
 mod doses;
 mod erasure;
 mod import;
