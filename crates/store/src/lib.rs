@@ -17,6 +17,7 @@ mod consents;
 mod credentials;
 mod doses;
 mod erasure;
+mod export;
 mod inquiry;
 mod issuance;
 mod keyring;
@@ -57,6 +58,7 @@ pub use doses::{
     StatKey, StatRow, StatScope,
 };
 pub use erasure::ErasureReport;
+pub use export::{ExportCounts, Exported, EXPORTED_TABLES};
 pub use inquiry::{Answering, InquiryAnswer, InquiryDose};
 pub use issuance::{IssuableDose, IssuanceRecord};
 pub use keyring::{Keyring, SEALED_LEN};

@@ -60,6 +60,7 @@ pub use alerts::{Alert, AlertKind, AlertOptions, Alerts, MAX_ALERT_EVENTS};
 pub use auth::{AuthFailure, Caller, Enrolled, Session, UserSpec};
 pub use barcode_signer::SignerRequest;
 pub use clock::{jst, Clock, FixedClock, SystemClock};
+pub use contract_end::{ExportedFile, MunicipalityExport, RESIDENTS_FILE};
 pub use governance::{ConsentRow, ConsentView, DocumentView};
 pub use inquiry::{BatchInquiry, InquiryOptions};
 pub use issuance::{Application, Issued, Kind, NotIssued};

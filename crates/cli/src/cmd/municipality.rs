@@ -1,11 +1,13 @@
 //! `vrs municipality show CODE`: the registry row of a local government code;
-//! `vrs municipality erase` (M-13): the end of a municipality's contract.
+//! `vrs municipality export` and `erase` (M-13): the end of a municipality's contract.
 
 use clap::Subcommand;
-use vrs::{ErasureReport, Principal};
+use std::path::PathBuf;
+
+use vrs::{ErasureReport, MunicipalityExport, Principal};
 use vrs_domain::MunicipalityCode;
 
-use super::common::{answer, open, parse_flag};
+use super::common::{answer, open, parse_flag, vrs_error};
 use crate::output::{count, Doc, Human, Reply, Shaped};
 use crate::{BadInput, Ctx};
 
@@ -15,6 +17,22 @@ pub(crate) enum MunicipalityCmd {
     Show {
         /// Six-digit JIS X 0402 code, e.g. 131016.
         code: String,
+    },
+    /// M-13, end of contract: hand the municipality its data back into DIR: its
+    /// residents in the import format (residents.csv, which `vrs residents
+    /// import` reads back, My Numbers included), and one JSON-lines file per
+    /// table of its doses with their history, consents and issuance history.
+    /// Only the municipality itself. Files are 0600; existing ones need --force.
+    Export {
+        /// Who acts: `municipality:CODE`.
+        #[arg(long = "as")]
+        principal: String,
+        /// The directory to write (created 0700 if missing).
+        #[arg(long)]
+        to: PathBuf,
+        /// Replace files of an earlier export.
+        #[arg(long)]
+        force: bool,
     },
     /// M-13, end of contract: destroy the municipality's data key and delete its
     /// personal data (residents, doses and their history, issuance history); its
@@ -35,6 +53,18 @@ pub(crate) enum MunicipalityCmd {
 
 pub(crate) fn run(cmd: MunicipalityCmd, ctx: &Ctx) -> anyhow::Result<Reply> {
     match cmd {
+        MunicipalityCmd::Export {
+            principal,
+            to,
+            force,
+        } => {
+            let principal: Principal = parse_flag("as", &principal)?;
+            let mut vrs = open(ctx)?;
+            let done = vrs
+                .export_municipality(principal, &to, force)
+                .map_err(|e| vrs_error("to", e))?;
+            Ok(answer(done, Reply::ok))
+        }
         MunicipalityCmd::Erase {
             principal,
             code,
@@ -87,6 +117,23 @@ impl Human for ErasureReport {
             "{} of its audit trail kept; destroy keyring backups made before now",
             count(self.audit_events_kept, "event", "events")
         ));
+    }
+}
+
+impl Human for MunicipalityExport {
+    fn human(&self, doc: &mut Doc) {
+        doc.line(format!(
+            "handed {}'s data back into {}",
+            self.municipality,
+            self.dir.display()
+        ));
+        doc.table(
+            &["file", "records"],
+            self.files
+                .iter()
+                .map(|f| vec![f.name.clone(), f.records.to_string()])
+                .collect(),
+        );
     }
 }
 
