@@ -423,8 +423,8 @@ impl Store {
         configure(&mut conn)?;
         let applied = migrations::apply(&mut conn, now)?;
         bind_keyring(&mut conn, &keys, db_path)?;
-        rekey::migrate(&mut conn, &keys)?;
         audit::prepare_actor(&conn)?;
+        rekey::migrate(&mut conn, &keys, now)?;
         Ok(Store {
             conn,
             keys,

@@ -36,7 +36,7 @@ fn done(conn: &Connection) -> Result<bool, StoreError> {
 
 /// Re-seals the database under per-municipality keys if it is not yet; returns
 /// how many sealed values were moved.
-pub(crate) fn migrate(conn: &mut Connection, keys: &Keyring) -> Result<u64, StoreError> {
+pub(crate) fn migrate(conn: &mut Connection, keys: &Keyring, now: &str) -> Result<u64, StoreError> {
     if done(conn)? {
         // A crash between the commit and rewriting the keyring leaves the old key.
         if keys.has_legacy()? {
@@ -77,6 +77,20 @@ pub(crate) fn migrate(conn: &mut Connection, keys: &Keyring) -> Result<u64, Stor
         // Written aside and renamed before anything sealed under them commits.
         keys.ensure(&codes)?;
         moved = reseal(&tx, keys)?;
+        crate::audit::append(
+            &tx,
+            keys,
+            &crate::AuditEvent {
+                at: now.to_owned(),
+                principal: "operator".into(),
+                action: "reseal_per_municipality",
+                municipality: None,
+                subject: None,
+                outcome: "done",
+                grounds: Vec::new(),
+                detail: serde_json::json!({ "resealed": moved, "municipalities": codes.len() }),
+            },
+        )?;
     }
     tx.execute(
         "INSERT INTO settings (key, value) VALUES (?1, ?2)
@@ -235,6 +249,12 @@ mod tests {
             .fingerprint()
             .to_owned();
         let store = Store::open(dir.path(), "2026-11-28T00:00:00+09:00").unwrap();
+        let events = store
+            .audit_search(None, Some("reseal_per_municipality"), None, 5)
+            .unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].detail["resealed"], 2);
+        assert!(store.audit_verify().unwrap().valid);
         let m: MunicipalityCode = "131016".parse().unwrap();
         let n: MyNumber = "123456789018".parse().unwrap();
         let (index, sealed): (Vec<u8>, Vec<u8>) = store
