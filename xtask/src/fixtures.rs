@@ -64,3 +64,15 @@ pub(crate) fn check_all() -> anyhow::Result<()> {
     eprintln!("generated fixtures are up to date");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    /// `cargo xtask fixtures check` as a test: the committed demo populations and
+    /// the VDS-NC test PKI are what their generators make and check.
+    #[test]
+    fn the_committed_generated_fixtures_are_what_their_generators_make() {
+        if let Err(e) = super::check_all() {
+            panic!("{e:#}");
+        }
+    }
+}

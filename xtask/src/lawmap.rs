@@ -205,3 +205,19 @@ pub(crate) fn run(check: bool) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `cargo xtask lawmap --check` as a test, so `cargo test` fails on a stale map.
+    #[test]
+    fn the_committed_law_map_is_what_cargo_xtask_lawmap_writes() {
+        let committed = std::fs::read_to_string(root().join("docs/law-map.md")).unwrap_or_default();
+        let fresh = render().unwrap_or_else(|e| panic!("rendering the law map: {e:#}"));
+        assert!(
+            committed == fresh,
+            "docs/law-map.md is stale: run `cargo xtask lawmap` and commit"
+        );
+    }
+}

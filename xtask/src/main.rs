@@ -1,5 +1,5 @@
 //! Project automation: `cargo xtask fixtures ...`, `cargo xtask bench ...`,
-//! `cargo xtask lawmap [--check]`, `cargo xtask man [--check]`.
+//! `cargo xtask lawmap [--check]`, `cargo xtask man [--check]`, `cargo xtask tidy`.
 
 use clap::{Parser, Subcommand};
 
@@ -10,6 +10,7 @@ mod fixtures_vds;
 mod lawmap;
 mod man;
 mod population;
+mod tidy;
 
 #[derive(Parser)]
 #[command(name = "cargo xtask")]
@@ -35,6 +36,9 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Check every source file: a `//!` header, at most 800 lines, and no provision
+    /// ID in a string literal of the store's, the facade's or the server's code.
+    Tidy,
     /// Measure the system on generated data (see docs/PERFORMANCE.md).
     #[command(subcommand)]
     Bench(bench::Bench),
@@ -76,5 +80,6 @@ fn main() -> anyhow::Result<()> {
         Command::Bench(b) => bench::run(b),
         Command::Lawmap { check } => lawmap::run(check),
         Command::Man { check } => man::run(check),
+        Command::Tidy => tidy::run(),
     }
 }

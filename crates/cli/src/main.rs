@@ -66,6 +66,8 @@ enum Command {
     Init(cmd::init::InitArgs),
     /// Run the whole mission on a fresh data directory and narrate it.
     Demo(cmd::demo::DemoArgs),
+    /// Run the VRS service over HTTPS until SIGTERM/SIGINT (staff, tablet and app APIs).
+    Serve(cmd::serve::ServeArgs),
     /// The consent function: grant, revoke, show, list (N-2, T1-2-3, T2-2-2).
     #[command(subcommand)]
     Consent(cmd::consent::ConsentCmd),
@@ -104,6 +106,12 @@ enum Command {
     /// Look up the registry of local government codes.
     #[command(subcommand)]
     Municipality(cmd::municipality::MunicipalityCmd),
+    /// Users of the service and their roles (T1-9-1): add, list, disable, reset-password, enroll.
+    #[command(subcommand)]
+    Users(cmd::users::UsersCmd),
+    /// Devices (tablets) of a municipality's vaccination sites (T1-9-1, T1-9-2).
+    #[command(subcommand)]
+    Devices(cmd::users::DevicesCmd),
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(cmd::audit::AuditCmd),

@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use vrs_domain::Principal;
 
 use crate::decision::{Action, Finding, Request};
+use crate::documents::DocumentId;
 use crate::facts::Facts;
 use crate::provision::cite;
 
@@ -60,6 +61,60 @@ pub(crate) fn consented_to_base_terms(
                     format!("the holding municipality {holder} has not consented to the terms of use of VRS, so it provides data to no one"),
                 ));
             }
+        }
+    }
+}
+
+/// Whether municipality `m`, holding `consents` (each document with the day it
+/// takes effect), passes the T1-2-3 gate on `day`: the reading of
+/// [`consented_to_base_terms`], for screens that show whether it may use VRS.
+pub fn may_use_vrs(
+    m: vrs_domain::MunicipalityCode,
+    consents: impl IntoIterator<Item = (DocumentId, NaiveDate)>,
+    day: NaiveDate,
+) -> bool {
+    let mut facts = Facts::default();
+    facts.consents.insert(m, consents.into_iter().collect());
+    facts.consents_to_base_terms(m, day)
+}
+
+#[cfg(test)]
+mod may_use_vrs_tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn t1_2_3_only_base_terms_in_force_on_the_day_let_a_municipality_use_vrs() {
+        let m = "131016".parse().unwrap();
+        for (consents, day, want) in [
+            (vec![], "2022-01-10", false),
+            (
+                vec![(DocumentId::Terms202103, "2021-04-01")],
+                "2022-01-10",
+                true,
+            ),
+            (
+                vec![(DocumentId::Terms20211203, "2022-01-10")],
+                "2022-01-10",
+                true,
+            ),
+            (
+                vec![(DocumentId::Terms20211203, "2022-01-11")],
+                "2022-01-10",
+                false,
+            ),
+            (
+                vec![(DocumentId::Addendum20211203, "2021-12-15")],
+                "2022-01-10",
+                false,
+            ),
+        ] {
+            let held: Vec<(DocumentId, NaiveDate)> =
+                consents.iter().map(|(doc, on)| (*doc, d(on))).collect();
+            assert_eq!(may_use_vrs(m, held, d(day)), want, "{consents:?} on {day}");
         }
     }
 }

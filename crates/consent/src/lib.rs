@@ -28,6 +28,7 @@ mod documents;
 mod emergency;
 mod facts;
 mod gate;
+pub mod grounds;
 mod inquiry;
 mod inquiry_scope;
 pub mod intrusion;
@@ -47,6 +48,7 @@ pub use carry_over::{carry_over, CarryOver, HeldDose};
 pub use decision::{Action, Allowed, Decision, Ground, Outcome, Purpose, Refusal, Request};
 pub use documents::{ConsentDocument, DocumentId, DocumentKind, Implication};
 pub use facts::{Facts, Function, Residence, UserFacts};
+pub use gate::may_use_vrs;
 pub use inquiry_scope::{holder_may_provide, inquiry_purpose, INQUIRY_PURPOSES};
 pub use issuance::{application_refusal_grounds, N3_MESSAGE};
 pub use provision::{provision_ids, ProvisionId, DIGEST};
@@ -54,8 +56,8 @@ pub use release::{
     suppress_release, suppress_series, DayRow, KeyRow, ReleaseCounts, ReleaseTables,
 };
 pub use statistics::{
-    contributes_to_statistics, min_cell_size, suppressed_cells, StatisticsError, DEFAULT_MIN_CELL,
-    FLOOR_MIN_CELL,
+    contributes_to_statistics, min_cell_size, statistics_need_consent, suppressed_cells,
+    StatisticsError, DEFAULT_MIN_CELL, FLOOR_MIN_CELL,
 };
 pub use tickets::{
     latest_previous_dose_possibly_due, ticket_due_on, tickets_sent, NoTicketInterval,
@@ -90,3 +92,15 @@ pub fn decide(request: &Request, facts: &Facts, as_of: DateTime<FixedOffset>) ->
     contract_end::return_and_erase_at_contract_end(request, &mut findings);
     Decision::from_findings(*request, as_of, findings)
 }
+
+// The law-case runner and the other tests under tests/it are compiled into this
+// crate's own test binary (Cargo.toml: `autotests = false`), not into a second one:
+// mutation testing (.ci/mutants, issue 17) rebuilds the tests once per mutant, and
+// one test binary instead of three compilations of the crate (the library, its unit
+// tests, tests/it) costs about a third of the CPU. They still use only the public
+// API, through `vrs_consent::` paths as an outside crate would.
+#[cfg(test)]
+extern crate self as vrs_consent;
+#[cfg(test)]
+#[path = "../tests/it/main.rs"]
+mod it;

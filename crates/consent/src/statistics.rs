@@ -126,6 +126,13 @@ pub fn contributes_to_statistics(
     facts.consents_to_base_terms(municipality, as_of.date_naive())
 }
 
+/// Whether the statistics `principal` receives are compiled only from the
+/// municipalities that [`contributes_to_statistics`] admits (T1-4-4): the State's
+/// and prefectures' are; a municipality's statistics of its own area are not.
+pub fn statistics_need_consent(principal: Principal) -> bool {
+    matches!(principal, Principal::National | Principal::Prefecture(_))
+}
+
 /// Legal basis: T1-4-6 (別紙1 第4条第6項)
 ///
 /// > The State and prefectures may use only those statistics and cannot access any
@@ -314,6 +321,24 @@ pub fn suppressed_cells<K: Ord>(cells: &[(Vec<K>, u64)], min_cell: Option<u64>) 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn t1_4_4_only_the_states_and_prefectures_statistics_leave_out_municipalities_without_consent()
+    {
+        for (principal, want) in [
+            ("national", true),
+            ("prefecture:13", true),
+            ("municipality:131016", false),
+            ("site:131016", false),
+            ("operator", false),
+        ] {
+            assert_eq!(
+                super::statistics_need_consent(principal.parse().unwrap()),
+                want,
+                "{principal}"
+            );
+        }
+    }
+
     use super::*;
     use crate::{DocumentId, Facts};
 

@@ -19,6 +19,7 @@
 //! ```
 
 mod account;
+pub mod admission;
 mod birth_date;
 mod certificate;
 pub mod csv_input;

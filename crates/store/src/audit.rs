@@ -9,7 +9,9 @@
 //! written before chains existed (schema < 9) form the one legacy chain they
 //! were written in; every new chain starts from that chain's last link.
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::group::Transaction;
 use serde::Serialize;
 
 use crate::keyring::Keyring;

@@ -3,152 +3,31 @@
 //! export and statistics. Every method is scoped by an `Allowed` proof and writes
 //! its audit event in the same transaction as its effect.
 
+mod change;
+mod stats;
+
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, OptionalExtension};
+
+use crate::group::Transaction;
 use serde::Serialize;
 use vrs_consent::{Action, Allowed, Refusal};
+use vrs_domain::admission::{self, Admission, HeldDose};
 use vrs_domain::csv_input::RowError;
-use vrs_domain::schedule::earliest_dose_date;
 use vrs_domain::{
-    AddressNumber, DoctorName, Dose, DoseEntry, DoseId, DoseNumber, DoseStatus, LotNumber,
-    MunicipalityCode, PrefectureCode, Principal, TicketNumber, VaccineProduct, VenueName,
+    BirthDate, Dose, DoseEntry, DoseId, DoseNumber, DoseStatus, MunicipalityCode, Principal,
+    TicketNumber,
 };
+
+pub use stats::{StatKey, StatRow, StatScope};
+pub use vrs_domain::admission::{Correction, Rejection};
 
 use crate::audit;
 use crate::residents::{check_proof, event};
-use crate::{Lookup, Store, StoreError};
-
-/// Why a dose was not registered or changed. These are checks on the facts (not
-/// legal refusals); each is reported with its reason and audited.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "rejected", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Rejection {
-    /// The OCR line is well formed but no resident of the municipality holds the ticket.
-    UnissuedTicket {
-        /// The residence municipality of the OCR line.
-        municipality: MunicipalityCode,
-        /// The ticket number.
-        ticket_number: TicketNumber,
-    },
-    /// The vaccination date is after today.
-    FutureDate {
-        /// The date given.
-        date: NaiveDate,
-        /// Today (Japan time).
-        today: NaiveDate,
-    },
-    /// The vaccination date is before the person's birth.
-    BeforeBirth {
-        /// The date given.
-        date: NaiveDate,
-    },
-    /// The person already has a dose of the number this one would take.
-    DoseNumberHeld {
-        /// The number.
-        dose_number: u8,
-        /// The dose that holds it.
-        held_by: DoseId,
-    },
-    /// The person would have more than nine doses.
-    TooManyDoses,
-    /// The date is closer to the previous dose than the product allows.
-    TooSoon {
-        /// The previous dose's date.
-        previous: NaiveDate,
-        /// Days between the two.
-        days: i64,
-        /// The product's minimum for this dose number.
-        min_days: u16,
-        /// The product.
-        vaccine: VaccineProduct,
-    },
-    /// No dose of that id in the partition.
-    NotFound {
-        /// The id asked for.
-        dose_id: DoseId,
-    },
-    /// The dose was marked entered-in-error; it can no longer be changed.
-    Deleted {
-        /// The id.
-        dose_id: DoseId,
-    },
-    /// A correction that changes nothing.
-    NoChange,
-    /// A corrected date would put the dose before an earlier-numbered dose, after a
-    /// later-numbered one, or on the day of another dose of the person.
-    OutOfOrder {
-        /// The dose's number.
-        dose_number: u8,
-        /// The other dose.
-        other: DoseId,
-        /// The other dose's date.
-        other_date: NaiveDate,
-    },
-}
-
-impl fmt::Display for Rejection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::UnissuedTicket {
-                municipality,
-                ticket_number,
-            } => write!(
-                f,
-                "ticket number {ticket_number} was not issued to any resident of {municipality}"
-            ),
-            Self::FutureDate { date, today } => {
-                write!(f, "vaccination date {date} is after today ({today})")
-            }
-            Self::BeforeBirth { date } => {
-                write!(f, "vaccination date {date} is before the person's birth")
-            }
-            Self::DoseNumberHeld {
-                dose_number,
-                held_by,
-            } => write!(
-                f,
-                "the person already has dose {dose_number} ({held_by})"
-            ),
-            Self::TooManyDoses => f.write_str("the person already has nine doses"),
-            Self::TooSoon {
-                previous,
-                days,
-                min_days,
-                vaccine,
-            } => write!(
-                f,
-                "{days} days after the previous dose of {previous}; {vaccine} needs at least {min_days}"
-            ),
-            Self::NotFound { dose_id } => write!(f, "no dose {dose_id}"),
-            Self::Deleted { dose_id } => {
-                write!(f, "dose {dose_id} was marked entered-in-error")
-            }
-            Self::NoChange => f.write_str("the correction changes nothing"),
-            Self::OutOfOrder {
-                dose_number,
-                other,
-                other_date,
-            } => write!(
-                f,
-                "dose {dose_number} would be out of order with {other} of {other_date}"
-            ),
-        }
-    }
-}
-
-impl Rejection {
-    /// The input column the rejection is about (for bulk-upload reports).
-    pub fn column(&self) -> &'static str {
-        match self {
-            Self::UnissuedTicket { .. } => "ocr_line",
-            _ => "date",
-        }
-    }
-}
+use crate::{Store, StoreError};
 
 /// A registered dose (or the existing one, for a repeated registration).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -186,23 +65,6 @@ pub struct DoseImportOutcome {
     pub committed: bool,
 }
 
-/// A correction of a dose's facts (each `None` keeps the held value).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Correction {
-    /// New date.
-    pub date: Option<NaiveDate>,
-    /// New product.
-    pub vaccine: Option<VaccineProduct>,
-    /// New lot.
-    pub lot: Option<LotNumber>,
-    /// New venue.
-    pub venue: Option<VenueName>,
-    /// New doctor.
-    pub doctor: Option<DoctorName>,
-    /// New dose number (e.g. a carried-over dose that clashed, T1-5-1).
-    pub dose_number: Option<DoseNumber>,
-}
-
 /// One version of a dose with who made it, when and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DoseVersion {
@@ -229,98 +91,10 @@ pub struct ReviewItem {
     pub reasons: Vec<String>,
 }
 
-/// A grouping key of the statistics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum StatKey {
-    /// The vaccination date.
-    Date,
-    /// The dose number.
-    Dose,
-    /// The product id.
-    Vaccine,
-    /// Ten-year age band on the dose date.
-    AgeBand,
-    /// The residence municipality.
-    Municipality,
-}
-
-impl StatKey {
-    /// The key's name in output (`date`, `dose`, `vaccine`, `age_band`, `municipality`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Date => "date",
-            Self::Dose => "dose",
-            Self::Vaccine => "vaccine",
-            Self::AgeBand => "age_band",
-            Self::Municipality => "municipality",
-        }
-    }
-
-    fn sql(self) -> &'static str {
-        match self {
-            Self::Date => "date",
-            Self::Dose => "CAST(dose_number AS TEXT)",
-            Self::Vaccine => "product",
-            Self::AgeBand => "age_band",
-            Self::Municipality => "printf('%06d', municipality)",
-        }
-    }
-}
-
-impl std::str::FromStr for StatKey {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim() {
-            "date" => Ok(Self::Date),
-            "dose" => Ok(Self::Dose),
-            "vaccine" => Ok(Self::Vaccine),
-            "age-band" | "age_band" => Ok(Self::AgeBand),
-            "municipality" => Ok(Self::Municipality),
-            other => Err(format!(
-                "{other:?} is not one of date, dose, vaccine, age-band, municipality"
-            )),
-        }
-    }
-}
-
-/// Which doses a statistics query covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatScope {
-    /// Every partition (the State).
-    All,
-    /// The municipalities of one prefecture.
-    Prefecture(PrefectureCode),
-    /// One municipality.
-    Municipality(MunicipalityCode),
-}
-
-impl StatScope {
-    /// The range of municipality codes the scope covers.
-    pub(crate) fn bounds(self) -> (u32, u32) {
-        match self {
-            Self::All => (0, 999_999),
-            Self::Prefecture(p) => {
-                let base = u32::from(p.as_u8()) * 10_000;
-                (base, base + 9_999)
-            }
-            Self::Municipality(m) => (m.as_u32(), m.as_u32()),
-        }
-    }
-}
-
-/// One cell of a statistics answer: the group keys and the count.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StatRow {
-    /// Key name → value, in the order asked.
-    pub keys: Vec<(&'static str, String)>,
-    /// The number of doses.
-    pub count: u64,
-}
-
 /// Who acts and where, for the rows of one registration or upload.
 struct Writer {
     municipality: MunicipalityCode,
+    principal: Principal,
     by: String,
     vaccinating: MunicipalityCode,
     on_behalf: bool,
@@ -331,12 +105,10 @@ struct Writer {
 impl Writer {
     fn new(allowed: &Allowed, municipality: MunicipalityCode) -> Self {
         let principal = allowed.principal();
-        let vaccinating = match principal {
-            Principal::Site(s) | Principal::Municipality(s) => s,
-            _ => municipality,
-        };
+        let vaccinating = admission::vaccinated_in(principal, municipality);
         Self {
             municipality,
+            principal,
             by: principal.to_string(),
             vaccinating,
             on_behalf: vaccinating != municipality,
@@ -364,24 +136,10 @@ type Area = (
     [u64; 5],
 );
 
-struct Held {
-    id: i64,
-    dose_number: u8,
-    date: NaiveDate,
-    product: String,
-    lot: String,
-    confirmed: bool,
-}
-
 const DOSE_COLS: &str =
     "id, municipality, ticket_number, dose_number, date, product, lot, venue, doctor, \
      vaccinating_municipality, registered_at, registered_by, on_behalf, status, confirmed, version, \
      carried_from, original_dose_number";
-
-/// Whole days from `a` to `b` (a minimum interval, for the rejection's report).
-fn days_between(a: NaiveDate, b: NaiveDate) -> u16 {
-    u16::try_from((b - a).num_days()).unwrap_or(u16::MAX)
-}
 
 fn corrupt(what: impl fmt::Display) -> StoreError {
     StoreError::Corrupt {
@@ -431,6 +189,35 @@ fn read_dose(r: &rusqlite::Row<'_>) -> Result<Dose, StoreError> {
             _ => None,
         },
     })
+}
+
+/// Runs a query selecting `id, dose_number, date, product, lot, confirmed` of
+/// the doses of partition `m`, as the admission rules see them.
+fn load_held(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    params: impl rusqlite::Params,
+    m: MunicipalityCode,
+) -> Result<Vec<HeldDose>, StoreError> {
+    let mut rows = stmt.query(params)?;
+    let mut held = Vec::new();
+    while let Some(r) = rows.next()? {
+        held.push(HeldDose {
+            id: DoseId::new(m, r.get::<_, i64>(0)? as u64).map_err(corrupt)?,
+            dose_number: DoseNumber::new(r.get(1)?).map_err(corrupt)?,
+            date: parse(&r.get::<_, String>(2)?)?,
+            product: parse(&r.get::<_, String>(3)?)?,
+            lot: parse(&r.get::<_, String>(4)?)?,
+            confirmed: r.get::<_, i64>(5)? == 1,
+        });
+    }
+    Ok(held)
+}
+
+/// A resident's stored birth date, if the resident was found.
+fn read_birth(stored: Option<String>) -> Result<Option<BirthDate>, StoreError> {
+    stored
+        .map(|b| BirthDate::from_date(parse(&b)?).map_err(corrupt))
+        .transpose()
 }
 
 /// The age-band expression over a `doses.age` column (the same bands as
@@ -539,8 +326,9 @@ impl<'a> Hot<'a> {
     }
 }
 
-/// Applies one entry in `tx`: checks it against the resident and the doses held,
-/// then inserts it (or finds it already there, or re-uploads an unconfirmed one).
+/// Applies one entry in `tx`: loads the resident and the doses held, asks the
+/// admission rule ([`admission::admit_dose`]) and persists what it admits: a new
+/// dose, nothing (the same dose again) or a new version of an unconfirmed one.
 fn apply_entry(
     tx: &Transaction<'_>,
     w: &Writer,
@@ -556,72 +344,45 @@ fn apply_entry(
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })
         .optional()?;
-    let Some((address, birth, index)) = resident else {
-        return Ok(Err(Rejection::UnissuedTicket {
-            municipality: w.municipality,
-            ticket_number: ticket,
-        }));
+    // No resident holds the ticket: the rule refuses it (no birth date).
+    let (address, birth, index) = match resident {
+        Some((address, birth, index)) => (address, read_birth(Some(birth))?, index),
+        None => (String::new(), None, Vec::new()),
     };
-    let birth: NaiveDate = parse(&birth)?;
-    if e.date > w.today {
-        return Ok(Err(Rejection::FutureDate {
-            date: e.date,
-            today: w.today,
-        }));
-    }
-    if e.date < birth {
-        return Ok(Err(Rejection::BeforeBirth { date: e.date }));
-    }
-    let held: Vec<Held> = hot
-        .held
-        .query_map(params![m, address], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, u8>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, i64>(5)?,
-            ))
-        })?
-        .map(|row| {
-            let (id, dose_number, date, product, lot, confirmed) = row?;
-            Ok(Held {
-                id,
-                dose_number,
-                date: parse(&date)?,
-                product,
-                lot,
-                confirmed: confirmed == 1,
-            })
-        })
-        .collect::<Result<_, StoreError>>()?;
+    let held = if birth.is_some() {
+        load_held(&mut hot.held, params![m, address], w.municipality)?
+    } else {
+        Vec::new()
+    };
+    let admitted = match admission::admit_dose(e, birth, &held, w.today, reupload) {
+        Ok(admitted) => admitted,
+        Err(rejection) => return Ok(Err(rejection)),
+    };
     let subject = if w.on_behalf {
         None
     } else {
         index.as_slice().try_into().ok()
     };
-    let dose_id = |id: i64| DoseId::new(w.municipality, id as u64).map_err(corrupt);
-    if let Some(same_day) = held.iter().find(|h| h.date == e.date) {
-        if same_day.product == e.product.id() && same_day.lot == e.lot.as_str() {
+    let (dose_number, age) = match admitted {
+        Admission::New { dose_number, age } => (dose_number, age),
+        Admission::Existing(same) => {
             return Ok(Ok((
                 Applied::Existing(Registered {
-                    dose_id: dose_id(same_day.id)?,
+                    dose_id: same.id,
                     municipality_code: w.municipality,
-                    dose_number: DoseNumber::new(same_day.dose_number).map_err(corrupt)?,
+                    dose_number: same.dose_number,
                     on_behalf: w.on_behalf,
                     existing: true,
                     review: vec![],
                 }),
                 subject,
-            )));
+            )))
         }
-        if reupload {
-            if same_day.confirmed {
-                return Ok(Ok((Applied::KeptConfirmed, subject)));
-            }
-            keep_version(tx, same_day.id)?;
-            count_dose(tx, same_day.id, -1)?;
+        Admission::KeepConfirmed(_) => return Ok(Ok((Applied::KeptConfirmed, subject))),
+        Admission::Replace(same) => {
+            let id = same.id.serial() as i64;
+            keep_version(tx, id)?;
+            count_dose(tx, id, -1)?;
             tx.prepare_cached(
                 "UPDATE doses SET product = ?2, lot = ?3, venue = ?4, doctor = ?5,
                      version = version + 1, changed_at = ?6, changed_by = ?7,
@@ -629,7 +390,7 @@ fn apply_entry(
                  WHERE id = ?1",
             )?
             .execute(params![
-                same_day.id,
+                id,
                 e.product.id(),
                 e.lot.as_str(),
                 e.venue.as_ref().map(|v| v.as_str()),
@@ -637,73 +398,16 @@ fn apply_entry(
                 w.now,
                 w.by
             ])?;
-            count_dose(tx, same_day.id, 1)?;
+            count_dose(tx, id, 1)?;
             return Ok(Ok((Applied::Replaced, subject)));
         }
-        return Ok(Err(Rejection::DoseNumberHeld {
-            dose_number: same_day.dose_number,
-            held_by: dose_id(same_day.id)?,
-        }));
-    }
-    let previous = held
+    };
+    let new_lot = hot.first_use_of_lot(e.product.id(), e.lot.as_str(), &w.now)?;
+    let on_behalf = w.on_behalf.then_some((w.principal, w.vaccinating));
+    let review: Vec<String> = admission::review_reasons(e, dose_number, on_behalf, new_lot)
         .iter()
-        .filter(|h| h.date < e.date)
-        .max_by_key(|h| h.date);
-    let number = previous.map_or(1, |p| p.dose_number + 1);
-    if let Some(h) = held.iter().find(|h| h.dose_number == number) {
-        return Ok(Err(Rejection::DoseNumberHeld {
-            dose_number: number,
-            held_by: dose_id(h.id)?,
-        }));
-    }
-    let Ok(dose_number) = DoseNumber::new(number) else {
-        return Ok(Err(Rejection::TooManyDoses));
-    };
-    if let Some(p) = previous {
-        let earliest = earliest_dose_date(e.product, dose_number, p.date, e.date);
-        if e.date < earliest {
-            return Ok(Err(Rejection::TooSoon {
-                previous: p.date,
-                days: (e.date - p.date).num_days(),
-                min_days: days_between(p.date, earliest),
-                vaccine: e.product,
-            }));
-        }
-    }
-    let mut review = Vec::new();
-    if e.ocr.dose_count() != number {
-        review.push(format!(
-            "the ticket is for dose {} but this is dose {number} of the person",
-            e.ocr.dose_count()
-        ));
-    }
-    if w.on_behalf {
-        review.push(format!(
-            "registered on behalf by {} (vaccinated in {})",
-            w.by, w.vaccinating
-        ));
-    }
-    if hot.first_use_of_lot(e.product.id(), e.lot.as_str(), &w.now)? {
-        review.push(format!(
-            "lot {} was not known for {} before",
-            e.lot,
-            e.product.id()
-        ));
-    }
-    if number == 1 && e.product.booster_only() {
-        review.push(format!(
-            "{} is authorised as a booster only",
-            e.product.id()
-        ));
-    }
-    let age = {
-        use chrono::Datelike;
-        let mut a = e.date.year() - birth.year();
-        if (e.date.month(), e.date.day()) < (birth.month(), birth.day()) {
-            a -= 1;
-        }
-        a
-    };
+        .map(ToString::to_string)
+        .collect();
     let review_json = if review.is_empty() {
         None
     } else {
@@ -716,7 +420,7 @@ fn apply_entry(
         ticket.as_u64() as i64,
         e.ocr.kind(),
         e.ocr.dose_count(),
-        number,
+        dose_number.get(),
         date,
         e.product.id(),
         e.lot.as_str(),
@@ -733,13 +437,13 @@ fn apply_entry(
     hot.count.execute(params![
         m,
         date,
-        number,
+        dose_number.get(),
         e.product.id(),
         vrs_domain::age_band(age)
     ])?;
     Ok(Ok((
         Applied::New(Registered {
-            dose_id: dose_id(id)?,
+            dose_id: DoseId::new(w.municipality, id as u64).map_err(corrupt)?,
             municipality_code: w.municipality,
             dose_number,
             on_behalf: w.on_behalf,
@@ -969,578 +673,5 @@ impl Store {
         tx.commit()?;
         out.committed = true;
         Ok((out, refusals))
-    }
-
-    /// T1-5-1: every dose (also entered-in-error ones) of one person of the area.
-    pub fn list_doses(
-        &mut self,
-        allowed: &Allowed,
-        lookup: &Lookup,
-    ) -> Result<Vec<Dose>, StoreError> {
-        let municipality = check_proof(allowed, Action::ReadDoses)?;
-        let m = municipality.as_u32();
-        let tx = self.conn.transaction()?;
-        let person: Option<(String, Vec<u8>)> = {
-            let (sql, value): (&str, rusqlite::types::Value) = match lookup {
-                Lookup::AddressNumber(a) => (
-                    "SELECT address_number, my_number_index FROM residents WHERE municipality = ?1 AND address_number = ?2",
-                    a.as_str().to_owned().into(),
-                ),
-                Lookup::TicketNumber(t) => (
-                    "SELECT address_number, my_number_index FROM residents WHERE municipality = ?1 AND ticket_number = ?2",
-                    (t.as_u64() as i64).into(),
-                ),
-                Lookup::MyNumber(n) => (
-                    "SELECT address_number, my_number_index FROM residents WHERE municipality = ?1 AND my_number_index = ?2",
-                    self.keys.blind_index(n, municipality)?.to_vec().into(),
-                ),
-            };
-            tx.prepare_cached(sql)?
-                .query_row(params![m, value], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?
-        };
-        let mut doses = Vec::new();
-        let mut subject = None;
-        if let Some((address, index)) = &person {
-            subject = index.as_slice().try_into().ok();
-            let mut stmt = tx.prepare_cached(&format!(
-                "SELECT {DOSE_COLS} FROM doses WHERE municipality = ?1 AND address_number = ?2
-                 ORDER BY dose_number, id"
-            ))?;
-            let mut rows = stmt.query(params![m, address])?;
-            while let Some(r) = rows.next()? {
-                doses.push(read_dose(r)?);
-            }
-        }
-        let detail = serde_json::json!({
-            "by": match lookup { Lookup::AddressNumber(_) => "address_number", Lookup::TicketNumber(_) => "ticket_number", Lookup::MyNumber(_) => "my_number" },
-            "found": person.is_some(),
-            "doses": doses.len(),
-        });
-        audit::append(&tx, &self.keys, &event(allowed, subject, detail))?;
-        tx.commit()?;
-        Ok(doses)
-    }
-
-    fn load_for_change(
-        tx: &Transaction<'_>,
-        id: DoseId,
-    ) -> Result<Option<(Dose, String)>, StoreError> {
-        let mut stmt = tx.prepare_cached(&format!(
-            "SELECT {DOSE_COLS}, address_number FROM doses WHERE id = ?1 AND municipality = ?2"
-        ))?;
-        let mut rows = stmt.query(params![id.serial() as i64, id.municipality().as_u32()])?;
-        match rows.next()? {
-            None => Ok(None),
-            Some(r) => Ok(Some((read_dose(r)?, r.get(AFTER)?))),
-        }
-    }
-
-    /// Writes a new version of a dose after the checks of `change`.
-    fn change_dose(
-        &mut self,
-        allowed: &Allowed,
-        action: Action,
-        id: DoseId,
-        change: impl FnOnce(&Transaction<'_>, &Dose, &str) -> Result<Result<(), Rejection>, StoreError>,
-        detail: serde_json::Value,
-    ) -> Result<Result<Dose, Rejection>, StoreError> {
-        let municipality = check_proof(allowed, action)?;
-        if id.municipality() != municipality {
-            return Err(StoreError::WrongProof {
-                expected: "the dose's partition",
-                got: "another partition",
-            });
-        }
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let result = match Self::load_for_change(&tx, id)? {
-            None => Err(Rejection::NotFound { dose_id: id }),
-            Some((dose, _)) if dose.status == DoseStatus::EnteredInError => {
-                Err(Rejection::Deleted { dose_id: id })
-            }
-            Some((dose, address)) => change(&tx, &dose, &address)?,
-        };
-        let mut detail = detail;
-        if let Some(map) = detail.as_object_mut() {
-            map.insert("dose_id".into(), id.to_string().into());
-        }
-        let answer = match result {
-            Ok(()) => {
-                let (dose, _) = Self::load_for_change(&tx, id)?
-                    .ok_or_else(|| corrupt("changed dose vanished"))?;
-                if let Some(map) = detail.as_object_mut() {
-                    map.insert("version".into(), dose.version.into());
-                }
-                // Certificates follow the record: those showing this dose are revoked.
-                let next_seq: i64 =
-                    tx.query_row("SELECT coalesce(max(seq), 0) + 1 FROM audit_log", [], |r| {
-                        r.get(0)
-                    })?;
-                let change = match action {
-                    Action::DeleteDose => "deleted",
-                    _ => "corrected",
-                };
-                let revoked = crate::issuance::revoke_certificates_showing(
-                    &tx,
-                    id.serial() as i64,
-                    change,
-                    &allowed.as_of().to_rfc3339(),
-                    next_seq,
-                )?;
-                if let Some(map) = detail.as_object_mut() {
-                    map.insert("revoked_certificates".into(), revoked.into());
-                }
-                audit::append(&tx, &self.keys, &event(allowed, None, detail))?;
-                Ok(dose)
-            }
-            Err(rejection) => {
-                if let Some(map) = detail.as_object_mut() {
-                    map.insert("rejected".into(), rejection.to_string().into());
-                }
-                let mut ev = event(allowed, None, detail);
-                ev.outcome = "rejected";
-                audit::append(&tx, &self.keys, &ev)?;
-                Err(rejection)
-            }
-        };
-        tx.commit()?;
-        Ok(answer)
-    }
-
-    /// T1-5-1: corrects a dose's facts with a reason; the previous version is kept.
-    pub fn correct_dose(
-        &mut self,
-        allowed: &Allowed,
-        id: DoseId,
-        correction: &Correction,
-        reason: &str,
-    ) -> Result<Result<Dose, Rejection>, StoreError> {
-        let by = allowed.principal().to_string();
-        let now = allowed.as_of().to_rfc3339();
-        let today = allowed.as_of().date_naive();
-        let changed: Vec<&str> = [
-            correction.date.map(|_| "date"),
-            correction.vaccine.map(|_| "vaccine"),
-            correction.lot.as_ref().map(|_| "lot"),
-            correction.venue.as_ref().map(|_| "venue"),
-            correction.doctor.as_ref().map(|_| "doctor"),
-            correction.dose_number.map(|_| "dose_number"),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        let detail = serde_json::json!({ "fields": changed, "reason": reason });
-        self.change_dose(
-            allowed,
-            Action::CorrectDose,
-            id,
-            |tx, dose, address| {
-                let date = correction.date.unwrap_or(dose.date);
-                let vaccine = correction.vaccine.unwrap_or(dose.vaccine);
-                let lot = correction.lot.clone().unwrap_or_else(|| dose.lot.clone());
-                let venue = correction.venue.clone().or_else(|| dose.venue.clone());
-                let doctor = correction.doctor.clone().or_else(|| dose.doctor.clone());
-                let number = correction.dose_number.unwrap_or(dose.dose_number);
-                if date == dose.date
-                    && vaccine == dose.vaccine
-                    && lot == dose.lot
-                    && venue == dose.venue
-                    && doctor == dose.doctor
-                    && number == dose.dose_number
-                {
-                    return Ok(Err(Rejection::NoChange));
-                }
-                if date > today {
-                    return Ok(Err(Rejection::FutureDate { date, today }));
-                }
-                let birth: String = tx
-                    .prepare_cached(
-                        "SELECT birth_date FROM residents WHERE municipality = ?1 AND address_number = ?2",
-                    )?
-                    .query_row(params![id.municipality().as_u32(), address], |r| r.get(0))?;
-                let birth: NaiveDate = parse(&birth)?;
-                if date < birth {
-                    return Ok(Err(Rejection::BeforeBirth { date }));
-                }
-                if date != dose.date || vaccine != dose.vaccine || number != dose.dose_number {
-                    // The other active doses of the person must stay in date order
-                    // around this one, and the product's interval must still hold.
-                    let others: Vec<(i64, u8, String)> = tx
-                        .prepare_cached(
-                            "SELECT id, dose_number, date FROM doses
-                             WHERE municipality = ?1 AND address_number = ?2
-                               AND status = 'active' AND id <> ?3",
-                        )?
-                        .query_map(
-                            params![id.municipality().as_u32(), address, id.serial() as i64],
-                            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                        )?
-                        .collect::<Result<_, _>>()?;
-                    let n = number.get();
-                    let mut previous: Option<NaiveDate> = None;
-                    for (other, number, other_date) in others {
-                        let other_date: NaiveDate = parse(&other_date)?;
-                        if number == n {
-                            return Ok(Err(Rejection::DoseNumberHeld {
-                                dose_number: n,
-                                held_by: DoseId::new(id.municipality(), other as u64)
-                                    .map_err(corrupt)?,
-                            }));
-                        }
-                        let out_of_order = other_date == date
-                            || (number < n && other_date > date)
-                            || (number > n && other_date < date);
-                        if out_of_order {
-                            return Ok(Err(Rejection::OutOfOrder {
-                                dose_number: n,
-                                other: DoseId::new(id.municipality(), other as u64)
-                                    .map_err(corrupt)?,
-                                other_date,
-                            }));
-                        }
-                        if number < n && previous.is_none_or(|p| other_date > p) {
-                            previous = Some(other_date);
-                        }
-                    }
-                    if let Some(p) = previous {
-                        let earliest = earliest_dose_date(vaccine, number, p, date);
-                        if date < earliest {
-                            return Ok(Err(Rejection::TooSoon {
-                                previous: p,
-                                days: (date - p).num_days(),
-                                min_days: days_between(p, earliest),
-                                vaccine,
-                            }));
-                        }
-                    }
-                }
-                let age = {
-                    use chrono::Datelike;
-                    let mut a = date.year() - birth.year();
-                    if (date.month(), date.day()) < (birth.month(), birth.day()) {
-                        a -= 1;
-                    }
-                    a
-                };
-                keep_version(tx, id.serial() as i64)?;
-                count_dose(tx, id.serial() as i64, -1)?;
-                tx.prepare_cached(
-                    "UPDATE doses SET date = ?2, product = ?3, lot = ?4, venue = ?5, doctor = ?6,
-                         age = ?7, version = version + 1, changed_at = ?8, changed_by = ?9,
-                         change = 'corrected', reason = ?10, dose_number = ?11
-                     WHERE id = ?1",
-                )?
-                .execute(params![
-                    id.serial() as i64,
-                    date.to_string(),
-                    vaccine.id(),
-                    lot.as_str(),
-                    venue.as_ref().map(|v| v.as_str()),
-                    doctor.as_ref().map(|d| d.as_str()),
-                    age,
-                    now,
-                    by,
-                    reason,
-                    number.get()
-                ])?;
-                count_dose(tx, id.serial() as i64, 1)?;
-                Ok(Ok(()))
-            },
-            detail,
-        )
-    }
-
-    /// T1-5-1: marks a dose entered-in-error with a reason; nothing is erased.
-    pub fn delete_dose(
-        &mut self,
-        allowed: &Allowed,
-        id: DoseId,
-        reason: &str,
-    ) -> Result<Result<Dose, Rejection>, StoreError> {
-        let by = allowed.principal().to_string();
-        let now = allowed.as_of().to_rfc3339();
-        self.change_dose(
-            allowed,
-            Action::DeleteDose,
-            id,
-            |tx, _, _| {
-                keep_version(tx, id.serial() as i64)?;
-                count_dose(tx, id.serial() as i64, -1)?;
-                tx.prepare_cached(
-                    "UPDATE doses SET status = 'entered_in_error', review = NULL,
-                         version = version + 1, changed_at = ?2, changed_by = ?3,
-                         change = 'deleted', reason = ?4
-                     WHERE id = ?1",
-                )?
-                .execute(params![id.serial() as i64, now, by, reason])?;
-                Ok(Ok(()))
-            },
-            serde_json::json!({ "reason": reason }),
-        )
-    }
-
-    /// T1-5-1: confirms (locks) a checked dose and takes it off the review queue.
-    /// Confirming a confirmed dose changes nothing.
-    pub fn confirm_dose(
-        &mut self,
-        allowed: &Allowed,
-        id: DoseId,
-    ) -> Result<Result<Dose, Rejection>, StoreError> {
-        let by = allowed.principal().to_string();
-        let now = allowed.as_of().to_rfc3339();
-        self.change_dose(
-            allowed,
-            Action::ConfirmDose,
-            id,
-            |tx, dose, _| {
-                if dose.confirmed {
-                    return Ok(Ok(()));
-                }
-                keep_version(tx, id.serial() as i64)?;
-                tx.prepare_cached(
-                    "UPDATE doses SET confirmed = 1, review = NULL,
-                         version = version + 1, changed_at = ?2, changed_by = ?3,
-                         change = 'confirmed', reason = NULL
-                     WHERE id = ?1",
-                )?
-                .execute(params![id.serial() as i64, now, by])?;
-                Ok(Ok(()))
-            },
-            serde_json::json!({}),
-        )
-    }
-
-    /// T1-5-1: every version of a dose, oldest first, with who, when and why.
-    pub fn dose_history(
-        &mut self,
-        allowed: &Allowed,
-        id: DoseId,
-    ) -> Result<Result<Vec<DoseVersion>, Rejection>, StoreError> {
-        let municipality = check_proof(allowed, Action::ReadDoses)?;
-        if id.municipality() != municipality {
-            return Err(StoreError::WrongProof {
-                expected: "the dose's partition",
-                got: "another partition",
-            });
-        }
-        let tx = self.conn.transaction()?;
-        let mut versions = Vec::new();
-        for sql in [
-            "SELECT dose_id AS id, municipality, ticket_number, dose_number, date, product, lot,
-                 venue, doctor, vaccinating_municipality, registered_at, registered_by,
-                 on_behalf, status, confirmed, version, carried_from, original_dose_number,
-                 change, changed_at, changed_by, reason
-             FROM dose_history WHERE dose_id = ?1 AND municipality = ?2 ORDER BY version"
-                .to_owned(),
-            format!(
-                "SELECT {DOSE_COLS}, change, changed_at, changed_by, reason
-                 FROM doses WHERE id = ?1 AND municipality = ?2"
-            ),
-        ] {
-            let mut stmt = tx.prepare(&sql)?;
-            let mut rows = stmt.query(params![id.serial() as i64, municipality.as_u32()])?;
-            while let Some(r) = rows.next()? {
-                let dose = read_dose(r)?;
-                versions.push(DoseVersion {
-                    version: dose.version,
-                    change: r.get(AFTER)?,
-                    changed_at: r.get(AFTER + 1)?,
-                    changed_by: r.get(AFTER + 2)?,
-                    reason: r.get(AFTER + 3)?,
-                    dose,
-                });
-            }
-        }
-        let answer = if versions.is_empty() {
-            Err(Rejection::NotFound { dose_id: id })
-        } else {
-            Ok(versions)
-        };
-        let detail = serde_json::json!({ "dose_id": id, "history": true, "found": answer.is_ok() });
-        audit::append(&tx, &self.keys, &event(allowed, None, detail))?;
-        tx.commit()?;
-        Ok(answer)
-    }
-
-    /// T1-5-1: the doses of the area flagged at entry for a human check.
-    pub fn review_doses(&mut self, allowed: &Allowed) -> Result<Vec<ReviewItem>, StoreError> {
-        let municipality = check_proof(allowed, Action::ReviewDoses)?;
-        let tx = self.conn.transaction()?;
-        let mut items = Vec::new();
-        {
-            let mut stmt = tx.prepare(&format!(
-                "SELECT {DOSE_COLS}, review FROM doses
-                 WHERE municipality = ?1 AND review IS NOT NULL ORDER BY id"
-            ))?;
-            let mut rows = stmt.query([municipality.as_u32()])?;
-            while let Some(r) = rows.next()? {
-                let reasons: String = r.get(AFTER)?;
-                items.push(ReviewItem {
-                    dose: read_dose(r)?,
-                    reasons: serde_json::from_str(&reasons).map_err(StoreError::json)?,
-                });
-            }
-        }
-        let detail = serde_json::json!({ "flagged": items.len() });
-        audit::append(&tx, &self.keys, &event(allowed, None, detail))?;
-        tx.commit()?;
-        Ok(items)
-    }
-
-    /// T1-5-1: hands each active dose of the area (changed on or after `since`, if
-    /// given) with its resident's address number to `sink`, in id order, and
-    /// audits the export. An error from `sink` aborts the export unaudited.
-    pub fn export_doses<E>(
-        &mut self,
-        allowed: &Allowed,
-        since: Option<NaiveDate>,
-        mut sink: impl FnMut(&AddressNumber, &Dose) -> Result<(), E>,
-        detail: serde_json::Value,
-    ) -> Result<Result<u64, E>, StoreError> {
-        let municipality = check_proof(allowed, Action::ExportLedger)?;
-        let tx = self.conn.transaction()?;
-        let since = since.map(|d| d.to_string()).unwrap_or_default();
-        let mut n = 0u64;
-        {
-            let mut stmt = tx.prepare(&format!(
-                "SELECT {DOSE_COLS}, address_number FROM doses
-                 WHERE municipality = ?1 AND status = 'active' AND substr(changed_at, 1, 10) >= ?2
-                 ORDER BY id"
-            ))?;
-            let mut rows = stmt.query(params![municipality.as_u32(), since])?;
-            while let Some(r) = rows.next()? {
-                let dose = read_dose(r)?;
-                let address: AddressNumber = parse(&r.get::<_, String>(AFTER)?)?;
-                if let Err(e) = sink(&address, &dose) {
-                    return Ok(Err(e));
-                }
-                n += 1;
-            }
-        }
-        let mut detail = detail;
-        if let Some(map) = detail.as_object_mut() {
-            map.insert("doses".into(), n.into());
-        }
-        audit::append(&tx, &self.keys, &event(allowed, None, detail))?;
-        tx.commit()?;
-        Ok(Ok(n))
-    }
-
-    /// T1-4-4, T1-4-6, P11-7: counts active doses grouped by `by` within `scope`
-    /// and the date range, auditing the query. Cells are exact; suppression for
-    /// the State and prefectures is applied by the caller from vrs-consent's rule.
-    pub fn dose_statistics(
-        &mut self,
-        allowed: &Allowed,
-        scope: StatScope,
-        by: &[StatKey],
-        from: Option<NaiveDate>,
-        to: Option<NaiveDate>,
-        include: &dyn Fn(MunicipalityCode) -> bool,
-    ) -> Result<Vec<StatRow>, StoreError> {
-        if allowed.action() != Action::ViewStatistics {
-            return Err(StoreError::WrongProof {
-                expected: Action::ViewStatistics.as_str(),
-                got: allowed.action().as_str(),
-            });
-        }
-        let (lo, hi) = scope.bounds();
-        // Grouped by municipality too, so that only the municipalities `include`
-        // admits are summed; the cells are then merged in key order.
-        let mut select = String::from("municipality");
-        for k in by {
-            select.push_str(", ");
-            select.push_str(k.sql());
-        }
-        let group = (1..=by.len() + 1)
-            .map(|i| i.to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
-        let tx = self.conn.transaction()?;
-        let mut cells: std::collections::BTreeMap<Vec<String>, u64> = Default::default();
-        if by.is_empty() {
-            cells.insert(Vec::new(), 0);
-        }
-        {
-            let mut stmt = tx.prepare(&format!(
-                "SELECT {select}, sum(n) FROM dose_counts
-                 WHERE municipality BETWEEN ?1 AND ?2 AND date >= ?3 AND date <= ?4
-                 GROUP BY {group}"
-            ))?;
-            let from = from.map(|d| d.to_string()).unwrap_or_else(|| "0000".into());
-            let to = to.map(|d| d.to_string()).unwrap_or_else(|| "9999".into());
-            let mut rows = stmt.query(params![lo, hi, from, to])?;
-            let mut admitted: HashMap<u32, bool> = HashMap::new();
-            while let Some(r) = rows.next()? {
-                let m: u32 = r.get(0)?;
-                let ok = match admitted.get(&m) {
-                    Some(ok) => *ok,
-                    None => {
-                        let ok = include(MunicipalityCode::from_u32(m).map_err(corrupt)?);
-                        admitted.insert(m, ok);
-                        ok
-                    }
-                };
-                let count: i64 = r.get(by.len() + 1)?;
-                if !ok || count <= 0 {
-                    continue;
-                }
-                let key = (1..=by.len())
-                    .map(|i| r.get::<_, String>(i))
-                    .collect::<Result<Vec<_>, _>>()?;
-                *cells.entry(key).or_default() += count as u64;
-            }
-        }
-        let out: Vec<StatRow> = cells
-            .into_iter()
-            .map(|(values, count)| StatRow {
-                keys: by.iter().map(|k| k.name()).zip(values).collect(),
-                count,
-            })
-            .collect();
-        let detail = serde_json::json!({
-            "by": by.iter().map(|k| k.name()).collect::<Vec<_>>(),
-            "cells": out.len(),
-        });
-        audit::append(&tx, &self.keys, &event(allowed, None, detail))?;
-        tx.commit()?;
-        Ok(out)
-    }
-
-    /// T1-4-6: sets the minimum cell size of the State's and prefectures' statistics
-    /// (the caller has checked the floor), auditing the change.
-    pub fn set_statistics_min_cell(
-        &mut self,
-        allowed: &Allowed,
-        size: u64,
-    ) -> Result<(), StoreError> {
-        if allowed.action() != Action::ConfigureStatistics {
-            return Err(StoreError::WrongProof {
-                expected: Action::ConfigureStatistics.as_str(),
-                got: allowed.action().as_str(),
-            });
-        }
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES ('statistics_min_cell', ?1)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [size.to_string()],
-        )?;
-        audit::append(
-            &tx,
-            &self.keys,
-            &event(allowed, None, serde_json::json!({ "min_cell_size": size })),
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// The configured minimum cell size, if the operator set one.
-    pub fn statistics_min_cell(&self) -> Result<Option<u64>, StoreError> {
-        self.setting("statistics_min_cell")?
-            .map(|v| v.parse().map_err(corrupt))
-            .transpose()
     }
 }

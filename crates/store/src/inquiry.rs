@@ -1,7 +1,9 @@
 //! Cross-municipality inquiry (D12-3): the holder's answer about one person,
 //! recorded in both municipalities' audit trails in one transaction.
 
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, OptionalExtension};
+
+use crate::group::Transaction;
 use serde::Serialize;
 use vrs_consent::{Action, Allowed};
 use vrs_domain::{MunicipalityCode, MyNumber};
@@ -50,16 +52,12 @@ pub struct Answering {
     pub record: bool,
 }
 
-/// The provisions that can be the legal basis of providing records.
-const BASIS: [&str; 3] = ["T1-3-1-5", "T2-1-1", "L13"];
-
+/// The provisions the decision cited as the basis of providing records
+/// (vrs-consent's reading of the decision).
 fn legal_basis(allowed: &Allowed) -> Vec<String> {
-    allowed
-        .grounds()
+    vrs_consent::grounds::provision_basis(allowed)
         .iter()
-        .map(|g| g.provision.as_str())
-        .filter(|p| BASIS.contains(p))
-        .map(str::to_owned)
+        .map(|p| p.as_str().to_owned())
         .collect()
 }
 

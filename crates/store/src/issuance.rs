@@ -2,7 +2,9 @@
 //! Number, keeping the issuance history (P11-2-3 fields only), and revoking the
 //! certificates that show a dose when that dose is corrected or deleted.
 
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, OptionalExtension};
+
+use crate::group::Transaction;
 use serde::Serialize;
 use vrs_consent::{Action, Allowed, Purpose};
 use vrs_domain::MyNumber;

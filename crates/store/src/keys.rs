@@ -59,7 +59,7 @@ fn system_event<'a>(
         municipality: Some(m.as_u32()),
         subject: None,
         outcome: "done",
-        grounds: vec!["T1-4-2"],
+        grounds: vec![vrs_consent::grounds::ISSUER_KEYS.as_str()],
         detail,
     }
 }

@@ -18,6 +18,7 @@ mod credentials;
 mod doses;
 mod erasure;
 mod export;
+mod group;
 mod inquiry;
 mod issuance;
 mod keyring;
@@ -196,7 +197,7 @@ impl StoreError {
 
 /// An open vrs database with its keyring.
 pub struct Store {
-    conn: Connection,
+    conn: group::Conn,
     keys: Keyring,
     path: PathBuf,
     applied: Vec<i64>,
@@ -426,11 +427,60 @@ impl Store {
         audit::prepare_actor(&conn)?;
         rekey::migrate(&mut conn, &keys, now)?;
         Ok(Store {
-            conn,
+            conn: group::Conn::new(conn),
             keys,
             path: db_path.to_owned(),
             applied,
         })
+    }
+
+    /// Group commit: opens ONE writer transaction (`BEGIN IMMEDIATE`) in which
+    /// every following use case's transaction is a savepoint, until
+    /// [`Store::end_group`]. Nothing is durable before the group commits.
+    pub fn begin_group(&mut self) -> Result<(), StoreError> {
+        Ok(self.conn.begin_group()?)
+    }
+
+    /// Ends the group: commits it (one fsync for every request in it) when
+    /// `commit`, else rolls all of it back.
+    pub fn end_group(&mut self, commit: bool) -> Result<(), StoreError> {
+        Ok(self.conn.end_group(commit)?)
+    }
+
+    /// Readiness probe: opens the data directory's database read-only (WAL, so
+    /// it never waits for the writer) and reads the schema. An `Err` says why
+    /// the store is unreachable.
+    pub fn probe(dir: &Path) -> Result<(), StoreError> {
+        let db_path = dir.join(DB_FILE);
+        if !db_path.exists() {
+            return Err(StoreError::NotInitialised {
+                dir: dir.to_owned(),
+            });
+        }
+        let conn = Connection::open_with_flags(
+            &db_path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(2))?;
+        conn.query_row("SELECT count(*) FROM settings", [], |r| r.get::<_, i64>(0))?;
+        Ok(())
+    }
+
+    /// Whether the open group's transaction is still open (SQLite rolls a
+    /// transaction back by itself on some errors, e.g. a full disk).
+    pub fn group_alive(&self) -> bool {
+        !self.conn.is_autocommit()
+    }
+
+    /// Inside a group, opens one request's savepoint (see [`Store::end_request`]).
+    pub fn begin_request(&mut self) -> Result<(), StoreError> {
+        Ok(self.conn.begin_request()?)
+    }
+
+    /// Inside a group, closes one request's savepoint: kept, or rolled back
+    /// alone (its failure does not touch the other requests of the group).
+    pub fn end_request(&mut self, keep: bool) -> Result<(), StoreError> {
+        Ok(self.conn.end_request(keep)?)
     }
 
     /// The migrations that opening this store applied (empty when it was current).

@@ -3,7 +3,9 @@
 //! residents whose next ticket is due.
 
 use chrono::{Datelike, NaiveDate};
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, OptionalExtension};
+
+use crate::group::Transaction;
 use serde::Serialize;
 use vrs_consent::{
     latest_previous_dose_possibly_due, ticket_due_on, Action, Allowed, CarryOver, HeldDose,

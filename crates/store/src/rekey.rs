@@ -3,7 +3,9 @@
 //! re-sealed inside one transaction, after the new keys are written to the
 //! keyring file (aside, then renamed); the old shared key is dropped after commit.
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::group::Transaction;
 use vrs_domain::MunicipalityCode;
 
 use crate::keyring::Keyring;
@@ -44,7 +46,7 @@ pub(crate) fn migrate(conn: &mut Connection, keys: &Keyring, now: &str) -> Resul
         }
         return Ok(0);
     }
-    let tx = conn.transaction()?;
+    let tx = Transaction::Own(conn.transaction()?);
     if done(&tx)? {
         return Ok(0);
     }

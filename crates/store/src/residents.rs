@@ -1,7 +1,9 @@
 //! Residents: the all-or-nothing import (D12-1), lookups and counts, each scoped
 //! by an `Allowed` proof to one municipality's partition.
 
-use rusqlite::{params, ErrorCode, OptionalExtension, Transaction};
+use rusqlite::{params, ErrorCode, OptionalExtension};
+
+use crate::group::Transaction;
 use serde::Serialize;
 use vrs_consent::{Action, Allowed};
 use vrs_domain::csv_input::RowError;
@@ -362,8 +364,9 @@ fn prepare_rows(
                 line,
                 column: "municipality_code".into(),
                 reason: format!(
-                    "row is for {}, not for {municipality} (T1-4-3)",
-                    r.municipality
+                    "row is for {}, not for {municipality} ({})",
+                    r.municipality,
+                    vrs_consent::grounds::OWN_AREA
                 ),
             }]),
             Ok(r) => match keys

@@ -30,19 +30,6 @@ pub struct Caller {
     pub my_number_handler: bool,
 }
 
-impl Caller {
-    /// The local administrator: the OS user owning the data directory (the CLI),
-    /// acting as `principal` with no role restriction.
-    pub fn os_user(principal: Principal, name: impl Into<String>) -> Self {
-        Self {
-            principal,
-            actor: Actor::OsUser(name.into()),
-            role: None,
-            my_number_handler: false,
-        }
-    }
-}
-
 /// A session opened by [`Vrs::login`]. Its token is shown once; `Debug` hides it.
 #[derive(Clone, Serialize)]
 pub struct Session {
@@ -126,6 +113,16 @@ impl Vrs {
     pub fn set_caller(&mut self, caller: Caller) -> Result<(), VrsError> {
         self.store.set_actor(Some(&caller.actor.to_string()))?;
         self.caller = Some(caller);
+        Ok(())
+    }
+
+    /// The local administrator acts from now on: the OS user owning the data
+    /// directory (the CLI), recorded as actor `os:NAME` in every audit event,
+    /// with no role restriction and any principal it names (`--as`).
+    pub fn set_local_administrator(&mut self, os_user: &str) -> Result<(), VrsError> {
+        self.store
+            .set_actor(Some(&Actor::OsUser(os_user.to_owned()).to_string()))?;
+        self.caller = None;
         Ok(())
     }
 

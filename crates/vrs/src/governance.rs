@@ -141,9 +141,11 @@ impl Vrs {
                 }
             })
             .collect();
-        let may_use_vrs = held
-            .iter()
-            .any(|c| c.document.is_base_terms() && c.effective_from <= today);
+        let may_use_vrs = vrs_consent::may_use_vrs(
+            m,
+            held.iter().map(|c| (c.document, c.effective_from)),
+            today,
+        );
         Ok(ConsentView {
             municipality: m,
             name: m.info().name,

@@ -57,7 +57,7 @@ pub struct NotIssued {
 
 impl NotIssued {
     fn rule(r: &Refusal) -> Self {
-        let n3 = r.grounds.iter().any(|g| g.provision.as_str() == "N-3");
+        let n3 = vrs_consent::grounds::refused_for_want_of_e_issuance_consent(r);
         Self {
             kind: if n3 {
                 "no_consent".into()

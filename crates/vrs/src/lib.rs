@@ -52,6 +52,7 @@ mod keys;
 mod moves;
 mod records;
 mod release;
+mod shared;
 
 use std::io::Read;
 use std::path::Path;
@@ -66,6 +67,7 @@ pub use inquiry::{BatchInquiry, InquiryOptions};
 pub use issuance::{Application, Issued, Kind, NotIssued};
 pub use records::{ExportOptions, ExportReport, StatCell, StatQuery, Statistics};
 pub use release::{PopulationImport, ReleaseFile, ReleaseReport};
+pub use shared::{SharedError, SharedVrs};
 pub use vrs_certificate as certificate;
 pub use vrs_consent::{self as consent, Refusal};
 pub use vrs_domain::{self as domain, csv_input::Encoding, MunicipalityCode, Principal};
@@ -254,7 +256,7 @@ impl Vrs {
             municipality: None,
             subject: None,
             outcome: "done",
-            grounds: vec!["T1-5-3"],
+            grounds: vec![vrs_consent::grounds::BACKUP.as_str()],
             detail: serde_json::json!({ "from": from.display().to_string() }),
         })?;
         Ok(Self::with_store(store, clock))
@@ -390,7 +392,10 @@ impl Vrs {
             municipality: municipality.map(|m| m.as_u32()),
             subject: None,
             outcome: "failed",
-            grounds: vec!["S-1-3-3", "S-3-3"],
+            grounds: vrs_consent::grounds::FAILURE_LOGGED
+                .iter()
+                .map(|p| p.as_str())
+                .collect(),
             detail: serde_json::json!({
                 "errors": errors.len(),
                 "lines": lines,
@@ -478,7 +483,7 @@ impl Vrs {
             municipality: None,
             subject: None,
             outcome: "done",
-            grounds: vec!["T1-5-3"],
+            grounds: vec![vrs_consent::grounds::BACKUP.as_str()],
             detail: serde_json::json!({ "to": to.display().to_string() }),
         })?;
         Ok(self.store.backup_into(out)?)

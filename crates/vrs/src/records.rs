@@ -371,9 +371,10 @@ impl Vrs {
         };
         // The State and prefectures get only the data of municipalities that
         // consent to the statistics function (T1-4-4, via the base terms T1-4-5).
-        let facts = match principal {
-            Principal::National | Principal::Prefecture(_) => Some(self.all_facts()?),
-            _ => None,
+        let facts = if vrs_consent::statistics_need_consent(principal) {
+            Some(self.all_facts()?)
+        } else {
+            None
         };
         let now = self.clock.now();
         let include = |m: MunicipalityCode| {

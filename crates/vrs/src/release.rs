@@ -160,9 +160,10 @@ impl Vrs {
             (Principal::Prefecture(p), None) => StatScope::Prefecture(p),
             _ => StatScope::All,
         };
-        let facts = match principal {
-            Principal::National | Principal::Prefecture(_) => Some(self.all_facts()?),
-            _ => None,
+        let facts = if vrs_consent::statistics_need_consent(principal) {
+            Some(self.all_facts()?)
+        } else {
+            None
         };
         let now = self.clock.now();
         let include = |m| {

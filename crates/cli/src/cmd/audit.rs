@@ -7,11 +7,13 @@ use clap::Subcommand;
 use serde::Serialize;
 
 use vrs::store::MAX_HEADS_BYTES;
-use vrs::{AuditReport, HeadsReport, SignedHeads, StoredEvent};
+use vrs::{
+    AlertKind, AlertOptions, Alerts, AuditReport, HeadsReport, SignedHeads, StoredEvent,
+};
 
-use super::common::{open, parse_flag};
+use super::common::{answer, open, parse_flag};
 use crate::output::{count, or_dash, when, Doc, Human, Reply};
-use crate::{Ctx, Exit};
+use crate::{BadInput, Ctx, Exit};
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum AuditCmd {
@@ -43,10 +45,30 @@ pub(crate) enum AuditCmd {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// Intrusion signals (S-3-3): bursts of failed sign-ins per account or client
+    /// address, repeated refused attempts on another municipality's area.
+    Alerts {
+        /// Acting principal: operator.
+        #[arg(long = "as", default_value = "operator")]
+        principal: String,
+        /// Failures per account or address that make an alert.
+        #[arg(long, default_value_t = vrs::consent::intrusion::DEFAULT_BURST)]
+        failures: usize,
+        /// ... within this many minutes (also the window of cross-partition attempts).
+        #[arg(long, default_value_t = vrs::consent::intrusion::DEFAULT_WINDOW_MINUTES)]
+        window: i64,
+        /// Refused cross-partition attempts of one principal that make an alert.
+        #[arg(long, default_value_t = vrs::consent::intrusion::DEFAULT_CROSS_PARTITION)]
+        cross_partition: usize,
+        /// Only events since this time (RFC 3339, e.g. 2021-12-20T09:00:00+09:00;
+        /// default: the last 24 hours).
+        #[arg(long)]
+        since: Option<String>,
+    },
 }
 
 pub(crate) fn run(cmd: AuditCmd, ctx: &Ctx) -> anyhow::Result<Reply> {
-    let vrs = open(ctx)?;
+    let mut vrs = open(ctx)?;
     match cmd {
         AuditCmd::Verify { heads: None } => {
             let report = vrs.audit_verify()?;
@@ -87,6 +109,77 @@ pub(crate) fn run(cmd: AuditCmd, ctx: &Ctx) -> anyhow::Result<Reply> {
                 vrs.audit_search(municipality, action.as_deref(), principal.as_deref(), limit)?;
             Ok(Reply::ok(events))
         }
+        AuditCmd::Alerts {
+            principal,
+            failures,
+            window,
+            cross_partition,
+            since,
+        } => {
+            let principal: vrs::Principal = parse_flag("as", &principal)?;
+            if !(1..=24 * 60).contains(&window) {
+                return Err(BadInput("--window: expected 1 to 1440 minutes".into()).into());
+            }
+            let since = since
+                .as_deref()
+                .map(|s| {
+                    chrono::DateTime::parse_from_rfc3339(s)
+                        .map_err(|e| BadInput(format!("--since: expected an RFC 3339 time: {e}")))
+                })
+                .transpose()?;
+            let options = AlertOptions {
+                failures,
+                window_minutes: window,
+                cross_partition,
+                since,
+            };
+            Ok(answer(vrs.alerts(principal, options)?, Reply::ok))
+        }
+    }
+}
+
+impl Human for Alerts {
+    fn human(&self, doc: &mut Doc) {
+        if self.alerts.is_empty() {
+            doc.line(format!(
+                "{}: no intrusion signals since {}",
+                doc.good("quiet"),
+                when(&self.since.to_rfc3339())
+            ));
+            return;
+        }
+        doc.line(format!(
+            "{} (S-3-3), since {}, window {} minutes:",
+            doc.bad("intrusion signals"),
+            when(&self.since.to_rfc3339()),
+            self.window_minutes
+        ));
+        doc.table(
+            &[
+                "kind",
+                "account / address / principal",
+                "count",
+                "first",
+                "last",
+            ],
+            self.alerts
+                .iter()
+                .map(|a| {
+                    let kind = match a.kind {
+                        AlertKind::FailuresPerAccount => "failures per account",
+                        AlertKind::FailuresPerAddress => "failures per address",
+                        AlertKind::CrossPartition => "cross-partition attempts",
+                    };
+                    vec![
+                        kind.to_owned(),
+                        a.key.clone(),
+                        a.count.to_string(),
+                        when(&a.first.to_rfc3339()),
+                        when(&a.last.to_rfc3339()),
+                    ]
+                })
+                .collect(),
+        );
     }
 }
 

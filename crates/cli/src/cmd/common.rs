@@ -13,10 +13,14 @@ pub(crate) fn open(ctx: &Ctx) -> anyhow::Result<Vrs> {
     open_at(&ctx.data_dir)
 }
 
-/// Opens a data directory with the system clock.
+/// Opens a data directory with the system clock. The OS user running the
+/// command is the local administrator: every audit event records it as actor.
 pub(crate) fn open_at(dir: &Path) -> anyhow::Result<Vrs> {
     match Vrs::open(dir, Box::new(SystemClock)) {
-        Ok(v) => Ok(v),
+        Ok(mut v) => {
+            v.set_local_administrator(&os_user())?;
+            Ok(v)
+        }
         // A missing data dir is the caller's mistake; a database without its
         // keyring (or with another) stays an internal error (exit 3) whose
         // message names the data dir and what to restore.
@@ -24,6 +28,38 @@ pub(crate) fn open_at(dir: &Path) -> anyhow::Result<Vrs> {
             Err(BadInput(e.to_string()).into())
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The name of the OS user running this process: its real user ID's entry in
+/// /etc/passwd (read bounded), else `uid:N`; on other systems `USERNAME`/`USER`.
+pub(crate) fn os_user() -> String {
+    #[cfg(unix)]
+    {
+        use std::io::Read;
+        use std::os::unix::fs::MetadataExt;
+        let Ok(uid) = std::fs::metadata("/proc/self").map(|m| m.uid()) else {
+            return std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+        };
+        let mut passwd = String::new();
+        if let Ok(f) = std::fs::File::open("/etc/passwd") {
+            let _ = f.take(4 << 20).read_to_string(&mut passwd);
+        }
+        passwd
+            .lines()
+            .find_map(|line| {
+                let mut fields = line.split(':');
+                let name = fields.next()?;
+                let id = fields.nth(1)?;
+                (id.parse::<u32>().ok()? == uid).then(|| name.to_owned())
+            })
+            .unwrap_or_else(|| format!("uid:{uid}"))
+    }
+    #[cfg(not(unix))]
+    {
+        std::env::var("USERNAME")
+            .or_else(|_| std::env::var("USER"))
+            .unwrap_or_else(|_| "unknown".into())
     }
 }
 

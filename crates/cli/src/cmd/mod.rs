@@ -25,8 +25,10 @@ pub(crate) mod municipality;
 pub(crate) mod passport;
 pub(crate) mod release;
 pub(crate) mod residents;
+pub(crate) mod serve;
 pub(crate) mod stats;
 pub(crate) mod tickets;
+pub(crate) mod users;
 pub(crate) mod vaccines;
 pub(crate) mod vds_signer;
 
@@ -52,9 +54,12 @@ pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Reply> {
         Command::Backup(a) => backup::run(a, ctx),
         Command::Restore(a) => backup::restore(a, ctx),
         Command::Demo(a) => demo::run(a, ctx),
+        Command::Serve(a) => serve::run(a, ctx),
         Command::Certificate(c) => certificate::run(c, ctx),
         Command::Card(c) => card::run(c, ctx),
         Command::Passport(c) => passport::run(c, ctx),
+        Command::Users(c) => users::run_users(c, ctx),
+        Command::Devices(c) => users::run_devices(c, ctx),
         Command::Completions(a) => meta::completions(a),
         Command::Man(a) => meta::man(a),
     }

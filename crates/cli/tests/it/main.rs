@@ -19,6 +19,7 @@ mod readme;
 mod release;
 mod residents;
 mod store_hardening;
+mod users;
 mod verifier_bounds;
 
 use std::path::{Path, PathBuf};

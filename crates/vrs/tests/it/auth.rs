@@ -628,8 +628,7 @@ fn m_4_2_and_t1_9_1_the_callers_role_and_handler_mark_decide_with_the_principal(
 fn the_local_administrator_is_recorded_as_its_os_user_and_has_no_role_restriction() {
     let (_dir, mut vrs, _clock) = fresh();
     let chiyoda = p("municipality:131016");
-    vrs.set_caller(Caller::os_user(chiyoda, "vrsadmin"))
-        .unwrap();
+    vrs.set_local_administrator("vrsadmin").unwrap();
     let csv = file("131016", 2);
     done(
         vrs.import_residents(chiyoda, csv.as_bytes(), None, false)
@@ -639,6 +638,14 @@ fn the_local_administrator_is_recorded_as_its_os_user_and_has_no_role_restrictio
         .audit_search(None, Some("import_residents"), None, 10)
         .unwrap();
     assert_eq!(events[0].actor.as_deref(), Some("os:vrsadmin"));
+    // ... acting as any principal it names.
+    let sapporo = p("municipality:011002");
+    done(vrs.count_residents(sapporo, None).unwrap());
+    // ... acting as any principal it names.
+    let sapporo = p("municipality:011002");
+    done(vrs.count_residents(sapporo, None).unwrap());
+    let last = vrs.audit_search(None, None, None, 1).unwrap();
+    assert_eq!(last[0].actor.as_deref(), Some("os:vrsadmin"));
     // Events written before a caller was set have none, and all verify.
     let first = vrs.audit_search(None, Some("init"), None, 1).unwrap();
     assert_eq!(first[0].actor, None);
@@ -649,7 +656,7 @@ fn the_local_administrator_is_recorded_as_its_os_user_and_has_no_role_restrictio
 fn an_edited_actor_breaks_the_audit_chain() {
     let (dir, mut vrs, _clock) = fresh();
     let chiyoda = p("municipality:131016");
-    vrs.set_caller(Caller::os_user(chiyoda, "alice")).unwrap();
+    vrs.set_local_administrator("alice").unwrap();
     done(vrs.count_residents(chiyoda, None).unwrap());
     let seq = vrs.audit_search(None, None, None, 1).unwrap()[0].seq;
     drop(vrs);

@@ -5,6 +5,7 @@ mod support;
 mod audit;
 mod audit_heads;
 mod auth;
+mod dose_statistics;
 mod doses;
 mod erasure;
 mod import;

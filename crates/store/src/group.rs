@@ -1,0 +1,142 @@
+//! Group commit: many use cases in ONE SQLite transaction, each in its own savepoint.
+//!
+//! The store's connection is a [`Conn`]: outside a group its `transaction()`
+//! is SQLite's `BEGIN IMMEDIATE … COMMIT` as before; inside a group (opened by
+//! [`crate::Store::begin_group`]) every use case's transaction becomes a
+//! savepoint of the group's transaction, so a failed use case rolls back alone
+//! and the group commits (one fsync with `synchronous=FULL`) only once, when
+//! [`crate::Store::commit_group`] is called. Call sites keep writing
+//! `self.conn.transaction()?` and `tx.commit()?`.
+
+use std::ops::{Deref, DerefMut};
+
+use rusqlite::{Connection, Savepoint, TransactionBehavior};
+
+/// The store's connection: a rusqlite [`Connection`] that knows whether a group is open.
+pub(crate) struct Conn {
+    conn: Connection,
+    group: bool,
+}
+
+impl Conn {
+    pub(crate) fn new(conn: Connection) -> Self {
+        Self { conn, group: false }
+    }
+
+    /// A writer transaction, or a savepoint of the open group's transaction.
+    pub(crate) fn transaction(&mut self) -> rusqlite::Result<Transaction<'_>> {
+        if self.group {
+            Ok(Transaction::Savepoint(self.conn.savepoint()?))
+        } else {
+            Ok(Transaction::Own(self.conn.transaction()?))
+        }
+    }
+
+    /// [`Conn::transaction`] with an explicit behaviour outside a group.
+    pub(crate) fn transaction_with_behavior(
+        &mut self,
+        behavior: TransactionBehavior,
+    ) -> rusqlite::Result<Transaction<'_>> {
+        if self.group {
+            Ok(Transaction::Savepoint(self.conn.savepoint()?))
+        } else {
+            Ok(Transaction::Own(
+                self.conn.transaction_with_behavior(behavior)?,
+            ))
+        }
+    }
+
+    /// Opens a group: `BEGIN IMMEDIATE` (the writer lock for the whole group).
+    pub(crate) fn begin_group(&mut self) -> rusqlite::Result<()> {
+        if !self.group {
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+            self.group = true;
+        }
+        Ok(())
+    }
+
+    /// Ends the open group: `COMMIT` when `commit`, else `ROLLBACK`.
+    pub(crate) fn end_group(&mut self, commit: bool) -> rusqlite::Result<()> {
+        if !self.group {
+            return Ok(());
+        }
+        self.group = false;
+        if commit {
+            if let Err(e) = self.conn.execute_batch("COMMIT") {
+                // A failed COMMIT may leave the transaction open: close it.
+                if !self.conn.is_autocommit() {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                }
+                return Err(e);
+            }
+            Ok(())
+        } else {
+            self.conn.execute_batch("ROLLBACK")
+        }
+    }
+
+    /// Opens one request's savepoint inside the open group.
+    pub(crate) fn begin_request(&mut self) -> rusqlite::Result<()> {
+        self.conn.execute_batch("SAVEPOINT vrs_request")
+    }
+
+    /// Closes one request's savepoint: kept (released) or rolled back alone.
+    pub(crate) fn end_request(&mut self, keep: bool) -> rusqlite::Result<()> {
+        if keep {
+            self.conn.execute_batch("RELEASE vrs_request")
+        } else {
+            self.conn
+                .execute_batch("ROLLBACK TO vrs_request; RELEASE vrs_request")
+        }
+    }
+}
+
+impl Deref for Conn {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+}
+
+/// A use case's transaction: its own, or a savepoint inside a group. Dropped
+/// without [`Transaction::commit`], it rolls back.
+pub(crate) enum Transaction<'a> {
+    /// `BEGIN IMMEDIATE … COMMIT`.
+    Own(rusqlite::Transaction<'a>),
+    /// `SAVEPOINT … RELEASE` inside the group's transaction.
+    Savepoint(Savepoint<'a>),
+}
+
+impl Transaction<'_> {
+    /// Commits (or releases the savepoint: the group commits it later).
+    pub(crate) fn commit(self) -> rusqlite::Result<()> {
+        match self {
+            Self::Own(tx) => tx.commit(),
+            Self::Savepoint(sp) => sp.commit(),
+        }
+    }
+
+    /// Rolls back now.
+    pub(crate) fn rollback(self) -> rusqlite::Result<()> {
+        match self {
+            Self::Own(tx) => tx.rollback(),
+            Self::Savepoint(mut sp) => sp.rollback(),
+        }
+    }
+}
+
+impl Deref for Transaction<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            Self::Own(tx) => tx,
+            Self::Savepoint(sp) => sp,
+        }
+    }
+}
