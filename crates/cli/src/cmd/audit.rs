@@ -7,9 +7,7 @@ use clap::Subcommand;
 use serde::Serialize;
 
 use vrs::store::MAX_HEADS_BYTES;
-use vrs::{
-    AlertKind, AlertOptions, Alerts, AuditReport, HeadsReport, SignedHeads, StoredEvent,
-};
+use vrs::{AlertKind, AlertOptions, Alerts, AuditReport, HeadsReport, SignedHeads, StoredEvent};
 
 use super::common::{answer, open, parse_flag};
 use crate::output::{count, or_dash, when, Doc, Human, Reply};
