@@ -10,6 +10,7 @@ use vrs_domain::MunicipalityCode;
 
 mod apply;
 mod doses;
+mod serve;
 mod tickets;
 
 #[derive(clap::Subcommand)]
@@ -58,6 +59,19 @@ pub(crate) enum Bench {
         /// How many applications to time.
         #[arg(long, default_value_t = 2_000)]
         applications: u32,
+    },
+    /// Dose registration over HTTPS against `vrs serve` (wrk from a second process,
+    /// keep-alive, synchronous=FULL) and in process through SharedVrs.
+    Serve {
+        /// wrk connections.
+        #[arg(long, default_value_t = 256)]
+        connections: u32,
+        /// Seconds of load.
+        #[arg(long, default_value_t = 10)]
+        seconds: u32,
+        /// Registrations timed in process (SharedVrs, 64 threads).
+        #[arg(long, default_value_t = 20_000)]
+        in_process: u64,
     },
     /// Batch inquiry: ASKS My Numbers (every tenth unknown to the holder)
     /// against a holder of HOLDER_ROWS residents, through the facade.
@@ -158,6 +172,11 @@ pub(crate) fn run(bench: Bench) -> anyhow::Result<()> {
         } => doses::run(residents, registrations, json.as_deref()),
         Bench::Inquiry { holder_rows, asks } => inquiry(holder_rows, asks),
         Bench::Apply { applications } => apply::run(applications),
+        Bench::Serve {
+            connections,
+            seconds,
+            in_process,
+        } => serve::run(connections, seconds, in_process),
         Bench::Tickets {
             residents,
             on,

@@ -85,7 +85,7 @@ fn benches(c: &mut Criterion) {
     let content = four_dose();
     let key = IssuerKey::generate().unwrap();
     let iss = Issuer::new("https://vrs.example.jp/issuer", content.issuer()).unwrap();
-    let rid = RevocationSecret::from_bytes([1; 32]).rid(content.id());
+    let rid = RevocationSecret::from_bytes([1; 32]).rid(&"A900000001".parse().unwrap());
     let opts = IssueOptions {
         issuer: &iss,
         nbf: 1_673_308_800,

@@ -1,16 +1,20 @@
-//! SHC revocation: `rid` derived from the certificate id with HMAC, per-key CRLs
+//! SHC revocation: `rid` derived from the person with HMAC, per-key CRLs
 //! (`{"kid","method":"rid","ctr","rids"}`) and the JWKS `crlVersion`.
 //!
-//! The SHC spec has issuers compute `rid = base64url(HMAC-SHA-256(secret, id))`
-//! truncated to 64 bits, so a verifier cannot learn the internal id and the issuer
-//! does not have to keep a list of rids: it can recompute them. The secret is per
-//! issuer and outlives key rotations (a card signed by a retired key must stay
-//! revocable); the store keeps it as 32 opaque bytes.
+//! The SHC spec recommends that an issuer with an internal user ID compute
+//! `rid = base64url(HMAC-SHA-256(secret, user ID))` truncated to 64 bits (11
+//! characters): every card of one person shares the rid, so a "revoke before
+//! timestamp" entry (`rid.timestamp`) revokes that person's earlier cards and
+//! leaves the ones issued after it valid, and a verifier cannot learn the ID (a
+//! one-way transform keyed with 256 bits). Here the user ID is the person's address
+//! number (宛名番号) in the issuing municipality, never the My Number. The secret is
+//! per issuer and outlives key rotations (a card signed by a retired key must stay
+//! revocable); the store keeps it sealed by the keyring.
 
 use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
-use vrs_domain::CertificateId;
+use vrs_domain::AddressNumber;
 
 use crate::{b64, CertificateError};
 
@@ -38,14 +42,20 @@ impl RevocationSecret {
         self.0
     }
 
-    /// The revocation id of a certificate: base64url of the first 64 bits of
-    /// HMAC-SHA-256(secret, certificate id), 11 characters.
-    pub fn rid(&self, id: &CertificateId) -> Rid {
+    /// The revocation id of every card of one person: base64url of the first 64
+    /// bits of HMAC-SHA-256(secret, label ‖ address number), 11 characters. The
+    /// fixed label keeps this use of the secret apart from any other.
+    pub fn rid(&self, person: &AddressNumber) -> Rid {
         let key = hmac::Key::new(hmac::HMAC_SHA256, &self.0);
-        let tag = hmac::sign(&key, id.as_str().as_bytes());
-        Rid(b64::url(&tag.as_ref()[..8]))
+        let mut ctx = hmac::Context::with_key(&key);
+        ctx.update(RID_LABEL);
+        ctx.update(person.as_str().as_bytes());
+        Rid(b64::url(&ctx.sign().as_ref()[..8]))
     }
 }
+
+/// What the HMAC input of a rid starts with.
+const RID_LABEL: &[u8] = b"vrs shc rid v1\0";
 
 impl std::fmt::Debug for RevocationSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -83,6 +93,20 @@ pub struct Revoked {
     pub rid: Rid,
     /// Cards issued before this Unix time (seconds) are revoked; `None`: all.
     pub before: Option<i64>,
+}
+
+impl Revoked {
+    /// Revokes the cards with this rid issued at or before `at` (Unix seconds): the
+    /// spec's `rid.timestamp` revokes cards whose `nbf` is before the timestamp, and
+    /// `nbf` is whole seconds, so the timestamp is the next second. A card issued
+    /// later in that same second is revoked too (the safe side: it can be applied
+    /// for again); one issued from the next second on is valid.
+    pub fn issued_up_to(rid: Rid, at: i64) -> Self {
+        Self {
+            rid,
+            before: Some(at + 1),
+        }
+    }
 }
 
 /// A SHC revocation list for one key: `{"kid","method":"rid","ctr","rids":[...]}`,
@@ -194,18 +218,54 @@ mod tests {
     }
 
     #[test]
-    fn rid_is_eleven_base64url_characters_and_depends_on_secret_and_id() {
+    fn rid_is_eleven_base64url_characters_per_person_and_secret() {
         let a = RevocationSecret::from_bytes([1; 32]);
         let b = RevocationSecret::from_bytes([2; 32]);
-        let id1 = CertificateId::from_random_bytes([9; 16]);
-        let id2 = CertificateId::from_random_bytes([8; 16]);
-        let r = a.rid(&id1);
+        let p1: AddressNumber = "A900000001".parse().unwrap();
+        let p2: AddressNumber = "A900000002".parse().unwrap();
+        let r = a.rid(&p1);
         assert_eq!(r.as_str().len(), 11);
         assert!(Rid::parse(r.as_str()).is_some());
-        assert_eq!(a.rid(&id1), r);
-        assert_ne!(a.rid(&id2), r);
-        assert_ne!(b.rid(&id1), r);
+        assert_eq!(a.rid(&p1), r, "one person's cards share the rid");
+        assert_ne!(a.rid(&p2), r);
+        assert_ne!(b.rid(&p1), r);
         assert_eq!(format!("{a:?}"), "RevocationSecret(..)");
+    }
+
+    /// A known answer for the derivation, computed by another HMAC implementation
+    /// (Python's standard library) from the definition: base64url (no padding) of
+    /// the first 8 bytes of HMAC-SHA-256(secret, "vrs shc rid v1\0" ‖ address number).
+    /// `python3 -c "import hmac,hashlib,base64; t=hmac.new(bytes([7]*32),
+    /// b'vrs shc rid v1\x00A900000001', hashlib.sha256).digest();
+    /// print(base64.urlsafe_b64encode(t[:8]).rstrip(b'='))"`
+    #[test]
+    fn rid_is_the_truncated_hmac_of_the_labelled_address_number() {
+        let got = RevocationSecret::from_bytes([7; 32]).rid(&"A900000001".parse().unwrap());
+        assert_eq!(got.as_str(), "lQC9NCHei78");
+    }
+
+    #[test]
+    fn a_rid_revoked_up_to_a_time_revokes_cards_of_that_second_and_before_only() {
+        let rid = Rid::parse("vwAjHdarZuc").unwrap();
+        let crl = Crl {
+            kid: "k".into(),
+            ctr: 2,
+            rids: vec![Revoked::issued_up_to(rid.clone(), 1_700_000_000)],
+        };
+        for (nbf, revoked) in [
+            (1_600_000_000.0, true),
+            (1_699_999_999.0, true),
+            (1_700_000_000.0, true),
+            (1_700_000_001.0, false),
+            (1_800_000_000.0, false),
+        ] {
+            assert_eq!(crl.revokes(&rid, nbf), revoked, "nbf {nbf}");
+        }
+        assert!(
+            crl.to_json().contains("\"vwAjHdarZuc.1700000001\""),
+            "{}",
+            crl.to_json()
+        );
     }
 
     #[test]

@@ -54,6 +54,7 @@ mod qr_mask;
 mod shc;
 mod vds;
 mod verify;
+mod verify_error;
 
 pub use crl::{Crl, RevocationSecret, Revoked, Rid};
 pub use document::certificate_document;
@@ -73,6 +74,7 @@ pub use shc::{
 };
 pub use vds::{jcs, uvci, VdsSigner, ICD11_COVID19, ICD11_COVID19_VACCINE};
 pub use verify::{
-    verify_jws, verify_png, verify_qr_texts, verify_text, Format, Refusal, TrustList, VerifiedCard,
-    VerifiedDose, VerifyError, JAPAN_ISSUER, MAX_VERIFY_TEXT, NBF_LEEWAY_SECONDS,
+    verify_jws, verify_png, verify_qr_texts, verify_text, Format, Refusal, Stage, TrustList,
+    VerifiedCard, VerifiedDose, VerifyCode, VerifyError, JAPAN_ISSUER, MAX_VERIFY_TEXT,
+    NBF_LEEWAY_SECONDS,
 };

@@ -4,7 +4,7 @@
 //! allocated for it (issue 13, defect 3: `shc:/1/18446744073709551615/5656` used to
 //! panic and `shc:/1/100000000000/5656` to ask for 800 GB).
 
-use crate::verify::VerifyError;
+use crate::verify::{VerifyCode, VerifyError};
 
 /// JWS characters one QR may carry (SMART Health Cards: a version-22 QR; "any JWS
 /// longer than 1195 characters SHALL be split into chunks").
@@ -22,7 +22,7 @@ pub const MAX_CHUNKS: usize = 10;
 /// Decodes SHC numeric QR text into the JWS. Accepts one `shc:/<digits>` or every
 /// chunk `shc:/<i>/<n>/<digits>` of one card, in any order.
 pub fn decode_numeric(texts: &[&str]) -> Result<String, VerifyError> {
-    let bad = |m: String| VerifyError::new("malformed", m);
+    let bad = |m: String| VerifyError::new(VerifyCode::Malformed, m);
     if texts.is_empty() {
         return Err(bad("no QR text".into()));
     }

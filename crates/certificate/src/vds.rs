@@ -18,7 +18,9 @@ use serde_json::{json, Map, Value};
 use vrs_domain::{CertificateContent, CertificateDose, CertificateKind};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::verify::{Format, Refusal, TrustList, VerifiedCard, VerifiedDose, VerifyError};
+use crate::verify::{
+    Format, Refusal, TrustList, VerifiedCard, VerifiedDose, VerifyCode, VerifyError,
+};
 use crate::{b64, CertificateError};
 
 /// ICD-11 extension code for "COVID-19 vaccines" (`ve.des`).
@@ -216,7 +218,7 @@ pub(crate) fn verify_vds_value(
     let one = |code, m: String| vec![VerifyError::new(code, m)];
     let (Some(data), Some(sig)) = (doc.get("data"), doc.get("sig")) else {
         return Err(one(
-            "malformed",
+            VerifyCode::Malformed,
             "json is neither a SMART Health Card file nor a VDS-NC (data, sig)".into(),
         ));
     };
@@ -228,13 +230,13 @@ pub(crate) fn verify_vds_value(
         || hdr.get("v").and_then(Value::as_u64) != Some(1)
     {
         return Err(one(
-            "malformed",
+            VerifyCode::Malformed,
             "VDS-NC header is not t icao.vacc, v 1".into(),
         ));
     }
     if sig.get("alg").and_then(Value::as_str) != Some("ES256") {
         return Err(one(
-            "unsupported_algorithm",
+            VerifyCode::UnsupportedAlgorithm,
             "VDS-NC sig.alg is not ES256".into(),
         ));
     }
@@ -242,7 +244,7 @@ pub(crate) fn verify_vds_value(
         .get("cer")
         .and_then(Value::as_str)
         .and_then(b64::url_decode_any_padding)
-        .ok_or_else(|| one("malformed", "sig.cer is not base64url".into()))?;
+        .ok_or_else(|| one(VerifyCode::Malformed, "sig.cer is not base64url".into()))?;
     let sigvl = sig
         .get("sigvl")
         .and_then(Value::as_str)
@@ -250,12 +252,16 @@ pub(crate) fn verify_vds_value(
         .filter(|s| s.len() == 64)
         .ok_or_else(|| {
             one(
-                "malformed",
+                VerifyCode::Malformed,
                 "sig.sigvl is not a 64-byte base64url signature".into(),
             )
         })?;
-    let (_, cert) = X509Certificate::from_der(&cert_der)
-        .map_err(|e| one("malformed", format!("sig.cer does not parse as X.509: {e}")))?;
+    let (_, cert) = X509Certificate::from_der(&cert_der).map_err(|e| {
+        one(
+            VerifyCode::Malformed,
+            format!("sig.cer does not parse as X.509: {e}"),
+        )
+    })?;
     // The signer certificate must be signed by a trusted CSCA.
     let anchored = trust.cscas().iter().any(|der| {
         X509Certificate::from_der(der).is_ok_and(|(_, csca)| {
@@ -266,7 +272,7 @@ pub(crate) fn verify_vds_value(
     });
     if !anchored {
         return Err(one(
-            "untrusted_signer",
+            VerifyCode::UntrustedSigner,
             format!(
                 "signer certificate ({}) is not issued by a trusted CSCA",
                 cert.subject()
@@ -277,7 +283,7 @@ pub(crate) fn verify_vds_value(
     // (EKU 2.23.136.1.1.14.2) for proofs of vaccination (Document Type List NV).
     if let Err(reason) = crate::icao::check_barcode_signer(&cert) {
         return Err(one(
-            "untrusted_signer",
+            VerifyCode::UntrustedSigner,
             format!(
                 "signer certificate ({}) is not a VDS-NC signer for proofs of vaccination: {reason}",
                 cert.subject()
@@ -290,7 +296,7 @@ pub(crate) fn verify_vds_value(
         .is_err()
     {
         return Err(one(
-            "bad_signature",
+            VerifyCode::BadSignature,
             "the VDS-NC signature does not verify".into(),
         ));
     }
@@ -333,7 +339,7 @@ pub(crate) fn verify_vds_value(
     }
     if doses.is_empty() {
         return Err(one(
-            "not_immunization_card",
+            VerifyCode::NotImmunizationCard,
             "the VDS-NC lists no vaccination".into(),
         ));
     }

@@ -23,6 +23,7 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 use crate::crl::{Crl, Rid};
 use crate::key::{Directory, Issuer, Jwk, Jwks};
 use crate::numeric::decode_numeric;
+pub use crate::verify_error::{Stage, VerifyCode, VerifyError};
 use crate::{b64, CertificateError};
 
 /// Largest inflated payload we accept (a card fits in a few kB).
@@ -35,7 +36,7 @@ pub const MAX_VERIFY_TEXT: usize = 256 * 1024;
 
 fn too_long(len: usize) -> Refusal {
     vec![VerifyError::new(
-        "malformed",
+        VerifyCode::Malformed,
         format!("the input is {len} bytes: at most {MAX_VERIFY_TEXT}"),
     )]
 }
@@ -209,24 +210,6 @@ pub struct VerifiedCard {
     pub warnings: Vec<String>,
 }
 
-/// Why a certificate was refused; `code` is stable for machines.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct VerifyError {
-    /// Stable code, e.g. `bad_signature`.
-    pub code: &'static str,
-    /// Human-readable explanation.
-    pub message: String,
-}
-
-impl VerifyError {
-    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
-    }
-}
-
 /// The refusal: every error found (after the signature check, all of them).
 pub type Refusal = Vec<VerifyError>;
 
@@ -240,14 +223,14 @@ pub fn verify_text(text: &str, trust: &TrustList, at: f64) -> Result<VerifiedCar
     if t.starts_with('{') {
         let v: Value = serde_json::from_str(t).map_err(|e| {
             vec![VerifyError::new(
-                "malformed",
+                VerifyCode::Malformed,
                 format!("not valid json: {e}"),
             )]
         })?;
         if let Some(list) = v.get("verifiableCredential").and_then(Value::as_array) {
             let jws = list.first().and_then(Value::as_str).ok_or_else(|| {
                 vec![VerifyError::new(
-                    "malformed",
+                    VerifyCode::Malformed,
                     "verifiableCredential holds no JWS",
                 )]
             })?;
@@ -281,7 +264,7 @@ pub fn verify_qr_texts(
 /// Verifies the QR code(s) in a PNG image.
 pub fn verify_png(png: &[u8], trust: &TrustList, at: f64) -> Result<VerifiedCard, Refusal> {
     let texts = crate::qr::decode_png(png)
-        .map_err(|e| vec![VerifyError::new("malformed", e.to_string())])?;
+        .map_err(|e| vec![VerifyError::new(VerifyCode::Malformed, e.to_string())])?;
     let joined = texts.join("\n");
     verify_text(&joined, trust, at)
 }
@@ -297,33 +280,41 @@ pub fn verify_jws(jws: &str, trust: &TrustList, at: f64) -> Result<VerifiedCard,
     let (Some(h64), Some(p64), Some(s64), None) = (it.next(), it.next(), it.next(), it.next())
     else {
         return Err(one(
-            "malformed",
+            VerifyCode::Malformed,
             "a JWS has three parts separated by '.'".into(),
         ));
     };
     // 2. header only
     let header: Value = b64::url_decode(h64)
         .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or_else(|| one("malformed", "the JWS header is not base64url JSON".into()))?;
+        .ok_or_else(|| {
+            one(
+                VerifyCode::Malformed,
+                "the JWS header is not base64url JSON".into(),
+            )
+        })?;
     let alg = header.get("alg").and_then(Value::as_str).unwrap_or("");
     if alg != "ES256" {
         return Err(one(
-            "unsupported_algorithm",
+            VerifyCode::UnsupportedAlgorithm,
             format!("alg {alg:?} is not ES256"),
         ));
     }
     if header.get("zip").and_then(Value::as_str) != Some("DEF") {
-        return Err(one("malformed", "the JWS header must have zip DEF".into()));
+        return Err(one(
+            VerifyCode::Malformed,
+            "the JWS header must have zip DEF".into(),
+        ));
     }
     let kid = header
         .get("kid")
         .and_then(Value::as_str)
-        .ok_or_else(|| one("malformed", "the JWS header has no kid".into()))?;
+        .ok_or_else(|| one(VerifyCode::Malformed, "the JWS header has no kid".into()))?;
     let signature = b64::url_decode(s64)
         .filter(|s| s.len() == 64)
         .ok_or_else(|| {
             one(
-                "malformed",
+                VerifyCode::Malformed,
                 "the signature is not 64 bytes of base64url (r‖s)".into(),
             )
         })?;
@@ -332,7 +323,7 @@ pub fn verify_jws(jws: &str, trust: &TrustList, at: f64) -> Result<VerifiedCard,
     let candidates: Vec<&(Issuer, Jwk)> = trust.keys_with_kid(kid).collect();
     if candidates.is_empty() {
         return Err(one(
-            "unknown_key",
+            VerifyCode::UnknownKey,
             format!("no trusted issuer has a key with kid {kid}"),
         ));
     }
@@ -348,30 +339,39 @@ pub fn verify_jws(jws: &str, trust: &TrustList, at: f64) -> Result<VerifiedCard,
         .collect();
     if verified.is_empty() {
         return Err(one(
-            "bad_signature",
+            VerifyCode::BadSignature,
             format!("the signature does not verify with key {kid}"),
         ));
     }
     // 4. inflate and parse, then bind (iss, kid)
     let compressed = b64::url_decode(p64)
-        .ok_or_else(|| one("malformed", "the payload is not base64url".into()))?;
+        .ok_or_else(|| one(VerifyCode::Malformed, "the payload is not base64url".into()))?;
     let mut json = Vec::with_capacity(compressed.len() * 3);
     DeflateDecoder::new(compressed.as_slice())
         .take(MAX_PAYLOAD + 1)
         .read_to_end(&mut json)
-        .map_err(|e| one("bad_payload", format!("the payload does not inflate: {e}")))?;
+        .map_err(|e| {
+            one(
+                VerifyCode::BadPayload,
+                format!("the payload does not inflate: {e}"),
+            )
+        })?;
     if json.len() as u64 > MAX_PAYLOAD {
         return Err(one(
-            "bad_payload",
+            VerifyCode::BadPayload,
             "the payload inflates beyond 64 KiB".into(),
         ));
     }
-    let payload: Value = serde_json::from_slice(&json)
-        .map_err(|e| one("bad_payload", format!("the payload is not json: {e}")))?;
+    let payload: Value = serde_json::from_slice(&json).map_err(|e| {
+        one(
+            VerifyCode::BadPayload,
+            format!("the payload is not json: {e}"),
+        )
+    })?;
     let iss = payload.get("iss").and_then(Value::as_str).unwrap_or("");
     let Some((_, jwk)) = verified.iter().find(|(i, _)| i.as_str() == iss) else {
         return Err(one(
-            "unknown_issuer",
+            VerifyCode::UnknownIssuer,
             format!("key {kid} is not trusted for issuer {iss:?}"),
         ));
     };
@@ -381,11 +381,11 @@ pub fn verify_jws(jws: &str, trust: &TrustList, at: f64) -> Result<VerifiedCard,
     let nbf = payload.get("nbf").and_then(Value::as_f64);
     match nbf {
         None => errors.push(VerifyError::new(
-            "bad_payload",
+            VerifyCode::BadPayload,
             "the payload has no numeric nbf",
         )),
         Some(n) if n > at + NBF_LEEWAY_SECONDS => errors.push(VerifyError::new(
-            "not_yet_valid",
+            VerifyCode::NotYetValid,
             format!("nbf {n} is more than 5 minutes after the verification time {at}"),
         )),
         Some(_) => {}
@@ -393,7 +393,7 @@ pub fn verify_jws(jws: &str, trust: &TrustList, at: f64) -> Result<VerifiedCard,
     if let Some(exp) = payload.get("exp").and_then(Value::as_f64) {
         if exp < at {
             errors.push(VerifyError::new(
-                "expired",
+                VerifyCode::Expired,
                 format!(
                     "exp {exp} ({}) is before the verification time {at}",
                     iso(exp)
@@ -409,7 +409,7 @@ pub fn verify_jws(jws: &str, trust: &TrustList, at: f64) -> Result<VerifiedCard,
         .unwrap_or_default();
     if !types.contains(&"https://smarthealth.cards#health-card") {
         errors.push(VerifyError::new(
-            "bad_payload",
+            VerifyCode::BadPayload,
             "vc.type lacks https://smarthealth.cards#health-card",
         ));
     }
@@ -434,7 +434,7 @@ pub fn verify_jws(jws: &str, trust: &TrustList, at: f64) -> Result<VerifiedCard,
     let (name, birth_date, doses, types_seen) = read_bundle(bundle);
     if doses.is_empty() {
         errors.push(VerifyError::new(
-            "not_immunization_card",
+            VerifyCode::NotImmunizationCard,
             format!(
                 "the signature is valid but the bundle holds no Immunization (resources: {})",
                 types_seen.join(", ")
@@ -473,7 +473,7 @@ fn check_revocation(
     };
     let Some(rid) = Rid::parse(rid) else {
         errors.push(VerifyError::new(
-            "bad_payload",
+            VerifyCode::BadPayload,
             format!("vc.rid {rid:?} is not a revocation id"),
         ));
         return;
@@ -495,7 +495,7 @@ fn check_revocation(
     if let Some(crl) = trust.crl_for(&jwk.kid) {
         if crl.revokes(&rid, nbf) {
             errors.push(VerifyError::new(
-                "revoked",
+                VerifyCode::Revoked,
                 format!(
                     "rid {} is on the issuer's revocation list (ctr {})",
                     rid.as_str(),
@@ -508,7 +508,7 @@ fn check_revocation(
         Some(m) if trust.skip_revocation_check => {
             warnings.push(format!("{m}; not checked (--no-revocation-check)"))
         }
-        Some(m) => errors.push(VerifyError::new("revocation_unknown", m)),
+        Some(m) => errors.push(VerifyError::new(VerifyCode::RevocationUnknown, m)),
         None => {}
     }
 }

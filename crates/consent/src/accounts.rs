@@ -195,6 +195,91 @@ pub(crate) fn my_number_handlers_only(req: &Request, facts: &Facts, out: &mut Ve
 mod tests {
     use super::*;
 
+    /// Each arm of the management rule says why, in its own words (an arm that
+    /// vanished would give the same provision with another reason).
+    #[test]
+    fn t1_9_1_each_management_finding_gives_its_own_reason() {
+        use Action as A;
+        let m = |s: &str| -> Option<vrs_domain::MunicipalityCode> { Some(s.parse().unwrap()) };
+        let chiyoda: Principal = "municipality:131016".parse().unwrap();
+        for (action, principal, partition, met, reason) in [
+            (
+                A::ManageUsers,
+                chiyoda,
+                m("131016"),
+                true,
+                "manages the users and devices of its own area",
+            ),
+            (
+                A::ManageDevices,
+                chiyoda,
+                m("011002"),
+                false,
+                "may not manage the users or devices of 011002",
+            ),
+            (
+                A::ManageUsers,
+                Principal::Operator,
+                None,
+                true,
+                "the operator manages the users of the operator",
+            ),
+            (
+                A::ManageUsers,
+                Principal::Operator,
+                m("131016"),
+                false,
+                "it hands its first administrator an enrolment code",
+            ),
+            (
+                A::ManageDevices,
+                Principal::National,
+                None,
+                false,
+                "national manages no users or devices",
+            ),
+            (
+                A::IssueEnrolment,
+                Principal::Operator,
+                m("131016"),
+                true,
+                "hands 131016's first administrator",
+            ),
+            (
+                A::IssueEnrolment,
+                Principal::Operator,
+                None,
+                false,
+                "only the operator, for a named municipality",
+            ),
+            (
+                A::ReadAlerts,
+                Principal::Operator,
+                None,
+                true,
+                "watches the intrusion signals",
+            ),
+            (A::ReadAlerts, chiyoda, None, false, "only the operator can"),
+        ] {
+            let req = Request::new(principal, action, partition);
+            let mut out = Vec::new();
+            accounts_managed_by_their_holder(&req, &mut out);
+            assert_eq!(out.len(), 1, "{action:?} {principal}");
+            assert_eq!(out[0].met, met, "{action:?} {principal}");
+            assert!(
+                out[0].ground.reason.contains(reason),
+                "{action:?} {principal}: {}",
+                out[0].ground.reason
+            );
+        }
+        let mut out = Vec::new();
+        accounts_managed_by_their_holder(
+            &Request::new(chiyoda, A::ReadResident, m("131016")),
+            &mut out,
+        );
+        assert!(out.is_empty(), "other actions are not this rule's");
+    }
+
     #[test]
     fn t1_9_1_every_role_sees_statistics_and_only_the_viewer_nothing_else() {
         use Action as A;

@@ -397,7 +397,41 @@ pub struct Allowed {
     grounds: Vec<Ground>,
 }
 
+/// A proof handed to a method that does something else, or that needs a partition
+/// the proof does not name: a bug of the caller, never a refusal (refusing was the
+/// decision's to do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("permission proof is for {got}, not {expected}")]
+pub struct WrongProof {
+    /// What the method needs: its action, or `a partition`.
+    pub expected: &'static str,
+    /// What the proof holds.
+    pub got: &'static str,
+}
+
 impl Allowed {
+    /// This proof, checked to be for `action`: the one check a method taking an
+    /// `Allowed` makes before it acts.
+    pub fn check(&self, action: Action) -> Result<&Self, WrongProof> {
+        if self.action() == action {
+            Ok(self)
+        } else {
+            Err(WrongProof {
+                expected: action.as_str(),
+                got: self.action().as_str(),
+            })
+        }
+    }
+
+    /// The partition this proof names, checked to be for `action`: every query of
+    /// a personal-data method is scoped to it.
+    pub fn partition_for(&self, action: Action) -> Result<MunicipalityCode, WrongProof> {
+        self.check(action)?.partition().ok_or(WrongProof {
+            expected: "a partition",
+            got: "none",
+        })
+    }
+
     /// The request that was allowed.
     pub fn request(&self) -> &Request {
         &self.request

@@ -12,6 +12,9 @@ use crate::provision::ProvisionId;
 /// each municipality's issuer key is managed (made, rotated, revoked) for it.
 pub const ISSUER_KEYS: ProvisionId = ProvisionId::known("T1-4-2");
 
+/// T1-9-1: municipalities manage their system users (IDs, passwords, devices).
+pub const USERS_MANAGED: ProvisionId = ProvisionId::known("T1-9-1");
+
 /// T1-5-3: municipalities back up their data in a separate area (backup, restore).
 pub const BACKUP: ProvisionId = ProvisionId::known("T1-5-3");
 
@@ -32,6 +35,15 @@ pub const PROVISION_BASIS: [ProvisionId; 3] = [
     ProvisionId::known("L13"),
 ];
 
+/// P9-3: applications come only from the dedicated app, with anti-tampering measures.
+pub const APP_ONLY: ProvisionId = ProvisionId::known("P9-3");
+
+/// P9-6: traffic between the app and VRS is encrypted.
+pub const TRAFFIC_ENCRYPTED: ProvisionId = ProvisionId::known("P9-6");
+
+/// T1-10: the operator's emergency stop.
+const EMERGENCY_STOP: ProvisionId = ProvisionId::known("T1-10");
+
 /// N-3: the refusal the app answers with the exact text of N-3.
 const NO_E_ISSUANCE: ProvisionId = ProvisionId::known("N-3");
 
@@ -50,6 +62,15 @@ pub fn provision_basis(allowed: &Allowed) -> Vec<ProvisionId> {
 /// electronic issuance (N-3), so the applicant is shown [`crate::N3_MESSAGE`].
 pub fn refused_for_want_of_e_issuance_consent(refusal: &Refusal) -> bool {
     refusal.grounds.iter().any(|g| g.provision == NO_E_ISSUANCE)
+}
+
+/// Whether a refusal rests on an emergency stop (T1-10): the service is
+/// unavailable rather than the request forbidden.
+pub fn refused_by_emergency_stop(refusal: &Refusal) -> bool {
+    refusal
+        .grounds
+        .iter()
+        .any(|g| g.provision == EMERGENCY_STOP)
 }
 
 #[cfg(test)]
@@ -142,14 +163,39 @@ mod tests {
             .unwrap_err();
         assert_eq!(refusal.provisions(), ["T1-4-6"]);
         assert!(!refused_for_want_of_e_issuance_consent(&refusal));
+        assert!(!refused_by_emergency_stop(&refusal));
+    }
+
+    #[test]
+    fn t1_10_a_refusal_under_an_emergency_stop_is_told_apart_from_others() {
+        let request = Request::new(
+            "site:131016".parse().unwrap(),
+            Action::RegisterDose,
+            Some("131016".parse().unwrap()),
+        );
+        let mut f = facts(&[("131016", &[(DocumentId::Terms20211203, "2021-12-10")])]);
+        f.stopped.insert(crate::Function::Registration);
+        let refusal = decide(&request, &f, as_of()).into_result().unwrap_err();
+        assert_eq!(refusal.provisions(), ["T1-10"]);
+        assert!(refused_by_emergency_stop(&refusal));
+        assert!(!refused_for_want_of_e_issuance_consent(&refusal));
     }
 
     #[test]
     fn every_ground_cited_outside_decide_is_a_provision_of_the_digest() {
-        let cited = [ISSUER_KEYS, BACKUP, OWN_AREA, NO_E_ISSUANCE]
-            .into_iter()
-            .chain(FAILURE_LOGGED)
-            .chain(PROVISION_BASIS);
+        let cited = [
+            ISSUER_KEYS,
+            USERS_MANAGED,
+            BACKUP,
+            OWN_AREA,
+            APP_ONLY,
+            TRAFFIC_ENCRYPTED,
+            EMERGENCY_STOP,
+            NO_E_ISSUANCE,
+        ]
+        .into_iter()
+        .chain(FAILURE_LOGGED)
+        .chain(PROVISION_BASIS);
         for p in cited {
             assert!(
                 provision_ids().contains(&p.as_str()),

@@ -124,4 +124,20 @@ mod tests {
         assert_eq!(summary, [("a", 4, at(30, 0)), ("b", 4, at(0, 0))]);
         assert_eq!(bursts(&events, 0, window).len(), 3, "threshold 0 is 1");
     }
+
+    #[test]
+    fn s_3_3_of_two_equally_busy_windows_the_earliest_is_reported() {
+        let window = Duration::minutes(10);
+        let events = [
+            ("k", at(0, 0)),
+            ("k", at(1, 0)),
+            ("k", at(30, 0)),
+            ("k", at(31, 0)),
+        ];
+        let got = bursts(&events, 2, window);
+        assert_eq!(
+            (got[0].count, got[0].first, got[0].last),
+            (2, at(0, 0), at(1, 0))
+        );
+    }
 }

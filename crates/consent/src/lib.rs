@@ -45,7 +45,9 @@ mod tickets;
 use chrono::{DateTime, FixedOffset};
 
 pub use carry_over::{carry_over, CarryOver, HeldDose};
-pub use decision::{Action, Allowed, Decision, Ground, Outcome, Purpose, Refusal, Request};
+pub use decision::{
+    Action, Allowed, Decision, Ground, Outcome, Purpose, Refusal, Request, WrongProof,
+};
 pub use documents::{ConsentDocument, DocumentId, DocumentKind, Implication};
 pub use facts::{Facts, Function, Residence, UserFacts};
 pub use gate::may_use_vrs;

@@ -16,6 +16,7 @@
 pub mod api;
 pub mod app;
 pub mod issuer;
+pub mod limit;
 mod metrics;
 pub mod ops;
 mod state;
@@ -28,7 +29,7 @@ use std::time::Duration;
 use axum::Router;
 
 pub use metrics::Metrics;
-pub use state::{AppState, Settings};
+pub use state::{AppState, Settings, LOGIN_RATE};
 
 /// How log lines are written (to stderr).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -80,7 +81,9 @@ pub enum ServeError {
     #[error(
         "--listen {addr}: not a loopback address, so the service needs TLS (give --tls-cert \
          and --tls-key): personal data and credentials never cross a network in clear text \
-         (P9-3, P9-6)"
+         ({app_only}, {encrypted})",
+        app_only = vrs::consent::grounds::APP_ONLY,
+        encrypted = vrs::consent::grounds::TRAFFIC_ENCRYPTED
     )]
     PlainTextNonLoopback {
         /// The address asked for.

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::limit::RateLimit;
 use crate::{Config, Metrics};
 
 /// What every handler gets: cheap to clone.
@@ -14,7 +15,14 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Request, refusal and login counters.
     pub metrics: Arc<Metrics>,
+    /// Sign-in attempts per client address (`/api/v1/login`, `/api/v1/enroll`).
+    pub login_limit: Arc<RateLimit>,
 }
+
+/// Sign-in attempts allowed per client address and minute (beyond: 429). The
+/// per-account lockout stops guessing one password; this stops one address
+/// trying many accounts.
+pub const LOGIN_RATE: u32 = 30;
 
 /// The settings of a running service.
 #[derive(Debug, Clone)]
@@ -38,6 +46,7 @@ impl AppState {
                 app_rate: config.app_rate,
             }),
             metrics: Arc::new(Metrics::default()),
+            login_limit: Arc::new(RateLimit::new(LOGIN_RATE)),
         }
     }
 }

@@ -35,16 +35,6 @@ fn corrupt(what: &str) -> StoreError {
     }
 }
 
-fn check_proof(allowed: &Allowed) -> Result<(), StoreError> {
-    if allowed.action() != Action::ConfigureBarcodeSigner {
-        return Err(StoreError::WrongProof {
-            expected: Action::ConfigureBarcodeSigner.as_str(),
-            got: allowed.action().as_str(),
-        });
-    }
-    Ok(())
-}
-
 impl Store {
     /// Whether a barcode signer is configured (a fact of the S-2-14 rule).
     pub fn has_barcode_signer(&self) -> Result<bool, StoreError> {
@@ -83,7 +73,7 @@ impl Store {
         signer: &BarcodeSignerRecord,
         detail: serde_json::Value,
     ) -> Result<(), StoreError> {
-        check_proof(allowed)?;
+        allowed.check(Action::ConfigureBarcodeSigner)?;
         let sealed = self.keys.seal_bytes(&signer.pkcs8, CONTEXT)?;
         let tx = self.conn.transaction()?;
         audit::append(&tx, &self.keys, &event(allowed, None, detail))?;
@@ -110,7 +100,7 @@ impl Store {
         pkcs8: &[u8],
         detail: serde_json::Value,
     ) -> Result<(), StoreError> {
-        check_proof(allowed)?;
+        allowed.check(Action::ConfigureBarcodeSigner)?;
         let sealed = self.keys.seal_bytes(pkcs8, CONTEXT)?;
         let tx = self.conn.transaction()?;
         audit::append(&tx, &self.keys, &event(allowed, None, detail))?;

@@ -54,17 +54,6 @@ pub struct StopRecord {
     pub stopped_at: String,
 }
 
-fn need(allowed: &Allowed, action: Action) -> Result<(), StoreError> {
-    if allowed.action() == action {
-        Ok(())
-    } else {
-        Err(StoreError::WrongProof {
-            expected: action.as_str(),
-            got: allowed.action().as_str(),
-        })
-    }
-}
-
 fn corrupt(what: impl Into<String>) -> StoreError {
     StoreError::Corrupt { what: what.into() }
 }
@@ -141,7 +130,7 @@ impl Store {
         effective_from: NaiveDate,
         approved_by: Option<&str>,
     ) -> Result<i64, StoreError> {
-        need(allowed, Action::GrantConsent)?;
+        allowed.check(Action::GrantConsent)?;
         let m = allowed.partition().ok_or(StoreError::WrongProof {
             expected: "a partition",
             got: "none",
@@ -178,7 +167,7 @@ impl Store {
         allowed: &Allowed,
         document: DocumentId,
     ) -> Result<bool, StoreError> {
-        need(allowed, Action::RevokeConsent)?;
+        allowed.check(Action::RevokeConsent)?;
         let m = allowed.partition().ok_or(StoreError::WrongProof {
             expected: "a partition",
             got: "none",
@@ -243,7 +232,7 @@ impl Store {
         function: Function,
         reason: &str,
     ) -> Result<bool, StoreError> {
-        need(allowed, Action::EmergencyStop)?;
+        allowed.check(Action::EmergencyStop)?;
         let now = allowed.as_of().to_rfc3339();
         let tx = self.conn.transaction()?;
         let already: Option<String> = tx
@@ -275,7 +264,7 @@ impl Store {
         allowed: &Allowed,
         function: Function,
     ) -> Result<bool, StoreError> {
-        need(allowed, Action::EmergencyResume)?;
+        allowed.check(Action::EmergencyResume)?;
         let now = allowed.as_of().to_rfc3339();
         let tx = self.conn.transaction()?;
         let was = tx.execute(

@@ -26,7 +26,7 @@ pub use stats::{StatKey, StatRow, StatScope};
 pub use vrs_domain::admission::{Correction, Rejection};
 
 use crate::audit;
-use crate::residents::{check_proof, event};
+use crate::residents::event;
 use crate::{Store, StoreError};
 
 /// A registered dose (or the existing one, for a repeated registration).
@@ -471,7 +471,7 @@ impl Store {
         allowed: &Allowed,
         entry: &DoseEntry,
     ) -> Result<Result<Registered, Rejection>, StoreError> {
-        let municipality = check_proof(allowed, Action::RegisterDose)?;
+        let municipality = allowed.partition_for(Action::RegisterDose)?;
         if municipality != entry.ocr.municipality() {
             return Err(StoreError::WrongProof {
                 expected: "the OCR line's municipality",
@@ -580,10 +580,7 @@ impl Store {
                     Some(i) => i,
                     None => {
                         let proof = match authorize(m) {
-                            Ok(a)
-                                if a.action() == Action::ImportDoses
-                                    && a.partition() == Some(m) =>
-                            {
+                            Ok(a) if a.partition_for(Action::ImportDoses) == Ok(m) => {
                                 let w = Writer::new(&a, m);
                                 Ok((a, w))
                             }

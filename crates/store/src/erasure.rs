@@ -8,7 +8,7 @@ use rusqlite::params;
 use serde::Serialize;
 use vrs_consent::{Action, Allowed};
 
-use crate::residents::{check_proof, event};
+use crate::residents::event;
 use crate::{audit, Store, StoreError};
 
 /// What an erasure removed.
@@ -42,7 +42,7 @@ impl Store {
         allowed: &Allowed,
         at: &str,
     ) -> Result<ErasureReport, StoreError> {
-        let m = check_proof(allowed, Action::EraseMunicipality)?;
+        let m = allowed.partition_for(Action::EraseMunicipality)?;
         let code = m.as_u32();
         self.conn.pragma_update(None, "secure_delete", "ON")?;
         let tx = self.conn.transaction()?;

@@ -9,7 +9,7 @@ use serde::Serialize;
 use vrs_consent::{Action, Allowed};
 use vrs_domain::{MunicipalityCode, Resident};
 
-use crate::residents::{check_proof, event, resident_from_row, RESIDENT_COLUMNS};
+use crate::residents::{event, resident_from_row, RESIDENT_COLUMNS};
 use crate::{audit, Store, StoreError};
 
 /// One exported item: a resident, or a row of one of the exported tables.
@@ -85,7 +85,9 @@ impl Store {
         allowed: &Allowed,
         mut sink: impl FnMut(Exported<'_>) -> Result<(), E>,
     ) -> Result<ExportCounts, E> {
-        let m: MunicipalityCode = check_proof(allowed, Action::ExportMunicipality)?;
+        let m: MunicipalityCode = allowed
+            .partition_for(Action::ExportMunicipality)
+            .map_err(StoreError::from)?;
         let tx = self.conn.transaction().map_err(StoreError::from)?;
         let mut residents = 0u64;
         {

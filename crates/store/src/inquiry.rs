@@ -173,12 +173,7 @@ impl Store {
         purpose: &str,
         how: Answering,
     ) -> Result<InquiryAnswer, StoreError> {
-        if allowed.action() != Action::Inquire {
-            return Err(StoreError::WrongProof {
-                expected: Action::Inquire.as_str(),
-                got: allowed.action().as_str(),
-            });
-        }
+        allowed.check(Action::Inquire)?;
         let holder = allowed.partition().ok_or(StoreError::WrongProof {
             expected: "a holder",
             got: "none",
@@ -230,12 +225,7 @@ impl Store {
         numbers: &[(MyNumber, Answering)],
         purpose: &str,
     ) -> Result<Vec<InquiryAnswer>, StoreError> {
-        if allowed.action() != Action::Inquire {
-            return Err(StoreError::WrongProof {
-                expected: Action::Inquire.as_str(),
-                got: allowed.action().as_str(),
-            });
-        }
+        allowed.check(Action::Inquire)?;
         let holder = allowed.partition().ok_or(StoreError::WrongProof {
             expected: "a holder",
             got: "none",

@@ -7,7 +7,7 @@ use rusqlite::{params, OptionalExtension};
 use crate::group::Transaction;
 use serde::Serialize;
 use vrs_consent::{Action, Allowed, Purpose};
-use vrs_domain::MyNumber;
+use vrs_domain::{AddressNumber, MyNumber};
 
 use crate::audit;
 use crate::residents::event;
@@ -63,8 +63,6 @@ pub struct IssuanceRecord {
     pub revoked_reason: Option<String>,
 }
 
-use crate::residents::check_proof as need;
-
 impl Store {
     /// A10-4-5: the applicant's doses in force, found by My Number in the issuing
     /// municipality's area; `None` when it holds no such person.
@@ -73,7 +71,7 @@ impl Store {
         allowed: &Allowed,
         n: &MyNumber,
     ) -> Result<Option<Vec<IssuableDose>>, StoreError> {
-        let m = need(allowed, Action::IssueCertificate)?;
+        let m = allowed.partition_for(Action::IssueCertificate)?;
         let address: Option<String> = self
             .conn
             .prepare_cached("SELECT address_number FROM residents WHERE municipality = ?1 AND my_number_index = ?2")?
@@ -103,6 +101,31 @@ impl Store {
         Ok(Some(doses))
     }
 
+    /// The applicant's address number (宛名番号) in the proof's municipality: the
+    /// internal person ID that revocation ids are derived from, so that one
+    /// person's certificates share one. `None` when the municipality holds no such
+    /// resident.
+    pub fn revocation_subject(
+        &self,
+        allowed: &Allowed,
+        n: &MyNumber,
+    ) -> Result<Option<AddressNumber>, StoreError> {
+        let m = allowed.partition_for(Action::IssueCertificate)?;
+        let address: Option<String> = self
+            .conn
+            .prepare_cached("SELECT address_number FROM residents WHERE municipality = ?1 AND my_number_index = ?2")?
+            .query_row(params![m.as_u32(), self.keys.blind_index(n, m)?.as_slice()], |r| r.get(0))
+            .optional()?;
+        address
+            .map(|a| {
+                a.parse()
+                    .map_err(|e: vrs_domain::DomainError| StoreError::Corrupt {
+                        what: format!("stored address number: {e}"),
+                    })
+            })
+            .transpose()
+    }
+
     /// Records an issued certificate (P11-2-3 fields only) and the doses it shows,
     /// with the application's audit event, in one transaction.
     pub fn record_issuance(
@@ -129,7 +152,7 @@ impl Store {
         applicant: &MyNumber,
         deliver: impl FnOnce() -> Result<(), E>,
     ) -> Result<Result<i64, E>, StoreError> {
-        let m = need(allowed, Action::IssueCertificate)?;
+        let m = allowed.partition_for(Action::IssueCertificate)?;
         let tx = self.conn.transaction()?;
         let detail = serde_json::json!({
             "certificate_id": record.certificate_id,
@@ -185,7 +208,7 @@ impl Store {
         kind: &str,
         detail: &str,
     ) -> Result<i64, StoreError> {
-        let m = need(allowed, Action::IssueCertificate)?;
+        let m = allowed.partition_for(Action::IssueCertificate)?;
         let subject = applicant.map(|n| self.keys.blind_index(n, m)).transpose()?;
         let mut ev = event(
             allowed,
@@ -203,7 +226,7 @@ impl Store {
     /// received from individuals, so the proof must be for reading it for
     /// certificate issuance (T1-9-3).
     pub fn issuances(&mut self, allowed: &Allowed) -> Result<Vec<IssuanceRecord>, StoreError> {
-        let m = need(allowed, Action::ReadIndividualData)?;
+        let m = allowed.partition_for(Action::ReadIndividualData)?;
         if allowed.request().purpose != Some(Purpose::CertificateIssuance) {
             return Err(StoreError::WrongProof {
                 expected: "purpose certificate_issuance",
@@ -248,7 +271,8 @@ impl Store {
 
 /// Revokes every certificate in force that shows dose `dose_id` (the dose was
 /// corrected or deleted): the certificate's rid goes on its key's revocation
-/// list, raising the JWKS `crlVersion`. Returns the revoked certificate IDs.
+/// list with the time of the revocation (its holder's cards issued up to then are
+/// revoked), raising the JWKS `crlVersion`. Returns the revoked certificate IDs.
 pub(crate) fn revoke_certificates_showing(
     tx: &Transaction<'_>,
     dose_id: i64,
@@ -277,11 +301,22 @@ pub(crate) fn revoke_certificates_showing(
             "UPDATE issuances SET revoked_at = ?2, revoked_reason = ?3 WHERE certificate_id = ?1",
             params![cert, at, why],
         )?;
-        tx.execute(
-            "INSERT OR IGNORE INTO revocations (kid, rid, municipality, revoked_at, reason, audit_seq)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        // One person's cards share a rid: a rid listed already moves on to this
+        // revocation's time (it then covers the cards issued since), and every
+        // change of the list is a new version of it.
+        let version = crate::keys::crl_version(tx, kid)?;
+        let changed = tx.execute(
+            "INSERT INTO revocations (kid, rid, municipality, revoked_at, reason, audit_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (kid, rid) DO UPDATE
+               SET revoked_at = excluded.revoked_at, reason = excluded.reason,
+                   audit_seq = excluded.audit_seq
+               WHERE unixepoch(excluded.revoked_at) > unixepoch(revocations.revoked_at)",
             params![kid, rid, m, at, why, audit_seq],
         )?;
+        if changed > 0 {
+            crate::keys::set_crl_version(tx, kid, version + 1)?;
+        }
     }
     Ok(hits.into_iter().map(|h| h.0).collect())
 }

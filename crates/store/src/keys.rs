@@ -22,8 +22,11 @@ pub struct PublicKeyRecord {
     pub created_at: String,
     /// When it was retired (its private key destroyed), if it was.
     pub retired_at: Option<String>,
-    /// How many certificates signed with it are revoked (the CRL version).
+    /// How many revocation ids are listed for it.
     pub revocations: u64,
+    /// The version of its revocation list (the JWKS `crlVersion`, the CRL's `ctr`):
+    /// 1 for the empty list, one more on every change of the list.
+    pub crl_version: u64,
 }
 
 /// One revoked certificate, by its revocation id.
@@ -123,12 +126,7 @@ impl Store {
         pkcs8: &[u8],
         public_jwk: &str,
     ) -> Result<Option<String>, StoreError> {
-        if allowed.action() != Action::RotateIssuerKey {
-            return Err(StoreError::WrongProof {
-                expected: Action::RotateIssuerKey.as_str(),
-                got: allowed.action().as_str(),
-            });
-        }
+        allowed.check(Action::RotateIssuerKey)?;
         let at = allowed.as_of().to_rfc3339();
         let sealed = self.keys.seal_secret(m, pkcs8, &key_context(m))?;
         let tx = self.conn.transaction()?;
@@ -172,9 +170,31 @@ impl Store {
                 created_at: r.get(2)?,
                 retired_at: r.get(3)?,
                 revocations: r.get::<_, i64>(4)? as u64,
+                crl_version: 0,
             })
         })?;
-        rows.collect::<Result<_, _>>().map_err(StoreError::from)
+        let mut out = rows.collect::<Result<Vec<_>, _>>()?;
+        for rec in &mut out {
+            rec.crl_version = crl_version(&self.conn, &rec.kid)?;
+        }
+        Ok(out)
+    }
+
+    /// When `rid` was last listed on `kid`'s revocation list (RFC 3339), if it is.
+    pub fn revoked_at(&self, kid: &str, rid: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT revoked_at FROM revocations WHERE kid = ?1 AND rid = ?2",
+                params![kid, rid],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// The version of `kid`'s revocation list (its `ctr`, the JWKS `crlVersion`).
+    pub fn crl_version(&self, kid: &str) -> Result<u64, StoreError> {
+        crl_version(&self.conn, kid)
     }
 
     /// Every municipality that has issuer keys.
@@ -235,4 +255,48 @@ impl Store {
         })?;
         rows.collect::<Result<_, _>>().map_err(StoreError::from)
     }
+}
+
+/// The settings key under which a key's revocation list version is kept.
+fn crl_version_key(kid: &str) -> String {
+    format!("crl_version:{kid}")
+}
+
+/// The version of `kid`'s revocation list. It is kept in `settings` from the first
+/// change made since revocation ids became per person (a rid's time can then move
+/// on without a new row); before that, and in older databases, every change added
+/// a row, so the version is 1 + the number of rows.
+pub(crate) fn crl_version(conn: &rusqlite::Connection, kid: &str) -> Result<u64, StoreError> {
+    let kept: Option<i64> = conn
+        .query_row(
+            "SELECT CAST(value AS INTEGER) FROM settings WHERE key = ?1",
+            [crl_version_key(kid)],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let v = match kept {
+        Some(v) => v,
+        None => conn.query_row(
+            "SELECT 1 + count(*) FROM revocations WHERE kid = ?1",
+            [kid],
+            |r| r.get(0),
+        )?,
+    };
+    u64::try_from(v).map_err(|_| StoreError::Corrupt {
+        what: format!("revocation list version {v} of key {kid}"),
+    })
+}
+
+/// Records `version` as `kid`'s revocation list version.
+pub(crate) fn set_crl_version(
+    conn: &rusqlite::Connection,
+    kid: &str,
+    version: u64,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![crl_version_key(kid), version.to_string()],
+    )?;
+    Ok(())
 }

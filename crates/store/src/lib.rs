@@ -69,6 +69,15 @@ pub use output::{create_private_dir, same_file, OutputError, OutputFile};
 pub use residents::{ImportOutcome, Lookup};
 pub use sessions::{Authenticated, LoginRequest, NewSession, SecurityEvent, SecurityEventKind};
 
+impl From<vrs_consent::WrongProof> for StoreError {
+    fn from(e: vrs_consent::WrongProof) -> Self {
+        Self::WrongProof {
+            expected: e.expected,
+            got: e.got,
+        }
+    }
+}
+
 /// File name of the database inside a data directory.
 pub const DB_FILE: &str = "vrs.sqlite";
 /// File name of the keyring inside a data directory.
@@ -593,6 +602,11 @@ impl Store {
     /// set again. `None`: events record no actor.
     pub fn set_actor(&mut self, actor: Option<&str>) -> Result<(), StoreError> {
         audit::set_actor(&self.conn, actor)
+    }
+
+    /// The actor the next audit events record, if any.
+    pub fn actor(&self) -> Result<Option<String>, StoreError> {
+        audit::current_actor(&self.conn)
     }
 
     /// Verifies the whole audit chain and its head.

@@ -18,7 +18,7 @@ use vrs_domain::{
 
 use crate::audit;
 use crate::inquiry::InquiryDose;
-use crate::residents::{check_proof, event};
+use crate::residents::event;
 use crate::{Store, StoreError};
 
 /// What became of one answered dose when the answer was recorded.
@@ -208,7 +208,7 @@ impl Store {
         dose: DoseNumber,
         on: NaiveDate,
     ) -> Result<Vec<TicketDue>, StoreError> {
-        let municipality = check_proof(allowed, Action::ListTicketsDue)?;
+        let municipality = allowed.partition_for(Action::ListTicketsDue)?;
         let tx = self.conn.transaction()?;
         let mut out = Vec::new();
         // People whose previous dose is later than this are not due (the rules' bound).

@@ -28,12 +28,7 @@ impl Store {
         allowed: &Allowed,
         population: &Population,
     ) -> Result<u64, StoreError> {
-        if allowed.action() != Action::ImportPopulation {
-            return Err(StoreError::WrongProof {
-                expected: Action::ImportPopulation.as_str(),
-                got: allowed.action().as_str(),
-            });
-        }
+        allowed.check(Action::ImportPopulation)?;
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -63,12 +58,7 @@ impl Store {
         up_to: NaiveDate,
         include: &dyn Fn(MunicipalityCode) -> bool,
     ) -> Result<ReleaseCounts, StoreError> {
-        if allowed.action() != Action::ViewStatistics {
-            return Err(StoreError::WrongProof {
-                expected: Action::ViewStatistics.as_str(),
-                got: allowed.action().as_str(),
-            });
-        }
+        allowed.check(Action::ViewStatistics)?;
         let (lo, hi) = scope.bounds();
         let tx = self.conn.transaction()?;
         let mut counts = ReleaseCounts::default();

@@ -43,22 +43,6 @@ pub struct ImportOutcome {
     pub audit_seq: Option<i64>,
 }
 
-pub(crate) fn check_proof(
-    allowed: &Allowed,
-    action: Action,
-) -> Result<MunicipalityCode, StoreError> {
-    if allowed.action() != action {
-        return Err(StoreError::WrongProof {
-            expected: action.as_str(),
-            got: allowed.action().as_str(),
-        });
-    }
-    allowed.partition().ok_or(StoreError::WrongProof {
-        expected: "a partition",
-        got: "none",
-    })
-}
-
 pub(crate) fn event<'a>(
     allowed: &'a Allowed,
     subject: Option<[u8; 32]>,
@@ -126,7 +110,7 @@ impl Store {
         I: IntoIterator<Item = (u64, Result<Resident, Vec<RowError>>)>,
         I::IntoIter: Send,
     {
-        let municipality = check_proof(allowed, Action::ImportResidents)?;
+        let municipality = allowed.partition_for(Action::ImportResidents)?;
         let keys = &self.keys;
         let tx = self
             .conn
@@ -182,7 +166,7 @@ impl Store {
         allowed: &Allowed,
         lookup: &Lookup,
     ) -> Result<Option<Resident>, StoreError> {
-        let municipality = check_proof(allowed, Action::ReadResident)?;
+        let municipality = allowed.partition_for(Action::ReadResident)?;
         let m = municipality.as_u32();
         let tx = self.conn.transaction()?;
         const COLS: &str = RESIDENT_COLUMNS;
@@ -234,7 +218,7 @@ impl Store {
 
     /// Counts the residents of the partition `allowed` names, auditing the query.
     pub fn count_residents(&mut self, allowed: &Allowed) -> Result<u64, StoreError> {
-        let municipality = check_proof(allowed, Action::CountResidents)?;
+        let municipality = allowed.partition_for(Action::CountResidents)?;
         let tx = self.conn.transaction()?;
         let n: i64 = tx.query_row(
             "SELECT count(*) FROM residents WHERE municipality = ?1",

@@ -634,7 +634,7 @@ impl Store {
             municipality: Some(m),
             subject: None,
             outcome: "done",
-            grounds: vec!["T1-9-1"],
+            grounds: vec![vrs_consent::grounds::USERS_MANAGED.as_str()],
             detail: serde_json::json!({ "login": login, "client": client, "role": "admin" }),
         };
         audit::append_as(&tx, &self.keys, &event, Some(&actor))?;
@@ -660,11 +660,13 @@ impl Store {
             "SELECT seq, at, action, outcome, principal, actor, detail FROM (
                  SELECT * FROM audit_log
                  WHERE (outcome = 'failed' AND action IN ('login', 'authenticate', 'enroll'))
-                    OR (outcome = 'refused' AND grounds LIKE '%\"T1-4-3\"%')
+                    OR (outcome = 'refused' AND grounds LIKE ?2)
                  ORDER BY seq DESC LIMIT ?1)
              ORDER BY seq",
         )?;
-        let rows = stmt.query_map([limit], |r| {
+        // The refusals that cite the own-area rule (grounds are stored as a JSON array).
+        let own_area = format!("%\"{}\"%", vrs_consent::grounds::OWN_AREA);
+        let rows = stmt.query_map(params![limit, own_area], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,

@@ -116,6 +116,23 @@ impl Vrs {
         Ok(())
     }
 
+    /// Runs `f` as `caller`, then restores the caller (and actor) that was set
+    /// before, also when `f` fails: for a shared writer that runs requests of
+    /// many callers one after another, so that no request inherits another's.
+    pub fn with_caller<T>(
+        &mut self,
+        caller: Caller,
+        f: impl FnOnce(&mut Vrs) -> Result<T, VrsError>,
+    ) -> Result<T, VrsError> {
+        let before = self.caller.take();
+        let before_actor = self.store.actor()?;
+        self.set_caller(caller)?;
+        let out = f(self);
+        self.store.set_actor(before_actor.as_deref())?;
+        self.caller = before;
+        out
+    }
+
     /// The local administrator acts from now on: the OS user owning the data
     /// directory (the CLI), recorded as actor `os:NAME` in every audit event,
     /// with no role restriction and any principal it names (`--as`).

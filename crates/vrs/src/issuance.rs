@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::Serialize;
-use vrs_certificate::{issue, IssueOptions, RevocationSecret, SignedCertificate};
+use vrs_certificate::{issue, IssueOptions, RevocationSecret, Revoked, SignedCertificate};
 use vrs_consent::{application_refusal_grounds, Action, Purpose, Refusal, Request, N3_MESSAGE};
 use vrs_domain::{
     CertificateContent, CertificateDose, CertificateId, CertificateKind, CertificateParts,
@@ -285,13 +285,38 @@ impl Vrs {
         .map_err(content_err)?;
         let key = self.signing_key(m)?;
         let issuer = self.issuer(m)?;
-        let rid = RevocationSecret::from_bytes(self.store.revocation_secret(m)?).rid(&id);
+        // The rid is the person's (SHC spec: HMAC of the internal user ID), so a
+        // revocation covers their earlier cards and not the ones issued after it.
+        let person = self
+            .store
+            .revocation_subject(&allowed, &applicant)?
+            .ok_or_else(|| {
+                VrsError::Store(vrs_store::StoreError::Corrupt {
+                    what: "the applicant's record disappeared during the application".into(),
+                })
+            })?;
+        let rid = RevocationSecret::from_bytes(self.store.revocation_secret(m)?).rid(&person);
+        // The key's list revokes this person's cards up to the second after their last
+        // revocation (`Revoked::issued_up_to`): a card issued within that second starts
+        // at its end, so it is not born revoked (verifiers accept an `nbf` up to five
+        // minutes ahead).
+        let mut nbf = allowed.as_of().timestamp();
+        if let Some(at) = self.store.revoked_at(key.kid(), rid.as_str())? {
+            let at = chrono::DateTime::parse_from_rfc3339(&at).map_err(|e| {
+                VrsError::Store(vrs_store::StoreError::Corrupt {
+                    what: format!("revocation time: {e}"),
+                })
+            })?;
+            if let Some(before) = Revoked::issued_up_to(rid.clone(), at.timestamp()).before {
+                nbf = nbf.max(before);
+            }
+        }
         let shc = issue(
             &content,
             &key,
             &IssueOptions {
                 issuer: &issuer,
-                nbf: allowed.as_of().timestamp(),
+                nbf,
                 exp: None,
                 rid: Some(&rid),
             },

@@ -57,8 +57,8 @@ impl Vrs {
         for rec in self.store.issuer_public_keys(m)? {
             let mut jwk: Jwk = serde_json::from_str(&rec.public_jwk).map_err(json_err)?;
             // Every key can revoke, so each declares crlVersion from its first publication:
-            // version 1 is the empty list, each revocation adds one.
-            jwk.crl_version = Some(rec.revocations + 1);
+            // version 1 is the empty list, each change of the list adds one.
+            jwk.crl_version = Some(rec.crl_version);
             keys.push(jwk);
         }
         Ok(Jwks { keys })
@@ -76,17 +76,22 @@ impl Vrs {
         Ok(Directory { issuers })
     }
 
-    /// The revocation list of one issuer key.
+    /// The revocation list of one issuer key. A rid is one person's (every card
+    /// of theirs from this issuer), so each entry revokes the cards issued up to
+    /// its revocation (`rid.timestamp`), never the ones issued after it.
     pub fn crl(&self, kid: &str) -> Result<Crl, VrsError> {
-        let rids = self
-            .store
-            .revocations(kid)?
-            .into_iter()
-            .filter_map(|r| Rid::parse(&r.rid).map(|rid| Revoked { rid, before: None }))
-            .collect::<Vec<_>>();
+        let corrupt = |what: String| VrsError::Store(vrs_store::StoreError::Corrupt { what });
+        let mut rids = Vec::new();
+        for r in self.store.revocations(kid)? {
+            let rid = Rid::parse(&r.rid)
+                .ok_or_else(|| corrupt(format!("revocation id of key {kid} does not parse")))?;
+            let at = chrono::DateTime::parse_from_rfc3339(&r.revoked_at)
+                .map_err(|e| corrupt(format!("revocation time of key {kid}: {e}")))?;
+            rids.push(Revoked::issued_up_to(rid, at.timestamp()));
+        }
         Ok(Crl {
             kid: kid.to_owned(),
-            ctr: rids.len() as u64 + 1,
+            ctr: self.store.crl_version(kid)?,
             rids,
         })
     }

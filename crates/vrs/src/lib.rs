@@ -53,6 +53,7 @@ mod moves;
 mod records;
 mod release;
 mod shared;
+pub mod views;
 
 use std::io::Read;
 use std::path::Path;
@@ -70,12 +71,13 @@ pub use release::{PopulationImport, ReleaseFile, ReleaseReport};
 pub use shared::{SharedError, SharedVrs};
 pub use vrs_certificate as certificate;
 pub use vrs_consent::{self as consent, Refusal};
+pub use vrs_domain::admission::{Correction, Rejection};
 pub use vrs_domain::{self as domain, csv_input::Encoding, MunicipalityCode, Principal};
 pub use vrs_identity as identity;
 pub use vrs_store::{
-    self as store, AuditReport, BackupReport, BackupVerification, ConsentRecord, Correction,
-    DoseImportOutcome, DoseVersion, ImportOutcome, InitReport, InquiryAnswer, InquiryDose, Lookup,
-    Recorded, Registered, Rejection, ReviewItem, StatKey, StopRecord, StoredEvent, TicketDue,
+    self as store, AuditReport, BackupReport, BackupVerification, ConsentRecord, DoseImportOutcome,
+    DoseVersion, ImportOutcome, InitReport, InquiryAnswer, InquiryDose, Lookup, Recorded,
+    Registered, ReviewItem, StatKey, StopRecord, StoredEvent, TicketDue,
 };
 pub use vrs_store::{
     AccountError, DeviceCreated, DeviceRecord, EnrolmentCode, StoreError, UserCreated, UserRecord,

@@ -11,13 +11,11 @@ use vrs_consent::{
     contributes_to_statistics, decide, min_cell_size, suppressed_cells, Action, Request,
     StatisticsError,
 };
+use vrs_domain::admission::{Correction, Rejection};
 use vrs_domain::dose_file::DoseFile;
 use vrs_domain::ledger::{encode, LedgerRow, LEDGER_HEADER};
 use vrs_domain::{Dose, DoseEntry, DoseId, MunicipalityCode, Principal};
-use vrs_store::{
-    Correction, DoseImportOutcome, DoseVersion, Registered, Rejection, ReviewItem, StatKey,
-    StatScope,
-};
+use vrs_store::{DoseImportOutcome, DoseVersion, Registered, ReviewItem, StatKey, StatScope};
 
 use crate::{target, Answer, Encoding, Lookup, Vrs, VrsError};
 

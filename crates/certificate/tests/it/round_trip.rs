@@ -113,7 +113,7 @@ fn a_revoked_card_is_refused_and_other_cards_of_the_key_are_not() {
     let content = four_dose(CertificateKind::Domestic);
     let key = IssuerKey::generate().unwrap();
     let secret = RevocationSecret::generate().unwrap();
-    let rid = secret.rid(content.id());
+    let rid = secret.rid(&"A900000001".parse().unwrap());
     let iss = Issuer::new(DEFAULT_ISSUER_BASE_URL, content.issuer()).unwrap();
     let card = issue(
         &content,
@@ -130,7 +130,7 @@ fn a_revoked_card_is_refused_and_other_cards_of_the_key_are_not() {
     jwk.crl_version = Some(1);
     let mut trust = TrustList::new();
     trust.add_jwks(iss.clone(), Jwks { keys: vec![jwk] });
-    let other = RevocationSecret::from_bytes([5; 32]).rid(content.id());
+    let other = RevocationSecret::from_bytes([5; 32]).rid(&"A900000001".parse().unwrap());
     trust.add_crl(Crl {
         kid: key.kid().to_owned(),
         ctr: 1,
@@ -249,7 +249,7 @@ fn the_fixed_certificate_has_a_fixed_payload_golden() {
     let content = four_dose(CertificateKind::Domestic);
     let key = fixed_key();
     let iss = Issuer::new(DEFAULT_ISSUER_BASE_URL, content.issuer()).unwrap();
-    let rid = RevocationSecret::from_bytes([42; 32]).rid(content.id());
+    let rid = RevocationSecret::from_bytes([42; 32]).rid(&"A900000001".parse().unwrap());
     let opts = IssueOptions {
         issuer: &iss,
         nbf: NBF,

@@ -189,7 +189,9 @@ fn verify(args: VerifyArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
         Err(errors) => {
             // Input that is not a card at all (a malformed QR text, JWS, image or
             // seal) is bad input; a card that fails a check is refused.
-            let malformed = errors.iter().all(|e| e.code == "malformed");
+            let malformed = errors
+                .iter()
+                .all(|e| e.code == vrs::certificate::VerifyCode::Malformed);
             Reply::exit(
                 Refused {
                     valid: false,
@@ -215,7 +217,7 @@ impl Human for Refused {
             &["code", "why"],
             self.errors
                 .iter()
-                .map(|e| vec![e.code.to_owned(), e.message.clone()])
+                .map(|e| vec![e.code.to_string(), e.message.clone()])
                 .collect(),
         );
     }

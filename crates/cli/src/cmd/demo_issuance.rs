@@ -169,7 +169,11 @@ pub(crate) fn run(out: &mut dyn Write, vrs: &mut Vrs, dir: &Path) -> anyhow::Res
                     Ok(v) => format!("valid ({}, {} doses)", v.name, v.doses.len()),
                     Err(errors) => format!(
                         "invalid: {}",
-                        errors.iter().map(|e| e.code).collect::<Vec<_>>().join(", ")
+                        errors
+                            .iter()
+                            .map(|e| e.code.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 };
                 say!(out, "{when}: {label} {format} QR → {said}");

@@ -160,15 +160,9 @@ fn import(args: ImportArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
             updated: if kept { outcome.updated } else { 0 },
             unchanged: outcome.unchanged,
             dry_run: args.dry_run,
-            errors: outcome.errors,
+            errors: outcome.errors.clone(),
         };
-        let json = serde_json::json!({
-            "imported": human.imported,
-            "updated": human.updated,
-            "unchanged": human.unchanged,
-            "dry_run": human.dry_run,
-            "errors": human.errors,
-        });
+        let json = vrs::views::import_json(&outcome, args.dry_run);
         if human.errors.is_empty() {
             Reply::ok(Shaped::new(json, human))
         } else {
@@ -236,18 +230,9 @@ fn show(args: ShowArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     ))
 }
 
-/// A resident as JSON, with the My Number masked.
+/// A resident as JSON, with the My Number masked (the shape the server answers too).
 pub(crate) fn resident_json(r: &Resident) -> serde_json::Value {
-    serde_json::json!({
-        "municipality_code": r.municipality,
-        "address_number": r.address_number,
-        "ticket_number": r.ticket_number,
-        "name": r.name,
-        "name_kana": r.name_kana,
-        "birth_date": r.birth_date,
-        "sex": r.sex,
-        "my_number": MASKED,
-    })
+    vrs::views::resident_json(r)
 }
 
 /// How many residents an area holds.

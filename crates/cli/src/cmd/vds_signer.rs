@@ -60,15 +60,31 @@ fn pem(label: &str, der: &[u8]) -> String {
     out
 }
 
+/// An RFC 3339 time for people: `2025-01-01 00:00 UTC` (X.509 times are UTC);
+/// anything else is shown as it is.
+fn readable_time(rfc3339: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(rfc3339) {
+        Ok(t) => t
+            .with_timezone(&chrono::Utc)
+            .format("%Y-%m-%d %H:%M UTC")
+            .to_string(),
+        Err(_) => rfc3339.to_owned(),
+    }
+}
+
 impl Human for SignerInfo {
     fn human(&self, doc: &mut Doc) {
         doc.line("VDS-NC barcode signer (overseas certificates, S-2-14)");
+        let validity = format!(
+            "{} .. {}",
+            readable_time(&self.not_before),
+            readable_time(&self.not_after)
+        );
         doc.fields(&[
             ("subject", self.subject.as_str()),
             ("CSCA", self.csca.as_str()),
             ("serial", self.serial.as_str()),
-            ("valid from", self.not_before.as_str()),
-            ("valid until", self.not_after.as_str()),
+            ("valid", validity.as_str()),
         ]);
     }
 }

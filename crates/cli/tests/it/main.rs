@@ -18,6 +18,7 @@ mod passport;
 mod readme;
 mod release;
 mod residents;
+mod serve;
 mod store_hardening;
 mod users;
 mod verifier_bounds;

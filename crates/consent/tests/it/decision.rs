@@ -67,3 +67,51 @@ fn a_refusal_carries_the_request_the_time_and_every_unmet_provision() {
     );
     assert!(text.contains(" S-1-3-2 (別紙3–5 仕様書 1.3.2) "), "{text}");
 }
+
+#[test]
+fn an_allowed_proof_opens_only_its_own_action_and_names_its_partition() {
+    let request = Request::new(
+        "municipality:131016".parse().unwrap(),
+        Action::CorrectDose,
+        Some("131016".parse().unwrap()),
+    );
+    let allowed = decide(&request, &consenting(&["131016"]), as_of())
+        .into_result()
+        .unwrap();
+    assert_eq!(allowed.check(Action::CorrectDose), Ok(&allowed));
+    assert_eq!(
+        allowed.partition_for(Action::CorrectDose),
+        Ok("131016".parse().unwrap())
+    );
+    let wrong = vrs_consent::WrongProof {
+        expected: Action::DeleteDose.as_str(),
+        got: Action::CorrectDose.as_str(),
+    };
+    assert_eq!(allowed.check(Action::DeleteDose), Err(wrong));
+    assert_eq!(allowed.partition_for(Action::DeleteDose), Err(wrong));
+    assert_eq!(
+        wrong.to_string(),
+        format!(
+            "permission proof is for {}, not {}",
+            Action::CorrectDose.as_str(),
+            Action::DeleteDose.as_str()
+        )
+    );
+
+    let operator = Request::new(
+        "operator".parse().unwrap(),
+        Action::ConfigureStatistics,
+        None,
+    );
+    let allowed = decide(&operator, &Facts::default(), as_of())
+        .into_result()
+        .unwrap();
+    assert_eq!(allowed.check(Action::ConfigureStatistics), Ok(&allowed));
+    assert_eq!(
+        allowed.partition_for(Action::ConfigureStatistics),
+        Err(vrs_consent::WrongProof {
+            expected: "a partition",
+            got: "none",
+        })
+    );
+}

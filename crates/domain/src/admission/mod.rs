@@ -88,7 +88,10 @@ pub fn admit_dose<'h>(
         });
     };
     dated_between_birth_and_today(entry.date, birth, today)?;
-    if let Some(same_day) = held.iter().find(|h| h.date == entry.date) {
+    // The doses before this one, and the rest (of which one may be of the same day).
+    let (earlier, rest): (Vec<&HeldDose>, Vec<&HeldDose>) =
+        held.iter().partition(|h| h.date < entry.date);
+    if let Some(&same_day) = rest.iter().find(|h| h.date == entry.date) {
         if same_day.product == entry.product && same_day.lot == entry.lot {
             return Ok(Admission::Existing(same_day));
         }
@@ -104,10 +107,7 @@ pub fn admit_dose<'h>(
             held_by: same_day.id,
         });
     }
-    let previous = held
-        .iter()
-        .filter(|h| h.date < entry.date)
-        .max_by_key(|h| h.date);
+    let previous = earlier.into_iter().max_by_key(|h| h.date);
     let number = previous.map_or(1, |p| p.dose_number.get() + 1);
     if let Some(h) = held.iter().find(|h| h.dose_number.get() == number) {
         return Err(Rejection::DoseNumberHeld {

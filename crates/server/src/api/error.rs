@@ -56,6 +56,10 @@ pub struct ErrorDetail {
     pub message: String,
     /// The rows or fields at fault (empty when none is singled out).
     pub errors: Vec<RowFault>,
+    /// For a dose refused at entry: the rejection as `vrs doses --json` prints it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub rejection: Option<serde_json::Value>,
 }
 
 /// `{"refused":{"grounds":[...],"message"}}`.
@@ -120,6 +124,9 @@ pub enum ApiError {
     Stopped(Refusal),
     /// 503: overloaded or shutting down (no body).
     Unavailable,
+    /// 400, 404 or 409: a dose refused at entry (bad date, unknown ticket, a
+    /// conflicting dose), with the rejection as the CLI prints it.
+    Rejected(vrs::Rejection),
     /// 500: a fault of the service (logged; the caller learns nothing more).
     Internal(String),
 }
@@ -148,7 +155,7 @@ impl ApiError {
 
     /// A refusal: 503 when it is the emergency stop (T1-10), else 403.
     pub fn refused(refusal: Refusal) -> Self {
-        if refusal.provisions().iter().any(|p| p.starts_with("T1-10")) {
+        if vrs::consent::grounds::refused_by_emergency_stop(&refusal) {
             Self::Stopped(refusal)
         } else {
             Self::Refused(refusal)
@@ -166,8 +173,21 @@ impl ApiError {
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Stopped(_) | Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Rejected(r) => rejection_status(r),
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+}
+
+/// The status of a dose refused at entry: 404 when what it names does not
+/// exist, 400 when its own date is impossible, 409 when it conflicts with the
+/// stored doses.
+fn rejection_status(r: &vrs::Rejection) -> StatusCode {
+    use vrs::Rejection as R;
+    match r {
+        R::UnissuedTicket { .. } | R::NotFound { .. } => StatusCode::NOT_FOUND,
+        R::FutureDate { .. } | R::BeforeBirth { .. } | R::NoChange => StatusCode::BAD_REQUEST,
+        _ => StatusCode::CONFLICT,
     }
 }
 
@@ -176,8 +196,24 @@ fn error_body(message: impl Into<String>, errors: Vec<RowFault>) -> Json<ErrorBo
         error: ErrorDetail {
             message: message.into(),
             errors,
+            rejection: None,
         },
     })
+}
+
+/// Maps a facade error: account faults are the caller's (400, or 404 for an
+/// unknown user or device); everything else is internal.
+pub fn from_vrs(e: vrs::VrsError) -> ApiError {
+    use vrs::store::{AccountError, StoreError};
+    match e {
+        vrs::VrsError::Store(StoreError::Account(a)) => match a {
+            AccountError::NoSuchUser { .. } | AccountError::NoSuchDevice { .. } => {
+                ApiError::NotFound(a.to_string())
+            }
+            other => ApiError::bad(other.to_string()),
+        },
+        other => ApiError::Internal(other.to_string()),
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -217,6 +253,21 @@ impl IntoResponse for ApiError {
             )
                 .into_response(),
             Self::Unavailable => (status, [(header::RETRY_AFTER, "1")]).into_response(),
+            Self::Rejected(r) => {
+                let reason = r.to_string();
+                let body = ErrorBody {
+                    error: ErrorDetail {
+                        message: reason.clone(),
+                        errors: vec![RowFault {
+                            line: 0,
+                            column: r.column().to_owned(),
+                            reason,
+                        }],
+                        rejection: serde_json::to_value(&r).ok(),
+                    },
+                };
+                (status, Json(body)).into_response()
+            }
             Self::Internal(what) => {
                 tracing::error!(error = what.as_str(), "internal error");
                 (status, error_body("internal error", vec![])).into_response()

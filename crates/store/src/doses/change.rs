@@ -16,7 +16,7 @@ use super::{
     ReviewItem, AFTER, DOSE_COLS,
 };
 use crate::audit;
-use crate::residents::{check_proof, event};
+use crate::residents::event;
 use crate::{Lookup, Store, StoreError};
 
 impl Store {
@@ -26,7 +26,7 @@ impl Store {
         allowed: &Allowed,
         lookup: &Lookup,
     ) -> Result<Vec<Dose>, StoreError> {
-        let municipality = check_proof(allowed, Action::ReadDoses)?;
+        let municipality = allowed.partition_for(Action::ReadDoses)?;
         let m = municipality.as_u32();
         let tx = self.conn.transaction()?;
         let person: Option<(String, Vec<u8>)> = {
@@ -94,7 +94,7 @@ impl Store {
         change: impl FnOnce(&Transaction<'_>, &Dose, &str) -> Result<Result<(), Rejection>, StoreError>,
         detail: serde_json::Value,
     ) -> Result<Result<Dose, Rejection>, StoreError> {
-        let municipality = check_proof(allowed, action)?;
+        let municipality = allowed.partition_for(action)?;
         if id.municipality() != municipality {
             return Err(StoreError::WrongProof {
                 expected: "the dose's partition",
@@ -292,7 +292,7 @@ impl Store {
         allowed: &Allowed,
         id: DoseId,
     ) -> Result<Result<Vec<DoseVersion>, Rejection>, StoreError> {
-        let municipality = check_proof(allowed, Action::ReadDoses)?;
+        let municipality = allowed.partition_for(Action::ReadDoses)?;
         if id.municipality() != municipality {
             return Err(StoreError::WrongProof {
                 expected: "the dose's partition",
@@ -340,7 +340,7 @@ impl Store {
 
     /// T1-5-1: the doses of the area flagged at entry for a human check.
     pub fn review_doses(&mut self, allowed: &Allowed) -> Result<Vec<ReviewItem>, StoreError> {
-        let municipality = check_proof(allowed, Action::ReviewDoses)?;
+        let municipality = allowed.partition_for(Action::ReviewDoses)?;
         let tx = self.conn.transaction()?;
         let mut items = Vec::new();
         {
@@ -373,7 +373,7 @@ impl Store {
         mut sink: impl FnMut(&AddressNumber, &Dose) -> Result<(), E>,
         detail: serde_json::Value,
     ) -> Result<Result<u64, E>, StoreError> {
-        let municipality = check_proof(allowed, Action::ExportLedger)?;
+        let municipality = allowed.partition_for(Action::ExportLedger)?;
         let tx = self.conn.transaction()?;
         let since = since.map(|d| d.to_string()).unwrap_or_default();
         let mut n = 0u64;

@@ -117,12 +117,7 @@ impl Store {
         to: Option<NaiveDate>,
         include: &dyn Fn(MunicipalityCode) -> bool,
     ) -> Result<Vec<StatRow>, StoreError> {
-        if allowed.action() != Action::ViewStatistics {
-            return Err(StoreError::WrongProof {
-                expected: Action::ViewStatistics.as_str(),
-                got: allowed.action().as_str(),
-            });
-        }
+        allowed.check(Action::ViewStatistics)?;
         let (lo, hi) = scope.bounds();
         // Grouped by municipality too, so that only the municipalities `include`
         // admits are summed; the cells are then merged in key order.
@@ -193,12 +188,7 @@ impl Store {
         allowed: &Allowed,
         size: u64,
     ) -> Result<(), StoreError> {
-        if allowed.action() != Action::ConfigureStatistics {
-            return Err(StoreError::WrongProof {
-                expected: Action::ConfigureStatistics.as_str(),
-                got: allowed.action().as_str(),
-            });
-        }
+        allowed.check(Action::ConfigureStatistics)?;
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO settings (key, value) VALUES ('statistics_min_cell', ?1)

@@ -653,6 +653,46 @@ fn the_local_administrator_is_recorded_as_its_os_user_and_has_no_role_restrictio
 }
 
 #[test]
+fn with_caller_restores_the_previous_caller_and_actor_even_when_the_use_case_fails() {
+    let (_dir, mut vrs, _clock) = fresh();
+    let chiyoda = p("municipality:131016");
+    vrs.set_local_administrator("ops").unwrap();
+    let clerk = Caller {
+        principal: chiyoda,
+        actor: Actor::User {
+            login: login("clerk"),
+        },
+        role: Some(Role::Clerk),
+        my_number_handler: false,
+    };
+    let n = vrs
+        .with_caller(clerk.clone(), |vrs| {
+            assert_eq!(vrs.caller(), Some(&clerk));
+            vrs.count_residents(chiyoda, None)
+        })
+        .unwrap();
+    assert_eq!(done(n), 0);
+    let err = vrs
+        .with_caller(clerk, |vrs| {
+            vrs.count_residents(p("municipality:011002"), None)
+        })
+        .unwrap_err();
+    assert!(matches!(err, VrsError::CallerMismatch { .. }), "{err:?}");
+    assert_eq!(vrs.caller(), None);
+    done(vrs.count_residents(p("municipality:011002"), None).unwrap());
+    let actors: Vec<Option<String>> = vrs
+        .audit_search(None, Some("count_residents"), None, 10)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.actor)
+        .collect();
+    assert_eq!(
+        actors,
+        [Some("user:clerk".to_owned()), Some("os:ops".to_owned())]
+    );
+}
+
+#[test]
 fn an_edited_actor_breaks_the_audit_chain() {
     let (dir, mut vrs, _clock) = fresh();
     let chiyoda = p("municipality:131016");

@@ -387,6 +387,121 @@ fn correcting_a_dose_revokes_the_certificate_that_shows_it_and_a_new_application
     assert!(verify_text(&second.shc.qr_text(), &vrs.trust_list().unwrap(), now).is_ok());
 }
 
+/// The same instance reopened `seconds` after the tests' clock.
+fn later(vrs: Vrs, dir: &tempfile::TempDir, seconds: i64) -> Vrs {
+    drop(vrs);
+    let at = crate::support::clock().0 + chrono::Duration::seconds(seconds);
+    Vrs::open(dir.path(), Box::new(vrs::FixedClock(at))).unwrap()
+}
+
+/// The revocation state of one card: `Ok` if valid, else the refusal codes.
+fn status(vrs: &Vrs, card: &vrs::Issued, now: f64) -> Result<(), Vec<String>> {
+    verify_text(&card.shc.qr_text(), &vrs.trust_list().unwrap(), now)
+        .map(|_| ())
+        .map_err(|errors| errors.iter().map(|e| e.code.to_string()).collect())
+}
+
+#[test]
+fn one_persons_cards_share_a_rid_and_a_revocation_covers_those_issued_up_to_it_only() {
+    let (dir, vrs) = with_kokuto(2);
+    let chiyoda = p("municipality:131016");
+    let m = "131016".parse().unwrap();
+    let t0 = crate::support::clock().0.timestamp() as f64;
+    let crl_version = |vrs: &mut Vrs| vrs.jwks(m).unwrap().keys[0].crl_version;
+    let correct = |vrs: &mut Vrs, lot: &str| {
+        let Answer::Done(doses) = vrs
+            .list_doses(
+                chiyoda,
+                &vrs::Lookup::TicketNumber("0000900001".parse().unwrap()),
+            )
+            .unwrap()
+        else {
+            panic!()
+        };
+        let correction = Correction {
+            lot: Some(lot.parse().unwrap()),
+            ..Correction::default()
+        };
+        let Answer::Done(Ok(_)) = vrs
+            .correct_dose(chiyoda, doses[1].id, &correction, "lot misread")
+            .unwrap()
+        else {
+            panic!("correction failed")
+        };
+    };
+    let mut vrs = later(vrs, &dir, 0);
+    let first = apply(&mut vrs, "131016", "valid-kokuto.json", None, false).unwrap();
+    let first_nbf = verify_text(&first.shc.qr_text(), &vrs.trust_list().unwrap(), t0)
+        .unwrap()
+        .nbf;
+    let mut vrs = later(vrs, &dir, 3600);
+    let second = apply(&mut vrs, "131016", "valid-kokuto.json", None, false).unwrap();
+    assert_eq!(first.record.rid, second.record.rid, "one person, one rid");
+    assert_ne!(first.record.certificate_id, second.record.certificate_id);
+    assert_eq!(
+        crl_version(&mut vrs),
+        Some(1),
+        "the empty list is version 1"
+    );
+
+    // Two hours in, a dose both cards show is corrected: both are revoked by one entry.
+    let mut vrs = later(vrs, &dir, 7200);
+    correct(&mut vrs, "FA7338");
+    assert_eq!(crl_version(&mut vrs), Some(2), "a change is a new version");
+    let crl = vrs.crl(&first.record.kid).unwrap();
+    assert_eq!(crl.ctr, 2);
+    let entries: Vec<(String, Option<i64>)> = crl
+        .rids
+        .iter()
+        .map(|r| (r.rid.as_str().to_owned(), r.before))
+        .collect();
+    assert_eq!(
+        entries,
+        [(first.record.rid.clone(), Some(t0 as i64 + 7201))],
+        "one rid, revoked before the second after the correction"
+    );
+    let now = t0 + 7300.0;
+    assert_eq!(status(&vrs, &first, now), Err(vec!["revoked".to_owned()]));
+    assert_eq!(status(&vrs, &second, now), Err(vec!["revoked".to_owned()]));
+    // Applied for again within the second of the revocation: the card starts at the
+    // end of that second, so it is not born revoked.
+    let same_second = apply(&mut vrs, "131016", "valid-kokuto.json", None, false).unwrap();
+    assert_eq!(status(&vrs, &same_second, now), Ok(()));
+    let nbf = |card: &vrs::Issued| {
+        verify_text(&card.shc.qr_text(), &vrs.trust_list().unwrap(), now)
+            .unwrap()
+            .nbf
+    };
+    assert_eq!(nbf(&same_second), Some(t0 + 7201.0));
+    assert_eq!(first_nbf, Some(t0), "otherwise nbf is the time of issue");
+
+    // A card issued after the revocation shares the rid and is valid.
+    let mut vrs = later(vrs, &dir, 10800);
+    let third = apply(&mut vrs, "131016", "valid-kokuto.json", None, false).unwrap();
+    assert_eq!(third.record.rid, first.record.rid);
+    let now = t0 + 10900.0;
+    assert_eq!(
+        status(&vrs, &third, now),
+        Ok(()),
+        "issued after the timestamp"
+    );
+    assert_eq!(crl_version(&mut vrs), Some(2), "issuing changes no list");
+
+    // Corrected again: the same rid's time moves on, the list gets a new version.
+    let mut vrs = later(vrs, &dir, 14400);
+    correct(&mut vrs, "FA7339");
+    let crl = vrs.crl(&first.record.kid).unwrap();
+    assert_eq!(crl.ctr, 3);
+    assert_eq!(crl.rids.len(), 1, "the rid is updated, not listed twice");
+    assert_eq!(crl.rids[0].before, Some(t0 as i64 + 14401));
+    assert_eq!(crl_version(&mut vrs), Some(3));
+    let now = t0 + 14500.0;
+    assert_eq!(status(&vrs, &third, now), Err(vec!["revoked".to_owned()]));
+    let mut vrs = later(vrs, &dir, 18000);
+    let fourth = apply(&mut vrs, "131016", "valid-kokuto.json", None, false).unwrap();
+    assert_eq!(status(&vrs, &fourth, t0 + 18100.0), Ok(()));
+}
+
 #[test]
 fn p11_2_3_the_issuance_history_holds_nothing_beyond_name_birth_date_nationality_and_passport() {
     let (dir, mut vrs) = with_kokuto(2);

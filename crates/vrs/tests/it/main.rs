@@ -12,4 +12,5 @@ mod import;
 mod isolation;
 mod issuance;
 mod moves;
+mod shared;
 mod statistics;

@@ -391,3 +391,44 @@ fn tickets_population_and_the_release_read_for_people() {
         &["date", "min_cell_size", "files"],
     );
 }
+
+#[test]
+fn vds_signer_show_prints_subject_csca_and_a_readable_validity() {
+    let dir = init();
+    let redact = Redact::new(dir.path());
+    let import = human(
+        dir.path(),
+        &[
+            "keys",
+            "vds-signer",
+            "import",
+            "--as",
+            "operator",
+            "--key",
+            &crate::fixture("vds/test-signer.pk8"),
+            "--cert",
+            &crate::fixture("vds/test-signer.der"),
+        ],
+    );
+    assert_eq!(import.code, 0, "{}", import.stderr);
+    check(
+        dir.path(),
+        &redact,
+        &["keys", "vds-signer", "show"],
+        expect![[r#"
+            VDS-NC barcode signer (overseas certificates, S-2-14)
+            subject: C=JP, O=VRS test fixtures (not a real authority), CN=VRS Test VDS-NC Barcode Signer
+            CSCA:    C=JP, O=VRS test fixtures (not a real authority), CN=VRS Test CSCA
+            serial:  02
+            valid:   2025-01-01 00:00 UTC .. 2035-01-01 00:00 UTC
+            --- exit 0
+        "#]],
+    );
+    // The JSON keeps its RFC 3339 times (a contract).
+    let json = json_has(
+        dir.path(),
+        &["keys", "vds-signer", "show"],
+        &["subject", "csca", "serial", "not_before", "not_after"],
+    );
+    assert_eq!(json["not_after"], "2035-01-01T00:00:00+00:00");
+}

@@ -1,0 +1,6 @@
+//! vrs-server integration tests: the real server on 127.0.0.1:0 over TLS (an
+//! rcgen test certificate), talked to with a real HTTP client (reqwest, rustls).
+
+mod api;
+mod shutdown;
+mod support;

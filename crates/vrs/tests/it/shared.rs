@@ -1,0 +1,122 @@
+//! SharedVrs: many concurrent requests through one writer with group commit.
+
+use std::sync::Arc;
+
+use vrs::{Answer, Lookup, SharedError, SharedVrs, Vrs, VrsError};
+
+use crate::doses::{entry, p};
+use crate::support::fresh;
+
+#[test]
+fn many_concurrent_requests_are_all_answered_all_stored_and_the_audit_chain_verifies() {
+    let (dir, mut vrs) = fresh();
+    let Answer::Done(o) = vrs
+        .import_residents(
+            p("municipality:131016"),
+            crate::support::file("131016", 400).as_bytes(),
+            None,
+            false,
+        )
+        .unwrap()
+    else {
+        panic!("refused")
+    };
+    assert!(o.committed);
+    let shared = SharedVrs::spawn(vrs);
+    let threads: Vec<_> = (0..8u64)
+        .map(|t| {
+            let shared = shared.clone();
+            std::thread::spawn(move || {
+                for i in 0..50u64 {
+                    let ticket = t * 50 + i + 1;
+                    let e = entry("131016", ticket, 1, "2021-06-01", "comirnaty", "FA5765");
+                    let r = shared
+                        .run_blocking(move |vrs| vrs.register_dose(p("site:131016"), &e))
+                        .unwrap();
+                    let Answer::Done(Ok(reg)) = r else {
+                        panic!("ticket {ticket}: {r:?}")
+                    };
+                    assert!(!reg.existing, "ticket {ticket}");
+                    // Reads (audited too) interleave with the writes.
+                    let n = shared
+                        .run_blocking(|vrs| vrs.count_residents(p("municipality:131016"), None))
+                        .unwrap();
+                    assert!(matches!(n, Answer::Done(400)), "{n:?}");
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    shared.close();
+    let mut vrs = Vrs::open(dir.path(), Box::new(crate::support::clock())).unwrap();
+    for ticket in 1..=400u64 {
+        let lookup = Lookup::TicketNumber(format!("{ticket:010}").parse().unwrap());
+        let Answer::Done(doses) = vrs.list_doses(p("municipality:131016"), &lookup).unwrap() else {
+            panic!("refused")
+        };
+        assert_eq!(doses.len(), 1, "ticket {ticket} is not stored");
+    }
+    let events = vrs
+        .audit_search(None, Some("register_dose"), None, 10_000)
+        .unwrap();
+    assert_eq!(events.len(), 400, "one audit event per registration");
+    assert!(vrs.audit_verify().unwrap().valid);
+}
+
+#[test]
+fn a_failed_request_rolls_back_alone_and_its_group_mates_are_kept() {
+    let (dir, mut vrs) = fresh();
+    let Answer::Done(_) = vrs
+        .import_residents(
+            p("municipality:131016"),
+            crate::support::file("131016", 40).as_bytes(),
+            None,
+            false,
+        )
+        .unwrap()
+    else {
+        panic!("refused")
+    };
+    let shared = Arc::new(SharedVrs::spawn(vrs));
+    let threads: Vec<_> = (1..=40u64)
+        .map(|ticket| {
+            let shared = shared.clone();
+            std::thread::spawn(move || {
+                let e = entry("131016", ticket, 1, "2021-06-01", "comirnaty", "FA5765");
+                shared.run_blocking(move |vrs| {
+                    let r = vrs.register_dose(p("site:131016"), &e)?;
+                    if ticket % 2 == 0 {
+                        // Written, then failed: its savepoint must roll back.
+                        return Err(VrsError::BatchMismatch {
+                            answered: 0,
+                            asked: 1,
+                        });
+                    }
+                    Ok(r)
+                })
+            })
+        })
+        .collect();
+    for (i, t) in threads.into_iter().enumerate() {
+        let ticket = i as u64 + 1;
+        let r = t.join().unwrap();
+        if ticket % 2 == 0 {
+            assert!(matches!(r, Err(SharedError::Vrs(_))), "ticket {ticket}");
+        } else {
+            assert!(matches!(r, Ok(Answer::Done(Ok(_)))), "ticket {ticket}");
+        }
+    }
+    Arc::try_unwrap(shared).unwrap().close();
+    let mut vrs = Vrs::open(dir.path(), Box::new(crate::support::clock())).unwrap();
+    for ticket in 1..=40u64 {
+        let lookup = Lookup::TicketNumber(format!("{ticket:010}").parse().unwrap());
+        let Answer::Done(doses) = vrs.list_doses(p("municipality:131016"), &lookup).unwrap() else {
+            panic!("refused")
+        };
+        let expected = usize::from(ticket % 2 == 1);
+        assert_eq!(doses.len(), expected, "ticket {ticket}");
+    }
+    assert!(vrs.audit_verify().unwrap().valid);
+}
