@@ -72,6 +72,10 @@ pub enum Action {
     IssueEnrolment,
     /// Read the intrusion signals drawn from the audit log (S-3-3).
     ReadAlerts,
+    /// Hand a municipality's data back to it at the end of its contract (M-13).
+    ExportMunicipality,
+    /// Erase a municipality's data at the end of its contract (M-13).
+    EraseMunicipality,
 }
 
 impl Action {
@@ -108,6 +112,8 @@ impl Action {
             Self::ManageDevices => "manage_devices",
             Self::IssueEnrolment => "issue_enrolment",
             Self::ReadAlerts => "read_alerts",
+            Self::ExportMunicipality => "export_municipality",
+            Self::EraseMunicipality => "erase_municipality",
         }
     }
 
@@ -125,7 +131,7 @@ impl Action {
             | Self::CorrectDose
             | Self::DeleteDose
             | Self::ConfirmDose => Some(Function::Registration),
-            Self::ExportLedger => Some(Function::Export),
+            Self::ExportLedger | Self::ExportMunicipality => Some(Function::Export),
             Self::ViewStatistics | Self::ImportPopulation => Some(Function::Statistics),
             Self::ReadDoses
             | Self::ReviewDoses
@@ -143,7 +149,8 @@ impl Action {
             | Self::ManageUsers
             | Self::ManageDevices
             | Self::IssueEnrolment
-            | Self::ReadAlerts => None,
+            | Self::ReadAlerts
+            | Self::EraseMunicipality => None,
         }
     }
 
@@ -166,7 +173,8 @@ impl Action {
             | Self::ReviewDoses
             | Self::ExportLedger
             | Self::IssueCertificate
-            | Self::ListTicketsDue => true,
+            | Self::ListTicketsDue
+            | Self::ExportMunicipality => true,
             Self::GrantConsent
             | Self::RevokeConsent
             | Self::EmergencyStop
@@ -181,7 +189,8 @@ impl Action {
             | Self::ManageUsers
             | Self::ManageDevices
             | Self::IssueEnrolment
-            | Self::ReadAlerts => false,
+            | Self::ReadAlerts
+            | Self::EraseMunicipality => false,
         }
     }
 

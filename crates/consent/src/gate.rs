@@ -25,10 +25,14 @@ pub(crate) fn consented_to_base_terms(
     out: &mut Vec<Finding>,
 ) {
     // Consenting must be possible before consenting; electronic issuance has its
-    // own consent rule (N-3), whose exact message the applicant must see.
+    // own consent rule (N-3), whose exact message the applicant must see; the
+    // data is handed back at the end of a contract, consent withdrawn or not (M-13).
     if matches!(
         req.action,
-        Action::GrantConsent | Action::RevokeConsent | Action::IssueCertificate
+        Action::GrantConsent
+            | Action::RevokeConsent
+            | Action::IssueCertificate
+            | Action::ExportMunicipality
     ) {
         return;
     }

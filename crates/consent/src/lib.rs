@@ -23,6 +23,7 @@ mod accounts;
 mod carry_over;
 mod challenge;
 mod consent_function;
+mod contract_end;
 mod decision;
 mod documents;
 mod emergency;
@@ -96,6 +97,7 @@ pub fn decide(request: &Request, facts: &Facts, as_of: DateTime<FixedOffset>) ->
     issuance::e_issuance_consented(request, facts, day, &mut findings);
     issuance::issuer_is_the_holder(request, &mut findings);
     issuance::overseas_certificate_carries_vds_nc(request, facts, &mut findings);
+    contract_end::return_and_erase_at_contract_end(request, &mut findings);
     Decision::from_findings(*request, as_of, findings)
 }
 

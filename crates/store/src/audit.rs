@@ -1,4 +1,13 @@
-//! The audit log: appending events in the caller's transaction, and verifying the chain.
+//! The audit log: appending events in the caller's transaction to one hash chain
+//! per municipality (plus the operator's), and verifying the chains.
+//!
+//! Each event's `hash` is SHA-256 over its chain, its place in the chain, the
+//! previous event's hash and its fields; its `mac` is HMAC-SHA256 over that hash
+//! under the keyring's audit key. Each chain has a head row (its last event,
+//! MAC'd), so cutting events off the end is detected. No row is shared by all
+//! chains: two municipalities' writes never wait on one audit head. Events
+//! written before chains existed (schema < 9) form the one legacy chain they
+//! were written in; every new chain starts from that chain's last link.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -29,15 +38,17 @@ pub struct AuditEvent<'a> {
     pub detail: serde_json::Value,
 }
 
-/// The result of checking the chain.
+/// The result of checking the chains.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditReport {
-    /// True when every event and the head verify.
+    /// True when every event and every head verify.
     pub valid: bool,
     /// How many events the log holds.
     pub events: u64,
     /// The first sequence number whose event, link or position is wrong.
     pub first_bad_seq: Option<i64>,
+    /// How many chains (municipalities and the operator) the log holds.
+    pub chains: u64,
 }
 
 /// One stored event as read back (for `audit search`).
@@ -66,22 +77,25 @@ pub struct StoredEvent {
 
 const GENESIS: [u8; 32] = [0; 32];
 
+/// The chain of the operator's events (those of no municipality).
+pub(crate) const OPERATOR_CHAIN: u32 = 0;
+
 /// The fields of one event as stored, in chain order.
-struct Link<'a> {
-    seq: i64,
-    at: &'a str,
-    principal: &'a str,
-    action: &'a str,
-    municipality: Option<i64>,
-    subject: Option<&'a [u8]>,
-    outcome: &'a str,
-    grounds: &'a str,
-    detail: &'a str,
-    actor: Option<&'a str>,
+pub(crate) struct Link<'a> {
+    pub(crate) seq: i64,
+    pub(crate) at: &'a str,
+    pub(crate) principal: &'a str,
+    pub(crate) action: &'a str,
+    pub(crate) municipality: Option<i64>,
+    pub(crate) subject: Option<&'a [u8]>,
+    pub(crate) outcome: &'a str,
+    pub(crate) grounds: &'a str,
+    pub(crate) detail: &'a str,
+    pub(crate) actor: Option<&'a str>,
 }
 
 impl Link<'_> {
-    /// The bytes the MAC covers: the previous MAC, then each field length-prefixed.
+    /// The bytes a link covers: the previous link, then each field length-prefixed.
     fn bytes(&self, prev: &[u8]) -> Vec<u8> {
         let mut buf = Vec::with_capacity(256);
         let mut field = |b: &[u8]| {
@@ -106,6 +120,30 @@ impl Link<'_> {
         }
         buf
     }
+
+    /// The chained hash of an event at place `self.seq` of `chain`: what signed
+    /// heads commit to, checkable by anyone without a key.
+    pub(crate) fn hash(&self, chain: u32, prev: &[u8]) -> [u8; 32] {
+        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+        ctx.update(b"vrs-audit-chain-1\0");
+        ctx.update(&chain.to_be_bytes());
+        ctx.update(&self.bytes(prev));
+        let mut out = [0u8; 32];
+        out.copy_from_slice(ctx.finish().as_ref());
+        out
+    }
+}
+
+/// The link a chain starts from: the legacy chain's last MAC (none on a
+/// database made with chains), bound to the chain's number.
+pub(crate) fn genesis(chain: u32, legacy_tail: &[u8]) -> [u8; 32] {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    ctx.update(b"vrs-audit-genesis-1\0");
+    ctx.update(&chain.to_be_bytes());
+    ctx.update(legacy_tail);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ctx.finish().as_ref());
+    out
 }
 
 fn head_bytes(seq: i64, mac: &[u8]) -> Vec<u8> {
@@ -113,6 +151,28 @@ fn head_bytes(seq: i64, mac: &[u8]) -> Vec<u8> {
     buf.extend_from_slice(&seq.to_be_bytes());
     buf.extend_from_slice(mac);
     buf
+}
+
+fn chain_head_bytes(chain: u32, chain_seq: i64, seq: i64, hash: &[u8]) -> Vec<u8> {
+    let mut buf = b"vrs-audit-chain-head-1\0".to_vec();
+    buf.extend_from_slice(&chain.to_be_bytes());
+    buf.extend_from_slice(&chain_seq.to_be_bytes());
+    buf.extend_from_slice(&seq.to_be_bytes());
+    buf.extend_from_slice(hash);
+    buf
+}
+
+/// The chain an event belongs to: its municipality's, or the operator's.
+pub(crate) fn chain_of(municipality: Option<u32>) -> u32 {
+    municipality.unwrap_or(OPERATOR_CHAIN)
+}
+
+/// The legacy chain's last MAC (empty when the database never had one).
+pub(crate) fn legacy_tail(conn: &Connection) -> Result<Vec<u8>, StoreError> {
+    Ok(conn
+        .query_row("SELECT mac FROM audit_head WHERE id = 1", [], |r| r.get(0))
+        .optional()?
+        .unwrap_or_default())
 }
 
 /// Creates the connection's actor slot (a temporary table: per connection, never
@@ -170,19 +230,22 @@ pub(crate) fn append_as(
     event: &AuditEvent<'_>,
     actor: Option<&str>,
 ) -> Result<i64, StoreError> {
-    let head: Option<(i64, Vec<u8>)> = tx
-        .query_row("SELECT seq, mac FROM audit_head WHERE id = 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+    let chain = chain_of(event.municipality);
+    let head: Option<(i64, i64, Vec<u8>)> = tx
+        .prepare_cached("SELECT chain_seq, seq, hash FROM audit_heads WHERE chain = ?1")?
+        .query_row([chain], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
-    let (prev_seq, prev) = head.unwrap_or((0, GENESIS.to_vec()));
-    let seq = prev_seq + 1;
+    let (prev_chain_seq, prev_seq, prev) = match head {
+        Some(h) => h,
+        None => (0, 0, genesis(chain, &legacy_tail(tx)?).to_vec()),
+    };
+    let chain_seq = prev_chain_seq + 1;
     let grounds = serde_json::to_string(&event.grounds).map_err(StoreError::json)?;
     let detail = serde_json::to_string(&event.detail).map_err(StoreError::json)?;
     let municipality = event.municipality.map(i64::from);
     let subject = event.subject.as_ref().map(|s| s.as_slice());
     let link = Link {
-        seq,
+        seq: chain_seq,
         at: &event.at,
         principal: &event.principal,
         action: event.action,
@@ -193,13 +256,14 @@ pub(crate) fn append_as(
         detail: &detail,
         actor,
     };
-    let mac = keys.audit_mac(&link.bytes(&prev));
+    let hash = link.hash(chain, &prev);
+    let mac = keys.audit_mac(&hash);
     tx.prepare_cached(
-        "INSERT INTO audit_log (seq, at, principal, action, municipality, subject, outcome, grounds, detail, prev, mac, actor)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        "INSERT INTO audit_log (at, principal, action, municipality, subject, outcome, grounds,
+             detail, prev, mac, chain, chain_seq, prev_seq, hash, actor)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
-        seq,
         event.at,
         event.principal,
         event.action,
@@ -210,24 +274,91 @@ pub(crate) fn append_as(
         detail,
         prev,
         mac.as_slice(),
-        actor
+        chain,
+        chain_seq,
+        prev_seq,
+        hash.as_slice(),
+        actor,
     ])?;
-    let head_mac = keys.audit_mac(&head_bytes(seq, &mac));
+    let seq = tx.last_insert_rowid();
+    let head_mac = keys.audit_mac(&chain_head_bytes(chain, chain_seq, seq, &hash));
     tx.prepare_cached(
-        "INSERT INTO audit_head (id, seq, mac, head_mac) VALUES (1, ?1, ?2, ?3)
-         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, mac = excluded.mac, head_mac = excluded.head_mac",
+        "INSERT INTO audit_heads (chain, chain_seq, seq, hash, head_mac) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (chain) DO UPDATE SET chain_seq = excluded.chain_seq, seq = excluded.seq,
+             hash = excluded.hash, head_mac = excluded.head_mac",
     )?
-    .execute(params![seq, mac.as_slice(), head_mac.as_slice()])?;
+    .execute(params![
+        chain,
+        chain_seq,
+        seq,
+        hash.as_slice(),
+        head_mac.as_slice()
+    ])?;
     Ok(seq)
 }
 
-/// Walks the whole chain and the head. Reports the first bad sequence number:
-/// an edited event, a broken link, a gap (deleted event) or a cut-off tail.
-pub(crate) fn verify(conn: &Connection, keys: &Keyring) -> Result<AuditReport, StoreError> {
-    let mut stmt = conn.prepare(
-        "SELECT seq, at, principal, action, municipality, subject, outcome, grounds, detail, prev, mac, actor
-         FROM audit_log ORDER BY seq",
-    )?;
+/// One event read back for verification.
+pub(crate) struct Row {
+    pub(crate) seq: i64,
+    at: String,
+    principal: String,
+    action: String,
+    municipality: Option<i64>,
+    subject: Option<Vec<u8>>,
+    outcome: String,
+    grounds: String,
+    detail: String,
+    pub(crate) prev: Vec<u8>,
+    pub(crate) mac: Vec<u8>,
+    pub(crate) chain_seq: i64,
+    pub(crate) prev_seq: i64,
+    pub(crate) hash: Vec<u8>,
+    actor: Option<String>,
+}
+
+impl Row {
+    pub(crate) const COLUMNS: &'static str = "seq, at, principal, action, municipality, subject, \
+         outcome, grounds, detail, prev, mac, chain_seq, prev_seq, hash, actor";
+
+    pub(crate) fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Self::read_at(r, 0)
+    }
+
+    /// The link as the chain covers it, at place `seq` (global in the legacy chain).
+    pub(crate) fn link(&self, seq: i64) -> Link<'_> {
+        Link {
+            seq,
+            at: &self.at,
+            principal: &self.principal,
+            action: &self.action,
+            municipality: self.municipality,
+            subject: self.subject.as_deref(),
+            outcome: &self.outcome,
+            grounds: &self.grounds,
+            detail: &self.detail,
+            actor: self.actor.as_deref(),
+        }
+    }
+
+    /// The bytes of the legacy chain's link (global sequence, keyed MAC).
+    pub(crate) fn legacy_bytes(&self, prev: &[u8]) -> Vec<u8> {
+        self.link(self.seq).bytes(prev)
+    }
+}
+
+/// What walking the legacy chain found.
+struct Legacy {
+    events: u64,
+    first_bad: Option<i64>,
+    tail: Vec<u8>,
+}
+
+/// Walks the events written before chains (global sequence, keyed MACs) and their head.
+fn verify_legacy(conn: &Connection, keys: &Keyring) -> Result<Legacy, StoreError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {} FROM audit_log WHERE chain IS NULL ORDER BY seq",
+        Row::COLUMNS
+    ))?;
     let mut rows = stmt.query([])?;
     let mut expected_seq = 1i64;
     let mut prev = GENESIS.to_vec();
@@ -238,44 +369,26 @@ pub(crate) fn verify(conn: &Connection, keys: &Keyring) -> Result<AuditReport, S
         if first_bad.is_some() {
             continue;
         }
-        let seq: i64 = r.get(0)?;
-        let stored_prev: Vec<u8> = r.get(9)?;
-        let mac: Vec<u8> = r.get(10)?;
-        let subject: Option<Vec<u8>> = r.get(5)?;
-        let (at, principal, action): (String, String, String) = (r.get(1)?, r.get(2)?, r.get(3)?);
-        let (outcome, grounds, detail): (String, String, String) =
-            (r.get(6)?, r.get(7)?, r.get(8)?);
-        let actor: Option<String> = r.get(11)?;
-        let link = Link {
-            seq,
-            at: &at,
-            principal: &principal,
-            action: &action,
-            municipality: r.get(4)?,
-            subject: subject.as_deref(),
-            outcome: &outcome,
-            grounds: &grounds,
-            detail: &detail,
-            actor: actor.as_deref(),
-        };
-        let expect = keys.audit_mac(&link.bytes(&prev));
-        if seq != expected_seq {
+        let row = Row::read(r)?;
+        let expect = keys.audit_mac(&row.legacy_bytes(&prev));
+        if row.seq != expected_seq {
             // A gap: the event that should hold `expected_seq` is gone.
             first_bad = Some(expected_seq);
-        } else if stored_prev != prev || expect.as_slice() != mac.as_slice() {
-            first_bad = Some(seq);
+        } else if row.prev != prev || expect.as_slice() != row.mac.as_slice() {
+            first_bad = Some(row.seq);
         }
-        prev = mac;
+        prev = row.mac;
         expected_seq += 1;
     }
+    let head: Option<(i64, Vec<u8>, Vec<u8>)> = conn
+        .query_row(
+            "SELECT seq, mac, head_mac FROM audit_head WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let tail = head.as_ref().map(|h| h.1.clone()).unwrap_or_default();
     if first_bad.is_none() {
-        let head: Option<(i64, Vec<u8>, Vec<u8>)> = conn
-            .query_row(
-                "SELECT seq, mac, head_mac FROM audit_head WHERE id = 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
         let last = expected_seq - 1;
         match head {
             None if last == 0 => {}
@@ -292,11 +405,128 @@ pub(crate) fn verify(conn: &Connection, keys: &Keyring) -> Result<AuditReport, S
             }
         }
     }
-    Ok(AuditReport {
-        valid: first_bad.is_none(),
+    Ok(Legacy {
         events,
-        first_bad_seq: first_bad,
+        first_bad,
+        tail,
     })
+}
+
+/// Walks every chain and its head with the audit key. Reports the first bad
+/// sequence number: an edited event, a broken link, a deleted event (by the
+/// number its successor links to) or a cut-off tail (by the head's number).
+pub(crate) fn verify(conn: &Connection, keys: &Keyring) -> Result<AuditReport, StoreError> {
+    let legacy = verify_legacy(conn, keys)?;
+    let mut events = legacy.events;
+    let mut bad: Vec<i64> = legacy.first_bad.into_iter().collect();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT chain, {} FROM audit_log WHERE chain IS NOT NULL ORDER BY chain, chain_seq",
+        Row::COLUMNS
+    ))?;
+    let mut rows = stmt.query([])?;
+    // (chain, next chain_seq expected, previous hash, previous seq, bad already)
+    let mut walk: Option<(u32, i64, Vec<u8>, i64, bool)> = None;
+    let mut chains = Vec::new();
+    while let Some(r) = rows.next()? {
+        events += 1;
+        let chain: u32 = r.get(0)?;
+        let row = Row::read_at(r, 1)?;
+        if walk.as_ref().map(|w| w.0) != Some(chain) {
+            if let Some(w) = walk.take() {
+                chains.push((w.0, w.1 - 1, w.2, w.3, w.4));
+            }
+            walk = Some((chain, 1, genesis(chain, &legacy.tail).to_vec(), 0, false));
+        }
+        let Some(w) = walk.as_mut() else { continue };
+        if !w.4 {
+            let hash = row.link(row.chain_seq).hash(chain, &w.2);
+            if row.chain_seq != w.1 {
+                // The event its successor links to is gone.
+                bad.push(if row.prev_seq > w.3 {
+                    row.prev_seq
+                } else {
+                    row.seq
+                });
+                w.4 = true;
+            } else if row.prev != w.2
+                || hash.as_slice() != row.hash.as_slice()
+                || keys.audit_mac(&hash).as_slice() != row.mac.as_slice()
+            {
+                bad.push(row.seq);
+                w.4 = true;
+            }
+        }
+        w.1 = row.chain_seq + 1;
+        w.2 = row.hash;
+        w.3 = row.seq;
+    }
+    if let Some(w) = walk.take() {
+        chains.push((w.0, w.1 - 1, w.2, w.3, w.4));
+    }
+    type HeadRow = (u32, i64, i64, Vec<u8>, Vec<u8>);
+    let heads: Vec<HeadRow> = conn
+        .prepare("SELECT chain, chain_seq, seq, hash, head_mac FROM audit_heads ORDER BY chain")?
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    for (chain, last, tail, last_seq, broken) in &chains {
+        if *broken {
+            continue;
+        }
+        match heads.iter().find(|h| h.0 == *chain) {
+            // A chain whose head row is gone: its events cannot be shown complete.
+            None => bad.push(*last_seq),
+            Some((_, chain_seq, seq, hash, head_mac)) => {
+                let ok = keys
+                    .audit_mac(&chain_head_bytes(*chain, *chain_seq, *seq, hash))
+                    .as_slice()
+                    == head_mac.as_slice();
+                if !ok || chain_seq < last {
+                    bad.push((*seq).min(*last_seq));
+                } else if chain_seq > last || hash != tail {
+                    // Events after `last` were cut off the end.
+                    bad.push(*seq);
+                }
+            }
+        }
+    }
+    for (chain, _, seq, _, _) in &heads {
+        if !chains.iter().any(|c| c.0 == *chain) {
+            // Every event of a chain is gone.
+            bad.push(*seq);
+        }
+    }
+    let first_bad_seq = bad.into_iter().min();
+    Ok(AuditReport {
+        valid: first_bad_seq.is_none(),
+        events,
+        first_bad_seq,
+        chains: chains.len() as u64,
+    })
+}
+
+impl Row {
+    /// Reads the columns of [`Row::COLUMNS`] starting at column `at`.
+    pub(crate) fn read_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Self> {
+        Ok(Self {
+            seq: r.get(at)?,
+            at: r.get(at + 1)?,
+            principal: r.get(at + 2)?,
+            action: r.get(at + 3)?,
+            municipality: r.get(at + 4)?,
+            subject: r.get(at + 5)?,
+            outcome: r.get(at + 6)?,
+            grounds: r.get(at + 7)?,
+            detail: r.get(at + 8)?,
+            prev: r.get(at + 9)?,
+            mac: r.get(at + 10)?,
+            chain_seq: r.get::<_, Option<i64>>(at + 11)?.unwrap_or(0),
+            prev_seq: r.get::<_, Option<i64>>(at + 12)?.unwrap_or(0),
+            hash: r.get::<_, Option<Vec<u8>>>(at + 13)?.unwrap_or_default(),
+            actor: r.get(at + 14)?,
+        })
+    }
 }
 
 /// Reads events, newest last, filtered by municipality, action and principal.

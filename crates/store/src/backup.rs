@@ -172,6 +172,7 @@ pub fn verify_backup_with(file: &Path, keys: &Keyring) -> Result<BackupVerificat
             valid: false,
             events: 0,
             first_bad_seq: None,
+            chains: 0,
         },
     };
     let conn = open_read_only(file)?;

@@ -96,13 +96,24 @@ fn answer(
     Ok((true, doses))
 }
 
+/// The person's blind index in the asking municipality's own partition.
+fn asking_index(keys: &Keyring, allowed: &Allowed, n: &MyNumber) -> Result<[u8; 32], StoreError> {
+    match allowed.principal() {
+        vrs_domain::Principal::Municipality(m) => keys.blind_index(n, m),
+        _ => Err(StoreError::WrongProof {
+            expected: "an inquiry by a municipality",
+            got: "another principal",
+        }),
+    }
+}
+
 /// Both audit trails: the holder's (what it provided, to whom) and the asking
 /// municipality's (what it asked, of whom), with the legal basis.
 fn record(
     tx: &Transaction<'_>,
     keys: &Keyring,
     allowed: &Allowed,
-    subject: Option<[u8; 32]>,
+    subject: &MyNumber,
     detail: serde_json::Value,
 ) -> Result<(), StoreError> {
     let asking = match allowed.principal() {
@@ -122,10 +133,13 @@ fn record(
         .iter()
         .map(|g| g.provision.as_str())
         .collect();
-    for (municipality, role) in [
-        (holder.map(|h| h.as_u32()), "provided"),
-        (Some(asking.as_u32()), "asked"),
-    ] {
+    for (municipality, role) in [(holder, "provided"), (Some(asking), "asked")] {
+        // Each trail names the person by its own municipality's blind index.
+        let subject = match municipality {
+            Some(m) => keys.blind_index(subject, m)?,
+            None => keys.operator_blind_index(subject),
+        };
+        let municipality = municipality.map(|m| m.as_u32());
         let mut detail = detail.clone();
         if let Some(map) = detail.as_object_mut() {
             map.insert("role".into(), role.into());
@@ -140,7 +154,7 @@ fn record(
                 principal: principal.clone(),
                 action: Action::Inquire.as_str(),
                 municipality,
-                subject,
+                subject: Some(subject),
                 outcome: "allowed",
                 grounds: grounds.clone(),
                 detail,
@@ -164,7 +178,7 @@ impl Store {
             expected: "a holder",
             got: "none",
         })?;
-        let index = self.keys.blind_index(n);
+        let index = self.keys.blind_index(n, holder)?;
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -174,8 +188,9 @@ impl Store {
             (false, Vec::new())
         };
         let recorded = if how.record {
+            let own = asking_index(&self.keys, allowed, n)?;
             Some(crate::moves::carry_over(
-                &tx, allowed, holder, &index, &doses,
+                &tx, allowed, holder, &own, &doses,
             )?)
         } else {
             None
@@ -186,7 +201,7 @@ impl Store {
             &tx,
             &self.keys,
             allowed,
-            Some(index),
+            n,
             serde_json::json!({
                 "found": found, "doses": doses.len(), "purpose": purpose, "legal_basis": basis,
                 "withheld": !how.provide, "carried_over": carried,
@@ -230,15 +245,16 @@ impl Store {
         let mut found_count = 0u64;
         let mut carried_count = 0usize;
         for (n, how) in numbers {
-            let index = self.keys.blind_index(n);
+            let index = self.keys.blind_index(n, holder)?;
             let (found, doses) = if how.provide {
                 answer(&tx, holder, &index)?
             } else {
                 (false, Vec::new())
             };
             let recorded = if how.record {
+                let own = asking_index(&self.keys, allowed, n)?;
                 Some(crate::moves::carry_over(
-                    &tx, allowed, holder, &index, &doses,
+                    &tx, allowed, holder, &own, &doses,
                 )?)
             } else {
                 None

@@ -75,7 +75,7 @@ impl Store {
         let address: Option<String> = self
             .conn
             .prepare_cached("SELECT address_number FROM residents WHERE municipality = ?1 AND my_number_index = ?2")?
-            .query_row(params![m.as_u32(), self.keys.blind_index(n).as_slice()], |r| r.get(0))
+            .query_row(params![m.as_u32(), self.keys.blind_index(n, m)?.as_slice()], |r| r.get(0))
             .optional()?;
         let Some(address) = address else {
             return Ok(None);
@@ -114,7 +114,7 @@ impl Store {
         let address: Option<String> = self
             .conn
             .prepare_cached("SELECT address_number FROM residents WHERE municipality = ?1 AND my_number_index = ?2")?
-            .query_row(params![m.as_u32(), self.keys.blind_index(n).as_slice()], |r| r.get(0))
+            .query_row(params![m.as_u32(), self.keys.blind_index(n, m)?.as_slice()], |r| r.get(0))
             .optional()?;
         address
             .map(|a| {
@@ -164,7 +164,7 @@ impl Store {
         let seq = audit::append(
             &tx,
             &self.keys,
-            &event(allowed, Some(self.keys.blind_index(applicant)), detail),
+            &event(allowed, Some(self.keys.blind_index(applicant, m)?), detail),
         )?;
         tx.execute(
             "INSERT INTO issuances (certificate_id, municipality, kind, name, birth_date, nationality,
@@ -208,8 +208,8 @@ impl Store {
         kind: &str,
         detail: &str,
     ) -> Result<i64, StoreError> {
-        allowed.partition_for(Action::IssueCertificate)?;
-        let subject = applicant.map(|n| self.keys.blind_index(n));
+        let m = allowed.partition_for(Action::IssueCertificate)?;
+        let subject = applicant.map(|n| self.keys.blind_index(n, m)).transpose()?;
         let mut ev = event(
             allowed,
             subject,

@@ -40,11 +40,11 @@ pub struct RevocationRecord {
     pub reason: String,
 }
 
-fn key_context(m: MunicipalityCode) -> Vec<u8> {
+pub(crate) fn key_context(m: MunicipalityCode) -> Vec<u8> {
     format!("vrs issuer key {m}").into_bytes()
 }
 
-fn secret_context(m: MunicipalityCode) -> Vec<u8> {
+pub(crate) fn secret_context(m: MunicipalityCode) -> Vec<u8> {
     format!("vrs revocation secret {m}").into_bytes()
 }
 
@@ -81,7 +81,7 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        row.map(|(kid, sealed)| Ok((kid, self.keys.open_bytes(&sealed, &key_context(m))?)))
+        row.map(|(kid, sealed)| Ok((kid, self.keys.open_secret(m, &sealed, &key_context(m))?)))
             .transpose()
     }
 
@@ -95,7 +95,7 @@ impl Store {
         public_jwk: &str,
         at: &str,
     ) -> Result<(), StoreError> {
-        let sealed = self.keys.seal_bytes(pkcs8, &key_context(m))?;
+        let sealed = self.keys.seal_secret(m, pkcs8, &key_context(m))?;
         let tx = self.conn.transaction()?;
         let seq = audit::append(
             &tx,
@@ -128,7 +128,7 @@ impl Store {
     ) -> Result<Option<String>, StoreError> {
         allowed.check(Action::RotateIssuerKey)?;
         let at = allowed.as_of().to_rfc3339();
-        let sealed = self.keys.seal_bytes(pkcs8, &key_context(m))?;
+        let sealed = self.keys.seal_secret(m, pkcs8, &key_context(m))?;
         let tx = self.conn.transaction()?;
         let old: Option<String> = tx
             .query_row(
@@ -225,10 +225,10 @@ impl Store {
             )
             .optional()?;
         let bytes = match sealed {
-            Some(s) => self.keys.open_bytes(&s, &secret_context(m))?,
+            Some(s) => self.keys.open_secret(m, &s, &secret_context(m))?,
             None => {
                 let fresh = self.keys.random_32()?;
-                let sealed = self.keys.seal_bytes(&fresh, &secret_context(m))?;
+                let sealed = self.keys.seal_secret(m, &fresh, &secret_context(m))?;
                 self.conn.execute(
                     "INSERT INTO revocation_secrets (municipality, sealed) VALUES (?1, ?2)",
                     params![m.as_u32(), sealed],

@@ -10,12 +10,15 @@
 
 mod accounts;
 mod audit;
+mod audit_heads;
 mod backup;
 mod barcode_signer;
 mod challenges;
 mod consents;
 mod credentials;
 mod doses;
+mod erasure;
+mod export;
 mod group;
 mod inquiry;
 mod issuance;
@@ -24,6 +27,7 @@ mod keys;
 mod migrations;
 mod moves;
 mod output;
+mod rekey;
 mod release;
 mod residents;
 mod sessions;
@@ -40,6 +44,10 @@ pub use accounts::{
     SESSION_ABSOLUTE_SECS, SESSION_IDLE_SECS,
 };
 pub use audit::{AuditEvent, AuditReport, StoredEvent};
+pub use audit_heads::{
+    verify_heads, AuditPublicKey, HeadProblem, HeadsReport, SignedHead, SignedHeads, SignedLegacy,
+    HEADS_FORMAT, MAX_HEADS_BYTES,
+};
 pub use backup::{verify_backup_with, BackupReport, BackupVerification};
 pub use barcode_signer::BarcodeSignerRecord;
 pub use consents::{ConsentChange, ConsentRecord, StopRecord};
@@ -51,6 +59,8 @@ pub use doses::{
     Authorize, Correction, DoseImportOutcome, DoseVersion, Registered, Rejection, ReviewItem,
     StatKey, StatRow, StatScope,
 };
+pub use erasure::ErasureReport;
+pub use export::{ExportCounts, Exported, EXPORTED_TABLES};
 pub use inquiry::{Answering, InquiryAnswer, InquiryDose};
 pub use issuance::{IssuableDose, IssuanceRecord};
 pub use keyring::{Keyring, SEALED_LEN};
@@ -425,6 +435,7 @@ impl Store {
         let applied = migrations::apply(&mut conn, now)?;
         bind_keyring(&mut conn, &keys, db_path)?;
         audit::prepare_actor(&conn)?;
+        rekey::migrate(&mut conn, &keys, now)?;
         Ok(Store {
             conn: group::Conn::new(conn),
             keys,
@@ -550,10 +561,15 @@ impl Store {
                 ];
             }
         }
-        let subject = subject.map(|n| self.keys.blind_index(n));
         let tx = self.conn.transaction()?;
         let mut seq = 0;
         for (municipality, role) in trails {
+            // Each trail names the person by its own municipality's blind index.
+            let subject = match (subject, municipality) {
+                (Some(n), Some(m)) => Some(self.keys.blind_index(n, m)?),
+                (Some(n), None) => Some(self.keys.operator_blind_index(n)),
+                (None, _) => None,
+            };
             let mut detail = detail.clone();
             if let (Some(map), Some(role)) = (detail.as_object_mut(), role) {
                 map.insert("role".into(), role.into());
@@ -597,6 +613,17 @@ impl Store {
     /// Verifies the whole audit chain and its head.
     pub fn audit_verify(&self) -> Result<AuditReport, StoreError> {
         audit::verify(&self.conn, &self.keys)
+    }
+
+    /// Signs every chain's head as it is now with the audit key (`vrs audit heads`).
+    pub fn audit_heads(&self, signed_at: &str) -> Result<SignedHeads, StoreError> {
+        audit_heads::sign(&self.conn, &self.keys, signed_at)
+    }
+
+    /// Checks this database against signed heads, pinning this keyring's
+    /// published audit key; uses nothing else of the keyring.
+    pub fn audit_verify_heads(&self, heads: &SignedHeads) -> Result<HeadsReport, StoreError> {
+        verify_heads(&self.conn, heads, &self.keys.audit_jwk())
     }
 
     /// Reads the newest `limit` events matching the filters, oldest first.
@@ -658,7 +685,7 @@ fn bind_keyring(conn: &mut Connection, keys: &Keyring, db_path: &Path) -> Result
                         .map_err(|e| StoreError::Corrupt {
                             what: e.to_string(),
                         })?;
-                    if keys.open(&sealed, m).is_err() {
+                    if keys.open_legacy(&sealed, m).is_err() && keys.open(&sealed, m).is_err() {
                         return Err(mismatch("none (its residents do not open)".into()));
                     }
                 }

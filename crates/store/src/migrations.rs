@@ -419,6 +419,53 @@ CREATE INDEX audit_by_action ON audit_log (action, seq);
 "#,
     ),
     (
+        9,
+        "audit chains per municipality",
+        r#"
+-- One audit chain per municipality plus the operator's (chain 0), so that no
+-- row is written by every transaction in the country. Events of older schemas
+-- keep chain NULL: they are the one legacy chain (global seq, audit_head), and
+-- every new chain starts from its last link. hash is SHA-256 over the chain,
+-- chain_seq, the previous event's hash (prev) and the fields: anyone can
+-- recompute it, and signed heads commit to it. mac is HMAC-SHA256 of hash
+-- under the audit key. prev_seq is the seq of the previous event in the chain
+-- (0 for the first), so that a deleted event is named.
+ALTER TABLE audit_log ADD COLUMN chain INTEGER;
+ALTER TABLE audit_log ADD COLUMN chain_seq INTEGER;
+ALTER TABLE audit_log ADD COLUMN prev_seq INTEGER;
+ALTER TABLE audit_log ADD COLUMN hash BLOB;
+CREATE UNIQUE INDEX audit_by_chain ON audit_log (chain, chain_seq) WHERE chain IS NOT NULL;
+
+-- Each chain's last event, MAC'd, so that cutting events off its end is detected.
+CREATE TABLE audit_heads (
+    chain     INTEGER PRIMARY KEY,
+    chain_seq INTEGER NOT NULL,
+    seq       INTEGER NOT NULL,
+    hash      BLOB    NOT NULL,
+    head_mac  BLOB    NOT NULL
+) STRICT;
+
+-- Municipalities erased at the end of their contract (M-13). While a row is
+-- 'erasing' (only inside the erasure's own transaction, which also writes its
+-- audit event), the append-only triggers admit deleting that municipality's
+-- doses and their history: the one guarded path, not a general hole.
+CREATE TABLE erasures (
+    municipality INTEGER PRIMARY KEY,
+    state        TEXT    NOT NULL CHECK (state IN ('erasing', 'erased')),
+    at           TEXT    NOT NULL,
+    audit_seq    INTEGER NOT NULL
+) STRICT;
+DROP TRIGGER dose_history_no_delete;
+DROP TRIGGER doses_no_delete;
+CREATE TRIGGER dose_history_no_delete BEFORE DELETE ON dose_history
+WHEN NOT EXISTS (SELECT 1 FROM erasures WHERE municipality = OLD.municipality AND state = 'erasing')
+BEGIN SELECT RAISE(ABORT, 'dose_history is append-only'); END;
+CREATE TRIGGER doses_no_delete BEFORE DELETE ON doses
+WHEN NOT EXISTS (SELECT 1 FROM erasures WHERE municipality = OLD.municipality AND state = 'erasing')
+BEGIN SELECT RAISE(ABORT, 'doses are never erased: mark them entered_in_error'); END;
+"#,
+    ),
+    (
         10,
         "the app's server challenges",
         r#"

@@ -179,7 +179,10 @@ impl Store {
                  WHERE municipality = ?1 AND my_number_index = ?2",
             )?
             .query_row(
-                params![asking.as_u32(), self.keys.blind_index(n).as_slice()],
+                params![
+                    asking.as_u32(),
+                    self.keys.blind_index(n, asking)?.as_slice()
+                ],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;

@@ -13,7 +13,7 @@ use vrs_domain::{
 };
 
 use crate::audit::{self, AuditEvent};
-use crate::{Store, StoreError};
+use crate::{Keyring, Store, StoreError};
 
 /// How a resident is looked up within one municipality.
 #[derive(Debug, Clone)]
@@ -169,7 +169,7 @@ impl Store {
         let municipality = allowed.partition_for(Action::ReadResident)?;
         let m = municipality.as_u32();
         let tx = self.conn.transaction()?;
-        const COLS: &str = "address_number, my_number_index, my_number_sealed, ticket_number, name, name_kana, birth_date, sex, previous_municipality, moved_in_on";
+        const COLS: &str = RESIDENT_COLUMNS;
         let found = {
             let mut stmt;
             let mut rows = match lookup {
@@ -183,40 +183,17 @@ impl Store {
                 }
                 Lookup::MyNumber(n) => {
                     stmt = tx.prepare_cached(&format!("SELECT {COLS} FROM residents WHERE municipality = ?1 AND my_number_index = ?2"))?;
-                    stmt.query(params![m, self.keys.blind_index(n).as_slice()])?
+                    stmt.query(params![
+                        m,
+                        self.keys.blind_index(n, municipality)?.as_slice()
+                    ])?
                 }
             };
             match rows.next()? {
                 None => None,
                 Some(r) => {
                     let index: Vec<u8> = r.get(1)?;
-                    let sealed: Vec<u8> = r.get(2)?;
-                    let resident = Resident {
-                        municipality,
-                        address_number: parse_col(r.get::<_, String>(0)?, "address_number")?,
-                        my_number: self.keys.open(&sealed, municipality)?,
-                        ticket_number: TicketNumber::from_u64(r.get::<_, i64>(3)? as u64).map_err(
-                            |e| StoreError::Corrupt {
-                                what: e.to_string(),
-                            },
-                        )?,
-                        name: parse_col::<PersonName>(r.get(4)?, "name")?,
-                        name_kana: parse_col::<KanaName>(r.get(5)?, "name_kana")?,
-                        birth_date: parse_col::<BirthDate>(r.get(6)?, "birth_date")?,
-                        sex: parse_col::<Sex>(r.get::<_, i64>(7)?.to_string(), "sex")?,
-                        previous_municipality: r
-                            .get::<_, Option<u32>>(8)?
-                            .map(|m| {
-                                MunicipalityCode::from_u32(m).map_err(|e| StoreError::Corrupt {
-                                    what: e.to_string(),
-                                })
-                            })
-                            .transpose()?,
-                        moved_in_on: r
-                            .get::<_, Option<String>>(9)?
-                            .map(|d| parse_col(d, "moved_in_on"))
-                            .transpose()?,
-                    };
+                    let resident = resident_from_row(&self.keys, municipality, r)?;
                     let mut subject = [0u8; 32];
                     if index.len() == 32 {
                         subject.copy_from_slice(&index);
@@ -227,7 +204,7 @@ impl Store {
         };
         let subject = match (&found, lookup) {
             (Some((_, s)), _) => Some(*s),
-            (None, Lookup::MyNumber(n)) => Some(self.keys.blind_index(n)),
+            (None, Lookup::MyNumber(n)) => Some(self.keys.blind_index(n, municipality)?),
             (None, _) => None,
         };
         let detail = serde_json::json!({
@@ -256,6 +233,45 @@ impl Store {
         tx.commit()?;
         Ok(n as u64)
     }
+}
+
+/// The columns [`resident_from_row`] reads, in its order.
+pub(crate) const RESIDENT_COLUMNS: &str = "address_number, my_number_index, my_number_sealed, ticket_number, name, name_kana, birth_date, sex, previous_municipality, moved_in_on";
+
+/// A resident of `municipality` from a row of [`RESIDENT_COLUMNS`], its My
+/// Number opened under the municipality's key.
+pub(crate) fn resident_from_row(
+    keys: &Keyring,
+    municipality: MunicipalityCode,
+    r: &rusqlite::Row<'_>,
+) -> Result<Resident, StoreError> {
+    let sealed: Vec<u8> = r.get(2)?;
+    Ok(Resident {
+        municipality,
+        address_number: parse_col(r.get::<_, String>(0)?, "address_number")?,
+        my_number: keys.open(&sealed, municipality)?,
+        ticket_number: TicketNumber::from_u64(r.get::<_, i64>(3)? as u64).map_err(|e| {
+            StoreError::Corrupt {
+                what: e.to_string(),
+            }
+        })?,
+        name: parse_col::<PersonName>(r.get(4)?, "name")?,
+        name_kana: parse_col::<KanaName>(r.get(5)?, "name_kana")?,
+        birth_date: parse_col::<BirthDate>(r.get(6)?, "birth_date")?,
+        sex: parse_col::<Sex>(r.get::<_, i64>(7)?.to_string(), "sex")?,
+        previous_municipality: r
+            .get::<_, Option<u32>>(8)?
+            .map(|m| {
+                MunicipalityCode::from_u32(m).map_err(|e| StoreError::Corrupt {
+                    what: e.to_string(),
+                })
+            })
+            .transpose()?,
+        moved_in_on: r
+            .get::<_, Option<String>>(9)?
+            .map(|d| parse_col(d, "moved_in_on"))
+            .transpose()?,
+    })
 }
 
 fn parse_col<T: std::str::FromStr>(value: String, column: &str) -> Result<T, StoreError>
@@ -337,10 +353,13 @@ fn prepare_rows(
                     vrs_consent::grounds::OWN_AREA
                 ),
             }]),
-            Ok(r) => match keys.seal(&r.my_number, r.municipality) {
-                Ok(sealed) => Prepared::Row(Row {
+            Ok(r) => match keys
+                .seal(&r.my_number, r.municipality)
+                .and_then(|s| Ok((s, keys.blind_index(&r.my_number, r.municipality)?)))
+            {
+                Ok((sealed, index)) => Prepared::Row(Row {
                     line,
-                    index: keys.blind_index(&r.my_number),
+                    index,
                     name: r.name.to_string(),
                     birth: r.birth_date.to_string(),
                     resident: r,

@@ -45,6 +45,7 @@ mod app;
 mod auth;
 mod barcode_signer;
 mod clock;
+mod contract_end;
 mod governance;
 mod inquiry;
 mod issuance;
@@ -63,6 +64,7 @@ pub use app::{AppApplication, AppIssued, Challenge, PassportLines, MAX_LIVE_CHAL
 pub use auth::{AuthFailure, Caller, Enrolled, Session, UserSpec};
 pub use barcode_signer::SignerRequest;
 pub use clock::{jst, Clock, FixedClock, SystemClock};
+pub use contract_end::{ExportedFile, MunicipalityExport, RESIDENTS_FILE};
 pub use governance::{ConsentRow, ConsentView, DocumentView};
 pub use inquiry::{BatchInquiry, InquiryOptions};
 pub use issuance::{Application, Issued, Kind, NotIssued};
@@ -82,6 +84,7 @@ pub use vrs_store::{
 pub use vrs_store::{
     AccountError, DeviceCreated, DeviceRecord, EnrolmentCode, StoreError, UserCreated, UserRecord,
 };
+pub use vrs_store::{AuditPublicKey, ErasureReport, HeadProblem, HeadsReport, SignedHeads};
 
 use vrs_consent::{decide, Action, Request};
 use vrs_domain::resident_file::ResidentFile;
@@ -443,6 +446,19 @@ impl Vrs {
     /// Verifies the audit chain (always available, also during an emergency stop).
     pub fn audit_verify(&self) -> Result<AuditReport, VrsError> {
         Ok(self.store.audit_verify()?)
+    }
+
+    /// Signs every audit chain's head now with the audit key; the result carries
+    /// the public key to publish (`vrs audit heads`).
+    pub fn audit_heads(&self) -> Result<SignedHeads, VrsError> {
+        Ok(self.store.audit_heads(&self.clock.now().to_rfc3339())?)
+    }
+
+    /// Checks the audit log against heads signed earlier, with nothing but those
+    /// heads and the published audit key: detects a rewritten event, a cut-off
+    /// tail and a database rolled back to before the heads.
+    pub fn audit_verify_heads(&self, heads: &SignedHeads) -> Result<HeadsReport, VrsError> {
+        Ok(self.store.audit_verify_heads(heads)?)
     }
 
     /// Searches the audit log (newest `limit` matches, oldest first).

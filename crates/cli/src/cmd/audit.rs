@@ -1,8 +1,13 @@
 //! `vrs audit verify|search`: prove the audit chain and read the log.
 
-use clap::Subcommand;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
 
-use vrs::{AlertKind, AlertOptions, Alerts, AuditReport, StoredEvent};
+use clap::Subcommand;
+use serde::Serialize;
+
+use vrs::store::MAX_HEADS_BYTES;
+use vrs::{AlertKind, AlertOptions, Alerts, AuditReport, HeadsReport, SignedHeads, StoredEvent};
 
 use super::common::{answer, open, parse_flag};
 use crate::output::{count, or_dash, when, Doc, Human, Reply};
@@ -10,8 +15,19 @@ use crate::{BadInput, Ctx, Exit};
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum AuditCmd {
-    /// Verify the hash chain; names the first bad sequence number. Exit 1 when broken.
-    Verify,
+    /// Verify the hash chains; names the first bad sequence number. Exit 1 when broken.
+    /// With --heads, also check the log against heads signed earlier (`vrs audit
+    /// heads --json`): a rewritten event, a cut-off tail or a database rolled back
+    /// to before them is found with nothing but those heads.
+    Verify {
+        /// A heads file written by `vrs audit heads --json`.
+        #[arg(long)]
+        heads: Option<PathBuf>,
+    },
+    /// Sign every chain's head (the operator's and each municipality's) with the
+    /// audit key and print them with the public key to publish; keep the JSON
+    /// (`--json`) where the database's administrators cannot change it.
+    Heads,
     /// Show the newest events, filtered.
     Search {
         /// Only events touching this municipality's area.
@@ -52,7 +68,7 @@ pub(crate) enum AuditCmd {
 pub(crate) fn run(cmd: AuditCmd, ctx: &Ctx) -> anyhow::Result<Reply> {
     let mut vrs = open(ctx)?;
     match cmd {
-        AuditCmd::Verify => {
+        AuditCmd::Verify { heads: None } => {
             let report = vrs.audit_verify()?;
             let exit = if report.valid {
                 Exit::Ok
@@ -61,6 +77,22 @@ pub(crate) fn run(cmd: AuditCmd, ctx: &Ctx) -> anyhow::Result<Reply> {
             };
             Ok(Reply::exit(report, exit))
         }
+        AuditCmd::Verify { heads: Some(path) } => {
+            let heads = read_heads(&path)?;
+            let report = vrs.audit_verify()?;
+            let heads = vrs.audit_verify_heads(&heads)?;
+            let both = WithHeads {
+                valid: report.valid && heads.valid,
+                events: report.events,
+                first_bad_seq: report.first_bad_seq,
+                chains: report.chains,
+                report,
+                heads,
+            };
+            let exit = if both.valid { Exit::Ok } else { Exit::Refused };
+            Ok(Reply::exit(both, exit))
+        }
+        AuditCmd::Heads => Ok(Reply::ok(vrs.audit_heads()?)),
         AuditCmd::Search {
             municipality,
             action,
@@ -146,6 +178,93 @@ impl Human for Alerts {
                 })
                 .collect(),
         );
+    }
+}
+
+/// Reads a heads file, at most [`MAX_HEADS_BYTES`]; anything else is bad input.
+fn read_heads(path: &Path) -> Result<SignedHeads, crate::BadInput> {
+    let bad = |why: String| crate::BadInput(format!("--heads {}: {why}", path.display()));
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .map_err(|e| bad(e.to_string()))?
+        .take(MAX_HEADS_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| bad(e.to_string()))?;
+    if text.len() as u64 > MAX_HEADS_BYTES {
+        return Err(bad(format!("larger than {MAX_HEADS_BYTES} bytes")));
+    }
+    serde_json::from_str(&text).map_err(|e| bad(format!("not a heads file: {e}")))
+}
+
+/// `audit verify --heads`: the keyed check's fields, and the heads' report.
+#[derive(Serialize)]
+struct WithHeads {
+    /// Both checks pass.
+    valid: bool,
+    events: u64,
+    first_bad_seq: Option<i64>,
+    chains: u64,
+    heads: HeadsReport,
+    #[serde(skip)]
+    report: AuditReport,
+}
+
+impl Human for WithHeads {
+    fn human(&self, doc: &mut Doc) {
+        self.report.human(doc);
+        let heads = count(self.heads.heads, "signed head", "signed heads");
+        if self.heads.valid {
+            doc.line(format!(
+                "{}: the log reaches all {heads} of {}",
+                doc.good("valid"),
+                when(&self.heads.signed_at)
+            ));
+        } else {
+            doc.line(format!(
+                "{}: the log departs from the {heads} of {}",
+                doc.bad("broken"),
+                when(&self.heads.signed_at)
+            ));
+            for p in &self.heads.problems {
+                doc.line(format!(
+                    "  {} (event {}): {}",
+                    if p.chain.is_empty() {
+                        "heads"
+                    } else {
+                        &p.chain
+                    },
+                    or_dash(p.seq),
+                    p.reason
+                ));
+            }
+        }
+    }
+}
+
+impl Human for SignedHeads {
+    fn human(&self, doc: &mut Doc) {
+        doc.line(format!(
+            "{} signed at {}; audit key P-256 x={} y={}",
+            count(self.heads.len() as u64, "chain head", "chain heads"),
+            when(&self.signed_at),
+            self.public_key.x,
+            self.public_key.y
+        ));
+        doc.table(
+            &["chain", "events", "last seq", "hash"],
+            self.heads
+                .iter()
+                .map(|h| {
+                    vec![
+                        h.chain.clone(),
+                        h.events.to_string(),
+                        h.seq.to_string(),
+                        h.hash.clone(),
+                    ]
+                })
+                .collect(),
+        );
+        doc.line("keep the --json form to check the log later: vrs audit verify --heads FILE");
     }
 }
 

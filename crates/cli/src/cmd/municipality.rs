@@ -1,9 +1,14 @@
-//! `vrs municipality show CODE`: the registry row of a local government code.
+//! `vrs municipality show CODE`: the registry row of a local government code;
+//! `vrs municipality export` and `erase` (M-13): the end of a municipality's contract.
 
 use clap::Subcommand;
+use std::path::PathBuf;
+
+use vrs::{ErasureReport, MunicipalityExport, Principal};
 use vrs_domain::MunicipalityCode;
 
-use crate::output::{Doc, Human, Reply, Shaped};
+use super::common::{answer, open, parse_flag, vrs_error};
+use crate::output::{count, Doc, Human, Reply, Shaped};
 use crate::{BadInput, Ctx};
 
 #[derive(Subcommand, Debug)]
@@ -13,10 +18,70 @@ pub(crate) enum MunicipalityCmd {
         /// Six-digit JIS X 0402 code, e.g. 131016.
         code: String,
     },
+    /// M-13, end of contract: hand the municipality its data back into DIR: its
+    /// residents in the import format (residents.csv, which `vrs residents
+    /// import` reads back, My Numbers included), and one JSON-lines file per
+    /// table of its doses with their history, consents and issuance history.
+    /// Only the municipality itself. Files are 0600; existing ones need --force.
+    Export {
+        /// Who acts: `municipality:CODE`.
+        #[arg(long = "as")]
+        principal: String,
+        /// The directory to write (created 0700 if missing).
+        #[arg(long)]
+        to: PathBuf,
+        /// Replace files of an earlier export.
+        #[arg(long)]
+        force: bool,
+    },
+    /// M-13, end of contract: destroy the municipality's data key and delete its
+    /// personal data (residents, doses and their history, issuance history); its
+    /// audit events stay. Only the operator; --confirm must repeat the code.
+    /// Earlier backups can no longer be read for it with this keyring: destroy
+    /// keyring backups made before the erasure (see docs/operations.md).
+    Erase {
+        /// Who acts: `operator`.
+        #[arg(long = "as")]
+        principal: String,
+        /// Six-digit code of the municipality to erase.
+        code: String,
+        /// The same code again, to confirm.
+        #[arg(long)]
+        confirm: String,
+    },
 }
 
-pub(crate) fn run(cmd: MunicipalityCmd, _ctx: &Ctx) -> anyhow::Result<Reply> {
+pub(crate) fn run(cmd: MunicipalityCmd, ctx: &Ctx) -> anyhow::Result<Reply> {
     match cmd {
+        MunicipalityCmd::Export {
+            principal,
+            to,
+            force,
+        } => {
+            let principal: Principal = parse_flag("as", &principal)?;
+            let mut vrs = open(ctx)?;
+            let done = vrs
+                .export_municipality(principal, &to, force)
+                .map_err(|e| vrs_error("to", e))?;
+            Ok(answer(done, Reply::ok))
+        }
+        MunicipalityCmd::Erase {
+            principal,
+            code,
+            confirm,
+        } => {
+            let principal: Principal = parse_flag("as", &principal)?;
+            let m = MunicipalityCode::parse_municipality(&code)
+                .map_err(|e| BadInput(format!("CODE: {e}")))?;
+            if confirm != code {
+                return Err(BadInput(format!(
+                    "--confirm {confirm:?} does not repeat the code {code}: nothing was erased"
+                ))
+                .into());
+            }
+            let mut vrs = open(ctx)?;
+            Ok(answer(vrs.erase_municipality(principal, m)?, Reply::ok))
+        }
         MunicipalityCmd::Show { code } => {
             let code: MunicipalityCode = code.parse().map_err(|e| BadInput(format!("{e}")))?;
             let info = code.info();
@@ -31,6 +96,44 @@ pub(crate) fn run(cmd: MunicipalityCmd, _ctx: &Ctx) -> anyhow::Result<Reply> {
             });
             Ok(Reply::ok(Shaped::new(json, Info(code))))
         }
+    }
+}
+
+impl Human for ErasureReport {
+    fn human(&self, doc: &mut Doc) {
+        doc.line(format!(
+            "erased {}: {}, {}, {} deleted; {}",
+            self.municipality,
+            count(self.residents, "resident", "residents"),
+            count(self.doses, "dose", "doses"),
+            count(self.issuances, "certificate", "certificates"),
+            if self.key_destroyed {
+                "its data key destroyed"
+            } else {
+                "it had no data key"
+            }
+        ));
+        doc.line(format!(
+            "{} of its audit trail kept; destroy keyring backups made before now",
+            count(self.audit_events_kept, "event", "events")
+        ));
+    }
+}
+
+impl Human for MunicipalityExport {
+    fn human(&self, doc: &mut Doc) {
+        doc.line(format!(
+            "handed {}'s data back into {}",
+            self.municipality,
+            self.dir.display()
+        ));
+        doc.table(
+            &["file", "records"],
+            self.files
+                .iter()
+                .map(|f| vec![f.name.clone(), f.records.to_string()])
+                .collect(),
+        );
     }
 }
 

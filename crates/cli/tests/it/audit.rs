@@ -55,7 +55,7 @@ fn populated() -> tempfile::TempDir {
     let r = vrs(dir.path(), &["audit", "verify"]);
     assert_eq!(
         r.json,
-        serde_json::json!({"valid": true, "events": 8, "first_bad_seq": null})
+        serde_json::json!({"valid": true, "events": 8, "first_bad_seq": null, "chains": 3})
     );
     dir
 }
@@ -157,4 +157,35 @@ fn the_demo_runs_on_a_fresh_directory_and_its_audit_chain_verifies() {
     assert!(stdout.contains("valid = true"), "{stdout}");
     let r = vrs(&dir, &["audit", "verify"]);
     assert_eq!(r.json["valid"], true);
+}
+
+#[test]
+fn audit_heads_then_verify_heads_exits_0_then_1_after_a_rollback_and_2_on_a_bad_file() {
+    let dir = populated();
+    let d = dir.path();
+    let heads = vrs(d, &["audit", "heads"]);
+    assert_eq!(heads.code, 0, "{}", heads.stderr);
+    assert_eq!(heads.json["format"], "vrs-audit-heads-1");
+    assert_eq!(heads.json["public_key"]["crv"], "P-256");
+    let file = write_file(d, "heads.json", &heads.json.to_string());
+    let ok = vrs(d, &["audit", "verify", "--heads", &file]);
+    assert_eq!(ok.code, 0, "{}", ok.stdout);
+    assert_eq!(ok.json["valid"], true);
+    assert_eq!(ok.json["events"], 8);
+    assert_eq!(ok.json["heads"]["valid"], true);
+    // Cut the last event off 千代田区's chain and move its head row back: the
+    // keyed check sees the head row's MAC fail, the heads see the chain short.
+    sqlite3(
+        &d.join("vrs.sqlite"),
+        "DROP TRIGGER audit_log_no_delete;
+         DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log WHERE chain = 131016);",
+    );
+    let bad = vrs(d, &["audit", "verify", "--heads", &file]);
+    assert_eq!(bad.code, 1, "{}", bad.stdout);
+    assert_eq!(bad.json["valid"], false);
+    assert_eq!(bad.json["heads"]["problems"][0]["chain"], "131016");
+    let junk = write_file(d, "junk.json", "{\"format\": 1}");
+    let r = vrs(d, &["audit", "verify", "--heads", &junk]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--heads"), "{}", r.stderr);
 }

@@ -7,6 +7,7 @@ mod audit;
 mod card;
 mod certificate;
 mod consent;
+mod contract_end;
 mod doses;
 mod human;
 mod keys;

@@ -157,14 +157,17 @@ fn another_data_dirs_keyring_or_a_damaged_data_key_is_refused() {
     std::fs::copy(other.path().join("keyring.json"), &keyring).unwrap();
     assert_keyring_refused(dir.path(), "another data dir's keyring");
 
-    // Well-formed but damaged: one hex digit of the data key changed.
-    let mut file: serde_json::Value = serde_json::from_str(&saved).unwrap();
-    let key = file["data_key"].as_str().unwrap().to_owned();
-    let flipped = if key.starts_with('0') { "1" } else { "0" };
-    file["data_key"] = format!("{flipped}{}", &key[1..]).into();
-    std::fs::write(&keyring, serde_json::to_string(&file).unwrap()).unwrap();
-    set_mode(&keyring, 0o600);
-    assert_keyring_refused(dir.path(), "damaged data_key");
+    // Well-formed but damaged: one hex digit of a data key changed (the
+    // operator's, or the municipality's own).
+    for pointer in ["/operator/data_key", "/municipalities/131016/data_key"] {
+        let mut file: serde_json::Value = serde_json::from_str(&saved).unwrap();
+        let key = file.pointer(pointer).unwrap().as_str().unwrap().to_owned();
+        let flipped = if key.starts_with('0') { "1" } else { "0" };
+        *file.pointer_mut(pointer).unwrap() = format!("{flipped}{}", &key[1..]).into();
+        std::fs::write(&keyring, serde_json::to_string(&file).unwrap()).unwrap();
+        set_mode(&keyring, 0o600);
+        assert_keyring_refused(dir.path(), pointer);
+    }
 
     std::fs::write(&keyring, saved).unwrap();
     audit_events(dir.path());

@@ -41,7 +41,7 @@ impl Store {
                 ),
                 Lookup::MyNumber(n) => (
                     "SELECT address_number, my_number_index FROM residents WHERE municipality = ?1 AND my_number_index = ?2",
-                    self.keys.blind_index(n).to_vec().into(),
+                    self.keys.blind_index(n, municipality)?.to_vec().into(),
                 ),
             };
             tx.prepare_cached(sql)?

@@ -4,9 +4,11 @@ mod support;
 
 mod app;
 mod audit;
+mod audit_heads;
 mod auth;
 mod dose_statistics;
 mod doses;
+mod erasure;
 mod import;
 mod isolation;
 mod issuance;
