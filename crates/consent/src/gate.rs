@@ -67,7 +67,7 @@ pub(crate) fn consented_to_base_terms(
 
 /// Whether municipality `m`, holding `consents` (each document with the day it
 /// takes effect), passes the T1-2-3 gate on `day`: the reading of
-/// [`consented_to_base_terms`], for screens that show whether it may use VRS.
+/// `consented_to_base_terms`, for screens that show whether it may use VRS.
 pub fn may_use_vrs(
     m: vrs_domain::MunicipalityCode,
     consents: impl IntoIterator<Item = (DocumentId, NaiveDate)>,
