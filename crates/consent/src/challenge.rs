@@ -160,4 +160,22 @@ mod tests {
             assert_eq!(grounds, ["P9-1", "P9-3"], "{fact:?}");
         }
     }
+
+    #[test]
+    fn p9_3_each_refusal_tells_the_applicant_what_went_wrong_and_what_to_do() {
+        let all = [
+            (ChallengeRefusal::NonceMissing, "carries no challenge nonce"),
+            (ChallengeRefusal::UnknownNonce, "not a challenge this service issued"),
+            (ChallengeRefusal::ReplayedNonce, "already used"),
+            (ChallengeRefusal::ExpiredNonce, "valid for 5 minutes"),
+        ];
+        for (refusal, says) in all {
+            let message = refusal.message();
+            assert!(message.contains(says), "{refusal:?}: {message}");
+            assert!(
+                message.contains("read the card again"),
+                "{refusal:?} says what to do: {message}"
+            );
+        }
+    }
 }
