@@ -165,7 +165,10 @@ mod tests {
     fn p9_3_each_refusal_tells_the_applicant_what_went_wrong_and_what_to_do() {
         let all = [
             (ChallengeRefusal::NonceMissing, "carries no challenge nonce"),
-            (ChallengeRefusal::UnknownNonce, "not a challenge this service issued"),
+            (
+                ChallengeRefusal::UnknownNonce,
+                "not a challenge this service issued",
+            ),
             (ChallengeRefusal::ReplayedNonce, "already used"),
             (ChallengeRefusal::ExpiredNonce, "valid for 5 minutes"),
         ];

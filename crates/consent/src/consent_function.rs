@@ -88,3 +88,31 @@ pub(crate) fn not_before_the_document(req: &Request, out: &mut Vec<Finding>) {
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// T1-11-2: the operator follows up on consents, so it lists every municipality's;
+    /// a municipality is refused on the same provision (it sees only its own).
+    #[test]
+    fn t1_11_2_only_the_operator_lists_every_municipalitys_consents() {
+        let chiyoda: Principal = "municipality:131016".parse().unwrap();
+        for (principal, met) in [(Principal::Operator, true), (chiyoda, false)] {
+            let mut out = Vec::new();
+            operator_lists_consents(
+                &Request::new(principal, Action::ListConsents, None),
+                &mut out,
+            );
+            assert_eq!(out.len(), 1, "{principal}");
+            assert_eq!(out[0].met, met, "{principal}");
+            assert_eq!(out[0].ground.provision, cite("T1-11-2"), "{principal}");
+        }
+        let mut out = Vec::new();
+        operator_lists_consents(
+            &Request::new(Principal::Operator, Action::GrantConsent, None),
+            &mut out,
+        );
+        assert!(out.is_empty(), "other actions are not this rule's");
+    }
+}

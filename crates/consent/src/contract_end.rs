@@ -45,3 +45,25 @@ pub(crate) fn return_and_erase_at_contract_end(req: &Request, out: &mut Vec<Find
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// M-13: an erasure without a municipality is refused for that reason, not as if
+    /// the operator could not erase at all.
+    #[test]
+    fn m_13_an_erasure_must_name_its_municipality() {
+        let mut out = Vec::new();
+        let req = Request::new(Principal::Operator, Action::EraseMunicipality, None);
+        return_and_erase_at_contract_end(&req, &mut out);
+        assert_eq!(out.len(), 1);
+        assert!(!out[0].met);
+        assert_eq!(out[0].ground.provision, cite("M-13"));
+        assert!(
+            out[0].ground.reason.contains("names the one municipality"),
+            "{}",
+            out[0].ground.reason
+        );
+    }
+}
