@@ -120,3 +120,37 @@ fn a_failed_request_rolls_back_alone_and_its_group_mates_are_kept() {
     }
     assert!(vrs.audit_verify().unwrap().valid);
 }
+
+#[test]
+fn a_caller_whose_request_panics_does_not_leak_into_the_next_request() {
+    let (_dir, vrs) = fresh();
+    let shared = SharedVrs::spawn(vrs);
+    let clerk = vrs::Caller {
+        principal: p("municipality:131016"),
+        actor: vrs::domain::Actor::User {
+            login: "clerk".parse().unwrap(),
+        },
+        role: Some(vrs::domain::Role::Clerk),
+        my_number_handler: true,
+    };
+    let seen = clerk.clone();
+    let r = shared.run_blocking(move |vrs| {
+        vrs.with_caller(clerk, |vrs| -> Result<(), VrsError> {
+            assert_eq!(vrs.caller(), Some(&seen));
+            panic!("a use case panicked");
+        })
+    });
+    assert!(matches!(r, Err(SharedError::Panicked)), "{r:?}");
+    // The next request on the same writer runs as nobody: no caller, and its
+    // audit event names no actor.
+    let (caller, actor) = shared
+        .run_blocking(|vrs| {
+            let caller = vrs.caller().cloned();
+            vrs.count_residents(p("municipality:131016"), None)?;
+            let last = vrs.audit_search(None, Some("count_residents"), None, 1)?;
+            Ok((caller, last[0].actor.clone()))
+        })
+        .unwrap();
+    assert_eq!((caller, actor), (None, None));
+    shared.close();
+}
