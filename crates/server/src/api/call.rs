@@ -148,17 +148,15 @@ where
     let out = state
         .vrs
         .run(move |vrs| {
+            // Nobody is the caller while the token is checked; the scoped
+            // `with_caller` then sets it for `f` alone and restores "nobody"
+            // afterwards, also when `f` fails: no caller outlives its request.
             vrs.clear_caller()?;
             let caller = match vrs.authenticate(&token, client)? {
                 Ok(c) => c,
                 Err(vrs::AuthFailure) => return Ok(Err(ApiError::Unauthorized)),
             };
-            vrs.set_caller(caller.clone())?;
-            let out = f(vrs, &caller);
-            let cleared = vrs.clear_caller();
-            let out = out?;
-            cleared?;
-            Ok(out)
+            vrs.with_caller(caller.clone(), |vrs| f(vrs, &caller))
         })
         .await;
     settle(state, out)
