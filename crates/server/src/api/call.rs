@@ -202,3 +202,21 @@ pub fn done<T>(answer: vrs::Answer<T>) -> Result<T, ApiError> {
         vrs::Answer::Refused(r) => Err(ApiError::refused(r)),
     }
 }
+
+/// A facade value as JSON (the shape the CLI prints with `--json`).
+pub fn render<T: serde::Serialize>(v: T) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    serde_json::to_value(v)
+        .map(axum::Json)
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// Parses an optional text value into a domain type; a fault names the field.
+pub fn parse_opt<T>(field: &str, value: Option<&str>) -> Result<Option<T>, ApiError>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    value
+        .map(|v| v.parse().map_err(|e| ApiError::field(field, e)))
+        .transpose()
+}

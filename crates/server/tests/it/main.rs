@@ -3,5 +3,6 @@
 
 mod api;
 mod app;
+mod routes;
 mod shutdown;
 mod support;
