@@ -154,3 +154,53 @@ fn a_caller_whose_request_panics_does_not_leak_into_the_next_request() {
     assert_eq!((caller, actor), (None, None));
     shared.close();
 }
+
+#[test]
+fn plain_reads_run_on_the_reader_pool_while_the_writer_is_busy() {
+    let (dir, mut vrs) = fresh();
+    let chiyoda = p("municipality:131016");
+    let terms = vrs::consent::DocumentId::Terms20211203;
+    let Answer::Done(_) = vrs
+        .grant_consent(chiyoda, None, terms, None, Some("mayor"))
+        .unwrap()
+    else {
+        panic!("refused")
+    };
+    let readers = (0..4)
+        .map(|_| Vrs::open_reader(dir.path(), Box::new(crate::support::clock())).unwrap())
+        .collect();
+    let shared = SharedVrs::spawn_with_readers(vrs, readers);
+    // The writer is held inside a request (its group's transaction is open) ...
+    let (entered_tx, entered) = std::sync::mpsc::channel::<()>();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let writer = shared.clone();
+    let busy = std::thread::spawn(move || {
+        writer.run_blocking(move |_vrs| {
+            entered_tx.send(()).unwrap();
+            released.recv().unwrap();
+            Ok(())
+        })
+    });
+    entered.recv().unwrap();
+    // ... and 8 parallel plain reads are answered all the same, with what was committed.
+    let m = "131016".parse().unwrap();
+    let reads: Vec<_> = (0..8)
+        .map(|_| {
+            let shared = shared.clone();
+            std::thread::spawn(move || {
+                (0..25)
+                    .map(|_| shared.read_blocking(move |vrs| vrs.consent_view(m)))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for r in reads {
+        for view in r.join().unwrap() {
+            let view = view.unwrap();
+            assert!(view.may_use_vrs, "a reader missed the committed consent");
+        }
+    }
+    release.send(()).unwrap();
+    busy.join().unwrap().unwrap();
+    shared.close();
+}
