@@ -51,6 +51,7 @@ mod inquiry;
 mod issuance;
 mod keys;
 mod moves;
+mod readers;
 mod records;
 mod release;
 mod shared;

@@ -3,5 +3,7 @@
 
 mod api;
 mod app;
+mod concurrency;
+mod routes;
 mod shutdown;
 mod support;
