@@ -5,3 +5,4 @@ mod api;
 mod app;
 mod shutdown;
 mod support;
+mod web;
