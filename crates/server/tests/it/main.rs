@@ -6,3 +6,4 @@ mod app;
 mod shutdown;
 mod support;
 mod web;
+mod web_staff;
