@@ -251,3 +251,95 @@ async fn the_operators_home_shows_the_stops_and_the_alerts_and_no_resident_menu(
     assert_eq!(status, 403, "{html}");
     f.stop().await;
 }
+
+/// What an attacker plants in every free-text field that accepts it.
+const SCRIPT: &str = "<script>alert(1)</script>";
+const IMG: &str = "\"><img src=x onerror=alert(2)>";
+const IMG_SHORT: &str = "\"><img src=x>";
+
+/// Asserts `html` shows the planted texts only escaped.
+#[track_caller]
+fn assert_inert(path: &str, html: &str) {
+    for raw in ["<script>alert", "<img src=x", "onerror=alert(2)>"] {
+        assert!(!html.contains(raw), "{path}: {raw:?} is live in {html}");
+    }
+    // Every <script> of the page is an external file of /static/.
+    for (i, _) in html.match_indices("<script") {
+        assert!(
+            html[i..].starts_with("<script src=\"/static/"),
+            "{path}: inline script at {i}"
+        );
+    }
+}
+
+/// The pages a clerk sees that show what was planted.
+pub(crate) const PLANTED_PAGES: &[&str] = &[
+    "/",
+    "/residents?address_number=X1",
+    "/residents?kana=%E3%83%A4%E3%83%9E%E3%83%80&birth_date=1990-01-01",
+    "/residents/X1",
+    "/upload",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_shows_planted_markup_inert_in_names_venue_doctor_and_reasons() {
+    let mut f = start().await;
+    let web = Web::sign_in(&f, &f.clerk, 0).await;
+    // The name's two parts: `<script>…` and `"><img …>` (quoted as CSV wants).
+    let name = format!("{SCRIPT}\u{3000}{IMG}").replace('"', "\"\"");
+    let csv = format!(
+        "{HEADER}131016,X1,{},0000000901,\"{name}\",ヤマダ\u{3000}ハナコ,1990-01-01,2\n",
+        crate::support::my_number(901_901)
+    );
+    let (status, html) = web.upload(&web.csrf, &csv).await;
+    assert_eq!(status, 200, "{html}");
+    register_dose(&f, 901, 1, "2021-06-01").await;
+    let (_, html) = web.get("/residents/X1").await;
+    let id = dose_ids(&html).pop().expect("a dose");
+    let (status, html) = web
+        .post(
+            &format!("/doses/{id}/correct"),
+            &[
+                ("back", "X1"),
+                // Each as long as the field allows (venue 30, doctor 20 characters).
+                ("venue", IMG),
+                ("doctor", IMG_SHORT),
+                ("reason", &format!("{SCRIPT} {IMG}")),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{html}");
+    let (status, html) = web
+        .post(
+            &format!("/doses/{id}/delete"),
+            &[("back", "X1"), ("reason", &format!("{IMG}{SCRIPT}"))],
+        )
+        .await;
+    assert_eq!(status, 303, "{html}");
+
+    let (_, person) = web.get("/residents/X1").await;
+    // Shown, escaped, where it was planted.
+    assert!(
+        person.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{person}"
+    );
+    assert!(
+        person.contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"),
+        "{person}"
+    );
+    for path in PLANTED_PAGES {
+        let (status, html) = web.get(path).await;
+        assert!(status < 500, "{path}: {status}");
+        assert_inert(path, &html);
+    }
+    // Bad input echoed on an error page is escaped too.
+    let (status, html) = web
+        .get(&format!(
+            "/residents?ticket_number={}",
+            "%3Cscript%3Ealert(1)"
+        ))
+        .await;
+    assert_eq!(status, 400);
+    assert_inert("bad ticket", &html);
+    f.stop().await;
+}

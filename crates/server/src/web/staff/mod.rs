@@ -28,6 +28,10 @@ pub(crate) const MAX_TEXT: usize = 500;
 /// A 400 naming the form field at fault.
 pub(crate) fn field_error(field: &str, reason: impl std::fmt::Display) -> WebError {
     let reason = reason.to_string();
+    // Domain errors already start with their field's name.
+    let reason = reason
+        .strip_prefix(&format!("{field}: "))
+        .map_or(reason.clone(), str::to_owned);
     WebError::BadInput {
         message: format!("{field}: {reason}"),
         errors: vec![RowFault {
