@@ -6,4 +6,5 @@ mod app;
 mod shutdown;
 mod support;
 mod web;
+mod web_counter;
 mod web_staff;
