@@ -56,6 +56,9 @@ pub struct IssuanceRecord {
     pub passport_number: Option<String>,
     /// Whether the application was made with the holder's own card (A10-8).
     pub with_holders_card: bool,
+    /// `individual` (the person applied through the app) or `counter` (a clerk
+    /// issued it at the counter, 窓口発行); set from the decision when recorded.
+    pub origin: String,
     /// The signing key.
     pub kid: String,
     /// The revocation id.
@@ -159,10 +162,16 @@ impl Store {
         deliver: impl FnOnce() -> Result<(), E>,
     ) -> Result<Result<i64, E>, StoreError> {
         let m = allowed.partition_for(Action::IssueCertificate)?;
+        let origin = if allowed.request().at_counter {
+            "counter"
+        } else {
+            "individual"
+        };
         let tx = self.conn.transaction()?;
         let detail = serde_json::json!({
             "certificate_id": record.certificate_id,
             "kind": record.kind,
+            "origin": origin,
             "kid": record.kid,
             "doses": dose_ids.len(),
             "with_holders_card": record.with_holders_card,
@@ -175,7 +184,7 @@ impl Store {
         tx.execute(
             "INSERT INTO issuances (certificate_id, municipality, kind, name, birth_date, nationality,
                  passport_number, origin, with_holders_card, kid, rid, issued_at, audit_seq)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'individual', ?8, ?9, ?10, ?11, ?12)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?13, ?8, ?9, ?10, ?11, ?12)",
             params![
                 record.certificate_id,
                 m.as_u32(),
@@ -188,7 +197,8 @@ impl Store {
                 record.kid,
                 record.rid,
                 record.issued_at,
-                seq
+                seq,
+                origin
             ],
         )?;
         for id in dose_ids {
@@ -243,7 +253,7 @@ impl Store {
         let out = {
             let mut stmt = tx.prepare(
                 "SELECT certificate_id, municipality, kind, name, birth_date, nationality, passport_number,
-                        with_holders_card, kid, rid, issued_at, revoked_at, revoked_reason
+                        with_holders_card, kid, rid, issued_at, revoked_at, revoked_reason, origin
                  FROM issuances WHERE municipality = ?1 ORDER BY issued_at DESC, certificate_id",
             )?;
             let rows = stmt.query_map([m.as_u32()], |r| {
@@ -261,6 +271,7 @@ impl Store {
                     issued_at: r.get(10)?,
                     revoked_at: r.get(11)?,
                     revoked_reason: r.get(12)?,
+                    origin: r.get(13)?,
                 })
             })?;
             rows.collect::<Result<Vec<_>, _>>()?

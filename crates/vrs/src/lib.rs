@@ -441,6 +441,27 @@ impl Vrs {
         }
     }
 
+    /// Searches the principal's own area for residents born on `birth` whose kana
+    /// name starts with `kana` (at most `limit`): the staff screens' search.
+    pub fn search_residents(
+        &mut self,
+        principal: Principal,
+        kana: &vrs_domain::KanaName,
+        birth: &vrs_domain::BirthDate,
+        limit: u32,
+    ) -> Result<Answer<Vec<Resident>>, VrsError> {
+        let partition = target(principal, None);
+        match self.decide(principal, Action::ReadResident, partition, None)? {
+            Ok(allowed) => Ok(Answer::Done(self.store.search_residents(
+                &allowed,
+                kana.as_str(),
+                birth,
+                limit,
+            )?)),
+            Err(r) => Ok(Answer::Refused(r)),
+        }
+    }
+
     /// Counts the residents of `municipality`'s area (default: the principal's own).
     pub fn count_residents(
         &mut self,

@@ -7,3 +7,6 @@ mod concurrency;
 mod routes;
 mod shutdown;
 mod support;
+mod web;
+mod web_counter;
+mod web_staff;
