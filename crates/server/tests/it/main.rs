@@ -3,5 +3,6 @@
 
 mod api;
 mod app;
+mod browser;
 mod shutdown;
 mod support;
