@@ -6,3 +6,4 @@ mod app;
 mod browser;
 mod shutdown;
 mod support;
+mod web;
