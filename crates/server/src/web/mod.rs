@@ -15,6 +15,7 @@ pub mod error;
 pub mod headers;
 pub mod layout;
 pub mod staff;
+pub mod tablet;
 
 use axum::Router;
 
@@ -28,4 +29,5 @@ pub fn router() -> Router<AppState> {
         .merge(staff::router())
         .layer(axum::middleware::from_fn(csrf::require))
         .merge(assets::router())
+        .merge(tablet::router())
 }

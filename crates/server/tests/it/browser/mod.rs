@@ -14,5 +14,6 @@
 
 mod harness;
 mod smoke;
+mod tablet;
 
 pub(crate) use harness::{Browser, Site};
