@@ -15,6 +15,7 @@ pub mod error;
 pub mod headers;
 pub mod layout;
 pub mod staff;
+pub mod stats;
 pub mod tablet;
 
 use axum::Router;
@@ -30,4 +31,5 @@ pub fn router() -> Router<AppState> {
         .layer(axum::middleware::from_fn(csrf::require))
         .merge(assets::router())
         .merge(tablet::router())
+        .merge(stats::router())
 }

@@ -184,6 +184,20 @@ impl Browser {
         }
     }
 
+    /// Signs `user` in through the login form of `site`.
+    pub(crate) async fn sign_in(&self, site: &Site, user: &User) {
+        self.open(&site.url("/login")).await;
+        self.fill("#login", &user.login).await;
+        self.fill("#password", PASSWORD).await;
+        if let Some(code) = user.code(0) {
+            self.fill("#totp", &code).await;
+        }
+        self.click("form[action='/login'] button[type=submit]")
+            .await;
+        self.until(10, "signed in", "!location.pathname.startsWith('/login')")
+            .await;
+    }
+
     /// A PNG screenshot of the viewport.
     pub(crate) async fn screenshot(&self) -> Vec<u8> {
         self.client.screenshot().await.unwrap()
@@ -367,6 +381,28 @@ impl Site {
         }
         if let Some(d) = self.done.take() {
             d.await.unwrap().unwrap();
+        }
+    }
+
+    /// Registers doses as the sites would: `(municipality, first ticket, how many, date)`
+    /// (the service must be down).
+    pub(crate) fn register(&self, batches: &[(&str, u64, u64, &str)]) {
+        let mut vrs = self.open();
+        for (m, first, n, date) in batches {
+            let site: vrs::Principal = format!("site:{m}").parse().unwrap();
+            for t in *first..first + n {
+                let entry = vrs::domain::DoseEntry {
+                    ocr: format!("11{m}{t:010}").parse().unwrap(),
+                    product: "comirnaty".parse().unwrap(),
+                    lot: "FA5765".parse().unwrap(),
+                    date: date.parse().unwrap(),
+                    venue: None,
+                    doctor: None,
+                };
+                let Answer::Done(Ok(_)) = vrs.register_dose(site, &entry).unwrap() else {
+                    panic!("{m} ticket {t} was not registered")
+                };
+            }
         }
     }
 

@@ -14,6 +14,7 @@
 
 mod harness;
 mod smoke;
+mod stats;
 mod tablet;
 
 pub(crate) use harness::{Browser, Site};
