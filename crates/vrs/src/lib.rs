@@ -55,6 +55,7 @@ mod moves;
 mod records;
 mod release;
 mod shared;
+mod verifier;
 pub mod views;
 
 use std::io::Read;
@@ -73,6 +74,7 @@ pub use issuance::{Application, Issued, Kind, NotIssued};
 pub use records::{ExportOptions, ExportReport, StatCell, StatQuery, Statistics};
 pub use release::{PopulationImport, ReleaseFile, ReleaseReport};
 pub use shared::{SharedError, SharedVrs};
+pub use verifier::VerifyRefusal;
 pub use vrs_certificate as certificate;
 pub use vrs_consent::{self as consent, Refusal};
 pub use vrs_domain::admission::{Correction, Rejection};

@@ -14,6 +14,10 @@ use vrs::{Answer, SystemClock, UserSpec, Vrs};
 
 use crate::support::{file, logs, User, PASSWORD};
 
+/// The resident the test card (fixtures/cards) is minted for: ticket 900001 of 千代田区.
+pub(crate) const KOKUTO: &str =
+    "131016,A900000001,537686677188,0000900001,黒桐\u{3000}幹也,コクトウ\u{3000}ミキヤ,1980-02-17,1\n";
+
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
@@ -276,8 +280,12 @@ fn prepare(data: &Path) -> People {
         else {
             panic!("{m} could not consent")
         };
+        let mut residents = file(m, 20);
+        if m == "131016" {
+            residents.push_str(KOKUTO);
+        }
         let Answer::Done(o) = vrs
-            .import_residents(who, file(m, 20).as_bytes(), None, false)
+            .import_residents(who, residents.as_bytes(), None, false)
             .unwrap()
         else {
             panic!("{m} could not import")
@@ -360,7 +368,9 @@ impl Site {
             data_dir: self.data_dir(),
             listen: self.addr,
             tls: None,
-            card_ca_keys: vec![],
+            // The app API trusts the test card CA, so tests can issue certificates.
+            card_ca_keys: vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../fixtures/cards/test-ca.json")],
             app_rate: vrs_server::DEFAULT_APP_RATE,
             max_in_flight: vrs_server::load::DEFAULT_MAX_IN_FLIGHT,
             log_format: vrs_server::LogFormat::Json,

@@ -16,5 +16,6 @@ mod harness;
 mod smoke;
 mod stats;
 mod tablet;
+mod verify;
 
 pub(crate) use harness::{Browser, Site};
