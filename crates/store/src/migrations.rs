@@ -480,6 +480,15 @@ CREATE TABLE app_challenges (
 CREATE INDEX app_challenges_by_expiry ON app_challenges (expires_at);
 "#,
     ),
+    (
+        11,
+        "resident search by birth date and kana name",
+        r#"
+-- The staff screens' resident search (kana name + birth date) reads one
+-- municipality's residents born on one day: a few dozen rows at most.
+CREATE INDEX residents_by_birth ON residents (municipality, birth_date, name_kana);
+"#,
+    ),
 ];
 
 /// The schema version this build expects.

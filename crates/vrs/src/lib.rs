@@ -60,6 +60,7 @@ pub mod views;
 
 use std::io::Read;
 use std::path::Path;
+use vrs_store::Outcome;
 
 pub use alerts::{Alert, AlertKind, AlertOptions, Alerts, MAX_ALERT_EVENTS};
 pub use app::{AppApplication, AppIssued, Challenge, PassportLines, MAX_LIVE_CHALLENGES};
@@ -210,39 +211,32 @@ impl Vrs {
             Ok(r) => r,
             Err(e @ StoreError::IssuerBaseUrlChange { .. }) => {
                 let mut store = Store::open(dir, &now.to_rfc3339())?;
-                store.audit_operation(&AuditEvent {
-                    at: now.to_rfc3339(),
-                    principal: Principal::Operator.to_string(),
-                    action: "init",
-                    municipality: None,
-                    subject: None,
-                    outcome: "refused",
-                    grounds: vec![],
-                    detail: serde_json::json!({
+                store.audit_operation(
+                    &AuditEvent::new(
+                        now.to_rfc3339(),
+                        Principal::Operator,
+                        "init",
+                        Outcome::Refused,
+                    )
+                    .with_detail(serde_json::json!({
                         "refused": "issuer_base_url_change",
                         "requested_issuer_base_url": issuer_base_url,
-                    }),
-                })?;
+                    })),
+                )?;
                 return Err(e.into());
             }
             Err(e) => return Err(e.into()),
         };
         let mut store = Store::open(dir, &now.to_rfc3339())?;
-        store.audit_operation(&AuditEvent {
-            at: now.to_rfc3339(),
-            principal: Principal::Operator.to_string(),
-            action: "init",
-            municipality: None,
-            subject: None,
-            outcome: "done",
-            grounds: vec![],
-            detail: serde_json::json!({
-                "created_keyring": report.created_keyring,
-                "applied_migrations": report.applied_migrations,
-                "issuer_base_url": report.issuer_base_url,
-                "forced": force,
-            }),
-        })?;
+        store.audit_operation(
+            &AuditEvent::new(now.to_rfc3339(), Principal::Operator, "init", Outcome::Done)
+                .with_detail(serde_json::json!({
+                    "created_keyring": report.created_keyring,
+                    "applied_migrations": report.applied_migrations,
+                    "issuer_base_url": report.issuer_base_url,
+                    "forced": force,
+                })),
+        )?;
         Ok(report)
     }
 
@@ -257,16 +251,16 @@ impl Vrs {
     ) -> Result<Self, VrsError> {
         let now = clock.now();
         let mut store = Store::restore(dir, from, keyring, &now.to_rfc3339())?;
-        store.audit_operation(&AuditEvent {
-            at: now.to_rfc3339(),
-            principal: Principal::Operator.to_string(),
-            action: "restore",
-            municipality: None,
-            subject: None,
-            outcome: "done",
-            grounds: vec![vrs_consent::grounds::BACKUP.as_str()],
-            detail: serde_json::json!({ "from": from.display().to_string() }),
-        })?;
+        store.audit_operation(
+            &AuditEvent::new(
+                now.to_rfc3339(),
+                Principal::Operator,
+                "restore",
+                Outcome::Done,
+            )
+            .citing(vec![vrs_consent::grounds::BACKUP.as_str()])
+            .with_detail(serde_json::json!({ "from": from.display().to_string() })),
+        )?;
         Ok(Self::with_store(store, clock))
     }
 
@@ -393,24 +387,27 @@ impl Vrs {
         columns.sort_unstable();
         columns.dedup();
         let lines: Vec<u64> = errors.iter().map(|e| e.line).take(100).collect();
-        self.store.audit_operation(&AuditEvent {
-            at: self.clock.now().to_rfc3339(),
-            principal: principal.to_string(),
-            action,
-            municipality: municipality.map(|m| m.as_u32()),
-            subject: None,
-            outcome: "failed",
-            grounds: vrs_consent::grounds::FAILURE_LOGGED
-                .iter()
-                .map(|p| p.as_str())
-                .collect(),
-            detail: serde_json::json!({
+        self.store.audit_operation(
+            &AuditEvent::new(
+                self.clock.now().to_rfc3339(),
+                principal,
+                action,
+                Outcome::Failed,
+            )
+            .in_area(municipality.map(|m| m.as_u32()))
+            .citing(
+                vrs_consent::grounds::FAILURE_LOGGED
+                    .iter()
+                    .map(|p| p.as_str())
+                    .collect(),
+            )
+            .with_detail(serde_json::json!({
                 "errors": errors.len(),
                 "lines": lines,
                 "columns": columns,
                 "written": false,
-            }),
-        })?;
+            })),
+        )?;
         Ok(())
     }
 
@@ -430,6 +427,27 @@ impl Vrs {
         request.by_my_number = subject.is_some();
         match self.decide_request(request, subject)? {
             Ok(allowed) => Ok(Answer::Done(self.store.find_resident(&allowed, lookup)?)),
+            Err(r) => Ok(Answer::Refused(r)),
+        }
+    }
+
+    /// Searches the principal's own area for residents born on `birth` whose kana
+    /// name starts with `kana` (at most `limit`): the staff screens' search.
+    pub fn search_residents(
+        &mut self,
+        principal: Principal,
+        kana: &vrs_domain::KanaName,
+        birth: &vrs_domain::BirthDate,
+        limit: u32,
+    ) -> Result<Answer<Vec<Resident>>, VrsError> {
+        let partition = target(principal, None);
+        match self.decide(principal, Action::ReadResident, partition, None)? {
+            Ok(allowed) => Ok(Answer::Done(self.store.search_residents(
+                &allowed,
+                kana.as_str(),
+                birth,
+                limit,
+            )?)),
             Err(r) => Ok(Answer::Refused(r)),
         }
     }
@@ -484,16 +502,16 @@ impl Vrs {
     pub fn backup(&mut self, to: &Path, replace: bool) -> Result<BackupReport, VrsError> {
         let out = self.store.backup_file(to, replace)?;
         let now = self.clock.now();
-        self.store.audit_operation(&AuditEvent {
-            at: now.to_rfc3339(),
-            principal: Principal::Operator.to_string(),
-            action: "backup",
-            municipality: None,
-            subject: None,
-            outcome: "done",
-            grounds: vec![vrs_consent::grounds::BACKUP.as_str()],
-            detail: serde_json::json!({ "to": to.display().to_string() }),
-        })?;
+        self.store.audit_operation(
+            &AuditEvent::new(
+                now.to_rfc3339(),
+                Principal::Operator,
+                "backup",
+                Outcome::Done,
+            )
+            .citing(vec![vrs_consent::grounds::BACKUP.as_str()])
+            .with_detail(serde_json::json!({ "to": to.display().to_string() })),
+        )?;
         Ok(self.store.backup_into(out)?)
     }
 

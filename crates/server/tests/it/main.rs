@@ -7,3 +7,4 @@ mod browser;
 mod shutdown;
 mod support;
 mod web;
+mod web_staff;
