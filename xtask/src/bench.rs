@@ -203,7 +203,7 @@ fn import(rows: u64, municipality: &str, json: Option<&Path>) -> anyhow::Result<
     );
 
     // Stage 1 alone, on one thread: read, parse into domain values, seal and index.
-    let keys = vrs::store::Keyring::from_keys([1; 32], [2; 32], [3; 32])?;
+    let keys = vrs_store::Keyring::from_keys([1; 32], [2; 32], [3; 32])?;
     let t = Instant::now();
     let mut file =
         vrs_domain::resident_file::ResidentFile::open(std::fs::File::open(&csv)?, None, code)

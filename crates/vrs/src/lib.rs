@@ -82,14 +82,21 @@ pub use vrs_domain::admission::{Correction, Rejection};
 pub use vrs_domain::{self as domain, csv_input::Encoding, MunicipalityCode, Principal};
 pub use vrs_identity as identity;
 pub use vrs_store::{
-    self as store, AuditReport, BackupReport, BackupVerification, ConsentRecord, DoseImportOutcome,
-    DoseVersion, ImportOutcome, InitReport, InquiryAnswer, InquiryDose, Lookup, Recorded,
-    Registered, ReviewItem, StatKey, StopRecord, StoredEvent, TicketDue,
-};
-pub use vrs_store::{
     AccountError, DeviceCreated, DeviceRecord, EnrolmentCode, StoreError, UserCreated, UserRecord,
 };
 pub use vrs_store::{AuditPublicKey, ErasureReport, HeadProblem, HeadsReport, SignedHeads};
+pub use vrs_store::{
+    AuditReport, BackupReport, BackupVerification, ConsentRecord, DoseImportOutcome, DoseVersion,
+    ImportOutcome, InitReport, InquiryAnswer, InquiryDose, Lookup, Recorded, Registered,
+    ReviewItem, StatKey, StopRecord, StoredEvent, TicketDue,
+};
+// What callers of the facade need of the store by name: its files, limits and
+// output helpers, and the TOTP code (tests and enrolment tools compute one).
+// The store itself is not re-exported: callers go through `Vrs`.
+pub use vrs_store::{
+    create_private_dir, totp_code, IssuanceRecord, OutputError, OutputFile, DB_FILE, KEYRING_FILE,
+    MAX_HEADS_BYTES, MAX_PASSWORD_BYTES, TOTP_DIGITS, TOTP_STEP,
+};
 
 use vrs_consent::{decide, Action, Request};
 use vrs_domain::resident_file::ResidentFile;
@@ -262,6 +269,12 @@ impl Vrs {
             .with_detail(serde_json::json!({ "from": from.display().to_string() })),
         )?;
         Ok(Self::with_store(store, clock))
+    }
+
+    /// Whether the store of an initialised data directory answers (a read-only
+    /// query, for readiness probes); writes nothing and audits nothing.
+    pub fn probe(dir: &Path) -> Result<(), VrsError> {
+        Ok(Store::probe(dir)?)
     }
 
     /// Opens an initialised data directory.

@@ -107,7 +107,7 @@ pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
                 File::open(&file).map_err(|e| BadInput(format!("{}: {e}", file.display())))?;
             let out = out.unwrap_or_else(|| file.with_extension("result.csv"));
             // Checked before asking: an unusable --out asks nobody.
-            let mut output = vrs::store::OutputFile::create(&out, force, &[&file])
+            let mut output = vrs::OutputFile::create(&out, force, &[&file])
                 .map_err(|e| output_error("out", e))?;
             let mut vrs = open(ctx)?;
             let options = InquiryOptions {

@@ -79,13 +79,9 @@ impl User {
     /// The TOTP code `delta` steps from now (each code is accepted once).
     pub(crate) fn code(&self, delta: i64) -> Option<String> {
         let now = chrono::Utc::now().timestamp();
-        self.secret.as_ref().map(|s| {
-            vrs::store::totp_code(
-                s,
-                now.div_euclid(vrs::store::TOTP_STEP) + delta,
-                vrs::store::TOTP_DIGITS,
-            )
-        })
+        self.secret
+            .as_ref()
+            .map(|s| vrs::totp_code(s, now.div_euclid(vrs::TOTP_STEP) + delta, vrs::TOTP_DIGITS))
     }
 }
 
