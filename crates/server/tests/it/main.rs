@@ -3,6 +3,7 @@
 
 mod api;
 mod app;
+mod browser;
 mod concurrency;
 mod routes;
 mod shutdown;
