@@ -504,7 +504,7 @@ impl Store {
                     None,
                     serde_json::json!({ "reason": rejection.to_string() }),
                 );
-                ev.outcome = "rejected";
+                ev.outcome = crate::Outcome::Rejected;
                 audit::append(&tx, &self.keys, &ev)?;
                 Err(rejection)
             }

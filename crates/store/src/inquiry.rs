@@ -1,6 +1,7 @@
 //! Cross-municipality inquiry (D12-3): the holder's answer about one person,
 //! recorded in both municipalities' audit trails in one transaction.
 
+use crate::audit::Outcome;
 use rusqlite::{params, OptionalExtension};
 
 use crate::group::Transaction;
@@ -149,16 +150,16 @@ fn record(
         audit::append(
             tx,
             keys,
-            &AuditEvent {
-                at: at.clone(),
-                principal: principal.clone(),
-                action: Action::Inquire.as_str(),
-                municipality,
-                subject: Some(subject),
-                outcome: "allowed",
-                grounds: grounds.clone(),
-                detail,
-            },
+            &AuditEvent::new(
+                at.clone(),
+                &principal,
+                Action::Inquire.as_str(),
+                Outcome::Allowed,
+            )
+            .in_area(municipality)
+            .about(Some(subject))
+            .citing(grounds.clone())
+            .with_detail(detail),
         )?;
     }
     Ok(())
@@ -264,16 +265,11 @@ impl Store {
             audit::append(
                 &tx,
                 &self.keys,
-                &AuditEvent {
-                    at: at.clone(),
-                    principal: principal.clone(),
-                    action: Action::Inquire.as_str(),
-                    municipality: Some(holder.as_u32()),
-                    subject: Some(index),
-                    outcome: "allowed",
-                    grounds: grounds.clone(),
-                    detail: serde_json::json!({ "role": "provided", "batch": true, "found": found, "doses": doses.len(), "purpose": purpose, "withheld": !how.provide }),
-                },
+                &AuditEvent::new(at.clone(), &principal, Action::Inquire.as_str(), Outcome::Allowed)
+                    .in_area(Some(holder.as_u32()))
+                    .about(Some(index))
+                    .citing(grounds.clone())
+                    .with_detail(serde_json::json!({ "role": "provided", "batch": true, "found": found, "doses": doses.len(), "purpose": purpose, "withheld": !how.provide })),
             )?;
             out.push(InquiryAnswer {
                 found,
@@ -286,20 +282,14 @@ impl Store {
             audit::append(
                 &tx,
                 &self.keys,
-                &AuditEvent {
-                    at,
-                    principal,
-                    action: Action::Inquire.as_str(),
-                    municipality: Some(asking.as_u32()),
-                    subject: None,
-                    outcome: "allowed",
-                    grounds,
-                    detail: serde_json::json!({
+                &AuditEvent::new(at, &principal, Action::Inquire.as_str(), Outcome::Allowed)
+                    .in_area(Some(asking.as_u32()))
+                    .citing(grounds)
+                    .with_detail(serde_json::json!({
                         "role": "asked", "batch": true, "holder": holder.to_string(),
                         "count": numbers.len(), "found": found_count, "purpose": purpose,
                         "carried_over": carried_count,
-                    }),
-                },
+                    })),
             )?;
         }
         tx.commit()?;

@@ -215,7 +215,7 @@ impl Store {
             subject,
             serde_json::json!({ "refused": kind, "detail": detail }),
         );
-        ev.outcome = "refused";
+        ev.outcome = crate::Outcome::Refused;
         let tx = self.conn.transaction()?;
         let seq = audit::append(&tx, &self.keys, &ev)?;
         tx.commit()?;

@@ -43,25 +43,15 @@ pub struct ImportOutcome {
     pub audit_seq: Option<i64>,
 }
 
+/// The event of an action `allowed` by a rule, about `subject`, with `detail`.
 pub(crate) fn event<'a>(
     allowed: &'a Allowed,
     subject: Option<[u8; 32]>,
     detail: serde_json::Value,
 ) -> AuditEvent<'a> {
-    AuditEvent {
-        at: allowed.as_of().to_rfc3339(),
-        principal: allowed.principal().to_string(),
-        action: allowed.action().as_str(),
-        municipality: allowed.partition().map(|m| m.as_u32()),
-        subject,
-        outcome: "allowed",
-        grounds: allowed
-            .grounds()
-            .iter()
-            .map(|g| g.provision.as_str())
-            .collect(),
-        detail,
-    }
+    AuditEvent::allowed(allowed)
+        .about(subject)
+        .with_detail(detail)
 }
 
 struct Held {

@@ -12,7 +12,7 @@ use vrs_consent::{
 use vrs_domain::{
     CertificateContent, CertificateDose, CertificateId, CertificateKind, CertificateParts,
     DoseNumber, DoseSite, MunicipalityCode, Nationality, OverseasHolder, PassportNumber, Principal,
-    RomajiName, Sex,
+    Sex,
 };
 use vrs_identity::mrz::{parse_td3, MrzOptions, MrzSex};
 use vrs_identity::{CardDump, CardVerifier, IdentityError, VerifiedOverseasApplicant};
@@ -205,10 +205,8 @@ impl Vrs {
                 match checked {
                     Ok(v) => {
                         let p = v.passport();
-                        let romaji = v.romaji_name();
                         let extra = OverseasHolder {
-                            romaji_name: RomajiName::new(romaji.surname(), romaji.given_names())
-                                .map_err(content_err)?,
+                            romaji_name: v.romaji_name().clone(),
                             nationality: p
                                 .nationality()
                                 .parse::<Nationality>()

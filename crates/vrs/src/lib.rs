@@ -58,6 +58,7 @@ pub mod views;
 
 use std::io::Read;
 use std::path::Path;
+use vrs_store::Outcome;
 
 pub use alerts::{Alert, AlertKind, AlertOptions, Alerts, MAX_ALERT_EVENTS};
 pub use app::{AppApplication, AppIssued, Challenge, PassportLines, MAX_LIVE_CHALLENGES};
@@ -206,39 +207,32 @@ impl Vrs {
             Ok(r) => r,
             Err(e @ StoreError::IssuerBaseUrlChange { .. }) => {
                 let mut store = Store::open(dir, &now.to_rfc3339())?;
-                store.audit_operation(&AuditEvent {
-                    at: now.to_rfc3339(),
-                    principal: Principal::Operator.to_string(),
-                    action: "init",
-                    municipality: None,
-                    subject: None,
-                    outcome: "refused",
-                    grounds: vec![],
-                    detail: serde_json::json!({
+                store.audit_operation(
+                    &AuditEvent::new(
+                        now.to_rfc3339(),
+                        Principal::Operator,
+                        "init",
+                        Outcome::Refused,
+                    )
+                    .with_detail(serde_json::json!({
                         "refused": "issuer_base_url_change",
                         "requested_issuer_base_url": issuer_base_url,
-                    }),
-                })?;
+                    })),
+                )?;
                 return Err(e.into());
             }
             Err(e) => return Err(e.into()),
         };
         let mut store = Store::open(dir, &now.to_rfc3339())?;
-        store.audit_operation(&AuditEvent {
-            at: now.to_rfc3339(),
-            principal: Principal::Operator.to_string(),
-            action: "init",
-            municipality: None,
-            subject: None,
-            outcome: "done",
-            grounds: vec![],
-            detail: serde_json::json!({
-                "created_keyring": report.created_keyring,
-                "applied_migrations": report.applied_migrations,
-                "issuer_base_url": report.issuer_base_url,
-                "forced": force,
-            }),
-        })?;
+        store.audit_operation(
+            &AuditEvent::new(now.to_rfc3339(), Principal::Operator, "init", Outcome::Done)
+                .with_detail(serde_json::json!({
+                    "created_keyring": report.created_keyring,
+                    "applied_migrations": report.applied_migrations,
+                    "issuer_base_url": report.issuer_base_url,
+                    "forced": force,
+                })),
+        )?;
         Ok(report)
     }
 
@@ -253,16 +247,16 @@ impl Vrs {
     ) -> Result<Self, VrsError> {
         let now = clock.now();
         let mut store = Store::restore(dir, from, keyring, &now.to_rfc3339())?;
-        store.audit_operation(&AuditEvent {
-            at: now.to_rfc3339(),
-            principal: Principal::Operator.to_string(),
-            action: "restore",
-            municipality: None,
-            subject: None,
-            outcome: "done",
-            grounds: vec![vrs_consent::grounds::BACKUP.as_str()],
-            detail: serde_json::json!({ "from": from.display().to_string() }),
-        })?;
+        store.audit_operation(
+            &AuditEvent::new(
+                now.to_rfc3339(),
+                Principal::Operator,
+                "restore",
+                Outcome::Done,
+            )
+            .citing(vec![vrs_consent::grounds::BACKUP.as_str()])
+            .with_detail(serde_json::json!({ "from": from.display().to_string() })),
+        )?;
         Ok(Self::with_store(store, clock))
     }
 
@@ -389,24 +383,27 @@ impl Vrs {
         columns.sort_unstable();
         columns.dedup();
         let lines: Vec<u64> = errors.iter().map(|e| e.line).take(100).collect();
-        self.store.audit_operation(&AuditEvent {
-            at: self.clock.now().to_rfc3339(),
-            principal: principal.to_string(),
-            action,
-            municipality: municipality.map(|m| m.as_u32()),
-            subject: None,
-            outcome: "failed",
-            grounds: vrs_consent::grounds::FAILURE_LOGGED
-                .iter()
-                .map(|p| p.as_str())
-                .collect(),
-            detail: serde_json::json!({
+        self.store.audit_operation(
+            &AuditEvent::new(
+                self.clock.now().to_rfc3339(),
+                principal,
+                action,
+                Outcome::Failed,
+            )
+            .in_area(municipality.map(|m| m.as_u32()))
+            .citing(
+                vrs_consent::grounds::FAILURE_LOGGED
+                    .iter()
+                    .map(|p| p.as_str())
+                    .collect(),
+            )
+            .with_detail(serde_json::json!({
                 "errors": errors.len(),
                 "lines": lines,
                 "columns": columns,
                 "written": false,
-            }),
-        })?;
+            })),
+        )?;
         Ok(())
     }
 
@@ -480,16 +477,16 @@ impl Vrs {
     pub fn backup(&mut self, to: &Path, replace: bool) -> Result<BackupReport, VrsError> {
         let out = self.store.backup_file(to, replace)?;
         let now = self.clock.now();
-        self.store.audit_operation(&AuditEvent {
-            at: now.to_rfc3339(),
-            principal: Principal::Operator.to_string(),
-            action: "backup",
-            municipality: None,
-            subject: None,
-            outcome: "done",
-            grounds: vec![vrs_consent::grounds::BACKUP.as_str()],
-            detail: serde_json::json!({ "to": to.display().to_string() }),
-        })?;
+        self.store.audit_operation(
+            &AuditEvent::new(
+                now.to_rfc3339(),
+                Principal::Operator,
+                "backup",
+                Outcome::Done,
+            )
+            .citing(vec![vrs_consent::grounds::BACKUP.as_str()])
+            .with_detail(serde_json::json!({ "to": to.display().to_string() })),
+        )?;
         Ok(self.store.backup_into(out)?)
     }
 
