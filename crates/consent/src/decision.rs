@@ -264,6 +264,9 @@ pub struct Request {
     pub overseas_certificate: bool,
     /// Reading a resident: the person is looked up by My Number (M-4-2).
     pub by_my_number: bool,
+    /// Issuance: a clerk issues a paper certificate at the counter (窓口発行) to a
+    /// person whose identity was checked there, not an application through the app.
+    pub at_counter: bool,
 }
 
 impl Request {
@@ -278,6 +281,7 @@ impl Request {
             consent: None,
             overseas_certificate: false,
             by_my_number: false,
+            at_counter: false,
         }
     }
 }

@@ -4,7 +4,8 @@
 //! `router() -> Router<AppState>`: [`ops`] (`/healthz`, `/readyz`, `/metrics`,
 //! `/openapi.json`), [`api`] (the staff and tablet API under `/api/v1`),
 //! [`app`] (the certificate app's API under `/app/v1`) and [`issuer`]
-//! (SMART Health Cards issuer publication under `/issuer`). Every handler turns
+//! (SMART Health Cards issuer publication under `/issuer`) and [`web`] (the
+//! screens: HTML forms with a session cookie and CSRF tokens). Every handler turns
 //! credentials into a principal, calls the shared facade ([`vrs::SharedVrs`]:
 //! one writer thread, group commit) and renders its answer; the server holds no
 //! rule of its own.
@@ -22,6 +23,7 @@ mod metrics;
 pub mod ops;
 mod state;
 mod tls;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -155,6 +157,8 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(app::router(&state))
         .merge(issuer::router())
+        .merge(web::router())
+        .fallback(web::error::not_found)
         // A10-10: shed load past the in-flight limit (inside metrics, so 503s are counted).
         .layer(axum::middleware::from_fn_with_state(
             state.in_flight.clone(),
@@ -164,6 +168,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             metrics::observe,
         ))
+        // CSP and friends on every HTML response; nosniff on every response.
+        .layer(axum::middleware::from_fn(web::headers::security_headers))
         .with_state(state)
 }
 

@@ -47,6 +47,7 @@ mod auth;
 mod barcode_signer;
 mod clock;
 mod contract_end;
+mod dashboard;
 mod governance;
 mod inquiry;
 mod issuance;
@@ -56,6 +57,7 @@ mod readers;
 mod records;
 mod release;
 mod shared;
+mod verifier;
 pub mod views;
 
 use std::io::Read;
@@ -69,12 +71,14 @@ pub use auth::{AuthFailure, Caller, Enrolled, Session, UserSpec};
 pub use barcode_signer::SignerRequest;
 pub use clock::{jst, Clock, FixedClock, SystemClock};
 pub use contract_end::{ExportedFile, MunicipalityExport, RESIDENTS_FILE};
+pub use dashboard::{Dashboard, PublicPage, TableFile};
 pub use governance::{ConsentRow, ConsentView, DocumentView};
 pub use inquiry::{BatchInquiry, InquiryOptions};
 pub use issuance::{Application, Issued, Kind, NotIssued};
 pub use records::{ExportOptions, ExportReport, StatCell, StatQuery, Statistics};
 pub use release::{PopulationImport, ReleaseFile, ReleaseReport};
 pub use shared::{SharedError, SharedVrs};
+pub use verifier::VerifyRefusal;
 pub use vrs_certificate as certificate;
 pub use vrs_consent::{self as consent, Refusal};
 pub use vrs_domain::admission::{Correction, Rejection};
@@ -439,6 +443,27 @@ impl Vrs {
         request.by_my_number = subject.is_some();
         match self.decide_request(request, subject)? {
             Ok(allowed) => Ok(Answer::Done(self.store.find_resident(&allowed, lookup)?)),
+            Err(r) => Ok(Answer::Refused(r)),
+        }
+    }
+
+    /// Searches the principal's own area for residents born on `birth` whose kana
+    /// name starts with `kana` (at most `limit`): the staff screens' search.
+    pub fn search_residents(
+        &mut self,
+        principal: Principal,
+        kana: &vrs_domain::KanaName,
+        birth: &vrs_domain::BirthDate,
+        limit: u32,
+    ) -> Result<Answer<Vec<Resident>>, VrsError> {
+        let partition = target(principal, None);
+        match self.decide(principal, Action::ReadResident, partition, None)? {
+            Ok(allowed) => Ok(Answer::Done(self.store.search_residents(
+                &allowed,
+                kana.as_str(),
+                birth,
+                limit,
+            )?)),
             Err(r) => Ok(Answer::Refused(r)),
         }
     }

@@ -101,6 +101,8 @@ pub(crate) struct Fixture {
     /// The operator's administrator, and a viewer of the State (added by the operator).
     pub(crate) operator: User,
     pub(crate) national: User,
+    /// A clerk of Tokyo prefecture (statistics only, T1-4-6).
+    pub(crate) prefecture: User,
     /// A tablet of site:131016, and one already revoked.
     pub(crate) device: String,
     pub(crate) revoked_device: String,
@@ -132,12 +134,49 @@ fn add_user(vrs: &mut Vrs, manager: &str, login: &str, role: Role, handler: bool
     }
 }
 
+/// A user of `principal` (not the operator itself) added by the operator.
+fn add_user_of(vrs: &mut Vrs, principal: &str, login: &str, role: Role) -> User {
+    let Answer::Done(created) = vrs
+        .add_user(
+            vrs::Principal::Operator,
+            UserSpec {
+                principal: Some(principal.parse().unwrap()),
+                login: &login.parse::<Login>().unwrap(),
+                role,
+                my_number_handler: false,
+                password: PASSWORD,
+            },
+        )
+        .unwrap()
+    else {
+        panic!("the operator could not add {login}")
+    };
+    User {
+        login: login.to_owned(),
+        secret: created.totp_secret.map(|s| {
+            data_encoding::BASE32_NOPAD
+                .decode(s.as_bytes())
+                .expect("base32 secret")
+        }),
+    }
+}
+
 /// Prepares a data directory and starts the server on it over TLS.
 pub(crate) async fn start() -> Fixture {
     logs();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let (clerk, viewer, sapporo_clerk, admin, device, revoked_device, operator, national) = {
+    let (
+        clerk,
+        viewer,
+        sapporo_clerk,
+        admin,
+        device,
+        revoked_device,
+        prefecture,
+        operator,
+        national,
+    ) = {
         Vrs::init(&data, None, &SystemClock).unwrap();
         let mut vrs = Vrs::open(&data, Box::new(SystemClock)).unwrap();
         for m in ["131016", "011002"] {
@@ -183,6 +222,7 @@ pub(crate) async fn start() -> Fixture {
         let Answer::Done(_) = vrs.revoke_device(chiyoda, lost.device).unwrap() else {
             panic!("not revoked")
         };
+        let prefecture = add_user_of(&mut vrs, "prefecture:13", "tokyo.clerk", Role::Clerk);
         let operator = add_user(&mut vrs, "operator", "ops", Role::Admin, false);
         let national = add_national(&mut vrs);
         (
@@ -192,6 +232,7 @@ pub(crate) async fn start() -> Fixture {
             admin,
             device.token,
             lost.token,
+            prefecture,
             operator,
             national,
         )
@@ -233,6 +274,7 @@ pub(crate) async fn start() -> Fixture {
         viewer,
         sapporo_clerk,
         admin,
+        prefecture,
         operator,
         national,
         device,
