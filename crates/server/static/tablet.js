@@ -121,7 +121,7 @@
       tr.setAttribute("data-ocr", e.ocr);
       cell(tr, e.at.slice(11, 16));
       cell(tr, e.code + " " + e.ticket);
-      cell(tr, e.vaccine + " / " + e.lot);
+      cell(tr, e.vaccine + " / " + e.lot + (e.venue ? " / " + e.venue : ""));
       cell(tr, e.date);
       cell(tr, STATES[e.state] || e.state);
       cell(tr, answerText(e));

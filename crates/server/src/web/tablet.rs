@@ -85,7 +85,7 @@ fn body() -> Markup {
                 thead { tr {
                     th scope="col" { (label("時刻", "Time")) }
                     th scope="col" { (label("接種券", "Ticket")) }
-                    th scope="col" { (label("ワクチン・ロット", "Vaccine, lot")) }
+                    th scope="col" { (label("ワクチン・ロット・会場", "Vaccine, lot, venue")) }
                     th scope="col" { (label("接種日", "Date")) }
                     th scope="col" { (label("状態", "State")) }
                     th scope="col" { (label("応答", "Answer")) }

@@ -195,6 +195,17 @@ async fn every_screen_renders_in_chromium_and_is_photographed_on_request() {
             title.as_str().is_some_and(|t| t.contains("VRS")),
             "{name}: title {title}"
         );
+        // No screen transfers more than 200 KB (the page and everything it loaded).
+        let bytes = b
+            .eval(
+                "return performance.getEntriesByType('navigation')\
+                   .concat(performance.getEntriesByType('resource'))\
+                   .reduce((n, e) => n + (e.transferSize || e.encodedBodySize || 0), 0)",
+            )
+            .await;
+        let bytes = bytes.as_u64().unwrap_or(0);
+        println!("screen {name}: {bytes} bytes transferred");
+        assert!(bytes < 200 * 1024, "{name} transferred {bytes} bytes");
         if let Some(dir) = &out {
             std::fs::write(dir.join(format!("{name}.png")), b.screenshot().await).unwrap();
         }
