@@ -24,6 +24,7 @@ mod carry_over;
 mod challenge;
 mod consent_function;
 mod contract_end;
+mod counter;
 mod decision;
 mod documents;
 mod emergency;
@@ -97,6 +98,7 @@ pub fn decide(request: &Request, facts: &Facts, as_of: DateTime<FixedOffset>) ->
     records::holder_manages(request, &mut findings);
     statistics::statistics_scope(request, &mut findings);
     issuance::e_issuance_consented(request, facts, day, &mut findings);
+    counter::counter_issuance_consented(request, facts, day, &mut findings);
     issuance::issuer_is_the_holder(request, &mut findings);
     issuance::overseas_certificate_carries_vds_nc(request, facts, &mut findings);
     contract_end::return_and_erase_at_contract_end(request, &mut findings);

@@ -52,6 +52,7 @@ mod inquiry;
 mod issuance;
 mod keys;
 mod moves;
+mod readers;
 mod records;
 mod release;
 mod shared;

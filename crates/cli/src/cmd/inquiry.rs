@@ -134,10 +134,10 @@ pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
                             .map(|d| {
                                 [
                                     d.dose_number.to_string(),
-                                    d.date.clone(),
-                                    d.product.clone(),
-                                    d.lot.clone(),
-                                    d.vaccinating_municipality.clone(),
+                                    d.date.to_string(),
+                                    d.product.id().to_owned(),
+                                    d.lot.to_string(),
+                                    d.vaccinating_municipality.to_string(),
                                 ]
                             })
                             .collect();
@@ -232,10 +232,10 @@ impl Human for One {
                 .map(|d| {
                     vec![
                         d.dose_number.to_string(),
-                        d.date.clone(),
-                        d.product.clone(),
-                        d.lot.clone(),
-                        d.vaccinating_municipality.clone(),
+                        d.date.to_string(),
+                        d.product.id().to_owned(),
+                        d.lot.to_string(),
+                        d.vaccinating_municipality.to_string(),
                     ]
                 })
                 .collect(),
@@ -261,7 +261,7 @@ impl Human for One {
                         };
                         vec![
                             r.original_dose_number.to_string(),
-                            r.date.clone(),
+                            r.date.to_string(),
                             outcome,
                             crate::output::or_dash(r.dose_id),
                         ]

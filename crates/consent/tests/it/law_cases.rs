@@ -94,6 +94,9 @@ struct Case {
     purpose: Option<Purpose>,
     #[serde(default)]
     overseas_certificate: bool,
+    /// Issuance at the counter (窓口発行) rather than through the app.
+    #[serde(default)]
+    at_counter: bool,
     #[serde(default)]
     barcode_signer: bool,
     /// Reading a resident: looked up by My Number (M-4-2).
@@ -350,6 +353,7 @@ fn every_law_case_gives_its_expected_decision() {
                 consent: case.document.zip(case.effective),
                 overseas_certificate: case.overseas_certificate,
                 by_my_number: case.by_my_number,
+                at_counter: case.at_counter,
             };
             let facts = Facts {
                 consents: case

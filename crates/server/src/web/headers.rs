@@ -24,10 +24,19 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
         .is_some_and(|v| v.starts_with("text/html"));
     let h = res.headers_mut();
     if html {
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        );
+        // A handler may only set a policy derived from CSP (the printed
+        // certificate adds the hash of its one inline stylesheet); any policy
+        // that would allow inline script is replaced by CSP.
+        let keep = h
+            .get(header::CONTENT_SECURITY_POLICY)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| !v.contains("unsafe-") && v.contains("script-src 'self';"));
+        if !keep {
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(CSP),
+            );
+        }
         h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
         // Pages show personal data: never kept by the browser or a proxy.
         h.entry(header::CACHE_CONTROL)

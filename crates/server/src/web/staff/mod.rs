@@ -2,10 +2,14 @@
 //! each a router function; handlers parse, call the facade as the signed-in
 //! caller ([`super::auth::Staff::run`]) and render.
 
+mod consent;
+mod counter;
 mod doses;
 mod home;
+mod issuances;
 mod residents;
 mod upload;
+mod users;
 
 use axum::Router;
 
@@ -20,6 +24,10 @@ pub(super) fn router() -> Router<AppState> {
         .merge(residents::router())
         .merge(doses::router())
         .merge(upload::router())
+        .merge(counter::router())
+        .merge(issuances::router())
+        .merge(consent::router())
+        .merge(users::router())
 }
 
 /// The longest free text (reason, venue, doctor…) a form accepts, in characters.
@@ -80,4 +88,15 @@ pub(crate) fn text(field: &str, value: &str) -> Result<String, WebError> {
 pub(crate) fn date(field: &str, value: &str) -> Result<chrono::NaiveDate, WebError> {
     chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
         .map_err(|e| field_error(field, format!("not a date YYYY-MM-DD: {e}")))
+}
+
+/// The caller's own municipality, or the 403 page for any other principal (a
+/// screen that exists only for municipalities, such as registering a tablet).
+pub(crate) fn own(principal: vrs::Principal) -> Result<vrs::MunicipalityCode, WebError> {
+    match principal {
+        vrs::Principal::Municipality(m) => Ok(m),
+        other => Err(WebError::NotForYou(format!(
+            "この画面は市区町村の職員用です / This screen is for municipal staff ({other})"
+        ))),
+    }
 }
