@@ -6,5 +6,6 @@ mod app;
 mod shutdown;
 mod support;
 mod web;
+mod web_admin;
 mod web_counter;
 mod web_staff;

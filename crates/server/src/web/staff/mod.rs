@@ -7,6 +7,7 @@ mod counter;
 mod doses;
 mod home;
 mod issuances;
+mod operator;
 mod residents;
 mod upload;
 mod users;
@@ -28,6 +29,7 @@ pub(super) fn router() -> Router<AppState> {
         .merge(issuances::router())
         .merge(consent::router())
         .merge(users::router())
+        .merge(operator::router())
 }
 
 /// The longest free text (reason, venue, doctor…) a form accepts, in characters.
