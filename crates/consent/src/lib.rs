@@ -37,6 +37,7 @@ pub mod intrusion;
 mod issuance;
 mod partition;
 mod provision;
+mod public_daily;
 mod purpose;
 mod records;
 mod registration;
@@ -62,6 +63,7 @@ pub use inquiry::personal_consent_required;
 pub use inquiry_scope::{holder_may_provide, inquiry_purpose, INQUIRY_PURPOSES};
 pub use issuance::{application_refusal_grounds, N3_MESSAGE};
 pub use provision::{provision_ids, ProvisionId, DIGEST};
+pub use public_daily::{suppress_public_daily, NationalDay, PrefectureDay, PublicDaily};
 pub use release::{
     suppress_release, suppress_series, DayRow, KeyRow, ReleaseCounts, ReleaseTables,
 };

@@ -75,6 +75,11 @@ pub struct TlsFiles {
 /// The default `--app-rate` (requests per minute per client address).
 pub const DEFAULT_APP_RATE: u32 = 60;
 
+/// Read-only connections for plain data reads (issuer publication): they run
+/// beside the writer, which every use case goes through (each writes its audit
+/// event, and every bearer token's session is touched).
+const READERS: usize = 4;
+
 /// How long the server waits for requests in flight after a stop signal.
 const GRACE: Duration = Duration::from_secs(30);
 
@@ -225,8 +230,11 @@ impl Server {
             None => None,
         };
         let vrs = vrs::Vrs::open(&config.data_dir, Box::new(vrs::SystemClock))?;
+        let readers = (0..READERS)
+            .map(|_| vrs::Vrs::open_reader(&config.data_dir, Box::new(vrs::SystemClock)))
+            .collect::<Result<Vec<_>, _>>()?;
         let verifier = app::card_verifier(&config.card_ca_keys)?;
-        let mut state = AppState::new(vrs::SharedVrs::spawn(vrs), &config);
+        let mut state = AppState::new(vrs::SharedVrs::spawn_with_readers(vrs, readers), &config);
         state.card_verifier = std::sync::Arc::new(verifier);
         let listener =
             std::net::TcpListener::bind(config.listen).map_err(|source| ServeError::Io {

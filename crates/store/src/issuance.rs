@@ -5,9 +5,14 @@
 use rusqlite::{params, OptionalExtension};
 
 use crate::group::Transaction;
+use chrono::NaiveDate;
 use serde::Serialize;
 use vrs_consent::{Action, Allowed, Purpose};
-use vrs_domain::{AddressNumber, MyNumber};
+use vrs_domain::{
+    AddressNumber, DoseNumber, LotNumber, MunicipalityCode, MyNumber, VaccineProduct, VenueName,
+};
+
+use crate::doses::{corrupt, parse};
 
 use crate::audit;
 use crate::residents::event;
@@ -19,17 +24,17 @@ pub struct IssuableDose {
     /// The dose's row id (to link the certificate to it).
     pub id: i64,
     /// Dose number.
-    pub dose_number: u8,
-    /// Date, YYYY-MM-DD.
-    pub date: String,
-    /// Vaccine product (catalog id).
-    pub product: String,
+    pub dose_number: DoseNumber,
+    /// Date of vaccination.
+    pub date: NaiveDate,
+    /// Vaccine product.
+    pub product: VaccineProduct,
     /// Lot number.
-    pub lot: String,
+    pub lot: LotNumber,
     /// The venue, if recorded.
-    pub venue: Option<String>,
-    /// The municipality whose venue gave the dose (six digits).
-    pub vaccinating_municipality: u32,
+    pub venue: Option<VenueName>,
+    /// The municipality whose venue gave the dose.
+    pub vaccinating_municipality: MunicipalityCode,
 }
 
 /// What the issuance history keeps of one certificate.
@@ -88,19 +93,20 @@ impl Store {
              WHERE municipality = ?1 AND address_number = ?2 AND status = 'active'
              ORDER BY dose_number, date",
         )?;
-        let doses = stmt
-            .query_map(params![m.as_u32(), address], |r| {
-                Ok(IssuableDose {
-                    id: r.get(0)?,
-                    dose_number: r.get(1)?,
-                    date: r.get(2)?,
-                    product: r.get(3)?,
-                    lot: r.get(4)?,
-                    venue: r.get(5)?,
-                    vaccinating_municipality: r.get(6)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut rows = stmt.query(params![m.as_u32(), address])?;
+        let mut doses = Vec::new();
+        while let Some(r) = rows.next()? {
+            let venue: Option<String> = r.get(5)?;
+            doses.push(IssuableDose {
+                id: r.get(0)?,
+                dose_number: DoseNumber::new(r.get(1)?).map_err(corrupt)?,
+                date: parse(&r.get::<_, String>(2)?)?,
+                product: parse(&r.get::<_, String>(3)?)?,
+                lot: parse(&r.get::<_, String>(4)?)?,
+                venue: venue.as_deref().map(parse).transpose()?,
+                vaccinating_municipality: MunicipalityCode::from_u32(r.get(6)?).map_err(corrupt)?,
+            });
+        }
         Ok(Some(doses))
     }
 

@@ -11,8 +11,7 @@ use vrs_consent::{
 };
 use vrs_domain::{
     CertificateContent, CertificateDose, CertificateId, CertificateKind, CertificateParts,
-    DoseNumber, DoseSite, MunicipalityCode, Nationality, OverseasHolder, PassportNumber, Principal,
-    Sex,
+    DoseSite, MunicipalityCode, Nationality, OverseasHolder, PassportNumber, Principal, Sex,
 };
 use vrs_identity::mrz::{parse_td3, MrzOptions, MrzSex};
 use vrs_identity::{CardDump, CardVerifier, IdentityError, VerifiedOverseasApplicant};
@@ -323,24 +322,13 @@ impl Vrs {
                 Ok(CertificateDose {
                     // T1-4-2 names the issuer; the performer is the site that gave the dose.
                     site: Some(DoseSite {
-                        municipality: MunicipalityCode::from_u32(d.vaccinating_municipality)
-                            .map_err(content_err)?,
-                        venue: d
-                            .venue
-                            .as_deref()
-                            .map(str::parse)
-                            .transpose()
-                            .map_err(content_err)?,
+                        municipality: d.vaccinating_municipality,
+                        venue: d.venue.clone(),
                     }),
-                    date: d.date.parse().map_err(|e| {
-                        content_err(vrs_domain::DomainError::Invalid {
-                            field: "date",
-                            reason: format!("{e}"),
-                        })
-                    })?,
-                    product: d.product.parse().map_err(content_err)?,
-                    lot: d.lot.parse().map_err(content_err)?,
-                    dose_number: DoseNumber::new(d.dose_number).map_err(content_err)?,
+                    date: d.date,
+                    product: d.product,
+                    lot: d.lot.clone(),
+                    dose_number: d.dose_number,
                 })
             })
             .collect::<Result<Vec<_>, VrsError>>()?;

@@ -46,14 +46,17 @@ mod auth;
 mod barcode_signer;
 mod clock;
 mod contract_end;
+mod dashboard;
 mod governance;
 mod inquiry;
 mod issuance;
 mod keys;
 mod moves;
+mod readers;
 mod records;
 mod release;
 mod shared;
+mod verifier;
 pub mod views;
 
 use std::io::Read;
@@ -66,26 +69,35 @@ pub use auth::{AuthFailure, Caller, Enrolled, Session, UserSpec};
 pub use barcode_signer::SignerRequest;
 pub use clock::{jst, Clock, FixedClock, SystemClock};
 pub use contract_end::{ExportedFile, MunicipalityExport, RESIDENTS_FILE};
+pub use dashboard::{Dashboard, PublicPage, TableFile};
 pub use governance::{ConsentRow, ConsentView, DocumentView};
 pub use inquiry::{BatchInquiry, InquiryOptions};
 pub use issuance::{Application, Issued, Kind, NotIssued};
 pub use records::{ExportOptions, ExportReport, StatCell, StatQuery, Statistics};
 pub use release::{PopulationImport, ReleaseFile, ReleaseReport};
 pub use shared::{SharedError, SharedVrs};
+pub use verifier::VerifyRefusal;
 pub use vrs_certificate as certificate;
 pub use vrs_consent::{self as consent, Refusal};
 pub use vrs_domain::admission::{Correction, Rejection};
 pub use vrs_domain::{self as domain, csv_input::Encoding, MunicipalityCode, Principal};
 pub use vrs_identity as identity;
 pub use vrs_store::{
-    self as store, AuditReport, BackupReport, BackupVerification, ConsentRecord, DoseImportOutcome,
-    DoseVersion, ImportOutcome, InitReport, InquiryAnswer, InquiryDose, Lookup, Recorded,
-    Registered, ReviewItem, StatKey, StopRecord, StoredEvent, TicketDue,
-};
-pub use vrs_store::{
     AccountError, DeviceCreated, DeviceRecord, EnrolmentCode, StoreError, UserCreated, UserRecord,
 };
 pub use vrs_store::{AuditPublicKey, ErasureReport, HeadProblem, HeadsReport, SignedHeads};
+pub use vrs_store::{
+    AuditReport, BackupReport, BackupVerification, ConsentRecord, DoseImportOutcome, DoseVersion,
+    ImportOutcome, InitReport, InquiryAnswer, InquiryDose, Lookup, Recorded, Registered,
+    ReviewItem, StatKey, StopRecord, StoredEvent, TicketDue,
+};
+// What callers of the facade need of the store by name: its files, limits and
+// output helpers, and the TOTP code (tests and enrolment tools compute one).
+// The store itself is not re-exported: callers go through `Vrs`.
+pub use vrs_store::{
+    create_private_dir, totp_code, IssuanceRecord, OutputError, OutputFile, DB_FILE, KEYRING_FILE,
+    MAX_HEADS_BYTES, MAX_PASSWORD_BYTES, TOTP_DIGITS, TOTP_STEP,
+};
 
 use vrs_consent::{decide, Action, Request};
 use vrs_domain::resident_file::ResidentFile;
@@ -258,6 +270,12 @@ impl Vrs {
             .with_detail(serde_json::json!({ "from": from.display().to_string() })),
         )?;
         Ok(Self::with_store(store, clock))
+    }
+
+    /// Whether the store of an initialised data directory answers (a read-only
+    /// query, for readiness probes); writes nothing and audits nothing.
+    pub fn probe(dir: &Path) -> Result<(), VrsError> {
+        Ok(Store::probe(dir)?)
     }
 
     /// Opens an initialised data directory.

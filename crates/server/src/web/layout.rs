@@ -41,6 +41,9 @@ fn menu(staff: &Staff) -> Vec<MenuItem> {
             ("/operator", "運用", "Operator"),
             ("/consent", "同意", "Consent"),
         ]),
+        Principal::National | Principal::Prefecture(_) => {
+            items.push(("/stats", "接種状況", "Dashboard"));
+        }
         _ => {}
     }
     items

@@ -15,6 +15,9 @@ pub mod error;
 pub mod headers;
 pub mod layout;
 pub mod staff;
+pub mod stats;
+pub mod tablet;
+pub mod verify;
 
 use axum::Router;
 
@@ -26,6 +29,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
         .merge(staff::router())
+        .merge(verify::router())
         .layer(axum::middleware::from_fn(csrf::require))
         .merge(assets::router())
+        .merge(tablet::router())
+        .merge(stats::router())
+        .merge(verify::assets())
 }

@@ -3,6 +3,9 @@
 
 mod api;
 mod app;
+mod browser;
+mod concurrency;
+mod routes;
 mod shutdown;
 mod support;
 mod web;

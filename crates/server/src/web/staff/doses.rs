@@ -10,8 +10,8 @@ use axum::{Form, Router};
 use maud::{html, Markup};
 use serde::Deserialize;
 use vrs::domain::{AddressNumber, Dose, DoseId, DoseStatus, VaccineProduct};
-use vrs::store::DoseVersion;
 use vrs::Correction;
+use vrs::DoseVersion;
 
 use super::{date, optional, parse, text};
 use crate::web::auth::{done, Staff};

@@ -34,7 +34,7 @@ async fn home(State(state): State<AppState>, staff: Staff) -> Result<Markup, Web
                         Answer::Refused(_) => None,
                     };
                     let query = StatQuery {
-                        by: vec![vrs::store::StatKey::Dose],
+                        by: vec![vrs::StatKey::Dose],
                         ..StatQuery::default()
                     };
                     let by_dose = match vrs.dose_statistics(caller.principal, &query)? {

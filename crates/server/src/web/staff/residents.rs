@@ -9,7 +9,7 @@ use axum::{Form, Router};
 use maud::{html, Markup};
 use serde::Deserialize;
 use vrs::domain::{AddressNumber, BirthDate, Dose, KanaName, MyNumber, Resident, TicketNumber};
-use vrs::store::DoseVersion;
+use vrs::DoseVersion;
 use vrs::{Answer, Lookup};
 
 use super::{optional, parse};
