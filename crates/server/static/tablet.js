@@ -256,6 +256,9 @@
     $("dose-form").addEventListener("submit", submit);
     if (!$("date").value) { $("date").value = today(); }
     window.addEventListener("online", flush);
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.register("/tablet-sw.js", { scope: "/tablet" }).catch(function () { /* the screen works without it */ });
+    }
     fetchMunicipalities();
     prune();
     showScreens();

@@ -55,6 +55,12 @@ async fn a_tablet_registers_three_doses_offline_and_they_arrive_exactly_once_whe
         "localStorage.getItem('vrs.tablet.municipalities')",
     )
     .await;
+    b.until(
+        10,
+        "the service worker controlling the screen",
+        "navigator.serviceWorker && navigator.serviceWorker.controller",
+    )
+    .await;
 
     // The OCR line is checked as typed: a wrong check digit is named, nothing is shown back.
     b.fill("#ocr", "111310170000000001").await;
@@ -94,6 +100,14 @@ async fn a_tablet_registers_three_doses_offline_and_they_arrive_exactly_once_whe
     )
     .await;
     assert!(b.text("#queue-status").await.contains("未送信 3"));
+    // The screen opens without a connection (kept by its service worker), queue intact.
+    b.open(&site.url("/tablet")).await;
+    b.until(
+        10,
+        "the screen reopened offline with its queue",
+        "document.querySelectorAll('#log-rows tr[data-state=queued]').length === 3",
+    )
+    .await;
 
     // Online again: every entry is sent, once.
     site.up().await;
