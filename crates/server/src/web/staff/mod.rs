@@ -6,7 +6,10 @@ mod consent;
 mod counter;
 mod doses;
 mod home;
+mod inquiry;
 mod issuances;
+mod ledger;
+mod operator;
 mod residents;
 mod upload;
 mod users;
@@ -28,6 +31,9 @@ pub(super) fn router() -> Router<AppState> {
         .merge(issuances::router())
         .merge(consent::router())
         .merge(users::router())
+        .merge(operator::router())
+        .merge(ledger::router())
+        .merge(inquiry::router())
 }
 
 /// The longest free text (reason, venue, doctor…) a form accepts, in characters.
