@@ -42,6 +42,7 @@
 
 mod alerts;
 mod app;
+mod audit_search;
 mod auth;
 mod barcode_signer;
 mod clock;
@@ -65,6 +66,7 @@ use vrs_store::Outcome;
 
 pub use alerts::{Alert, AlertKind, AlertOptions, Alerts, MAX_ALERT_EVENTS};
 pub use app::{AppApplication, AppIssued, Challenge, PassportLines, MAX_LIVE_CHALLENGES};
+pub use audit_search::MAX_AUDIT_SEARCH;
 pub use auth::{AuthFailure, Caller, Enrolled, Session, UserSpec};
 pub use barcode_signer::SignerRequest;
 pub use clock::{jst, Clock, FixedClock, SystemClock};
