@@ -61,7 +61,6 @@ pub(crate) struct Browser {
     _profile: tempfile::TempDir,
 }
 
-#[allow(dead_code)] // the helpers each screen test uses
 impl Browser {
     /// Starts chromedriver and a fresh headless Chromium, or `None` when the tools
     /// are missing outside CI.
@@ -224,7 +223,6 @@ impl Drop for Browser {
 }
 
 /// The people and devices of the browser tests' data directory.
-#[allow(dead_code)] // each screen's test signs in as the one it needs
 pub(crate) struct People {
     /// 131016's clerk (My Number handler).
     pub(crate) clerk: User,
@@ -326,7 +324,6 @@ fn prepare(data: &Path) -> People {
 /// be stopped and started again on the same port.
 pub(crate) struct Site {
     dir: tempfile::TempDir,
-    #[allow(dead_code)]
     pub(crate) people: People,
     addr: SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -351,7 +348,6 @@ impl Site {
     }
 
     /// The data directory.
-    #[allow(dead_code)]
     pub(crate) fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
     }
@@ -417,7 +413,6 @@ impl Site {
     }
 
     /// Opens the facade on the data directory (the service must be down).
-    #[allow(dead_code)]
     pub(crate) fn open(&self) -> Vrs {
         assert!(
             self.stop.is_none(),

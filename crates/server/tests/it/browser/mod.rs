@@ -13,6 +13,7 @@
 //! the test prints why it skips and passes.
 
 mod harness;
+mod screens;
 mod smoke;
 mod stats;
 mod tablet;
