@@ -11,6 +11,7 @@ use vrs_domain::MunicipalityCode;
 mod apply;
 mod doses;
 mod load;
+mod screens;
 mod serve;
 mod tickets;
 
@@ -51,6 +52,19 @@ pub(crate) enum Bench {
         /// The sending day asked for.
         #[arg(long, default_value = "2022-03-01")]
         on: String,
+        /// Write the figures as JSON to this file too.
+        #[arg(long)]
+        json: Option<std::path::PathBuf>,
+    },
+    /// Every staff page of `vrs serve` over RESIDENTS residents: p50/p99 latency
+    /// (one request at a time on loopback) and size; targets p99 < 50 ms, ≤ 200 KB.
+    Screens {
+        /// Residents of 131016 to generate.
+        #[arg(long, default_value_t = 1_000_000)]
+        residents: u64,
+        /// Requests per page.
+        #[arg(long, default_value_t = 200)]
+        requests: u32,
         /// Write the figures as JSON to this file too.
         #[arg(long)]
         json: Option<std::path::PathBuf>,
@@ -184,6 +198,11 @@ pub(crate) fn run(bench: Bench) -> anyhow::Result<()> {
         } => doses::run(residents, registrations, json.as_deref()),
         Bench::Inquiry { holder_rows, asks } => inquiry(holder_rows, asks),
         Bench::Apply { applications } => apply::run(applications),
+        Bench::Screens {
+            residents,
+            requests,
+            json,
+        } => screens::run(residents, requests, json.as_deref()),
         Bench::Serve {
             connections,
             seconds,
