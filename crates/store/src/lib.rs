@@ -27,6 +27,7 @@ mod keys;
 mod migrations;
 mod moves;
 mod output;
+mod reader;
 mod rekey;
 mod release;
 mod residents;

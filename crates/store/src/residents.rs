@@ -206,6 +206,42 @@ impl Store {
         Ok(found.map(|(r, _)| r))
     }
 
+    /// The residents of the partition `allowed` names born on `birth` whose kana
+    /// name starts with `kana` (at most `limit`, by kana name), auditing the search.
+    pub fn search_residents(
+        &mut self,
+        allowed: &Allowed,
+        kana: &str,
+        birth: &BirthDate,
+        limit: u32,
+    ) -> Result<Vec<Resident>, StoreError> {
+        let municipality = allowed.partition_for(Action::ReadResident)?;
+        let tx = self.conn.transaction()?;
+        let found = {
+            let mut stmt = tx.prepare_cached(&format!(
+                "SELECT {RESIDENT_COLUMNS} FROM residents
+                 WHERE municipality = ?1 AND birth_date = ?2 AND substr(name_kana, 1, ?3) = ?4
+                 ORDER BY name_kana, address_number LIMIT ?5"
+            ))?;
+            let mut rows = stmt.query(params![
+                municipality.as_u32(),
+                birth.to_string(),
+                kana.chars().count() as i64,
+                kana,
+                limit
+            ])?;
+            let mut found = Vec::new();
+            while let Some(r) = rows.next()? {
+                found.push(resident_from_row(&self.keys, municipality, r)?);
+            }
+            found
+        };
+        let detail = serde_json::json!({ "by": "kana_name_birth_date", "found": found.len() });
+        audit::append(&tx, &self.keys, &event(allowed, None, detail))?;
+        tx.commit()?;
+        Ok(found)
+    }
+
     /// Counts the residents of the partition `allowed` names, auditing the query.
     pub fn count_residents(&mut self, allowed: &Allowed) -> Result<u64, StoreError> {
         let municipality = allowed.partition_for(Action::CountResidents)?;

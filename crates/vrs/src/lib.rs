@@ -46,14 +46,17 @@ mod auth;
 mod barcode_signer;
 mod clock;
 mod contract_end;
+mod dashboard;
 mod governance;
 mod inquiry;
 mod issuance;
 mod keys;
 mod moves;
+mod readers;
 mod records;
 mod release;
 mod shared;
+mod verifier;
 pub mod views;
 
 use std::io::Read;
@@ -66,26 +69,35 @@ pub use auth::{AuthFailure, Caller, Enrolled, Session, UserSpec};
 pub use barcode_signer::SignerRequest;
 pub use clock::{jst, Clock, FixedClock, SystemClock};
 pub use contract_end::{ExportedFile, MunicipalityExport, RESIDENTS_FILE};
+pub use dashboard::{Dashboard, PublicPage, TableFile};
 pub use governance::{ConsentRow, ConsentView, DocumentView};
 pub use inquiry::{BatchInquiry, InquiryOptions};
 pub use issuance::{Application, Issued, Kind, NotIssued};
 pub use records::{ExportOptions, ExportReport, StatCell, StatQuery, Statistics};
 pub use release::{PopulationImport, ReleaseFile, ReleaseReport};
 pub use shared::{SharedError, SharedVrs};
+pub use verifier::VerifyRefusal;
 pub use vrs_certificate as certificate;
 pub use vrs_consent::{self as consent, Refusal};
 pub use vrs_domain::admission::{Correction, Rejection};
 pub use vrs_domain::{self as domain, csv_input::Encoding, MunicipalityCode, Principal};
 pub use vrs_identity as identity;
 pub use vrs_store::{
-    self as store, AuditReport, BackupReport, BackupVerification, ConsentRecord, DoseImportOutcome,
-    DoseVersion, ImportOutcome, InitReport, InquiryAnswer, InquiryDose, Lookup, Recorded,
-    Registered, ReviewItem, StatKey, StopRecord, StoredEvent, TicketDue,
-};
-pub use vrs_store::{
     AccountError, DeviceCreated, DeviceRecord, EnrolmentCode, StoreError, UserCreated, UserRecord,
 };
 pub use vrs_store::{AuditPublicKey, ErasureReport, HeadProblem, HeadsReport, SignedHeads};
+pub use vrs_store::{
+    AuditReport, BackupReport, BackupVerification, ConsentRecord, DoseImportOutcome, DoseVersion,
+    ImportOutcome, InitReport, InquiryAnswer, InquiryDose, Lookup, Recorded, Registered,
+    ReviewItem, StatKey, StopRecord, StoredEvent, TicketDue,
+};
+// What callers of the facade need of the store by name: its files, limits and
+// output helpers, and the TOTP code (tests and enrolment tools compute one).
+// The store itself is not re-exported: callers go through `Vrs`.
+pub use vrs_store::{
+    create_private_dir, totp_code, IssuanceRecord, OutputError, OutputFile, DB_FILE, KEYRING_FILE,
+    MAX_HEADS_BYTES, MAX_PASSWORD_BYTES, TOTP_DIGITS, TOTP_STEP,
+};
 
 use vrs_consent::{decide, Action, Request};
 use vrs_domain::resident_file::ResidentFile;
@@ -260,6 +272,12 @@ impl Vrs {
         Ok(Self::with_store(store, clock))
     }
 
+    /// Whether the store of an initialised data directory answers (a read-only
+    /// query, for readiness probes); writes nothing and audits nothing.
+    pub fn probe(dir: &Path) -> Result<(), VrsError> {
+        Ok(Store::probe(dir)?)
+    }
+
     /// Opens an initialised data directory.
     pub fn open(dir: &Path, clock: Box<dyn Clock>) -> Result<Self, VrsError> {
         let store = Store::open(dir, &clock.now().to_rfc3339())?;
@@ -423,6 +441,27 @@ impl Vrs {
         request.by_my_number = subject.is_some();
         match self.decide_request(request, subject)? {
             Ok(allowed) => Ok(Answer::Done(self.store.find_resident(&allowed, lookup)?)),
+            Err(r) => Ok(Answer::Refused(r)),
+        }
+    }
+
+    /// Searches the principal's own area for residents born on `birth` whose kana
+    /// name starts with `kana` (at most `limit`): the staff screens' search.
+    pub fn search_residents(
+        &mut self,
+        principal: Principal,
+        kana: &vrs_domain::KanaName,
+        birth: &vrs_domain::BirthDate,
+        limit: u32,
+    ) -> Result<Answer<Vec<Resident>>, VrsError> {
+        let partition = target(principal, None);
+        match self.decide(principal, Action::ReadResident, partition, None)? {
+            Ok(allowed) => Ok(Answer::Done(self.store.search_residents(
+                &allowed,
+                kana.as_str(),
+                birth,
+                limit,
+            )?)),
             Err(r) => Ok(Answer::Refused(r)),
         }
     }

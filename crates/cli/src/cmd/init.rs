@@ -1,7 +1,7 @@
 //! `vrs init [--issuer-base-url URL] [--force]`: create or complete a data directory.
 
 use clap::Args;
-use vrs::store::StoreError;
+use vrs::StoreError;
 use vrs::{SystemClock, Vrs, VrsError};
 
 use crate::output::{yes_no, Doc, Human, Reply};
