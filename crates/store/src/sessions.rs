@@ -135,8 +135,7 @@ fn corrupt(what: &str) -> StoreError {
 
 impl Store {
     fn account(&self, login: &Login) -> Result<Option<Account>, StoreError> {
-        let row = self
-            .conn
+        let row = sqlite!(self, "account")
             .query_row(
                 "SELECT id, principal, municipality, role, my_number_handler, password_hash,
                         totp_sealed, totp_last_step, disabled, locked_until
@@ -190,7 +189,7 @@ impl Store {
         actor: Option<&str>,
         detail: serde_json::Value,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "audit_sign_in").transaction()?;
         let event = AuditEvent {
             at: now.to_rfc3339(),
             principal: principal.to_owned(),
@@ -278,7 +277,7 @@ impl Store {
         }
         let token = new_token(&self.keys, SESSION_PREFIX)?;
         let expires = unix + SESSION_ABSOLUTE_SECS;
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "login").transaction()?;
         tx.execute(
             "UPDATE users SET failed_logins = 0, locked_until = NULL,
                               totp_last_step = coalesce(?2, totp_last_step)
@@ -324,7 +323,7 @@ impl Store {
         actor: &str,
     ) -> Result<(), StoreError> {
         let unix = now.timestamp();
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "fail_login").transaction()?;
         let mut locked_now = false;
         if reason != "locked" {
             // A lock that has run out starts a new count.
@@ -418,8 +417,7 @@ impl Store {
     ) -> Result<Result<Authenticated, &'static str>, StoreError> {
         let hash = token_hash(bearer);
         type Row = (i64, i64, bool, String, String, String, bool, bool);
-        let row: Option<Row> = self
-            .conn
+        let row: Option<Row> = sqlite!(mut self, "session_of")
             .query_row(
                 "SELECT s.last_seen, s.expires_at, s.revoked, u.login, u.principal, u.role,
                         u.my_number_handler, u.disabled
@@ -458,7 +456,7 @@ impl Store {
             return Ok(Err(reason));
         }
         if unix - last_seen >= LAST_SEEN_GRANULARITY {
-            self.conn.execute(
+            sqlite!(mut self, "session_of").execute(
                 "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1",
                 params![hash.as_slice(), unix],
             )?;
@@ -477,8 +475,7 @@ impl Store {
         &mut self,
         bearer: &str,
     ) -> Result<Result<Authenticated, &'static str>, StoreError> {
-        let row: Option<(i64, u32, Option<i64>)> = self
-            .conn
+        let row: Option<(i64, u32, Option<i64>)> = sqlite!(mut self, "device_of")
             .query_row(
                 "SELECT id, municipality, revoked_at FROM devices WHERE token_hash = ?1",
                 [token_hash(bearer).as_slice()],
@@ -519,7 +516,7 @@ impl Store {
             }) => (login, principal),
             _ => return Ok(false),
         };
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "logout").transaction()?;
         tx.execute(
             "UPDATE sessions SET revoked = 1 WHERE token_hash = ?1",
             [token_hash(bearer).as_slice()],
@@ -562,7 +559,7 @@ impl Store {
         let found: Option<u32> = if code.len() > MAX_TOKEN_LEN {
             None
         } else {
-            self.conn
+            sqlite!(mut self, "enroll")
                 .query_row(
                     "SELECT municipality FROM enrolments
                      WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
@@ -589,7 +586,7 @@ impl Store {
             .parse()
             .map_err(|_| corrupt("enrolment municipality"))?;
         let principal = Principal::Municipality(code_m);
-        let taken: bool = self.conn.query_row(
+        let taken: bool = sqlite!(mut self, "enroll").query_row(
             "SELECT count(*) FROM users WHERE login = ?1",
             [login.as_str()],
             |r| r.get::<_, i64>(0).map(|n| n > 0),
@@ -606,7 +603,7 @@ impl Store {
         let sealed = self
             .keys
             .seal_bytes(secret, format!("totp:{login}").as_bytes())?;
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "enroll").transaction()?;
         let used = tx.execute(
             "UPDATE enrolments SET used_at = ?2 WHERE code_hash = ?1 AND used_at IS NULL",
             params![hash.as_slice(), unix],
@@ -656,7 +653,7 @@ impl Store {
         since: DateTime<FixedOffset>,
         limit: u32,
     ) -> Result<Vec<SecurityEvent>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = sqlite!(self, "security_events").prepare(
             "SELECT seq, at, action, outcome, principal, actor, detail FROM (
                  SELECT * FROM audit_log
                  WHERE (outcome = 'failed' AND action IN ('login', 'authenticate', 'enroll'))

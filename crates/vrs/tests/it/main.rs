@@ -6,6 +6,7 @@ mod app;
 mod audit;
 mod audit_heads;
 mod auth;
+mod backends;
 mod dose_statistics;
 mod doses;
 mod erasure;
