@@ -10,6 +10,7 @@ use vrs_domain::MunicipalityCode;
 
 mod apply;
 mod doses;
+mod load;
 mod serve;
 mod tickets;
 
@@ -61,17 +62,28 @@ pub(crate) enum Bench {
         applications: u32,
     },
     /// Dose registration over HTTPS against `vrs serve` (wrk from a second process,
-    /// keep-alive, synchronous=FULL) and in process through SharedVrs.
+    /// keep-alive, synchronous=FULL; then a fixed offered rate with latency corrected
+    /// for coordinated omission) and in process through SharedVrs; app applications
+    /// over HTTPS beside `Vrs::apply` in process.
     Serve {
         /// wrk connections.
         #[arg(long, default_value_t = 256)]
         connections: u32,
-        /// Seconds of load.
+        /// Seconds of each HTTPS phase.
         #[arg(long, default_value_t = 10)]
         seconds: u32,
         /// Registrations timed in process (SharedVrs, 64 threads).
         #[arg(long, default_value_t = 20_000)]
         in_process: u64,
+        /// Offered registrations per second of the fixed-rate phase (0: skip).
+        #[arg(long, default_value_t = 5_000)]
+        rate: u32,
+        /// App clients applying at once (0: skip the app phase).
+        #[arg(long, default_value_t = 16)]
+        app_workers: usize,
+        /// Applications timed in process through `Vrs::apply`.
+        #[arg(long, default_value_t = 500)]
+        in_process_apply: u32,
     },
     /// Batch inquiry: ASKS My Numbers (every tenth unknown to the holder)
     /// against a holder of HOLDER_ROWS residents, through the facade.
@@ -176,7 +188,17 @@ pub(crate) fn run(bench: Bench) -> anyhow::Result<()> {
             connections,
             seconds,
             in_process,
-        } => serve::run(connections, seconds, in_process),
+            rate,
+            app_workers,
+            in_process_apply,
+        } => serve::run(serve::Options {
+            connections,
+            seconds,
+            in_process,
+            rate,
+            app_workers,
+            in_process_apply,
+        }),
         Bench::Tickets {
             residents,
             on,
@@ -203,7 +225,7 @@ fn import(rows: u64, municipality: &str, json: Option<&Path>) -> anyhow::Result<
     );
 
     // Stage 1 alone, on one thread: read, parse into domain values, seal and index.
-    let keys = vrs::store::Keyring::from_keys([1; 32], [2; 32], [3; 32])?;
+    let keys = vrs_store::Keyring::from_keys([1; 32], [2; 32], [3; 32])?;
     let t = Instant::now();
     let mut file =
         vrs_domain::resident_file::ResidentFile::open(std::fs::File::open(&csv)?, None, code)

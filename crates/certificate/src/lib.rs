@@ -51,6 +51,7 @@ mod key;
 mod numeric;
 mod qr;
 mod qr_mask;
+mod qr_symbol;
 mod shc;
 mod vds;
 mod verify;

@@ -9,9 +9,10 @@
 //!
 //! Mask: ISO/IEC 18004 selects the mask with the lowest penalty score, and a fixed mask
 //! once made a card read as a spurious EAN-13 in zxing-cpp. qrcodegen's own selection
-//! scores module by module (≈2.3 ms for a version-22 code), so the symbol is encoded once
-//! with mask 0 and [`crate::qr_mask`] derives and scores the eight masks on bit-packed
-//! rows and columns (see docs/PERFORMANCE.md for the figures).
+//! scores module by module (≈2.3 ms for a version-22 code), so [`crate::qr_symbol`] builds
+//! the unmasked symbol once as bit-packed rows (qrcodegen makes the segments) and
+//! [`crate::qr_mask`] derives and scores the eight masks on rows and columns (see
+//! docs/PERFORMANCE.md for the figures).
 //!
 //! Error correction: a SMART Health Card takes the highest level (H, Q, M, L) that fits
 //! version 22 (the SHC limit for one code; a 4-dose card is version 22 at M). A VDS-NC
@@ -19,9 +20,10 @@
 //! H, where version 27 at M holds it, a far smaller symbol for phones and border readers;
 //! only a seal M cannot hold in version 40 (nine doses, longest names) falls back to L.
 
-use qrcodegen::{Mask, QrCode, QrCodeEcc, QrSegment, Version};
+use qrcodegen::{QrCodeEcc, QrSegment};
 
 use crate::qr_mask::{self, Line};
+use crate::qr_symbol;
 use crate::CertificateError;
 
 /// Highest QR version a card may use (SHC: larger codes scan badly on phones).
@@ -80,7 +82,7 @@ pub fn encode_shc(qr_text: &str) -> Result<QrMatrix, CertificateError> {
     let segs = shc_segments(qr_text)?;
     LEVELS
         .into_iter()
-        .find_map(|(ecl, ec)| encode_at(&segs, ecl, ec, Version::new(MAX_VERSION), None))
+        .find_map(|(ecl, ec)| encode_at(&segs, ecl, ec, MAX_VERSION, None))
         .ok_or_else(|| too_large(qr_text))
 }
 
@@ -122,35 +124,34 @@ pub fn encode_bytes(text: &str) -> Result<QrMatrix, CertificateError> {
         (QrCodeEcc::Low, EcLevel::L),
     ]
     .into_iter()
-    .find_map(|(ecl, ec)| encode_at(&segs, ecl, ec, Version::MAX, None))
+    .find_map(|(ecl, ec)| encode_at(&segs, ecl, ec, 40, None))
     .ok_or_else(|| CertificateError::Content {
         format: "qr",
         reason: format!("{} bytes do not fit one QR code", text.len()),
     })
 }
 
-/// Encodes at one level: with mask 0, then keeps the mask of lowest penalty; or with
-/// the mask given.
+/// Encodes at one level in the smallest version up to `max`: the unmasked symbol once
+/// (`qr_symbol`), then the mask of lowest penalty, or the mask given.
 fn encode_at(
     segs: &[QrSegment],
     ecl: QrCodeEcc,
     ec: EcLevel,
-    max: Version,
+    max: u8,
     mask: Option<u8>,
 ) -> Option<QrMatrix> {
-    let first = Mask::new(mask.unwrap_or(0));
-    let code =
-        QrCode::encode_segments_advanced(segs, ecl, Version::MIN, max, Some(first), false).ok()?;
+    let sym = qr_symbol::encode(segs, ecl, max, |size| qr_mask::format_modules(size, ecl, 0))?;
+    let candidates = qr_mask::Candidates::new(&sym, ecl);
     let (mask, rows) = match mask {
         None => {
-            let (k, rows, _) = qr_mask::best(&qr_mask::Candidates::new(&code, ecl));
+            let (k, rows, _) = qr_mask::best(&candidates);
             (k, rows)
         }
-        Some(k) => (k, qr_mask::rows_of(&code)),
+        Some(k) => (k, candidates.masked(k).0),
     };
     Some(QrMatrix {
         rows,
-        version: code.version().value(),
+        version: sym.version,
         mask,
         ec,
     })
@@ -168,7 +169,7 @@ pub fn encode_shc_with_mask(qr_text: &str, mask: u8) -> Result<QrMatrix, Certifi
     let segs = shc_segments(qr_text)?;
     LEVELS
         .into_iter()
-        .find_map(|(ecl, ec)| encode_at(&segs, ecl, ec, Version::new(MAX_VERSION), Some(mask)))
+        .find_map(|(ecl, ec)| encode_at(&segs, ecl, ec, MAX_VERSION, Some(mask)))
         .ok_or_else(|| too_large(qr_text))
 }
 

@@ -1,6 +1,6 @@
-//! Data-mask selection per ISO/IEC 18004:2015 §7.8.3, fast: the symbol is encoded once
-//! (mask 0), the other seven masks are derived by XOR on bit-packed rows and columns,
-//! and the four penalty rules are evaluated a 64-module word at a time.
+//! Data-mask selection per ISO/IEC 18004:2015 §7.8.3, fast: the unmasked symbol is built
+//! once as bit-packed rows (`qr_symbol`), the eight masks are applied by XOR on rows and
+//! columns, and the four penalty rules are evaluated a 64-module word at a time.
 //!
 //! Penalty rules as the standard's Table 11 states them, read the way segno (an
 //! independent Python encoder) reads them, so that the two choose the same mask:
@@ -15,10 +15,12 @@
 
 use std::sync::OnceLock;
 
-use qrcodegen::{QrCode, QrCodeEcc};
+use qrcodegen::QrCodeEcc;
+
+use crate::qr_symbol::Unmasked;
 
 /// Words per bit row: 192 bits hold the 177 modules of version 40.
-const WORDS: usize = 3;
+pub(crate) const WORDS: usize = 3;
 
 /// One row (or column) of modules, bit `i` = module `i`, 1 = dark; bits ≥ size are 0.
 pub(crate) type Line = [u64; WORDS];
@@ -27,7 +29,7 @@ fn get(l: &Line, i: usize) -> bool {
     l[i / 64] >> (i % 64) & 1 == 1
 }
 
-fn set(l: &mut Line, i: usize) {
+pub(crate) fn set(l: &mut Line, i: usize) {
     l[i / 64] |= 1 << (i % 64);
 }
 
@@ -141,7 +143,7 @@ fn ecc_format_bits(ecl: QrCodeEcc) -> u32 {
 }
 
 /// The 15 format bits (BCH(15,5), XOR 0x5412) and where each copy goes, as (x, y, bit).
-fn format_modules(size: usize, ecl: QrCodeEcc, mask: u8) -> Vec<(usize, usize, bool)> {
+pub(crate) fn format_modules(size: usize, ecl: QrCodeEcc, mask: u8) -> Vec<(usize, usize, bool)> {
     let data = ecc_format_bits(ecl) << 3 | u32::from(mask);
     let mut rem = data;
     for _ in 0..10 {
@@ -167,65 +169,6 @@ fn format_modules(size: usize, ecl: QrCodeEcc, mask: u8) -> Vec<(usize, usize, b
     out
 }
 
-fn alignment_positions(version: usize, size: usize) -> Vec<usize> {
-    if version == 1 {
-        return Vec::new();
-    }
-    let n = version / 7 + 2;
-    let step = if version == 32 {
-        26
-    } else {
-        (version * 4 + n * 2 + 1) / (n * 2 - 2) * 2
-    };
-    let mut p: Vec<usize> = (0..n - 1).map(|i| size - 7 - i * step).collect();
-    p.push(6);
-    p.reverse();
-    p
-}
-
-/// Function modules (finders with separators, timing, alignment, format and version
-/// information, the dark module) as rows: masking never touches them.
-fn function_rows(version: usize, size: usize) -> Vec<Line> {
-    let mut rows = vec![[0u64; WORDS]; size];
-    let mut mark = |x: usize, y: usize| set(&mut rows[y], x);
-    for i in 0..size {
-        mark(6, i);
-        mark(i, 6);
-    }
-    for (cx, cy) in [(0, 0), (size - 8, 0), (0, size - 8)] {
-        for y in cy..cy + 8 {
-            for x in cx..cx + 8 {
-                mark(x, y);
-            }
-        }
-    }
-    let al = alignment_positions(version, size);
-    let last = al.len().saturating_sub(1);
-    for (i, &ax) in al.iter().enumerate() {
-        for (j, &ay) in al.iter().enumerate() {
-            if (i, j) == (0, 0) || (i, j) == (0, last) || (i, j) == (last, 0) {
-                continue;
-            }
-            for y in ay - 2..=ay + 2 {
-                for x in ax - 2..=ax + 2 {
-                    mark(x, y);
-                }
-            }
-        }
-    }
-    for (x, y, _) in format_modules(size, QrCodeEcc::Low, 0) {
-        mark(x, y);
-    }
-    if version >= 7 {
-        for i in 0..18 {
-            let (a, b) = (size - 11 + i % 3, i / 3);
-            mark(a, b);
-            mark(b, a);
-        }
-    }
-    rows
-}
-
 /// Columns of a symbol given as rows.
 pub(crate) fn transpose(rows: &[Line], size: usize) -> Vec<Line> {
     let mut cols = vec![[0u64; WORDS]; size];
@@ -242,20 +185,6 @@ pub(crate) fn transpose(rows: &[Line], size: usize) -> Vec<Line> {
     cols
 }
 
-/// A qrcodegen symbol as rows.
-pub(crate) fn rows_of(code: &QrCode) -> Vec<Line> {
-    let size = code.size() as usize;
-    let mut rows = vec![[0u64; WORDS]; size];
-    for (y, row) in rows.iter_mut().enumerate() {
-        for x in 0..size {
-            if code.get_module(x as i32, y as i32) {
-                set(row, x);
-            }
-        }
-    }
-    rows
-}
-
 /// The symbol under each of the eight masks, as rows.
 pub(crate) struct Candidates {
     size: usize,
@@ -267,28 +196,20 @@ pub(crate) struct Candidates {
 }
 
 impl Candidates {
-    /// From a symbol encoded with mask 0.
-    pub(crate) fn new(code: &QrCode, ecl: QrCodeEcc) -> Self {
-        let size = code.size() as usize;
-        let version = usize::from(code.version().value());
-        let mut rows = rows_of(code);
-        // The format modules are cleared here and drawn per mask.
-        for (x, y, _) in format_modules(size, ecl, 0) {
-            rows[y][x / 64] &= !(1 << (x % 64));
-        }
-        let func = function_rows(version, size);
+    /// From the unmasked symbol.
+    pub(crate) fn new(sym: &Unmasked, ecl: QrCodeEcc) -> Self {
+        let size = sym.rows.len();
         let width = low(size);
-        let free_rows: Vec<Line> = func.iter().map(|f| and(&not(f), &width)).collect();
-        let free_cols = transpose(&func, size)
+        let free_rows: Vec<Line> = sym.function.iter().map(|f| and(&not(f), &width)).collect();
+        let free_cols = transpose(&sym.function, size)
             .iter()
             .map(|f| and(&not(f), &width))
             .collect();
-        let base_cols = transpose(&rows, size);
         Self {
             size,
             ecl,
-            base_rows: rows,
-            base_cols,
+            base_cols: transpose(&sym.rows, size),
+            base_rows: sym.rows.clone(),
             free_rows,
             free_cols,
         }
@@ -297,9 +218,8 @@ impl Candidates {
     /// Rows and columns of the symbol under mask `k`.
     pub(crate) fn masked(&self, k: u8) -> (Vec<Line>, Vec<Line>) {
         let p = patterns();
-        let flip = |pat: &[[Line; 12]; 8], i: usize, free: &Line| {
-            and(&xor(&pat[0][i % 12], &pat[k as usize][i % 12]), free)
-        };
+        let flip =
+            |pat: &[[Line; 12]; 8], i: usize, free: &Line| and(&pat[k as usize][i % 12], free);
         let mut rows: Vec<Line> = (0..self.size)
             .map(|y| xor(&self.base_rows[y], &flip(&p.rows, y, &self.free_rows[y])))
             .collect();
@@ -416,7 +336,7 @@ pub(crate) fn dark(rows: &[Line], x: usize, y: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use qrcodegen::{Mask, QrSegment, Version};
+    use qrcodegen::{Mask, QrCode, QrSegment, Version};
 
     /// A plain module-by-module reading of the same rules, to check the bit-packed one.
     fn reference_penalty(m: &dyn Fn(usize, usize) -> bool, n: usize) -> u32 {
@@ -472,11 +392,12 @@ mod tests {
         s as u32 + 10 * ((dark * 20).abs_diff(total * 10) / total)
     }
 
-    fn texts() -> Vec<String> {
+    /// Pseudo-random digit strings of the given lengths (xorshift, fixed seed).
+    fn digits(lengths: &[usize]) -> Vec<String> {
         let mut state = 0x2545f4914f6cdd1du64;
-        (0..12)
-            .map(|i| {
-                let len = [40, 200, 600, 1200, 1800, 2300][i % 6] + i;
+        lengths
+            .iter()
+            .map(|&len| {
                 (0..len)
                     .map(|_| {
                         state ^= state << 13;
@@ -491,15 +412,48 @@ mod tests {
 
     #[test]
     fn every_derived_mask_is_the_symbol_qrcodegen_draws_with_that_mask() {
-        for (t, digits) in texts().iter().enumerate() {
-            let segs = [
-                QrSegment::make_bytes(b"shc:/"),
-                QrSegment::make_numeric(digits),
-            ];
+        // Our own symbol (qr_symbol: version, codewords, Reed-Solomon, placement, function
+        // patterns) under each mask, against qrcodegen's symbol with that mask, module by
+        // module: every level, versions 1 to 40 (with and without version information).
+        let levels = [
+            QrCodeEcc::Low,
+            QrCodeEcc::Medium,
+            QrCodeEcc::Quartile,
+            QrCodeEcc::High,
+        ];
+        // (digits, level, byte mode): versions 1 to 40, some at 7+ (version information).
+        let cases = [
+            (3, 0, false),
+            (20, 3, true),
+            (40, 1, false),
+            (200, 2, false),
+            (300, 0, true),
+            (600, 3, false),
+            (1000, 2, true),
+            (1200, 1, false),
+            (1800, 1, false),
+            (2300, 0, false),
+            (2900, 0, true),
+            (3000, 3, false),
+            (7000, 0, false),
+        ];
+        let texts = digits(&cases.map(|c| c.0));
+        let mut versions = std::collections::BTreeSet::new();
+        for (t, digits) in texts.iter().enumerate() {
+            let (_, l, bytes) = cases[t];
+            let ecl = levels[l];
+            let segs = if bytes {
+                vec![QrSegment::make_bytes(digits.as_bytes())]
+            } else {
+                vec![
+                    QrSegment::make_bytes(b"shc:/"),
+                    QrSegment::make_numeric(digits),
+                ]
+            };
             let enc = |m: u8| {
                 QrCode::encode_segments_advanced(
                     &segs,
-                    QrCodeEcc::Medium,
+                    ecl,
                     Version::MIN,
                     Version::MAX,
                     Some(Mask::new(m)),
@@ -507,11 +461,16 @@ mod tests {
                 )
                 .unwrap()
             };
-            let c = Candidates::new(&enc(0), QrCodeEcc::Medium);
+            let sym = crate::qr_symbol::encode(&segs, ecl, 40, |size| format_modules(size, ecl, 0))
+                .unwrap();
+            assert_eq!(sym.version, enc(0).version().value(), "text {t}");
+            versions.insert(sym.version);
+            let c = Candidates::new(&sym, ecl);
             for k in 0..8 {
                 let want = enc(k);
                 let (rows, cols) = c.masked(k);
                 let n = want.size() as usize;
+                assert_eq!(rows.len(), n);
                 for y in 0..n {
                     for x in 0..n {
                         let w = want.get_module(x as i32, y as i32);
@@ -523,5 +482,9 @@ mod tests {
                 assert_eq!(penalty(&rows, &cols), reference, "text {t} mask {k}");
             }
         }
+        assert!(
+            versions.len() >= 8 && versions.contains(&1) && versions.contains(&40),
+            "versions covered: {versions:?}"
+        );
     }
 }

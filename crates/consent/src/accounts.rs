@@ -19,7 +19,8 @@ use crate::provision::cite;
 /// hold no area; it never manages a municipality's users: it only hands the
 /// municipality's first administrator a one-time enrolment code, out of band. No
 /// one else manages accounts. Reading the intrusion signals of the whole system
-/// (S-3-3) is the operator's.
+/// (S-3-3) is the operator's; searching the audit log (S-3-3 "log search", with
+/// access control on logs) is each municipality's for its own area only.
 pub(crate) fn accounts_managed_by_their_holder(req: &Request, out: &mut Vec<Finding>) {
     let finding = match (req.action, req.principal, req.partition) {
         (Action::ManageUsers | Action::ManageDevices, Principal::Municipality(me), Some(area))
@@ -72,6 +73,20 @@ pub(crate) fn accounts_managed_by_their_holder(req: &Request, out: &mut Vec<Find
             cite("S-3-3"),
             format!("{who} cannot read the intrusion signals: only the operator can"),
         ),
+        (Action::SearchAudit, Principal::Municipality(me), Some(area)) if me == area => {
+            Finding::met(
+                cite("S-3-3"),
+                format!("{me} searches the audit log of its own area"),
+            )
+        }
+        (Action::SearchAudit, who, area) => Finding::unmet(
+            cite("S-3-3"),
+            format!(
+                "{who} may not search the audit log of {}: access to logs is each \
+                 municipality's, for its own area",
+                area.map_or_else(|| "the whole system".to_owned(), |a| a.to_string())
+            ),
+        ),
         _ => return,
     };
     out.push(finding);
@@ -91,6 +106,7 @@ fn role_permits(role: Role, action: Action) -> bool {
                     | A::ManageDevices
                     | A::IssueEnrolment
                     | A::ReadAlerts
+                    | A::SearchAudit
                     | A::GrantConsent
                     | A::RevokeConsent
                     | A::ListConsents
@@ -129,7 +145,8 @@ fn role_permits(role: Role, action: Action) -> bool {
 /// > so VRS is not misused.
 ///
 /// Interpretation: a signed-in user acts only within its role: `admin` manages
-/// users, devices and consents (and, for the operator's users, the operator's
+/// users, devices and consents and searches its own area's audit log (and, for
+/// the operator's users, the operator's
 /// settings: emergency stop, keys, statistics, the barcode signer, alerts);
 /// `clerk` imports and reads residents, registers and manages doses, inquires and
 /// issues certificates; `viewer` sees statistics. Every role sees statistics.
@@ -260,6 +277,27 @@ mod tests {
                 "watches the intrusion signals",
             ),
             (A::ReadAlerts, chiyoda, None, false, "only the operator can"),
+            (
+                A::SearchAudit,
+                chiyoda,
+                m("131016"),
+                true,
+                "searches the audit log of its own area",
+            ),
+            (
+                A::SearchAudit,
+                chiyoda,
+                m("011002"),
+                false,
+                "may not search the audit log of 011002",
+            ),
+            (
+                A::SearchAudit,
+                Principal::Operator,
+                None,
+                false,
+                "may not search the audit log of the whole system",
+            ),
         ] {
             let req = Request::new(principal, action, partition);
             let mut out = Vec::new();

@@ -72,6 +72,8 @@ pub enum Action {
     IssueEnrolment,
     /// Read the intrusion signals drawn from the audit log (S-3-3).
     ReadAlerts,
+    /// Search the audit log of the municipality's own area (S-3-3 log search).
+    SearchAudit,
     /// Hand a municipality's data back to it at the end of its contract (M-13).
     ExportMunicipality,
     /// Erase a municipality's data at the end of its contract (M-13).
@@ -112,6 +114,7 @@ impl Action {
             Self::ManageDevices => "manage_devices",
             Self::IssueEnrolment => "issue_enrolment",
             Self::ReadAlerts => "read_alerts",
+            Self::SearchAudit => "search_audit",
             Self::ExportMunicipality => "export_municipality",
             Self::EraseMunicipality => "erase_municipality",
         }
@@ -150,6 +153,7 @@ impl Action {
             | Self::ManageDevices
             | Self::IssueEnrolment
             | Self::ReadAlerts
+            | Self::SearchAudit
             | Self::EraseMunicipality => None,
         }
     }
@@ -190,6 +194,7 @@ impl Action {
             | Self::ManageDevices
             | Self::IssueEnrolment
             | Self::ReadAlerts
+            | Self::SearchAudit
             | Self::EraseMunicipality => false,
         }
     }
@@ -259,6 +264,9 @@ pub struct Request {
     pub overseas_certificate: bool,
     /// Reading a resident: the person is looked up by My Number (M-4-2).
     pub by_my_number: bool,
+    /// Issuance: a clerk issues a paper certificate at the counter (窓口発行) to a
+    /// person whose identity was checked there, not an application through the app.
+    pub at_counter: bool,
 }
 
 impl Request {
@@ -273,6 +281,7 @@ impl Request {
             consent: None,
             overseas_certificate: false,
             by_my_number: false,
+            at_counter: false,
         }
     }
 }

@@ -126,6 +126,22 @@ mod tests {
     }
 
     #[test]
+    fn s_3_3_a_busiest_window_that_starts_late_is_measured_by_its_own_events() {
+        // S-3-3 alerts on the events within one window, wherever it starts: here the
+        // busiest window holds the 2nd and 3rd failures only (the 1st is an hour
+        // earlier), so a threshold of 3 is not reached, and 2 is, with count 2.
+        let window = Duration::minutes(10);
+        let events = [("k", at(0, 0)), ("k", at(60, 0)), ("k", at(61, 0))];
+        let got = bursts(&events, 3, window);
+        assert!(got.is_empty(), "{got:?}");
+        let got = bursts(&events, 2, window);
+        assert_eq!(
+            (got[0].count, got[0].first, got[0].last),
+            (2, at(60, 0), at(61, 0))
+        );
+    }
+
+    #[test]
     fn s_3_3_of_two_equally_busy_windows_the_earliest_is_reported() {
         let window = Duration::minutes(10);
         let events = [

@@ -31,7 +31,8 @@ pub(crate) fn e_issuance_consented(
     if req.action == Action::CreateIssuerKey {
         return issuer_key_for_consenting_municipality(req, facts, day, out);
     }
-    if req.action != Action::IssueCertificate {
+    // Counter issuance has its own consent rule (T1-4-1, crate::counter).
+    if req.action != Action::IssueCertificate || req.at_counter {
         return;
     }
     let Some(m) = req.partition else { return };

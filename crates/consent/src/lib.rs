@@ -24,6 +24,7 @@ mod carry_over;
 mod challenge;
 mod consent_function;
 mod contract_end;
+mod counter;
 mod decision;
 mod documents;
 mod emergency;
@@ -36,6 +37,7 @@ pub mod intrusion;
 mod issuance;
 mod partition;
 mod provision;
+mod public_daily;
 mod purpose;
 mod records;
 mod registration;
@@ -60,6 +62,7 @@ pub use gate::may_use_vrs;
 pub use inquiry_scope::{holder_may_provide, inquiry_purpose, INQUIRY_PURPOSES};
 pub use issuance::{application_refusal_grounds, N3_MESSAGE};
 pub use provision::{provision_ids, ProvisionId, DIGEST};
+pub use public_daily::{suppress_public_daily, NationalDay, PrefectureDay, PublicDaily};
 pub use release::{
     suppress_release, suppress_series, DayRow, KeyRow, ReleaseCounts, ReleaseTables,
 };
@@ -95,6 +98,7 @@ pub fn decide(request: &Request, facts: &Facts, as_of: DateTime<FixedOffset>) ->
     records::holder_manages(request, &mut findings);
     statistics::statistics_scope(request, &mut findings);
     issuance::e_issuance_consented(request, facts, day, &mut findings);
+    counter::counter_issuance_consented(request, facts, day, &mut findings);
     issuance::issuer_is_the_holder(request, &mut findings);
     issuance::overseas_certificate_carries_vds_nc(request, facts, &mut findings);
     contract_end::return_and_erase_at_contract_end(request, &mut findings);

@@ -19,6 +19,9 @@ pub struct ReleaseCounts {
     pub by_prefecture: BTreeMap<(String, u8), u64>,
     /// (age band, dose number) → doses up to the release date.
     pub by_age_band: BTreeMap<(String, u8), u64>,
+    /// (date, prefecture code) → doses given that day (every dose number): the
+    /// public page's table (`crate::suppress_public_daily`).
+    pub by_prefecture_day: BTreeMap<(NaiveDate, String), u64>,
     /// Population by prefecture (denominators), where configured.
     pub population_by_prefecture: BTreeMap<String, u64>,
     /// Population by age band (denominators), where configured.

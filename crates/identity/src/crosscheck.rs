@@ -9,42 +9,19 @@ use chrono::NaiveDate;
 use crate::card::VerifiedCardHolder;
 use crate::error::IdentityError;
 use crate::mrz::Passport;
+pub use vrs_domain::RomajiName;
 
-/// A name in the Latin letters of the passport MRZ, as an overseas certificate prints it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RomajiName {
-    surname: String,
-    given_names: String,
-}
-
-impl RomajiName {
-    /// Surname(s), e.g. `KOKUTO` (may be empty for single-name holders).
-    pub fn surname(&self) -> &str {
-        &self.surname
-    }
-
-    /// Given name(s), e.g. `MIKIYA`.
-    pub fn given_names(&self) -> &str {
-        &self.given_names
-    }
-}
-
-impl std::fmt::Display for RomajiName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (self.surname.is_empty(), self.given_names.is_empty()) {
-            (true, _) => f.write_str(&self.given_names),
-            (_, true) => f.write_str(&self.surname),
-            _ => write!(f, "{} {}", self.surname, self.given_names),
+/// The certificate's romaji name: the passport's, as the MRZ writes it, checked
+/// once as the domain's [`RomajiName`] (the one romaji name type of the project).
+///
+/// A name the domain cannot hold (no primary identifier, or characters outside
+/// `A-Z`, space and `-`) is an [`IdentityError::RomajiName`].
+pub fn certificate_romaji_name(passport: &Passport) -> Result<RomajiName, IdentityError> {
+    RomajiName::new(passport.surname(), passport.given_names()).map_err(|e| {
+        IdentityError::RomajiName {
+            reason: e.to_string(),
         }
-    }
-}
-
-/// The certificate's romaji name: the passport's, as the MRZ writes it.
-pub fn certificate_romaji_name(passport: &Passport) -> RomajiName {
-    RomajiName {
-        surname: passport.surname().to_owned(),
-        given_names: passport.given_names().to_owned(),
-    }
+    })
 }
 
 /// The card's (signed) birth date must equal the passport's.
@@ -69,7 +46,8 @@ pub struct VerifiedOverseasApplicant {
 }
 
 impl VerifiedOverseasApplicant {
-    /// Runs every cross-check (A10-4-7 expiry on `on`, then the birth dates).
+    /// Runs every cross-check (A10-4-7 expiry on `on`, then the birth dates, then
+    /// the romaji name).
     pub fn cross_check(
         holder: VerifiedCardHolder,
         passport: Passport,
@@ -77,7 +55,7 @@ impl VerifiedOverseasApplicant {
     ) -> Result<Self, IdentityError> {
         passport.check_unexpired(on)?;
         check_birth_dates(&holder, &passport)?;
-        let romaji_name = certificate_romaji_name(&passport);
+        let romaji_name = certificate_romaji_name(&passport)?;
         Ok(Self {
             holder,
             passport,

@@ -125,6 +125,12 @@ pub enum IdentityError {
     /// The card's and the passport's birth dates differ.
     #[error("the card's and the passport's birth dates differ")]
     BirthDateMismatch,
+    /// The passport's name is not a romaji name a certificate can print.
+    #[error("passport name: {reason}")]
+    RomajiName {
+        /// Why (the domain's check, naming the field).
+        reason: String,
+    },
 }
 
 fn faults_text(faults: &[MrzFault]) -> String {
@@ -150,6 +156,7 @@ impl IdentityError {
             Self::InvalidMrz { .. } => "invalid_mrz",
             Self::PassportExpired { .. } => "passport_expired",
             Self::BirthDateMismatch => "birth_date_mismatch",
+            Self::RomajiName { .. } => "romaji_name",
         }
     }
 }

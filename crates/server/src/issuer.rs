@@ -1,7 +1,8 @@
 //! SMART Health Cards issuer publication under `/issuer` (T1-4-2): each issuer's JWKS,
 //! each key's revocation list, and the directory of every issuer. Public, read-only,
 //! `Access-Control-Allow-Origin: *` (verifiers in browsers of any origin); nothing is
-//! created by a GET.
+//! created by a GET. Plain data reads: they run on the pool of read-only
+//! connections ([`vrs::SharedVrs::read`]) and never wait for the writer.
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue};
@@ -56,7 +57,7 @@ pub async fn jwks(
     Path(code): Path<String>,
 ) -> Result<Response, ApiError> {
     let m = issuer(&code)?;
-    match state.vrs.run(move |vrs| vrs.issuer_jwks(m)).await? {
+    match state.vrs.read(move |vrs| vrs.issuer_jwks(m)).await? {
         Some(jwks) => Ok(Json(jwks).into_response()),
         None => Err(ApiError::NotFound(format!("no issuer {code}"))),
     }
@@ -77,7 +78,7 @@ pub async fn crl(
     let m = issuer(&code)?;
     let not_found = || ApiError::NotFound(format!("no key {file} of issuer {code}"));
     let kid = file.strip_suffix(".json").ok_or_else(not_found)?.to_owned();
-    let answer = state.vrs.run(move |vrs| vrs.issuer_crl(m, &kid)).await?;
+    let answer = state.vrs.read(move |vrs| vrs.issuer_crl(m, &kid)).await?;
     match answer {
         Some(crl) => {
             Ok(([(header::CONTENT_TYPE, "application/json")], crl.to_json()).into_response())
@@ -90,7 +91,7 @@ pub async fn crl(
 #[utoipa::path(get, path = "/issuer/directory.json", tag = "issuer",
     responses((status = 200, description = "`{\"issuers\":[{\"iss\",\"keys\"}]}`", body = Object, content_type = "application/json")))]
 pub async fn directory(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let d = state.vrs.run(|vrs| vrs.key_directory()).await?;
+    let d = state.vrs.read(|vrs| vrs.key_directory()).await?;
     Ok(Json(d).into_response())
 }
 

@@ -4,7 +4,8 @@
 //! `router() -> Router<AppState>`: [`ops`] (`/healthz`, `/readyz`, `/metrics`,
 //! `/openapi.json`), [`api`] (the staff and tablet API under `/api/v1`),
 //! [`app`] (the certificate app's API under `/app/v1`) and [`issuer`]
-//! (SMART Health Cards issuer publication under `/issuer`). Every handler turns
+//! (SMART Health Cards issuer publication under `/issuer`) and [`web`] (the
+//! screens: HTML forms with a session cookie and CSRF tokens). Every handler turns
 //! credentials into a principal, calls the shared facade ([`vrs::SharedVrs`]:
 //! one writer thread, group commit) and renders its answer; the server holds no
 //! rule of its own.
@@ -22,6 +23,7 @@ mod metrics;
 pub mod ops;
 mod state;
 mod tls;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -72,6 +74,11 @@ pub struct TlsFiles {
 
 /// The default `--app-rate` (requests per minute per client address).
 pub const DEFAULT_APP_RATE: u32 = 60;
+
+/// Read-only connections for plain data reads (issuer publication): they run
+/// beside the writer, which every use case goes through (each writes its audit
+/// event, and every bearer token's session is touched).
+const READERS: usize = 4;
 
 /// How long the server waits for requests in flight after a stop signal.
 const GRACE: Duration = Duration::from_secs(30);
@@ -150,6 +157,8 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(app::router(&state))
         .merge(issuer::router())
+        .merge(web::router())
+        .fallback(web::error::not_found)
         // A10-10: shed load past the in-flight limit (inside metrics, so 503s are counted).
         .layer(axum::middleware::from_fn_with_state(
             state.in_flight.clone(),
@@ -159,6 +168,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             metrics::observe,
         ))
+        // CSP and friends on every HTML response; nosniff on every response.
+        .layer(axum::middleware::from_fn(web::headers::security_headers))
         .with_state(state)
 }
 
@@ -219,8 +230,11 @@ impl Server {
             None => None,
         };
         let vrs = vrs::Vrs::open(&config.data_dir, Box::new(vrs::SystemClock))?;
+        let readers = (0..READERS)
+            .map(|_| vrs::Vrs::open_reader(&config.data_dir, Box::new(vrs::SystemClock)))
+            .collect::<Result<Vec<_>, _>>()?;
         let verifier = app::card_verifier(&config.card_ca_keys)?;
-        let mut state = AppState::new(vrs::SharedVrs::spawn(vrs), &config);
+        let mut state = AppState::new(vrs::SharedVrs::spawn_with_readers(vrs, readers), &config);
         state.card_verifier = std::sync::Arc::new(verifier);
         let listener =
             std::net::TcpListener::bind(config.listen).map_err(|source| ServeError::Io {

@@ -45,7 +45,7 @@ pub async fn healthz() -> Json<Status> {
     (status = 503, description = "The store is unreachable", body = Status)))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let dir = state.settings.data_dir.clone();
-    let probe = tokio::task::spawn_blocking(move || vrs::store::Store::probe(&dir)).await;
+    let probe = tokio::task::spawn_blocking(move || vrs::Vrs::probe(&dir)).await;
     match probe {
         Ok(Ok(())) => Json(Status {
             status: "ok",

@@ -17,7 +17,39 @@ use serde::Serialize;
 use crate::keyring::Keyring;
 use crate::StoreError;
 
+/// What came of the action an event records; stored as its [`Outcome::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// A rule allowed the action and it was carried out.
+    Allowed,
+    /// A rule refused the action (the grounds say which).
+    Refused,
+    /// The input was not admitted (a dose that breaks an admission rule, say).
+    Rejected,
+    /// An operation with no rule to pass (init, key rotation, sign-in) was done.
+    Done,
+    /// An attempt failed (a wrong password, a failed import).
+    Failed,
+}
+
+impl Outcome {
+    /// The stored word: `allowed`, `refused`, `rejected`, `done` or `failed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Allowed => "allowed",
+            Self::Refused => "refused",
+            Self::Rejected => "rejected",
+            Self::Done => "done",
+            Self::Failed => "failed",
+        }
+    }
+}
+
 /// One event to append. The store fills in the sequence number and chain links.
+///
+/// Built with [`AuditEvent::new`] (or [`AuditEvent::allowed`] from a rule's
+/// proof) and the builder methods; the one way every event of the store, the
+/// facade and the server is made.
 #[derive(Debug, Clone)]
 pub struct AuditEvent<'a> {
     /// When (RFC 3339, Japan time).
@@ -30,12 +62,84 @@ pub struct AuditEvent<'a> {
     pub municipality: Option<u32>,
     /// Whom it was about: the blind index of the person's My Number, never the number.
     pub subject: Option<[u8; 32]>,
-    /// `allowed`, `refused` or `done`.
-    pub outcome: &'a str,
+    /// What came of it.
+    pub outcome: Outcome,
     /// Provision IDs the outcome rests on.
     pub grounds: Vec<&'a str>,
     /// Counts and other non-personal details, as JSON.
     pub detail: serde_json::Value,
+}
+
+impl<'a> AuditEvent<'a> {
+    /// An event of `principal` doing `action` at `at` (RFC 3339), touching no area, about no
+    /// one, citing nothing, with no detail (add those with the methods below).
+    pub fn new(
+        at: impl Into<String>,
+        principal: impl std::fmt::Display,
+        action: &'a str,
+        outcome: Outcome,
+    ) -> Self {
+        Self {
+            at: at.into(),
+            principal: principal.to_string(),
+            action,
+            municipality: None,
+            subject: None,
+            outcome,
+            grounds: Vec::new(),
+            detail: serde_json::Value::Null,
+        }
+    }
+
+    /// The event of an action a rule allowed: its time, principal, action, area and
+    /// grounds all come from the proof, so they cannot disagree with the decision.
+    pub fn allowed(allowed: &'a vrs_consent::Allowed) -> Self {
+        Self {
+            at: allowed.as_of().to_rfc3339(),
+            principal: allowed.principal().to_string(),
+            action: allowed.action().as_str(),
+            municipality: allowed.partition().map(|m| m.as_u32()),
+            subject: None,
+            outcome: Outcome::Allowed,
+            grounds: allowed
+                .grounds()
+                .iter()
+                .map(|g| g.provision.as_str())
+                .collect(),
+            detail: serde_json::Value::Null,
+        }
+    }
+
+    /// The municipality whose area (and audit chain) the event belongs to.
+    pub fn in_area(mut self, municipality: Option<u32>) -> Self {
+        self.municipality = municipality;
+        self
+    }
+
+    /// The person it was about, by blind index.
+    pub fn about(mut self, subject: Option<[u8; 32]>) -> Self {
+        self.subject = subject;
+        self
+    }
+
+    /// The provision IDs the outcome rests on.
+    pub fn citing(mut self, grounds: Vec<&'a str>) -> Self {
+        self.grounds = grounds;
+        self
+    }
+
+    /// Counts and other non-personal details.
+    pub fn with_detail(mut self, detail: serde_json::Value) -> Self {
+        self.detail = detail;
+        self
+    }
+
+    /// The same event with another outcome (an allowed action whose input was
+    /// then rejected, say).
+    pub fn with_outcome(mut self, outcome: Outcome) -> Self {
+        self.outcome = outcome;
+        self
+    }
 }
 
 /// The result of checking the chains.
@@ -251,7 +355,7 @@ pub(crate) fn append_as(
         action: event.action,
         municipality,
         subject,
-        outcome: event.outcome,
+        outcome: event.outcome.as_str(),
         grounds: &grounds,
         detail: &detail,
         actor,
@@ -269,7 +373,7 @@ pub(crate) fn append_as(
         event.action,
         municipality,
         subject,
-        event.outcome,
+        event.outcome.as_str(),
         grounds,
         detail,
         prev,
@@ -563,4 +667,49 @@ pub(crate) fn search(
         })
     })?;
     rows.collect::<Result<_, _>>().map_err(StoreError::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{AuditEvent, Outcome};
+
+    #[test]
+    fn outcomes_are_stored_as_their_words() {
+        let words: Vec<_> = [
+            Outcome::Allowed,
+            Outcome::Refused,
+            Outcome::Rejected,
+            Outcome::Done,
+            Outcome::Failed,
+        ]
+        .map(Outcome::as_str)
+        .into();
+        assert_eq!(words, ["allowed", "refused", "rejected", "done", "failed"]);
+    }
+
+    #[test]
+    fn the_builder_sets_each_field_it_names_and_nothing_else() {
+        let bare = AuditEvent::new(
+            "2026-11-28T09:00:00+09:00",
+            "operator",
+            "init",
+            Outcome::Done,
+        );
+        assert_eq!(bare.at, "2026-11-28T09:00:00+09:00");
+        assert_eq!(bare.principal, "operator");
+        assert_eq!((bare.municipality, bare.subject), (None, None));
+        assert!(bare.grounds.is_empty());
+        assert_eq!(bare.detail, serde_json::Value::Null);
+        let full = bare
+            .in_area(Some(131016))
+            .about(Some([7; 32]))
+            .citing(vec!["T1-4-3"])
+            .with_detail(serde_json::json!({ "n": 1 }))
+            .with_outcome(Outcome::Refused);
+        assert_eq!(full.municipality, Some(131016));
+        assert_eq!(full.subject, Some([7; 32]));
+        assert_eq!(full.grounds, ["T1-4-3"]);
+        assert_eq!(full.detail, serde_json::json!({ "n": 1 }));
+        assert_eq!(full.outcome, Outcome::Refused);
+    }
 }

@@ -107,7 +107,7 @@ impl Store {
                     None,
                     serde_json::json!({ "refused": refusal.kind(), "detail": refusal.message() }),
                 );
-                ev.outcome = "refused";
+                ev.outcome = crate::Outcome::Refused;
                 let grounds = refusal.grounds();
                 ev.grounds = grounds.iter().map(|g| g.as_str()).collect();
                 audit::append(&tx, &self.keys, &ev)?;

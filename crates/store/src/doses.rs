@@ -141,13 +141,13 @@ const DOSE_COLS: &str =
      vaccinating_municipality, registered_at, registered_by, on_behalf, status, confirmed, version, \
      carried_from, original_dose_number";
 
-fn corrupt(what: impl fmt::Display) -> StoreError {
+pub(crate) fn corrupt(what: impl fmt::Display) -> StoreError {
     StoreError::Corrupt {
         what: format!("doses: {what}"),
     }
 }
 
-fn parse<T: std::str::FromStr>(s: &str) -> Result<T, StoreError>
+pub(crate) fn parse<T: std::str::FromStr>(s: &str) -> Result<T, StoreError>
 where
     T::Err: fmt::Display,
 {
@@ -503,7 +503,7 @@ impl Store {
                     None,
                     serde_json::json!({ "reason": rejection.to_string() }),
                 );
-                ev.outcome = "rejected";
+                ev.outcome = crate::Outcome::Rejected;
                 audit::append(&tx, &self.keys, &ev)?;
                 Err(rejection)
             }

@@ -1,12 +1,14 @@
 //! Cross-municipality inquiry (D12-3): the holder's answer about one person,
 //! recorded in both municipalities' audit trails in one transaction.
 
+use crate::audit::Outcome;
 use rusqlite::{params, OptionalExtension};
 
 use crate::group::Transaction;
+use chrono::NaiveDate;
 use serde::Serialize;
 use vrs_consent::{Action, Allowed};
-use vrs_domain::{MunicipalityCode, MyNumber};
+use vrs_domain::{DoseNumber, LotNumber, MunicipalityCode, MyNumber, VaccineProduct};
 
 use crate::audit::{self, AuditEvent};
 use crate::keyring::Keyring;
@@ -16,15 +18,15 @@ use crate::{Store, StoreError};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InquiryDose {
     /// Dose number (1st, 2nd, ...).
-    pub dose_number: u8,
-    /// Date of vaccination, YYYY-MM-DD.
-    pub date: String,
-    /// Vaccine product (catalog id).
-    pub product: String,
+    pub dose_number: DoseNumber,
+    /// Date of vaccination (JSON: YYYY-MM-DD).
+    pub date: NaiveDate,
+    /// Vaccine product (JSON: its catalog id).
+    pub product: VaccineProduct,
     /// Lot number.
-    pub lot: String,
-    /// The municipality where the dose was given.
-    pub vaccinating_municipality: String,
+    pub lot: LotNumber,
+    /// The municipality where the dose was given (JSON: six digits).
+    pub vaccinating_municipality: MunicipalityCode,
 }
 
 /// The holder's answer: whether it holds the person, and the person's doses.
@@ -82,17 +84,18 @@ fn answer(
          WHERE municipality = ?1 AND address_number = ?2 AND status = 'active'
          ORDER BY dose_number",
     )?;
-    let doses = stmt
-        .query_map(params![holder.as_u32(), address], |r| {
-            Ok(InquiryDose {
-                dose_number: r.get(0)?,
-                date: r.get(1)?,
-                product: r.get(2)?,
-                lot: r.get(3)?,
-                vaccinating_municipality: format!("{:06}", r.get::<_, u32>(4)?),
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut rows = stmt.query(params![holder.as_u32(), address])?;
+    let mut doses = Vec::new();
+    while let Some(r) = rows.next()? {
+        doses.push(InquiryDose {
+            dose_number: DoseNumber::new(r.get(0)?).map_err(crate::doses::corrupt)?,
+            date: crate::doses::parse(&r.get::<_, String>(1)?)?,
+            product: crate::doses::parse(&r.get::<_, String>(2)?)?,
+            lot: crate::doses::parse(&r.get::<_, String>(3)?)?,
+            vaccinating_municipality: MunicipalityCode::from_u32(r.get(4)?)
+                .map_err(crate::doses::corrupt)?,
+        });
+    }
     Ok((true, doses))
 }
 
@@ -149,16 +152,16 @@ fn record(
         audit::append(
             tx,
             keys,
-            &AuditEvent {
-                at: at.clone(),
-                principal: principal.clone(),
-                action: Action::Inquire.as_str(),
-                municipality,
-                subject: Some(subject),
-                outcome: "allowed",
-                grounds: grounds.clone(),
-                detail,
-            },
+            &AuditEvent::new(
+                at.clone(),
+                &principal,
+                Action::Inquire.as_str(),
+                Outcome::Allowed,
+            )
+            .in_area(municipality)
+            .about(Some(subject))
+            .citing(grounds.clone())
+            .with_detail(detail),
         )?;
     }
     Ok(())
@@ -262,16 +265,11 @@ impl Store {
             audit::append(
                 &tx,
                 &self.keys,
-                &AuditEvent {
-                    at: at.clone(),
-                    principal: principal.clone(),
-                    action: Action::Inquire.as_str(),
-                    municipality: Some(holder.as_u32()),
-                    subject: Some(index),
-                    outcome: "allowed",
-                    grounds: grounds.clone(),
-                    detail: serde_json::json!({ "role": "provided", "batch": true, "found": found, "doses": doses.len(), "purpose": purpose, "withheld": !how.provide }),
-                },
+                &AuditEvent::new(at.clone(), &principal, Action::Inquire.as_str(), Outcome::Allowed)
+                    .in_area(Some(holder.as_u32()))
+                    .about(Some(index))
+                    .citing(grounds.clone())
+                    .with_detail(serde_json::json!({ "role": "provided", "batch": true, "found": found, "doses": doses.len(), "purpose": purpose, "withheld": !how.provide })),
             )?;
             out.push(InquiryAnswer {
                 found,
@@ -284,20 +282,14 @@ impl Store {
             audit::append(
                 &tx,
                 &self.keys,
-                &AuditEvent {
-                    at,
-                    principal,
-                    action: Action::Inquire.as_str(),
-                    municipality: Some(asking.as_u32()),
-                    subject: None,
-                    outcome: "allowed",
-                    grounds,
-                    detail: serde_json::json!({
+                &AuditEvent::new(at, &principal, Action::Inquire.as_str(), Outcome::Allowed)
+                    .in_area(Some(asking.as_u32()))
+                    .citing(grounds)
+                    .with_detail(serde_json::json!({
                         "role": "asked", "batch": true, "holder": holder.to_string(),
                         "count": numbers.len(), "found": found_count, "purpose": purpose,
                         "carried_over": carried_count,
-                    }),
-                },
+                    })),
             )?;
         }
         tx.commit()?;

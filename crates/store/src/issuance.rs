@@ -5,9 +5,14 @@
 use rusqlite::{params, OptionalExtension};
 
 use crate::group::Transaction;
+use chrono::NaiveDate;
 use serde::Serialize;
 use vrs_consent::{Action, Allowed, Purpose};
-use vrs_domain::{AddressNumber, MyNumber};
+use vrs_domain::{
+    AddressNumber, DoseNumber, LotNumber, MunicipalityCode, MyNumber, VaccineProduct, VenueName,
+};
+
+use crate::doses::{corrupt, parse};
 
 use crate::audit;
 use crate::residents::event;
@@ -19,17 +24,17 @@ pub struct IssuableDose {
     /// The dose's row id (to link the certificate to it).
     pub id: i64,
     /// Dose number.
-    pub dose_number: u8,
-    /// Date, YYYY-MM-DD.
-    pub date: String,
-    /// Vaccine product (catalog id).
-    pub product: String,
+    pub dose_number: DoseNumber,
+    /// Date of vaccination.
+    pub date: NaiveDate,
+    /// Vaccine product.
+    pub product: VaccineProduct,
     /// Lot number.
-    pub lot: String,
+    pub lot: LotNumber,
     /// The venue, if recorded.
-    pub venue: Option<String>,
-    /// The municipality whose venue gave the dose (six digits).
-    pub vaccinating_municipality: u32,
+    pub venue: Option<VenueName>,
+    /// The municipality whose venue gave the dose.
+    pub vaccinating_municipality: MunicipalityCode,
 }
 
 /// What the issuance history keeps of one certificate.
@@ -51,6 +56,9 @@ pub struct IssuanceRecord {
     pub passport_number: Option<String>,
     /// Whether the application was made with the holder's own card (A10-8).
     pub with_holders_card: bool,
+    /// `individual` (the person applied through the app) or `counter` (a clerk
+    /// issued it at the counter, 窓口発行); set from the decision when recorded.
+    pub origin: String,
     /// The signing key.
     pub kid: String,
     /// The revocation id.
@@ -84,19 +92,20 @@ impl Store {
              WHERE municipality = ?1 AND address_number = ?2 AND status = 'active'
              ORDER BY dose_number, date",
         )?;
-        let doses = stmt
-            .query_map(params![m.as_u32(), address], |r| {
-                Ok(IssuableDose {
-                    id: r.get(0)?,
-                    dose_number: r.get(1)?,
-                    date: r.get(2)?,
-                    product: r.get(3)?,
-                    lot: r.get(4)?,
-                    venue: r.get(5)?,
-                    vaccinating_municipality: r.get(6)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut rows = stmt.query(params![m.as_u32(), address])?;
+        let mut doses = Vec::new();
+        while let Some(r) = rows.next()? {
+            let venue: Option<String> = r.get(5)?;
+            doses.push(IssuableDose {
+                id: r.get(0)?,
+                dose_number: DoseNumber::new(r.get(1)?).map_err(corrupt)?,
+                date: parse(&r.get::<_, String>(2)?)?,
+                product: parse(&r.get::<_, String>(3)?)?,
+                lot: parse(&r.get::<_, String>(4)?)?,
+                venue: venue.as_deref().map(parse).transpose()?,
+                vaccinating_municipality: MunicipalityCode::from_u32(r.get(6)?).map_err(corrupt)?,
+            });
+        }
         Ok(Some(doses))
     }
 
@@ -151,10 +160,16 @@ impl Store {
         deliver: impl FnOnce() -> Result<(), E>,
     ) -> Result<Result<i64, E>, StoreError> {
         let m = allowed.partition_for(Action::IssueCertificate)?;
+        let origin = if allowed.request().at_counter {
+            "counter"
+        } else {
+            "individual"
+        };
         let tx = sqlite!(mut self, "record_issuance_with").transaction()?;
         let detail = serde_json::json!({
             "certificate_id": record.certificate_id,
             "kind": record.kind,
+            "origin": origin,
             "kid": record.kid,
             "doses": dose_ids.len(),
             "with_holders_card": record.with_holders_card,
@@ -167,7 +182,7 @@ impl Store {
         tx.execute(
             "INSERT INTO issuances (certificate_id, municipality, kind, name, birth_date, nationality,
                  passport_number, origin, with_holders_card, kid, rid, issued_at, audit_seq)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'individual', ?8, ?9, ?10, ?11, ?12)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?13, ?8, ?9, ?10, ?11, ?12)",
             params![
                 record.certificate_id,
                 m.as_u32(),
@@ -180,7 +195,8 @@ impl Store {
                 record.kid,
                 record.rid,
                 record.issued_at,
-                seq
+                seq,
+                origin
             ],
         )?;
         for id in dose_ids {
@@ -213,7 +229,7 @@ impl Store {
             subject,
             serde_json::json!({ "refused": kind, "detail": detail }),
         );
-        ev.outcome = "refused";
+        ev.outcome = crate::Outcome::Refused;
         let tx = sqlite!(mut self, "audit_application_refusal").transaction()?;
         let seq = audit::append(&tx, &self.keys, &ev)?;
         tx.commit()?;
@@ -235,7 +251,7 @@ impl Store {
         let out = {
             let mut stmt = tx.prepare(
                 "SELECT certificate_id, municipality, kind, name, birth_date, nationality, passport_number,
-                        with_holders_card, kid, rid, issued_at, revoked_at, revoked_reason
+                        with_holders_card, kid, rid, issued_at, revoked_at, revoked_reason, origin
                  FROM issuances WHERE municipality = ?1 ORDER BY issued_at DESC, certificate_id",
             )?;
             let rows = stmt.query_map([m.as_u32()], |r| {
@@ -253,6 +269,7 @@ impl Store {
                     issued_at: r.get(10)?,
                     revoked_at: r.get(11)?,
                     revoked_reason: r.get(12)?,
+                    origin: r.get(13)?,
                 })
             })?;
             rows.collect::<Result<Vec<_>, _>>()?

@@ -2,6 +2,7 @@
 //! seals private keys under the keyring and never interprets them (signing keys
 //! are vrs-certificate's business).
 
+use crate::audit::Outcome;
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use vrs_consent::{Action, Allowed};
@@ -55,16 +56,10 @@ fn system_event<'a>(
     action: &'a str,
     detail: serde_json::Value,
 ) -> AuditEvent<'a> {
-    AuditEvent {
-        at: at.to_owned(),
-        principal: "operator".into(),
-        action,
-        municipality: Some(m.as_u32()),
-        subject: None,
-        outcome: "done",
-        grounds: vec![vrs_consent::grounds::ISSUER_KEYS.as_str()],
-        detail,
-    }
+    AuditEvent::new(at.to_owned(), "operator", action, Outcome::Done)
+        .in_area(Some(m.as_u32()))
+        .citing(vec![vrs_consent::grounds::ISSUER_KEYS.as_str()])
+        .with_detail(detail)
 }
 
 impl Store {

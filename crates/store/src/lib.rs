@@ -63,6 +63,7 @@ mod migrations;
 mod moves;
 mod output;
 pub mod postgres;
+mod reader;
 mod rekey;
 mod sqlite;
 use sqlite::open_read_only;
@@ -81,7 +82,7 @@ pub use accounts::{
     UserRecord, ENROLMENT_SECS, LOCKOUT_SECS, MAX_DEVICE_NAME_CHARS, MAX_FAILED_LOGINS,
     SESSION_ABSOLUTE_SECS, SESSION_IDLE_SECS,
 };
-pub use audit::{AuditEvent, AuditReport, StoredEvent};
+pub use audit::{AuditEvent, AuditReport, Outcome, StoredEvent};
 pub use audit_heads::{
     verify_heads, AuditPublicKey, HeadProblem, HeadsReport, SignedHead, SignedHeads, SignedLegacy,
     HEADS_FORMAT, MAX_HEADS_BYTES,
@@ -394,7 +395,7 @@ impl Store {
     /// database without its keyring, or with another keyring, is refused.
     pub fn open(dir: &Path, now: &str) -> Result<Self, StoreError> {
         if dir.join(postgres::DATABASE_URL_FILE).exists() {
-            return Self::open_postgres(dir, now);
+            return Self::open_postgres(dir, Some(now));
         }
         let key_path = dir.join(KEYRING_FILE);
         let db_path = dir.join(DB_FILE);
@@ -612,16 +613,16 @@ impl Store {
                     if let (Some(map), Some(role)) = (detail.as_object_mut(), role) {
                         map.insert("role".into(), role.into());
                     }
-                    AuditEvent {
-                        at: refusal.as_of.to_rfc3339(),
-                        principal: request.principal.to_string(),
-                        action: request.action.as_str(),
-                        municipality: municipality.map(|m| m.as_u32()),
-                        subject,
-                        outcome: "refused",
-                        grounds: grounds.clone(),
-                        detail,
-                    }
+                    AuditEvent::new(
+                        refusal.as_of.to_rfc3339(),
+                        request.principal,
+                        request.action.as_str(),
+                        Outcome::Refused,
+                    )
+                    .in_area(municipality.map(|m| m.as_u32()))
+                    .about(subject)
+                    .citing(grounds.clone())
+                    .with_detail(detail)
                 },
             );
         }
@@ -638,16 +639,16 @@ impl Store {
             if let (Some(map), Some(role)) = (detail.as_object_mut(), role) {
                 map.insert("role".into(), role.into());
             }
-            let event = AuditEvent {
-                at: refusal.as_of.to_rfc3339(),
-                principal: request.principal.to_string(),
-                action: request.action.as_str(),
-                municipality: municipality.map(|m| m.as_u32()),
-                subject,
-                outcome: "refused",
-                grounds: grounds.clone(),
-                detail,
-            };
+            let event = AuditEvent::new(
+                refusal.as_of.to_rfc3339(),
+                request.principal,
+                request.action.as_str(),
+                Outcome::Refused,
+            )
+            .in_area(municipality.map(|m| m.as_u32()))
+            .about(subject)
+            .citing(grounds.clone())
+            .with_detail(detail);
             seq = audit::append(&tx, &self.keys, &event)?;
         }
         tx.commit()?;

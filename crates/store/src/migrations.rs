@@ -480,6 +480,56 @@ CREATE TABLE app_challenges (
 CREATE INDEX app_challenges_by_expiry ON app_challenges (expires_at);
 "#,
     ),
+    (
+        11,
+        "resident search by kana name and birth date; counter issuance in the history",
+        r#"
+-- The staff screens' resident search (kana name + birth date) reads one
+-- municipality's residents born on one day: a few dozen rows at most.
+CREATE INDEX residents_by_birth ON residents (municipality, birth_date, name_kana);
+
+-- Counter issuance (窓口発行): a clerk issues the paper certificate to a person
+-- identified at the counter; its history row says origin 'counter' and keeps the
+-- same P11-2-3 fields. SQLite cannot alter a CHECK, so the table is rebuilt: the
+-- rows of issuance_doses (which reference it) are set aside first, so that no
+-- foreign key ever points at a missing row.
+CREATE TABLE issuance_doses_v11 AS SELECT certificate_id, dose_id FROM issuance_doses;
+DROP TABLE issuance_doses;
+CREATE TABLE issuances_v11 (
+    certificate_id    TEXT    PRIMARY KEY,
+    municipality      INTEGER NOT NULL,
+    kind              TEXT    NOT NULL CHECK (kind IN ('domestic', 'overseas')),
+    name              TEXT    NOT NULL,
+    birth_date        TEXT    NOT NULL,
+    nationality       TEXT,
+    passport_number   TEXT,
+    origin            TEXT    NOT NULL CHECK (origin IN ('individual', 'counter')),
+    with_holders_card INTEGER NOT NULL CHECK (with_holders_card IN (0, 1)),
+    kid               TEXT    NOT NULL REFERENCES issuer_keys (kid),
+    rid               TEXT    NOT NULL,
+    issued_at         TEXT    NOT NULL,
+    revoked_at        TEXT,
+    revoked_reason    TEXT,
+    audit_seq         INTEGER NOT NULL,
+    CHECK ((kind = 'overseas') = (nationality IS NOT NULL AND passport_number IS NOT NULL))
+) STRICT;
+INSERT INTO issuances_v11
+    SELECT certificate_id, municipality, kind, name, birth_date, nationality, passport_number,
+           origin, with_holders_card, kid, rid, issued_at, revoked_at, revoked_reason, audit_seq
+    FROM issuances;
+DROP TABLE issuances;
+ALTER TABLE issuances_v11 RENAME TO issuances;
+CREATE INDEX issuances_by_municipality ON issuances (municipality, issued_at);
+CREATE TABLE issuance_doses (
+    certificate_id TEXT    NOT NULL REFERENCES issuances (certificate_id),
+    dose_id        INTEGER NOT NULL REFERENCES doses (id),
+    PRIMARY KEY (certificate_id, dose_id)
+) STRICT;
+INSERT INTO issuance_doses SELECT certificate_id, dose_id FROM issuance_doses_v11;
+DROP TABLE issuance_doses_v11;
+CREATE INDEX issuance_doses_by_dose ON issuance_doses (dose_id);
+"#,
+    ),
 ];
 
 /// The schema version this build expects.

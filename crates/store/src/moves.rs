@@ -2,7 +2,7 @@
 //! answered doses carried over into the new municipality's area, and the
 //! residents whose next ticket is due.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use rusqlite::{params, OptionalExtension};
 
 use crate::group::Transaction;
@@ -25,9 +25,9 @@ use crate::{Store, StoreError};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Recorded {
     /// The number the holder gave the dose.
-    pub original_dose_number: u8,
-    /// Its date.
-    pub date: String,
+    pub original_dose_number: DoseNumber,
+    /// Its date (JSON: YYYY-MM-DD).
+    pub date: NaiveDate,
     /// Added (with its number), already held, or a conflict to correct.
     #[serde(flatten)]
     pub outcome: CarryOver,
@@ -79,7 +79,7 @@ pub(crate) fn carry_over(
     // The rules allowed the inquiry only about a resident of the asking municipality.
     let (address, ticket, birth) =
         person.ok_or_else(|| corrupt("inquiry subject is no resident"))?;
-    let birth: NaiveDate = birth.parse().map_err(corrupt)?;
+    let birth: vrs_domain::BirthDate = birth.parse().map_err(corrupt)?;
     let mut held: Vec<HeldDose> = tx
         .prepare_cached(
             "SELECT dose_number, date FROM doses
@@ -101,16 +101,12 @@ pub(crate) fn carry_over(
     let reason = format!("carried over from {holder}'s answer to an inquiry");
     let mut out = Vec::with_capacity(doses.len());
     for d in doses {
-        let number = DoseNumber::new(d.dose_number).map_err(corrupt)?;
-        let date: NaiveDate = d.date.parse().map_err(corrupt)?;
+        let (number, date) = (d.dose_number, d.date);
         let outcome = vrs_consent::carry_over(&held, number, date);
         let mut dose_id = None;
         if let CarryOver::Add { dose_number } = outcome {
-            let vaccinating: u32 = d.vaccinating_municipality.parse().map_err(corrupt)?;
-            let mut age = date.year() - birth.year();
-            if (date.month(), date.day()) < (birth.month(), birth.day()) {
-                age -= 1;
-            }
+            let vaccinating = d.vaccinating_municipality.as_u32();
+            let age = birth.age_on(date);
             tx.prepare_cached(
                 "INSERT INTO doses (municipality, address_number, ticket_number, ticket_kind,
                      ticket_dose_count, dose_number, date, product, lot, venue, doctor,
@@ -125,16 +121,16 @@ pub(crate) fn carry_over(
                 address,
                 ticket,
                 dose_number.get(),
-                d.date,
-                d.product,
-                d.lot,
+                d.date.to_string(),
+                d.product.id(),
+                d.lot.as_str(),
                 vaccinating,
                 age,
                 now,
                 by,
                 reason,
                 holder.as_u32(),
-                d.dose_number,
+                d.dose_number.get(),
             ])?;
             let id = tx.last_insert_rowid();
             dose_id = Some(DoseId::new(asking, id as u64).map_err(corrupt)?);
@@ -142,7 +138,7 @@ pub(crate) fn carry_over(
         }
         out.push(Recorded {
             original_dose_number: d.dose_number,
-            date: d.date.clone(),
+            date: d.date,
             outcome,
             dose_id,
         });

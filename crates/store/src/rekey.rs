@@ -3,6 +3,7 @@
 //! re-sealed inside one transaction, after the new keys are written to the
 //! keyring file (aside, then renamed); the old shared key is dropped after commit.
 
+use crate::audit::Outcome;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::group::Transaction;
@@ -82,16 +83,13 @@ pub(crate) fn migrate(conn: &mut Connection, keys: &Keyring, now: &str) -> Resul
         crate::audit::append(
             &tx,
             keys,
-            &crate::AuditEvent {
-                at: now.to_owned(),
-                principal: "operator".into(),
-                action: "reseal_per_municipality",
-                municipality: None,
-                subject: None,
-                outcome: "done",
-                grounds: Vec::new(),
-                detail: serde_json::json!({ "resealed": moved, "municipalities": codes.len() }),
-            },
+            &crate::AuditEvent::new(
+                now.to_owned(),
+                "operator",
+                "reseal_per_municipality",
+                Outcome::Done,
+            )
+            .with_detail(serde_json::json!({ "resealed": moved, "municipalities": codes.len() })),
         )?;
     }
     tx.execute(

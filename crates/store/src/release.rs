@@ -93,6 +93,10 @@ impl Store {
                     .entry((format!("{:02}", m / 10_000), dose))
                     .or_default() += n;
                 *counts.by_age_band.entry((band, dose)).or_default() += n;
+                *counts
+                    .by_prefecture_day
+                    .entry((date, format!("{:02}", m / 10_000)))
+                    .or_default() += n;
             }
         }
         {

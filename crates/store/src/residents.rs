@@ -43,25 +43,15 @@ pub struct ImportOutcome {
     pub audit_seq: Option<i64>,
 }
 
+/// The event of an action `allowed` by a rule, about `subject`, with `detail`.
 pub(crate) fn event<'a>(
     allowed: &'a Allowed,
     subject: Option<[u8; 32]>,
     detail: serde_json::Value,
 ) -> AuditEvent<'a> {
-    AuditEvent {
-        at: allowed.as_of().to_rfc3339(),
-        principal: allowed.principal().to_string(),
-        action: allowed.action().as_str(),
-        municipality: allowed.partition().map(|m| m.as_u32()),
-        subject,
-        outcome: "allowed",
-        grounds: allowed
-            .grounds()
-            .iter()
-            .map(|g| g.provision.as_str())
-            .collect(),
-        detail,
-    }
+    AuditEvent::allowed(allowed)
+        .about(subject)
+        .with_detail(detail)
 }
 
 struct Held {
@@ -219,6 +209,42 @@ impl Store {
         audit::append(&tx, &self.keys, &event(allowed, subject, detail))?;
         tx.commit()?;
         Ok(found.map(|(r, _)| r))
+    }
+
+    /// The residents of the partition `allowed` names born on `birth` whose kana
+    /// name starts with `kana` (at most `limit`, by kana name), auditing the search.
+    pub fn search_residents(
+        &mut self,
+        allowed: &Allowed,
+        kana: &str,
+        birth: &BirthDate,
+        limit: u32,
+    ) -> Result<Vec<Resident>, StoreError> {
+        let municipality = allowed.partition_for(Action::ReadResident)?;
+        let tx = sqlite!(mut self, "search_residents").transaction()?;
+        let found = {
+            let mut stmt = tx.prepare_cached(&format!(
+                "SELECT {RESIDENT_COLUMNS} FROM residents
+                 WHERE municipality = ?1 AND birth_date = ?2 AND substr(name_kana, 1, ?3) = ?4
+                 ORDER BY name_kana, address_number LIMIT ?5"
+            ))?;
+            let mut rows = stmt.query(params![
+                municipality.as_u32(),
+                birth.to_string(),
+                kana.chars().count() as i64,
+                kana,
+                limit
+            ])?;
+            let mut found = Vec::new();
+            while let Some(r) = rows.next()? {
+                found.push(resident_from_row(&self.keys, municipality, r)?);
+            }
+            found
+        };
+        let detail = serde_json::json!({ "by": "kana_name_birth_date", "found": found.len() });
+        audit::append(&tx, &self.keys, &event(allowed, None, detail))?;
+        tx.commit()?;
+        Ok(found)
     }
 
     /// Counts the residents of the partition `allowed` names, auditing the query.

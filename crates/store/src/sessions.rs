@@ -2,6 +2,7 @@
 //! logout and enrolment; every attempt audited with the login and client address.
 //! Also reads back the security events the intrusion alerts are drawn from.
 
+use crate::audit::Outcome;
 use chrono::{DateTime, FixedOffset};
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
@@ -185,21 +186,14 @@ impl Store {
         action: &str,
         principal: &str,
         municipality: Option<u32>,
-        outcome: &str,
+        outcome: Outcome,
         actor: Option<&str>,
         detail: serde_json::Value,
     ) -> Result<(), StoreError> {
         let tx = sqlite!(mut self, "audit_sign_in").transaction()?;
-        let event = AuditEvent {
-            at: now.to_rfc3339(),
-            principal: principal.to_owned(),
-            action,
-            municipality,
-            subject: None,
-            outcome,
-            grounds: vec![],
-            detail,
-        };
+        let event = AuditEvent::new(now.to_rfc3339(), principal, action, outcome)
+            .in_area(municipality)
+            .with_detail(detail);
         audit::append_as(&tx, &self.keys, &event, actor)?;
         tx.commit()?;
         Ok(())
@@ -220,7 +214,7 @@ impl Store {
         let Ok(login) = req.login.parse::<Login>() else {
             dummy_verify(req.password);
             let detail = serde_json::json!({ "login": null, "client": req.client, "reason": "malformed_login" });
-            self.audit_sign_in(now, "login", ANONYMOUS, None, "failed", None, detail)?;
+            self.audit_sign_in(now, "login", ANONYMOUS, None, Outcome::Failed, None, detail)?;
             return Ok(None);
         };
         let actor = Actor::User {
@@ -235,7 +229,7 @@ impl Store {
                 "login",
                 ANONYMOUS,
                 None,
-                "failed",
+                Outcome::Failed,
                 Some(&actor),
                 detail,
             )?;
@@ -289,16 +283,9 @@ impl Store {
              VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
             params![token_hash(&token).as_slice(), account.id, account.municipality, unix, expires],
         )?;
-        let event = AuditEvent {
-            at: now.to_rfc3339(),
-            principal: principal.clone(),
-            action: "login",
-            municipality: account.municipality,
-            subject: None,
-            outcome: "done",
-            grounds: vec![],
-            detail: serde_json::json!({ "login": login, "client": req.client }),
-        };
+        let event = AuditEvent::new(now.to_rfc3339(), principal, "login", Outcome::Done)
+            .in_area(account.municipality)
+            .with_detail(serde_json::json!({ "login": login, "client": req.client }));
         audit::append_as(&tx, &self.keys, &event, Some(&actor))?;
         tx.commit()?;
         Ok(Some(NewSession {
@@ -344,22 +331,17 @@ impl Store {
                 )? > 0;
             }
         }
-        let event = |action, outcome, detail| AuditEvent {
-            at: now.to_rfc3339(),
-            principal: principal.to_owned(),
-            action,
-            municipality: account.municipality,
-            subject: None,
-            outcome,
-            grounds: vec![],
-            detail,
+        let event = |action, outcome, detail| {
+            AuditEvent::new(now.to_rfc3339(), principal, action, outcome)
+                .in_area(account.municipality)
+                .with_detail(detail)
         };
         let detail =
             serde_json::json!({ "login": account.login, "client": client, "reason": reason });
         audit::append_as(
             &tx,
             &self.keys,
-            &event("login", "failed", detail),
+            &event("login", Outcome::Failed, detail),
             Some(actor),
         )?;
         if locked_now {
@@ -372,7 +354,7 @@ impl Store {
             audit::append_as(
                 &tx,
                 &self.keys,
-                &event("lockout", "done", detail),
+                &event("lockout", Outcome::Done, detail),
                 Some(actor),
             )?;
         }
@@ -404,7 +386,15 @@ impl Store {
             Ok(who) => Ok(Some(who)),
             Err(reason) => {
                 let detail = serde_json::json!({ "client": client, "reason": reason });
-                self.audit_sign_in(now, "authenticate", ANONYMOUS, None, "failed", None, detail)?;
+                self.audit_sign_in(
+                    now,
+                    "authenticate",
+                    ANONYMOUS,
+                    None,
+                    Outcome::Failed,
+                    None,
+                    detail,
+                )?;
                 Ok(None)
             }
         }
@@ -522,16 +512,9 @@ impl Store {
             [token_hash(bearer).as_slice()],
         )?;
         let (login, principal) = who;
-        let event = AuditEvent {
-            at: now.to_rfc3339(),
-            principal: principal.to_string(),
-            action: "logout",
-            municipality: crate::accounts::user_area(principal).map(|m| m.as_u32()),
-            subject: None,
-            outcome: "done",
-            grounds: vec![],
-            detail: serde_json::json!({ "login": login, "client": client }),
-        };
+        let event = AuditEvent::new(now.to_rfc3339(), principal, "logout", Outcome::Done)
+            .in_area(crate::accounts::user_area(principal).map(|m| m.as_u32()))
+            .with_detail(serde_json::json!({ "login": login, "client": client }));
         let actor = Actor::User { login }.to_string();
         audit::append_as(&tx, &self.keys, &event, Some(&actor))?;
         tx.commit()?;
@@ -576,7 +559,7 @@ impl Store {
                 "enroll",
                 ANONYMOUS,
                 None,
-                "failed",
+                Outcome::Failed,
                 Some(&actor),
                 detail,
             )?;
@@ -624,16 +607,10 @@ impl Store {
                 unix
             ],
         )?;
-        let event = AuditEvent {
-            at: now.to_rfc3339(),
-            principal: principal.to_string(),
-            action: "enroll",
-            municipality: Some(m),
-            subject: None,
-            outcome: "done",
-            grounds: vec![vrs_consent::grounds::USERS_MANAGED.as_str()],
-            detail: serde_json::json!({ "login": login, "client": client, "role": "admin" }),
-        };
+        let event = AuditEvent::new(now.to_rfc3339(), principal, "enroll", Outcome::Done)
+            .in_area(Some(m))
+            .citing(vec![vrs_consent::grounds::USERS_MANAGED.as_str()])
+            .with_detail(serde_json::json!({ "login": login, "client": client, "role": "admin" }));
         audit::append_as(&tx, &self.keys, &event, Some(&actor))?;
         tx.commit()?;
         Ok(Some(UserCreated {
@@ -686,7 +663,7 @@ impl Store {
             out.push(SecurityEvent {
                 seq,
                 at,
-                kind: if outcome == "refused" {
+                kind: if outcome == Outcome::Refused.as_str() {
                     SecurityEventKind::CrossPartitionRefusal
                 } else {
                     SecurityEventKind::AuthFailure

@@ -8,6 +8,7 @@ use vrs_consent::intrusion::{
 };
 use vrs_consent::{Action, Request};
 use vrs_domain::Principal;
+use vrs_store::Outcome;
 use vrs_store::{AuditEvent, SecurityEventKind};
 
 use crate::{Answer, Vrs, VrsError};
@@ -134,20 +135,24 @@ impl Vrs {
                     }),
             );
         }
-        self.store.audit_operation(&AuditEvent {
-            at: now.to_rfc3339(),
-            principal: principal.to_string(),
-            action: Action::ReadAlerts.as_str(),
-            municipality: None,
-            subject: None,
-            outcome: "allowed",
-            grounds: allowed
-                .grounds()
-                .iter()
-                .map(|g| g.provision.as_str())
-                .collect(),
-            detail: serde_json::json!({ "since": since.to_rfc3339(), "alerts": alerts.len() }),
-        })?;
+        self.store.audit_operation(
+            &AuditEvent::new(
+                now.to_rfc3339(),
+                principal,
+                Action::ReadAlerts.as_str(),
+                Outcome::Allowed,
+            )
+            .citing(
+                allowed
+                    .grounds()
+                    .iter()
+                    .map(|g| g.provision.as_str())
+                    .collect(),
+            )
+            .with_detail(
+                serde_json::json!({ "since": since.to_rfc3339(), "alerts": alerts.len() }),
+            ),
+        )?;
         Ok(Answer::Done(Alerts {
             since,
             window_minutes: window.num_minutes(),

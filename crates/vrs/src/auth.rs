@@ -117,8 +117,9 @@ impl Vrs {
     }
 
     /// Runs `f` as `caller`, then restores the caller (and actor) that was set
-    /// before, also when `f` fails: for a shared writer that runs requests of
-    /// many callers one after another, so that no request inherits another's.
+    /// before, also when `f` fails or panics: for a shared writer that runs
+    /// requests of many callers one after another, so that no request inherits
+    /// another's.
     pub fn with_caller<T>(
         &mut self,
         caller: Caller,
@@ -126,11 +127,20 @@ impl Vrs {
     ) -> Result<T, VrsError> {
         let before = self.caller.take();
         let before_actor = self.store.actor()?;
-        self.set_caller(caller)?;
-        let out = f(self);
-        self.store.set_actor(before_actor.as_deref())?;
+        if let Err(e) = self.set_caller(caller) {
+            self.caller = before;
+            return Err(e);
+        }
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
         self.caller = before;
-        out
+        let restored = self.store.set_actor(before_actor.as_deref());
+        match out {
+            Ok(out) => {
+                restored?;
+                out
+            }
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     }
 
     /// The local administrator acts from now on: the OS user owning the data

@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use vrs_consent::{Action, DocumentId, Function, Implication, Request};
 use vrs_domain::{MunicipalityCode, Principal};
+use vrs_store::Outcome;
 
 use crate::{Answer, StopRecord, Vrs, VrsError};
 
@@ -190,16 +191,24 @@ impl Vrs {
         } else {
             by_m.into_iter().filter(|(_, d)| has(d)).collect()
         };
-        self.store.audit_operation(&vrs_store::AuditEvent {
-            at: allowed.as_of().to_rfc3339(),
-            principal: principal.to_string(),
-            action: Action::ListConsents.as_str(),
-            municipality: None,
-            subject: None,
-            outcome: "allowed",
-            grounds: allowed.grounds().iter().map(|g| g.provision.as_str()).collect(),
-            detail: serde_json::json!({ "document": document, "missing": missing, "rows": rows.len() }),
-        })?;
+        self.store.audit_operation(
+            &vrs_store::AuditEvent::new(
+                allowed.as_of().to_rfc3339(),
+                principal,
+                Action::ListConsents.as_str(),
+                Outcome::Allowed,
+            )
+            .citing(
+                allowed
+                    .grounds()
+                    .iter()
+                    .map(|g| g.provision.as_str())
+                    .collect(),
+            )
+            .with_detail(
+                serde_json::json!({ "document": document, "missing": missing, "rows": rows.len() }),
+            ),
+        )?;
         Ok(Answer::Done(rows))
     }
 

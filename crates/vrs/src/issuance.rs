@@ -11,8 +11,7 @@ use vrs_consent::{
 };
 use vrs_domain::{
     CertificateContent, CertificateDose, CertificateId, CertificateKind, CertificateParts,
-    DoseNumber, DoseSite, MunicipalityCode, Nationality, OverseasHolder, PassportNumber, Principal,
-    RomajiName, Sex,
+    DoseSite, MunicipalityCode, Nationality, OverseasHolder, PassportNumber, Principal, Sex,
 };
 use vrs_identity::mrz::{parse_td3, MrzOptions, MrzSex};
 use vrs_identity::{CardDump, CardVerifier, IdentityError, VerifiedOverseasApplicant};
@@ -93,6 +92,15 @@ impl NotIssued {
             message,
         }
     }
+}
+
+/// Who a certificate is issued to, once established.
+struct Holder<'a> {
+    name: &'a vrs_domain::PersonName,
+    birth_date: vrs_domain::BirthDate,
+    overseas: Option<OverseasHolder>,
+    kind: Kind,
+    with_holders_card: bool,
 }
 
 /// An issued certificate.
@@ -205,10 +213,8 @@ impl Vrs {
                 match checked {
                     Ok(v) => {
                         let p = v.passport();
-                        let romaji = v.romaji_name();
                         let extra = OverseasHolder {
-                            romaji_name: RomajiName::new(romaji.surname(), romaji.given_names())
-                                .map_err(content_err)?,
+                            romaji_name: v.romaji_name().clone(),
                             nationality: p
                                 .nationality()
                                 .parse::<Nationality>()
@@ -232,6 +238,48 @@ impl Vrs {
             }
         };
 
+        self.sign_and_record(
+            &allowed,
+            &applicant,
+            Holder {
+                name: holder.name(),
+                birth_date: holder.birth_date(),
+                overseas,
+                kind: app.kind,
+                with_holders_card: true,
+            },
+            deliver,
+        )
+    }
+
+    /// A10-4-5 onwards, for an application allowed by the rules and a person whose
+    /// identity is established (by the card, or at the counter): the record by My
+    /// Number, the content, the signature as the holding municipality, the
+    /// issuance history row (P11-2-3) and its audit event.
+    fn sign_and_record(
+        &mut self,
+        allowed: &vrs_consent::Allowed,
+        applicant: &vrs_domain::MyNumber,
+        holder: Holder<'_>,
+        deliver: impl FnOnce(&Issued) -> Result<(), VrsError>,
+    ) -> Result<Result<Issued, NotIssued>, VrsError> {
+        let allowed = allowed.clone();
+        let applicant = applicant.clone();
+        let m = allowed
+            .partition_for(Action::IssueCertificate)
+            .map_err(|e| {
+                VrsError::Store(vrs_store::StoreError::Corrupt {
+                    what: e.to_string(),
+                })
+            })?;
+        let today: NaiveDate = allowed.as_of().date_naive();
+        let Holder {
+            name,
+            birth_date,
+            overseas,
+            kind: app_kind,
+            with_holders_card,
+        } = holder;
         // A10-4-5: the record, by My Number, in the municipality's own area.
         let doses = match self.store.issuable_doses(&allowed, &applicant)? {
             None => {
@@ -274,24 +322,13 @@ impl Vrs {
                 Ok(CertificateDose {
                     // T1-4-2 names the issuer; the performer is the site that gave the dose.
                     site: Some(DoseSite {
-                        municipality: MunicipalityCode::from_u32(d.vaccinating_municipality)
-                            .map_err(content_err)?,
-                        venue: d
-                            .venue
-                            .as_deref()
-                            .map(str::parse)
-                            .transpose()
-                            .map_err(content_err)?,
+                        municipality: d.vaccinating_municipality,
+                        venue: d.venue.clone(),
                     }),
-                    date: d.date.parse().map_err(|e| {
-                        content_err(vrs_domain::DomainError::Invalid {
-                            field: "date",
-                            reason: format!("{e}"),
-                        })
-                    })?,
-                    product: d.product.parse().map_err(content_err)?,
-                    lot: d.lot.parse().map_err(content_err)?,
-                    dose_number: DoseNumber::new(d.dose_number).map_err(content_err)?,
+                    date: d.date,
+                    product: d.product,
+                    lot: d.lot.clone(),
+                    dose_number: d.dose_number,
                 })
             })
             .collect::<Result<Vec<_>, VrsError>>()?;
@@ -301,8 +338,8 @@ impl Vrs {
         };
         let content = CertificateContent::new(CertificateParts {
             kind,
-            name: holder.name().clone(),
-            birth_date: holder.birth_date(),
+            name: name.clone(),
+            birth_date,
             doses: cert_doses,
             issuer: m,
             id: id.clone(),
@@ -365,16 +402,22 @@ impl Vrs {
         let record = IssuanceRecord {
             certificate_id: id.to_string(),
             municipality: m.to_string(),
-            kind: match app.kind {
+            kind: match app_kind {
                 Kind::Domestic => "domestic".into(),
                 Kind::Overseas => "overseas".into(),
             },
-            name: holder.name().to_string(),
-            birth_date: holder.birth_date().to_string(),
+            name: name.to_string(),
+            birth_date: birth_date.to_string(),
             nationality: overseas.as_ref().map(|o| o.nationality.to_string()),
             passport_number: overseas.as_ref().map(|o| o.passport_number.to_string()),
-            // A10-8: made with the holder's own card (the person or their legal representative).
-            with_holders_card: true,
+            // A10-8: made with the holder's own card (the person or their legal representative);
+            // at the counter, the clerk checked the identity instead.
+            with_holders_card,
+            origin: if allowed.request().at_counter {
+                "counter".into()
+            } else {
+                "individual".into()
+            },
             kid: key.kid().to_owned(),
             rid: rid.as_str().to_owned(),
             issued_at: allowed.as_of().to_rfc3339(),
@@ -396,6 +439,59 @@ impl Vrs {
             || deliver(&issued),
         )??;
         Ok(Ok(issued))
+    }
+
+    /// Counter issuance (窓口発行, T1-4-1): a clerk of the holding municipality
+    /// issues the printable certificate to the resident `address_number`, who
+    /// applied in person and whose identity the clerk checked at the counter.
+    /// The history row says origin `counter` and keeps only what P11-2-3 allows;
+    /// the audit event carries the clerk (the caller's actor). A person with no
+    /// completed dose is [`NotIssued`] (audited), like an application.
+    pub fn issue_at_counter(
+        &mut self,
+        principal: Principal,
+        address_number: &vrs_domain::AddressNumber,
+    ) -> Result<Answer<Result<Issued, NotIssued>>, VrsError> {
+        let lookup = crate::Lookup::AddressNumber(address_number.clone());
+        let resident = match self.find_resident(principal, None, &lookup)? {
+            Answer::Done(r) => r,
+            Answer::Refused(r) => return Ok(Answer::Refused(r)),
+        };
+        let mut request = Request::new(
+            principal,
+            Action::IssueCertificate,
+            crate::target(principal, None),
+        );
+        request.at_counter = true;
+        let allowed = match self.decide_request(request, None)? {
+            Ok(a) => a,
+            Err(r) => return Ok(Answer::Refused(r)),
+        };
+        let Some(resident) = resident else {
+            let m = allowed
+                .partition()
+                .map_or("this municipality", |m| m.info().name);
+            return Ok(Answer::Done(self.refuse(
+                &allowed,
+                None,
+                NotIssued::other(
+                    "no_record",
+                    format!("{m} holds no resident with this address number"),
+                ),
+            )?));
+        };
+        Ok(Answer::Done(self.sign_and_record(
+            &allowed,
+            &resident.my_number,
+            Holder {
+                name: &resident.name,
+                birth_date: resident.birth_date,
+                overseas: None,
+                kind: Kind::Domestic,
+                with_holders_card: false,
+            },
+            |_| Ok(()),
+        )?))
     }
 
     /// The issuance history of municipality `principal` (P11-2-1): data received

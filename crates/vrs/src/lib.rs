@@ -46,18 +46,22 @@ mod auth;
 mod barcode_signer;
 mod clock;
 mod contract_end;
+mod dashboard;
 mod governance;
 mod inquiry;
 mod issuance;
 mod keys;
 mod moves;
+mod readers;
 mod records;
 mod release;
 mod shared;
+mod verifier;
 pub mod views;
 
 use std::io::Read;
 use std::path::Path;
+use vrs_store::Outcome;
 
 pub use alerts::{Alert, AlertKind, AlertOptions, Alerts, MAX_ALERT_EVENTS};
 pub use app::{AppApplication, AppIssued, Challenge, PassportLines, MAX_LIVE_CHALLENGES};
@@ -65,26 +69,37 @@ pub use auth::{AuthFailure, Caller, Enrolled, Session, UserSpec};
 pub use barcode_signer::SignerRequest;
 pub use clock::{jst, Clock, FixedClock, SystemClock};
 pub use contract_end::{ExportedFile, MunicipalityExport, RESIDENTS_FILE};
+pub use dashboard::{Dashboard, PublicPage, TableFile};
 pub use governance::{ConsentRow, ConsentView, DocumentView};
 pub use inquiry::{BatchInquiry, InquiryOptions};
 pub use issuance::{Application, Issued, Kind, NotIssued};
 pub use records::{ExportOptions, ExportReport, StatCell, StatQuery, Statistics};
 pub use release::{PopulationImport, ReleaseFile, ReleaseReport};
 pub use shared::{SharedError, SharedVrs};
+pub use verifier::VerifyRefusal;
 pub use vrs_certificate as certificate;
 pub use vrs_consent::{self as consent, Refusal};
 pub use vrs_domain::admission::{Correction, Rejection};
 pub use vrs_domain::{self as domain, csv_input::Encoding, MunicipalityCode, Principal};
 pub use vrs_identity as identity;
-pub use vrs_store::{
-    self as store, AuditReport, BackupReport, BackupVerification, ConsentRecord, DoseImportOutcome,
-    DoseVersion, ImportOutcome, InitReport, InquiryAnswer, InquiryDose, Lookup, Recorded,
-    Registered, ReviewItem, StatKey, StopRecord, StoredEvent, TicketDue,
-};
+/// Whether a `--database` value names PostgreSQL (`postgres://` or `postgresql://`).
+pub use vrs_store::is_postgres_url;
 pub use vrs_store::{
     AccountError, DeviceCreated, DeviceRecord, EnrolmentCode, StoreError, UserCreated, UserRecord,
 };
 pub use vrs_store::{AuditPublicKey, ErasureReport, HeadProblem, HeadsReport, SignedHeads};
+pub use vrs_store::{
+    AuditReport, BackupReport, BackupVerification, ConsentRecord, DoseImportOutcome, DoseVersion,
+    ImportOutcome, InitReport, InquiryAnswer, InquiryDose, Lookup, Recorded, Registered,
+    ReviewItem, StatKey, StopRecord, StoredEvent, TicketDue,
+};
+// What callers of the facade need of the store by name: its files, limits and
+// output helpers, and the TOTP code (tests and enrolment tools compute one).
+// The store itself is not re-exported: callers go through `Vrs`.
+pub use vrs_store::{
+    create_private_dir, totp_code, IssuanceRecord, OutputError, OutputFile, DB_FILE, KEYRING_FILE,
+    MAX_HEADS_BYTES, MAX_PASSWORD_BYTES, TOTP_DIGITS, TOTP_STEP,
+};
 
 use vrs_consent::{decide, Action, Request};
 use vrs_domain::resident_file::ResidentFile;
@@ -219,39 +234,32 @@ impl Vrs {
                 Ok(r) => r,
                 Err(e @ StoreError::IssuerBaseUrlChange { .. }) => {
                     let mut store = Store::open(dir, &now.to_rfc3339())?;
-                    store.audit_operation(&AuditEvent {
-                        at: now.to_rfc3339(),
-                        principal: Principal::Operator.to_string(),
-                        action: "init",
-                        municipality: None,
-                        subject: None,
-                        outcome: "refused",
-                        grounds: vec![],
-                        detail: serde_json::json!({
+                    store.audit_operation(
+                        &AuditEvent::new(
+                            now.to_rfc3339(),
+                            Principal::Operator,
+                            "init",
+                            Outcome::Refused,
+                        )
+                        .with_detail(serde_json::json!({
                             "refused": "issuer_base_url_change",
                             "requested_issuer_base_url": issuer_base_url,
-                        }),
-                    })?;
+                        })),
+                    )?;
                     return Err(e.into());
                 }
                 Err(e) => return Err(e.into()),
             };
         let mut store = Store::open(dir, &now.to_rfc3339())?;
-        store.audit_operation(&AuditEvent {
-            at: now.to_rfc3339(),
-            principal: Principal::Operator.to_string(),
-            action: "init",
-            municipality: None,
-            subject: None,
-            outcome: "done",
-            grounds: vec![],
-            detail: serde_json::json!({
-                "created_keyring": report.created_keyring,
-                "applied_migrations": report.applied_migrations,
-                "issuer_base_url": report.issuer_base_url,
-                "forced": force,
-            }),
-        })?;
+        store.audit_operation(
+            &AuditEvent::new(now.to_rfc3339(), Principal::Operator, "init", Outcome::Done)
+                .with_detail(serde_json::json!({
+                    "created_keyring": report.created_keyring,
+                    "applied_migrations": report.applied_migrations,
+                    "issuer_base_url": report.issuer_base_url,
+                    "forced": force,
+                })),
+        )?;
         Ok(report)
     }
 
@@ -266,17 +274,23 @@ impl Vrs {
     ) -> Result<Self, VrsError> {
         let now = clock.now();
         let mut store = Store::restore(dir, from, keyring, &now.to_rfc3339())?;
-        store.audit_operation(&AuditEvent {
-            at: now.to_rfc3339(),
-            principal: Principal::Operator.to_string(),
-            action: "restore",
-            municipality: None,
-            subject: None,
-            outcome: "done",
-            grounds: vec![vrs_consent::grounds::BACKUP.as_str()],
-            detail: serde_json::json!({ "from": from.display().to_string() }),
-        })?;
+        store.audit_operation(
+            &AuditEvent::new(
+                now.to_rfc3339(),
+                Principal::Operator,
+                "restore",
+                Outcome::Done,
+            )
+            .citing(vec![vrs_consent::grounds::BACKUP.as_str()])
+            .with_detail(serde_json::json!({ "from": from.display().to_string() })),
+        )?;
         Ok(Self::with_store(store, clock))
+    }
+
+    /// Whether the store of an initialised data directory answers (a read-only
+    /// query, for readiness probes); writes nothing and audits nothing.
+    pub fn probe(dir: &Path) -> Result<(), VrsError> {
+        Ok(Store::probe(dir)?)
     }
 
     /// Opens an initialised data directory.
@@ -402,24 +416,27 @@ impl Vrs {
         columns.sort_unstable();
         columns.dedup();
         let lines: Vec<u64> = errors.iter().map(|e| e.line).take(100).collect();
-        self.store.audit_operation(&AuditEvent {
-            at: self.clock.now().to_rfc3339(),
-            principal: principal.to_string(),
-            action,
-            municipality: municipality.map(|m| m.as_u32()),
-            subject: None,
-            outcome: "failed",
-            grounds: vrs_consent::grounds::FAILURE_LOGGED
-                .iter()
-                .map(|p| p.as_str())
-                .collect(),
-            detail: serde_json::json!({
+        self.store.audit_operation(
+            &AuditEvent::new(
+                self.clock.now().to_rfc3339(),
+                principal,
+                action,
+                Outcome::Failed,
+            )
+            .in_area(municipality.map(|m| m.as_u32()))
+            .citing(
+                vrs_consent::grounds::FAILURE_LOGGED
+                    .iter()
+                    .map(|p| p.as_str())
+                    .collect(),
+            )
+            .with_detail(serde_json::json!({
                 "errors": errors.len(),
                 "lines": lines,
                 "columns": columns,
                 "written": false,
-            }),
-        })?;
+            })),
+        )?;
         Ok(())
     }
 
@@ -439,6 +456,27 @@ impl Vrs {
         request.by_my_number = subject.is_some();
         match self.decide_request(request, subject)? {
             Ok(allowed) => Ok(Answer::Done(self.store.find_resident(&allowed, lookup)?)),
+            Err(r) => Ok(Answer::Refused(r)),
+        }
+    }
+
+    /// Searches the principal's own area for residents born on `birth` whose kana
+    /// name starts with `kana` (at most `limit`): the staff screens' search.
+    pub fn search_residents(
+        &mut self,
+        principal: Principal,
+        kana: &vrs_domain::KanaName,
+        birth: &vrs_domain::BirthDate,
+        limit: u32,
+    ) -> Result<Answer<Vec<Resident>>, VrsError> {
+        let partition = target(principal, None);
+        match self.decide(principal, Action::ReadResident, partition, None)? {
+            Ok(allowed) => Ok(Answer::Done(self.store.search_residents(
+                &allowed,
+                kana.as_str(),
+                birth,
+                limit,
+            )?)),
             Err(r) => Ok(Answer::Refused(r)),
         }
     }
@@ -493,16 +531,16 @@ impl Vrs {
     pub fn backup(&mut self, to: &Path, replace: bool) -> Result<BackupReport, VrsError> {
         let out = self.store.backup_file(to, replace)?;
         let now = self.clock.now();
-        self.store.audit_operation(&AuditEvent {
-            at: now.to_rfc3339(),
-            principal: Principal::Operator.to_string(),
-            action: "backup",
-            municipality: None,
-            subject: None,
-            outcome: "done",
-            grounds: vec![vrs_consent::grounds::BACKUP.as_str()],
-            detail: serde_json::json!({ "to": to.display().to_string() }),
-        })?;
+        self.store.audit_operation(
+            &AuditEvent::new(
+                now.to_rfc3339(),
+                Principal::Operator,
+                "backup",
+                Outcome::Done,
+            )
+            .citing(vec![vrs_consent::grounds::BACKUP.as_str()])
+            .with_detail(serde_json::json!({ "to": to.display().to_string() })),
+        )?;
         Ok(self.store.backup_into(out)?)
     }
 

@@ -51,7 +51,7 @@ fn opt(v: Option<impl ToString>) -> String {
 }
 
 /// The tables of a release as (file stem, CSV text, JSON text, rows).
-fn render(t: &ReleaseTables) -> Result<Vec<(String, String, String, usize)>, VrsError> {
+pub(crate) fn render(t: &ReleaseTables) -> Result<Vec<(String, String, String, usize)>, VrsError> {
     let mut out = Vec::new();
     let mut csv = String::new();
     push_record(
@@ -145,33 +145,10 @@ impl Vrs {
         dir: &Path,
         replace: bool,
     ) -> Result<Answer<ReleaseReport>, VrsError> {
-        let configured = self.store.statistics_min_cell()?;
-        let min_cell = min_cell_size(principal, configured, None).map_err(VrsError::Statistics)?;
-        let partition = match principal {
-            Principal::Municipality(me) => Some(me),
-            _ => None,
+        let (counts, min_cell) = match self.counts_for_release(principal, date)? {
+            Answer::Done(c) => c,
+            Answer::Refused(r) => return Ok(Answer::Refused(r)),
         };
-        let allowed = match self.decide(principal, Action::ViewStatistics, partition, None)? {
-            Ok(a) => a,
-            Err(r) => return Ok(Answer::Refused(r)),
-        };
-        let scope = match (principal, partition) {
-            (_, Some(m)) => StatScope::Municipality(m),
-            (Principal::Prefecture(p), None) => StatScope::Prefecture(p),
-            _ => StatScope::All,
-        };
-        let facts = if vrs_consent::statistics_need_consent(principal) {
-            Some(self.all_facts()?)
-        } else {
-            None
-        };
-        let now = self.clock.now();
-        let include = |m| {
-            facts
-                .as_ref()
-                .is_none_or(|f| contributes_to_statistics(f, m, now))
-        };
-        let counts = self.store.release_counts(&allowed, scope, date, &include)?;
         let tables = suppress_release(&counts, min_cell);
         vrs_store::create_private_dir(dir).map_err(|source| VrsError::Io {
             path: dir.to_owned(),
@@ -199,5 +176,44 @@ impl Vrs {
             min_cell_size: min_cell,
             files,
         }))
+    }
+}
+
+impl Vrs {
+    /// T1-4-4, T1-4-6: the exact counts of a release up to `date` in the
+    /// principal's scope, and the minimum cell size its tables are suppressed with.
+    pub(crate) fn counts_for_release(
+        &mut self,
+        principal: Principal,
+        date: NaiveDate,
+    ) -> Result<Answer<(vrs_consent::ReleaseCounts, Option<u64>)>, VrsError> {
+        let configured = self.store.statistics_min_cell()?;
+        let min_cell = min_cell_size(principal, configured, None).map_err(VrsError::Statistics)?;
+        let partition = match principal {
+            Principal::Municipality(me) => Some(me),
+            _ => None,
+        };
+        let allowed = match self.decide(principal, Action::ViewStatistics, partition, None)? {
+            Ok(a) => a,
+            Err(r) => return Ok(Answer::Refused(r)),
+        };
+        let scope = match (principal, partition) {
+            (_, Some(m)) => StatScope::Municipality(m),
+            (Principal::Prefecture(p), None) => StatScope::Prefecture(p),
+            _ => StatScope::All,
+        };
+        let facts = if vrs_consent::statistics_need_consent(principal) {
+            Some(self.all_facts()?)
+        } else {
+            None
+        };
+        let now = self.clock.now();
+        let include = |m| {
+            facts
+                .as_ref()
+                .is_none_or(|f| contributes_to_statistics(f, m, now))
+        };
+        let counts = self.store.release_counts(&allowed, scope, date, &include)?;
+        Ok(Answer::Done((counts, min_cell)))
     }
 }

@@ -56,11 +56,13 @@ type Deliver = Box<dyn FnOnce(Result<(), Arc<str>>) + Send>;
 /// One request: runs on the writer, returns how to deliver its answer.
 type Job = Box<dyn FnOnce(&mut Vrs) -> Deliver + Send>;
 
-/// A `Clone + Send + Sync` handle on one [`Vrs`] owned by a writer thread.
+/// A `Clone + Send + Sync` handle on one [`Vrs`] owned by a writer thread
+/// (and, with [`SharedVrs::spawn_with_readers`], read-only ones for plain reads).
 #[derive(Clone)]
 pub struct SharedVrs {
     queue: mpsc::Sender<Job>,
     writer: Arc<Mutex<Option<JoinHandle<()>>>>,
+    readers: Option<crate::readers::Readers>,
 }
 
 impl std::fmt::Debug for SharedVrs {
@@ -80,7 +82,45 @@ impl SharedVrs {
         Self {
             queue,
             writer: Arc::new(Mutex::new(Some(writer))),
+            readers: None,
         }
+    }
+
+    /// [`SharedVrs::spawn`], plus one thread per reader (each a
+    /// [`Vrs::open_reader`]) that [`SharedVrs::read`] runs plain data reads on.
+    pub fn spawn_with_readers(vrs: Vrs, readers: Vec<Vrs>) -> Self {
+        let mut shared = Self::spawn(vrs);
+        if !readers.is_empty() {
+            shared.readers = Some(crate::readers::Readers::spawn(readers));
+        }
+        shared
+    }
+
+    /// Runs a plain data read (`&Vrs`: no use case, no decision, no audit
+    /// event, nothing written) on a read-only connection of the pool, in
+    /// parallel with the writer and the other readers; without readers, on
+    /// the writer.
+    pub fn read<T, F>(
+        &self,
+        f: F,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, SharedError>> + Send>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Vrs) -> Result<T, VrsError> + Send + 'static,
+    {
+        match &self.readers {
+            Some(r) => Box::pin(r.run(f)),
+            None => Box::pin(self.run(move |vrs| f(vrs))),
+        }
+    }
+
+    /// [`SharedVrs::read`], waiting on this thread (not inside an async runtime).
+    pub fn read_blocking<T, F>(&self, f: F) -> Result<T, SharedError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Vrs) -> Result<T, VrsError> + Send + 'static,
+    {
+        block_on(self.read(f))
     }
 
     /// Queues `f` for the writer; the future resolves once the group that ran
@@ -126,9 +166,16 @@ impl SharedVrs {
     /// call this when no other clone is left.
     pub fn close(self) {
         let writer = self.writer.lock().ok().and_then(|mut w| w.take());
+        let readers = self
+            .readers
+            .as_ref()
+            .map(crate::readers::Readers::take_threads);
         drop(self);
         if let Some(w) = writer {
             let _ = w.join();
+        }
+        for r in readers.into_iter().flatten() {
+            let _ = r.join();
         }
     }
 }
@@ -195,7 +242,7 @@ fn writer(mut vrs: Vrs, jobs: &mpsc::Receiver<Job>) {
 }
 
 /// A minimal executor for [`SharedVrs::run_blocking`]: parks until woken.
-fn block_on<F: std::future::Future>(fut: F) -> F::Output {
+pub(crate) fn block_on<F: std::future::Future>(fut: F) -> F::Output {
     use std::task::{Context, Poll, Wake, Waker};
     struct Unpark(std::thread::Thread);
     impl Wake for Unpark {

@@ -1,16 +1,26 @@
 //! `cargo xtask bench serve`: dose registration over HTTPS (keep-alive, durable
 //! `synchronous=FULL`) against a real `vrs serve` child process, loaded by
-//! Debian's `wrk` from a second process, beside the same registrations
-//! in process through `vrs::SharedVrs`.
+//! Debian's `wrk` from a second process (throughput at N connections) and by
+//! this process's fixed-rate generator (latency at an offered rate, corrected
+//! for coordinated omission), beside the same registrations in process through
+//! `vrs::SharedVrs`; then app applications over HTTPS (challenge, nonce signed
+//! by the test card, application) beside `Vrs::apply` in process.
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
 use vrs::consent::DocumentId;
 use vrs::domain::{DoseEntry, MyNumber};
-use vrs::{Answer, SharedVrs, SystemClock, Vrs};
+use vrs::identity::card::mint::{CardSpec, TestCardIssuer};
+use vrs::identity::{CardDump, CardVerifier, TrustAnchors};
+use vrs::{Answer, Application, Kind, SharedVrs, SystemClock, Vrs};
+
+use super::load;
+use crate::fixtures::root;
 
 /// Resident rows: `131016,A{i},MYNUMBER,{i:010},…`.
 fn residents(n: u64) -> String {
@@ -39,25 +49,91 @@ fn entry(ticket: u64) -> anyhow::Result<DoseEntry> {
     })
 }
 
-/// Runs the bench; `connections` wrk connections for `seconds`.
-pub(crate) fn run(connections: u32, seconds: u32, in_process: u64) -> anyhow::Result<()> {
+/// What `cargo xtask bench serve` is asked to run.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Options {
+    /// wrk connections (throughput phase).
+    pub(crate) connections: u32,
+    /// Seconds of each HTTPS phase.
+    pub(crate) seconds: u32,
+    /// Registrations timed in process (SharedVrs, 64 threads).
+    pub(crate) in_process: u64,
+    /// Offered registrations per second of the fixed-rate phase (0: skip it).
+    pub(crate) rate: u32,
+    /// App clients applying at once (0: skip the app phase).
+    pub(crate) app_workers: usize,
+    /// Applications timed in process through `Vrs::apply`.
+    pub(crate) in_process_apply: u32,
+}
+
+/// The test card holder's resident row (ticket far beyond the generated ones).
+const KOKUTO: &str =
+    "131016,B900000001,537686677188,9000000001,黒桐　幹也,コクトウ　ミキヤ,1980-02-17,1\n";
+
+fn kokuto() -> anyhow::Result<CardSpec> {
+    Ok(CardSpec {
+        my_number: "537686677188".parse()?,
+        name: "黒桐\u{3000}幹也".parse()?,
+        address: "東京都清瀬市観布子南１２－７－２０２".into(),
+        birth_date: "1980-02-17".parse()?,
+        sex: vrs::domain::Sex::Male,
+    })
+}
+
+/// Applications per second of `Vrs::apply` in process (the app API's baseline).
+fn apply_in_process(data: &Path, applications: u32) -> anyhow::Result<f64> {
+    let mut vrs = Vrs::open(data, Box::new(SystemClock))?;
+    let cards = root().join("fixtures/cards");
+    let card = CardDump::from_json(&std::fs::read_to_string(
+        cards.join("valid-kokuto-live.json"),
+    )?)?;
+    let mut anchors = TrustAnchors::card_defaults();
+    anchors.extend(TrustAnchors::from_json(&std::fs::read_to_string(
+        cards.join("test-ca.json"),
+    )?)?);
+    let verifier = CardVerifier::new(anchors).require_liveness(true);
+    let app = Application {
+        municipality: "131016".parse()?,
+        card: &card,
+        passport: None,
+        kind: Kind::Domestic,
+        verifier: &verifier,
+    };
+    // The first application creates the issuer key; it is not timed.
+    vrs.apply(&app)?.map_err(|n| anyhow::anyhow!("{n:?}"))?;
+    let t = Instant::now();
+    for _ in 0..applications {
+        vrs.apply(&app)?.map_err(|n| anyhow::anyhow!("{n:?}"))?;
+    }
+    Ok(f64::from(applications) / t.elapsed().as_secs_f64())
+}
+
+/// Runs the bench.
+pub(crate) fn run(o: Options) -> anyhow::Result<()> {
     if super::ensure_release()? {
         return Ok(());
     }
-    anyhow::ensure!(
-        Command::new("wrk").arg("--version").output().is_ok(),
-        "wrk is not installed (apt-get install wrk)"
-    );
+    let has_wrk = Command::new("wrk").arg("--version").output().is_ok();
+    if !has_wrk {
+        eprintln!("wrk is not installed (apt-get install wrk): skipping the throughput phase");
+    }
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["build", "--quiet", "--release", "-p", "vrs-cli"])
         .status()?;
     anyhow::ensure!(status.success(), "building vrs failed");
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let bin = root.join("target/release/vrs");
+    let bin = root().join("target/release/vrs");
+    let seconds = o.seconds;
 
-    // Enough residents for every request of the run at 20,000/s, plus the in-process ones.
-    let http_tickets = u64::from(seconds) * 20_000;
-    let total = http_tickets + in_process;
+    // Enough residents for every request: wrk at up to 20,000/s, the fixed
+    // rate, and the in-process registrations.
+    let http_tickets = if has_wrk {
+        u64::from(seconds) * 20_000
+    } else {
+        0
+    };
+    let rate_tickets = u64::from(o.rate) * u64::from(seconds);
+    let total = http_tickets + rate_tickets + o.in_process;
+    anyhow::ensure!(total < 9_000_000_000, "too many residents");
     let tmp = tempfile::tempdir()?;
     let data = tmp.path().join("data");
     Vrs::init(&data, None, &SystemClock)?;
@@ -75,12 +151,27 @@ pub(crate) fn run(connections: u32, seconds: u32, in_process: u64) -> anyhow::Re
             bail!("consent refused")
         };
         eprintln!("importing {total} residents …");
-        let Answer::Done(o) =
-            vrs.import_residents(chiyoda, residents(total).as_bytes(), None, false)?
-        else {
+        let mut rows = residents(total);
+        rows.push_str(KOKUTO);
+        let Answer::Done(o) = vrs.import_residents(chiyoda, rows.as_bytes(), None, false)? else {
             bail!("import refused")
         };
         anyhow::ensure!(o.committed, "import failed: {:?}", o.errors.first());
+        for (n, date) in [(1, "2021-06-01"), (2, "2021-06-22"), (3, "2022-01-10")] {
+            let entry = DoseEntry {
+                ocr: format!("1{n}1310169000000001").parse()?,
+                product: "comirnaty".parse()?,
+                lot: "FA5765".parse()?,
+                date: vrs::domain::parse_dose_date(date)?,
+                venue: None,
+                doctor: None,
+            };
+            let r = vrs.register_dose("site:131016".parse()?, &entry)?;
+            anyhow::ensure!(
+                matches!(r, Answer::Done(Ok(_))),
+                "the card holder's dose: {r:?}"
+            );
+        }
         let Answer::Done(device) = vrs.add_device(chiyoda, "131016".parse()?, "bench tablet")?
         else {
             bail!("device refused")
@@ -92,13 +183,14 @@ pub(crate) fn run(connections: u32, seconds: u32, in_process: u64) -> anyhow::Re
     let shared = SharedVrs::spawn(Vrs::open(&data, Box::new(SystemClock))?);
     let site: vrs::Principal = "site:131016".parse()?;
     let started = Instant::now();
-    let per = in_process / 64;
+    let per = o.in_process / 64;
+    let base_ticket = http_tickets + rate_tickets;
     let threads: Vec<_> = (0..64u64)
         .map(|t| {
             let shared = shared.clone();
             std::thread::spawn(move || -> anyhow::Result<()> {
                 for i in 0..per {
-                    let e = entry(http_tickets + t * per + i + 1)?;
+                    let e = entry(base_ticket + t * per + i + 1)?;
                     let r = shared.run_blocking(move |vrs| vrs.register_dose(site, &e))?;
                     anyhow::ensure!(matches!(r, Answer::Done(Ok(_))), "in-process: {r:?}");
                 }
@@ -112,10 +204,17 @@ pub(crate) fn run(connections: u32, seconds: u32, in_process: u64) -> anyhow::Re
     }
     let in_process_rate = (per * 64) as f64 / started.elapsed().as_secs_f64();
     shared.close();
+    let apply_rate = if o.app_workers > 0 {
+        eprintln!("timing {} applications in process …", o.in_process_apply);
+        apply_in_process(&data, o.in_process_apply)?
+    } else {
+        f64::NAN
+    };
 
-    // Over HTTPS: vrs serve as a child process, wrk as another.
+    // Over HTTPS: vrs serve as a child process; load from wrk and from this process.
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])?;
-    std::fs::write(tmp.path().join("cert.pem"), cert.cert.pem())?;
+    let cert_pem = cert.cert.pem();
+    std::fs::write(tmp.path().join("cert.pem"), &cert_pem)?;
     std::fs::write(tmp.path().join("key.pem"), cert.key_pair.serialize_pem())?;
     let mut server = Command::new(&bin)
         .arg("--data-dir")
@@ -124,6 +223,10 @@ pub(crate) fn run(connections: u32, seconds: u32, in_process: u64) -> anyhow::Re
         .arg(tmp.path().join("cert.pem"))
         .arg("--tls-key")
         .arg(tmp.path().join("key.pem"))
+        .arg("--card-ca-keys")
+        .arg(root().join("fixtures/cards/test-ca.json"))
+        // Raised for the bench: every application comes from 127.0.0.1.
+        .args(["--app-rate", "100000000"])
         .env("VRS_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -138,7 +241,109 @@ pub(crate) fn run(connections: u32, seconds: u32, in_process: u64) -> anyhow::Re
             break a.to_owned();
         }
     };
-    let port = addr.rsplit(':').next().unwrap_or_default().to_owned();
+    let port: u16 = addr.rsplit(':').next().unwrap_or_default().parse()?;
+    let loadavg = |when: &str| {
+        let l = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+        serde_json::json!({ "when": when, "loadavg": l.trim() })
+    };
+    let mut loads = vec![loadavg("before the HTTPS phases")];
+
+    let wrk = if has_wrk {
+        let w = wrk(&tmp, port, &token, http_tickets, o.connections, seconds)?;
+        loads.push(loadavg("after wrk"));
+        Some(w)
+    } else {
+        None
+    };
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let client = load::client(&cert_pem, port)?;
+    let base = format!("https://localhost:{port}");
+    let fixed = (o.rate > 0).then(|| {
+        let url = format!("{base}/api/v1/doses");
+        let (client, token) = (client.clone(), token.clone());
+        let f = runtime.block_on(load::fixed_rate(o.rate, seconds, 20_000, 201, move |i| {
+            load::register(&client, &url, &token, http_tickets + i + 1)
+        }));
+        loads.push(loadavg("after the fixed rate"));
+        f
+    });
+    let app = if o.app_workers > 0 {
+        let issuer = Arc::new(TestCardIssuer::from_fixture_dir(
+            &root().join("fixtures/cards"),
+        )?);
+        let card = issuer.mint(&kokuto()?);
+        let f = runtime.block_on(load::app_closed_loop(
+            client,
+            base,
+            issuer,
+            card,
+            o.app_workers,
+            seconds,
+        ));
+        loads.push(loadavg("after the app phase"));
+        Some(f)
+    } else {
+        None
+    };
+    drop(runtime);
+
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
+    let stopped = server.wait()?;
+    let verified = {
+        let vrs = Vrs::open(&data, Box::new(SystemClock))?;
+        vrs.audit_verify()?.valid
+    };
+    let ratio = |a: f64, b: f64| (a / b * 100.0).round() / 100.0;
+    let mut report = serde_json::json!({
+        "seconds_per_phase": seconds,
+        "in_process_shared_vrs_registrations_per_s": in_process_rate.round(),
+        "server_exit_on_sigterm": stopped.code(),
+        "audit_chain_valid": verified,
+        "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        "load": loads,
+    });
+    if let Some((rate, non_2xx)) = wrk {
+        report["wrk"] = serde_json::json!({
+            "connections": o.connections,
+            "https_registrations_per_s": rate.round(),
+            "non_2xx": non_2xx,
+            "http_to_in_process": ratio(rate, in_process_rate),
+        });
+    }
+    if let Some(f) = &fixed {
+        let mut j = f.json();
+        j["offered_per_s"] = o.rate.into();
+        j["latency_from"] = "each request's due time (coordinated omission corrected)".into();
+        j["http_to_in_process"] = ratio(f.rate(), in_process_rate).into();
+        report["fixed_rate_registrations"] = j;
+    }
+    if let Some(f) = &app {
+        let mut j = f.json();
+        j["workers"] = o.app_workers.into();
+        j["in_process_vrs_apply_per_s"] = ((apply_rate * 10.0).round() / 10.0).into();
+        j["http_to_in_process"] = ratio(f.rate(), apply_rate).into();
+        j["each"] = "POST /app/v1/challenge, the nonce signed with the test card's key (RSA-2048), POST /app/v1/applications (201 with certificate, JWS and QR)".into();
+        report["app_applications"] = j;
+    }
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}
+
+/// wrk at `connections` for `seconds`: registrations per second and non-2xx answers.
+fn wrk(
+    tmp: &tempfile::TempDir,
+    port: u16,
+    token: &str,
+    http_tickets: u64,
+    connections: u32,
+    seconds: u32,
+) -> anyhow::Result<(f64, u64)> {
     let stride = http_tickets / 2;
     let script = tmp.path().join("doses.lua");
     std::fs::write(
@@ -167,12 +372,8 @@ end
         .arg(format!("https://127.0.0.1:{port}/"))
         .output()
         .context("running wrk")?;
-    let _ = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status();
-    let stopped = server.wait()?;
     let report = String::from_utf8_lossy(&out.stdout);
-    println!("{report}");
+    eprintln!("{report}");
     let http_rate: f64 = report
         .lines()
         .find_map(|l| l.strip_prefix("Requests/sec:"))
@@ -182,24 +383,5 @@ end
         .lines()
         .find_map(|l| l.trim().strip_prefix("Non-2xx or 3xx responses:"))
         .map_or(0, |v| v.trim().parse::<u64>().unwrap_or(u64::MAX));
-    let verified = {
-        let vrs = Vrs::open(&data, Box::new(SystemClock))?;
-        vrs.audit_verify()?.valid
-    };
-    println!(
-        "{}",
-        serde_json::json!({
-            "https_registrations_per_s": http_rate.round(),
-            "connections": connections,
-            "seconds": seconds,
-            "non_2xx": non_2xx,
-            "in_process_shared_vrs_per_s": in_process_rate.round(),
-            "http_to_in_process": (http_rate / in_process_rate * 100.0).round() / 100.0,
-            "server_exit_on_sigterm": stopped.code(),
-            "audit_chain_valid": verified,
-            "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
-            "loadavg": std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim(),
-        })
-    );
-    Ok(())
+    Ok((http_rate, non_2xx))
 }

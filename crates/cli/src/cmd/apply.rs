@@ -7,7 +7,7 @@ use clap::Args;
 use vrs::certificate::{certificate_document, encode_bytes, encode_shc};
 use vrs::domain::MunicipalityCode;
 use vrs::identity::{CardDump, CardVerifier, TrustAnchors};
-use vrs::store::{create_private_dir, OutputError, OutputFile};
+use vrs::{create_private_dir, OutputError, OutputFile};
 use vrs::{Application, Kind, VrsError};
 
 use super::common::open;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::Subcommand;
 use serde::Serialize;
 
-use vrs::store::MAX_HEADS_BYTES;
+use vrs::MAX_HEADS_BYTES;
 use vrs::{AlertKind, AlertOptions, Alerts, AuditReport, HeadsReport, SignedHeads, StoredEvent};
 
 use super::common::{answer, open, parse_flag};

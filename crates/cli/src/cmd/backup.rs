@@ -110,7 +110,7 @@ impl Human for BackupVerification {
 }
 
 pub(crate) fn restore(args: RestoreArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
-    use vrs::store::StoreError;
+    use vrs::StoreError;
     for (flag, path) in [("from", &args.from), ("keyring", &args.keyring)] {
         if !path.is_file() {
             return Err(BadInput(format!("--{flag} {}: no such file", path.display())).into());

@@ -91,7 +91,7 @@ fn read_text(flag: &str, path: &Path, max: usize) -> Result<String, BadInput> {
 /// initialised, this instance's issuers with their revocation lists; then the
 /// files given on the command line.
 fn trust_list(args: &VerifyArgs, ctx: &Ctx) -> Result<TrustList, BadInput> {
-    let instance = if ctx.data_dir.join(vrs::store::DB_FILE).exists() {
+    let instance = if ctx.data_dir.join(vrs::DB_FILE).exists() {
         super::common::open(ctx)
             .ok()
             .and_then(|v| v.trust_list().ok())

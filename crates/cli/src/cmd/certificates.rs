@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 use vrs::domain::Principal;
-use vrs::store::IssuanceRecord;
+use vrs::IssuanceRecord;
 
 use super::common::{answer, open, parse_flag};
 use crate::output::{or_dash, when, Doc, Human, Reply, Shaped};

@@ -24,7 +24,7 @@ pub(crate) fn open_at(dir: &Path) -> anyhow::Result<Vrs> {
         // A missing data dir is the caller's mistake; a database without its
         // keyring (or with another) stays an internal error (exit 3) whose
         // message names the data dir and what to restore.
-        Err(vrs::VrsError::Store(e @ vrs::store::StoreError::NotInitialised { .. })) => {
+        Err(vrs::VrsError::Store(e @ vrs::StoreError::NotInitialised { .. })) => {
             Err(BadInput(e.to_string()).into())
         }
         Err(e) => Err(e.into()),
@@ -189,7 +189,7 @@ impl MyNumberArgs {
 
 /// An unusable output path is the caller's input (exit 2), named with its flag;
 /// a write that fails for another reason (disk full) stays an internal error.
-pub(crate) fn output_error(flag: &str, e: vrs::store::OutputError) -> anyhow::Error {
+pub(crate) fn output_error(flag: &str, e: vrs::OutputError) -> anyhow::Error {
     if e.is_bad_path() {
         BadInput(format!("--{flag} {e}")).into()
     } else {
@@ -200,7 +200,7 @@ pub(crate) fn output_error(flag: &str, e: vrs::store::OutputError) -> anyhow::Er
 /// [`output_error`] for the facade's errors.
 pub(crate) fn vrs_error(flag: &str, e: vrs::VrsError) -> anyhow::Error {
     match e {
-        vrs::VrsError::Output(o) | vrs::VrsError::Store(vrs::store::StoreError::Output(o)) => {
+        vrs::VrsError::Output(o) | vrs::VrsError::Store(vrs::StoreError::Output(o)) => {
             output_error(flag, o)
         }
         other => other.into(),

@@ -70,7 +70,7 @@ pub(crate) fn run(args: DemoArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
     let out: &mut dyn Write = if ctx.json { &mut stderr } else { &mut stdout };
     let dir = match args.dir {
         Some(d) => {
-            if d.join(vrs::store::DB_FILE).exists() {
+            if d.join(vrs::DB_FILE).exists() {
                 return Err(BadInput(format!(
                     "{} already holds a database: give a fresh --dir",
                     d.display()
@@ -84,7 +84,7 @@ pub(crate) fn run(args: DemoArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
                 "vrs-demo-{}",
                 chrono::Utc::now().format("%Y%m%d-%H%M%S-%f")
             ));
-            vrs::store::create_private_dir(&base)?;
+            vrs::create_private_dir(&base)?;
             base
         }
     };

@@ -127,7 +127,7 @@ pub(crate) fn run(out: &mut dyn Write, vrs: &mut Vrs, dir: &Path) -> anyhow::Res
         match vrs.apply(&app(card, passport, kind, verifier, "131016")?)? {
             Ok(i) => {
                 let folder = dir.join("certificates").join(label);
-                vrs::store::create_private_dir(&folder)?;
+                vrs::create_private_dir(&folder)?;
                 write_files(&folder, &i)?;
                 say!(
                     out,

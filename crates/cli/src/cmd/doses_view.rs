@@ -2,7 +2,7 @@
 //! doses, their history, the review queue, the ledger export.
 
 use vrs::domain::{Dose, DoseStatus};
-use vrs::store::{DoseImportOutcome, DoseVersion, Registered, ReviewItem};
+use vrs::{DoseImportOutcome, DoseVersion, Registered, ReviewItem};
 use vrs::{ExportReport, Rejection};
 
 use crate::output::{count, or_dash, when, yes_no, Doc, Human};

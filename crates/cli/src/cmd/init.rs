@@ -2,7 +2,7 @@
 //! complete a data directory.
 
 use clap::Args;
-use vrs::store::StoreError;
+use vrs::StoreError;
 use vrs::{SystemClock, Vrs, VrsError};
 
 use crate::output::{yes_no, Doc, Human, Reply};
@@ -34,7 +34,7 @@ pub(crate) fn run(args: InitArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
         }
     }
     if let Some(db) = &args.database {
-        if !vrs::store::is_postgres_url(db) {
+        if !vrs::is_postgres_url(db) {
             return Err(BadInput(
                 "--database: must be a postgres:// or postgresql:// URL".to_owned(),
             )

@@ -107,7 +107,7 @@ pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
                 File::open(&file).map_err(|e| BadInput(format!("{}: {e}", file.display())))?;
             let out = out.unwrap_or_else(|| file.with_extension("result.csv"));
             // Checked before asking: an unusable --out asks nobody.
-            let mut output = vrs::store::OutputFile::create(&out, force, &[&file])
+            let mut output = vrs::OutputFile::create(&out, force, &[&file])
                 .map_err(|e| output_error("out", e))?;
             let mut vrs = open(ctx)?;
             let options = InquiryOptions {
@@ -134,10 +134,10 @@ pub(crate) fn run(args: InquiryArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
                             .map(|d| {
                                 [
                                     d.dose_number.to_string(),
-                                    d.date.clone(),
-                                    d.product.clone(),
-                                    d.lot.clone(),
-                                    d.vaccinating_municipality.clone(),
+                                    d.date.to_string(),
+                                    d.product.id().to_owned(),
+                                    d.lot.to_string(),
+                                    d.vaccinating_municipality.to_string(),
                                 ]
                             })
                             .collect();
@@ -232,10 +232,10 @@ impl Human for One {
                 .map(|d| {
                     vec![
                         d.dose_number.to_string(),
-                        d.date.clone(),
-                        d.product.clone(),
-                        d.lot.clone(),
-                        d.vaccinating_municipality.clone(),
+                        d.date.to_string(),
+                        d.product.id().to_owned(),
+                        d.lot.to_string(),
+                        d.vaccinating_municipality.to_string(),
                     ]
                 })
                 .collect(),
@@ -261,7 +261,7 @@ impl Human for One {
                         };
                         vec![
                             r.original_dose_number.to_string(),
-                            r.date.clone(),
+                            r.date.to_string(),
                             outcome,
                             crate::output::or_dash(r.dose_id),
                         ]

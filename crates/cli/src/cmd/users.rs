@@ -5,7 +5,7 @@ use std::io::Read;
 
 use clap::Subcommand;
 use vrs::domain::{Login, Principal, Role};
-use vrs::store::MAX_PASSWORD_BYTES;
+use vrs::MAX_PASSWORD_BYTES;
 use vrs::{
     Answer, DeviceCreated, DeviceRecord, EnrolmentCode, StoreError, UserCreated, UserRecord,
     UserSpec, VrsError,

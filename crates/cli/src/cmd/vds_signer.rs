@@ -8,7 +8,7 @@ use base64::Engine;
 use clap::Subcommand;
 use vrs::certificate::icao::{SignerInfo, SignerSubject};
 use vrs::domain::Principal;
-use vrs::store::OutputFile;
+use vrs::OutputFile;
 use vrs::{Answer, Vrs, VrsError};
 
 use super::common::{answer, output_error, parse_flag, refused};

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Deserialize;
 use vrs_consent::{
-    carry_over, challenge_is_live, decide, holder_may_provide, provision_ids, suppress_series,
-    ticket_due_on, Action, CarryOver, ChallengeFact, DocumentId, Facts, Function, HeldDose,
-    Outcome, Purpose, Request, Residence, UserFacts,
+    carry_over, challenge_is_live, decide, holder_may_provide, provision_ids,
+    suppress_public_daily, suppress_series, ticket_due_on, Action, CarryOver, ChallengeFact,
+    DocumentId, Facts, Function, HeldDose, Outcome, Purpose, Request, Residence, UserFacts,
 };
 use vrs_domain::{BirthDate, DoseNumber, MunicipalityCode};
 
@@ -64,6 +64,9 @@ enum Rule {
     /// `suppress_series(counts, true, min_cell)` (a daily series, total published):
     /// expect "days I,J; totals K" or "none suppressed".
     SuppressSeries,
+    /// `suppress_public_daily(grid, min_cell)` (`grid[day][prefecture]`, the public
+    /// page's two tables): expect "cells D.P,...; days D,..." or "none suppressed".
+    SuppressPublicDaily,
     /// `challenge_is_live(fact, as_of)` with `nonce = "absent" | "unknown" | "issued"`
     /// (then `expires_at` and `consumed`): expect "live" or the refusal's kind.
     ChallengeIsLive,
@@ -91,6 +94,9 @@ struct Case {
     purpose: Option<Purpose>,
     #[serde(default)]
     overseas_certificate: bool,
+    /// Issuance at the counter (窓口発行) rather than through the app.
+    #[serde(default)]
+    at_counter: bool,
     #[serde(default)]
     barcode_signer: bool,
     /// Reading a resident: looked up by My Number (M-4-2).
@@ -114,6 +120,9 @@ struct Case {
     held: Vec<Held>,
     #[serde(default)]
     counts: Vec<u64>,
+    /// The public page's prefecture cells, one row per day.
+    #[serde(default)]
+    grid: Vec<Vec<u64>>,
     min_cell: Option<u64>,
     /// The app's challenge: what is known of the presented nonce.
     nonce: Option<String>,
@@ -203,6 +212,33 @@ fn run_pure_rule(provision: &str, case: &Case) -> String {
                 format!("days {}; totals {}", indexes(&days), indexes(&totals))
             } else {
                 "none suppressed".into()
+            }
+        }
+        Rule::SuppressPublicDaily => {
+            let width = case.grid.first().map_or(0, Vec::len);
+            let mut cells = BTreeMap::new();
+            let first = NaiveDate::from_ymd_opt(2021, 6, 1).unwrap();
+            for (d, row) in case.grid.iter().enumerate() {
+                for (p, c) in row.iter().enumerate() {
+                    cells.insert(
+                        (first + chrono::Days::new(d as u64), format!("{:02}", p + 1)),
+                        *c,
+                    );
+                }
+            }
+            let page = suppress_public_daily(&cells, case.min_cell);
+            let hidden: Vec<String> = page
+                .prefectures
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.count.is_none())
+                .map(|(i, _)| format!("{}.{}", i / width, i % width))
+                .collect();
+            let days: Vec<bool> = page.national.iter().map(|n| n.count.is_none()).collect();
+            if hidden.is_empty() && !days.contains(&true) {
+                "none suppressed".into()
+            } else {
+                format!("cells {}; days {}", hidden.join(","), indexes(&days))
             }
         }
         Rule::ChallengeIsLive => {
@@ -317,6 +353,7 @@ fn every_law_case_gives_its_expected_decision() {
                 consent: case.document.zip(case.effective),
                 overseas_certificate: case.overseas_certificate,
                 by_my_number: case.by_my_number,
+                at_counter: case.at_counter,
             };
             let facts = Facts {
                 consents: case

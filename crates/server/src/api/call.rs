@@ -148,17 +148,15 @@ where
     let out = state
         .vrs
         .run(move |vrs| {
+            // Nobody is the caller while the token is checked; the scoped
+            // `with_caller` then sets it for `f` alone and restores "nobody"
+            // afterwards, also when `f` fails: no caller outlives its request.
             vrs.clear_caller()?;
             let caller = match vrs.authenticate(&token, client)? {
                 Ok(c) => c,
                 Err(vrs::AuthFailure) => return Ok(Err(ApiError::Unauthorized)),
             };
-            vrs.set_caller(caller.clone())?;
-            let out = f(vrs, &caller);
-            let cleared = vrs.clear_caller();
-            let out = out?;
-            cleared?;
-            Ok(out)
+            vrs.with_caller(caller.clone(), |vrs| f(vrs, &caller))
         })
         .await;
     settle(state, out)
@@ -203,4 +201,22 @@ pub fn done<T>(answer: vrs::Answer<T>) -> Result<T, ApiError> {
         vrs::Answer::Done(v) => Ok(v),
         vrs::Answer::Refused(r) => Err(ApiError::refused(r)),
     }
+}
+
+/// A facade value as JSON (the shape the CLI prints with `--json`).
+pub fn render<T: serde::Serialize>(v: T) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    serde_json::to_value(v)
+        .map(axum::Json)
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// Parses an optional text value into a domain type; a fault names the field.
+pub fn parse_opt<T>(field: &str, value: Option<&str>) -> Result<Option<T>, ApiError>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    value
+        .map(|v| v.parse().map_err(|e| ApiError::field(field, e)))
+        .transpose()
 }

@@ -204,7 +204,7 @@ fn error_body(message: impl Into<String>, errors: Vec<RowFault>) -> Json<ErrorBo
 /// Maps a facade error: account faults are the caller's (400, or 404 for an
 /// unknown user or device); everything else is internal.
 pub fn from_vrs(e: vrs::VrsError) -> ApiError {
-    use vrs::store::{AccountError, StoreError};
+    use vrs::{AccountError, StoreError};
     match e {
         vrs::VrsError::Store(StoreError::Account(a)) => match a {
             AccountError::NoSuchUser { .. } | AccountError::NoSuchDevice { .. } => {

@@ -4,12 +4,18 @@
 //! the bearer token is ([`call::as_caller`]), render.
 
 pub mod call;
+pub mod consents;
 pub mod devices;
+pub mod dose_changes;
 pub mod doses;
 pub mod error;
+pub mod inquiry;
+pub mod operator;
+pub mod reports;
 pub mod residents;
 pub mod session;
 mod spool;
+pub mod users;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
@@ -27,6 +33,12 @@ pub fn router() -> Router<AppState> {
         .merge(session::router())
         .merge(doses::router())
         .merge(devices::router())
+        .merge(dose_changes::router())
+        .merge(users::router())
+        .merge(operator::router())
+        .merge(inquiry::router())
+        .merge(reports::router())
+        .merge(consents::router())
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
         .merge(residents::router())
 }
@@ -50,12 +62,21 @@ impl Modify for Bearer {
         residents::count, residents::show, residents::lookup, residents::import,
         doses::register, doses::list, doses::confirm, doses::review,
         devices::add, devices::list, devices::revoke,
+        dose_changes::correct, dose_changes::delete, dose_changes::history,
+        users::add, users::list, users::disable, users::reset_password,
+        operator::alerts, operator::status, operator::stop, operator::resume, operator::enrol,
+        inquiry::inquire, inquiry::tickets_due,
+        reports::statistics, reports::certificates, reports::ledger,
+        consents::list, consents::show, consents::grant, consents::revoke,
     ),
     components(schemas(
         error::ErrorBody, error::ErrorDetail, error::RowFault, error::RefusedBody,
         error::RefusedDetail, session::LoginBody, session::SessionBody, session::LoggedOut,
         session::EnrollBody, session::EnrolledBody, residents::CountBody,
         residents::LookupBody, doses::DoseBody, devices::DeviceBody,
+        dose_changes::CorrectBody, dose_changes::DeleteBody, users::NewUserBody,
+        users::PasswordBody, operator::StopBody, operator::ResumeBody, operator::EnrolBody,
+        inquiry::InquiryBody, consents::GrantBody, consents::RevokeBody,
     )),
     modifiers(&Bearer)
 )]

@@ -3,5 +3,11 @@
 
 mod api;
 mod app;
+mod browser;
+mod concurrency;
+mod routes;
 mod shutdown;
 mod support;
+mod web;
+mod web_counter;
+mod web_staff;

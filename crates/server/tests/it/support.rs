@@ -79,13 +79,9 @@ impl User {
     /// The TOTP code `delta` steps from now (each code is accepted once).
     pub(crate) fn code(&self, delta: i64) -> Option<String> {
         let now = chrono::Utc::now().timestamp();
-        self.secret.as_ref().map(|s| {
-            vrs::store::totp_code(
-                s,
-                now.div_euclid(vrs::store::TOTP_STEP) + delta,
-                vrs::store::TOTP_DIGITS,
-            )
-        })
+        self.secret
+            .as_ref()
+            .map(|s| vrs::totp_code(s, now.div_euclid(vrs::TOTP_STEP) + delta, vrs::TOTP_DIGITS))
     }
 }
 
@@ -102,6 +98,11 @@ pub(crate) struct Fixture {
     pub(crate) sapporo_clerk: User,
     /// 131016's administrator.
     pub(crate) admin: User,
+    /// The operator's administrator, and a viewer of the State (added by the operator).
+    pub(crate) operator: User,
+    pub(crate) national: User,
+    /// A clerk of Tokyo prefecture (statistics only, T1-4-6).
+    pub(crate) prefecture: User,
     /// A tablet of site:131016, and one already revoked.
     pub(crate) device: String,
     pub(crate) revoked_device: String,
@@ -133,12 +134,49 @@ fn add_user(vrs: &mut Vrs, manager: &str, login: &str, role: Role, handler: bool
     }
 }
 
+/// A user of `principal` (not the operator itself) added by the operator.
+fn add_user_of(vrs: &mut Vrs, principal: &str, login: &str, role: Role) -> User {
+    let Answer::Done(created) = vrs
+        .add_user(
+            vrs::Principal::Operator,
+            UserSpec {
+                principal: Some(principal.parse().unwrap()),
+                login: &login.parse::<Login>().unwrap(),
+                role,
+                my_number_handler: false,
+                password: PASSWORD,
+            },
+        )
+        .unwrap()
+    else {
+        panic!("the operator could not add {login}")
+    };
+    User {
+        login: login.to_owned(),
+        secret: created.totp_secret.map(|s| {
+            data_encoding::BASE32_NOPAD
+                .decode(s.as_bytes())
+                .expect("base32 secret")
+        }),
+    }
+}
+
 /// Prepares a data directory and starts the server on it over TLS.
 pub(crate) async fn start() -> Fixture {
     logs();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let (clerk, viewer, sapporo_clerk, admin, device, revoked_device) = {
+    let (
+        clerk,
+        viewer,
+        sapporo_clerk,
+        admin,
+        device,
+        revoked_device,
+        prefecture,
+        operator,
+        national,
+    ) = {
         Vrs::init(&data, None, &SystemClock).unwrap();
         let mut vrs = Vrs::open(&data, Box::new(SystemClock)).unwrap();
         for m in ["131016", "011002"] {
@@ -184,7 +222,20 @@ pub(crate) async fn start() -> Fixture {
         let Answer::Done(_) = vrs.revoke_device(chiyoda, lost.device).unwrap() else {
             panic!("not revoked")
         };
-        (clerk, viewer, sapporo, admin, device.token, lost.token)
+        let prefecture = add_user_of(&mut vrs, "prefecture:13", "tokyo.clerk", Role::Clerk);
+        let operator = add_user(&mut vrs, "operator", "ops", Role::Admin, false);
+        let national = add_national(&mut vrs);
+        (
+            clerk,
+            viewer,
+            sapporo,
+            admin,
+            device.token,
+            lost.token,
+            prefecture,
+            operator,
+            national,
+        )
     };
     let key = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     let cert_pem = key.cert.pem();
@@ -223,8 +274,38 @@ pub(crate) async fn start() -> Fixture {
         viewer,
         sapporo_clerk,
         admin,
+        prefecture,
+        operator,
+        national,
         device,
         revoked_device,
+    }
+}
+
+/// A viewer acting as the State, added by the operator.
+fn add_national(vrs: &mut Vrs) -> User {
+    let Answer::Done(created) = vrs
+        .add_user(
+            vrs::Principal::Operator,
+            UserSpec {
+                principal: Some(vrs::Principal::National),
+                login: &"mhlw".parse::<Login>().unwrap(),
+                role: Role::Viewer,
+                my_number_handler: false,
+                password: PASSWORD,
+            },
+        )
+        .unwrap()
+    else {
+        panic!("the operator could not add a national viewer")
+    };
+    User {
+        login: "mhlw".to_owned(),
+        secret: created.totp_secret.map(|s| {
+            data_encoding::BASE32_NOPAD
+                .decode(s.as_bytes())
+                .expect("base32 secret")
+        }),
     }
 }
 

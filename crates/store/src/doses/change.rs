@@ -148,7 +148,7 @@ impl Store {
                     map.insert("rejected".into(), rejection.to_string().into());
                 }
                 let mut ev = event(allowed, None, detail);
-                ev.outcome = "rejected";
+                ev.outcome = crate::Outcome::Rejected;
                 audit::append(&tx, &self.keys, &ev)?;
                 Err(rejection)
             }

@@ -93,10 +93,34 @@ impl Pg {
     /// Connects, creates the schema and applies pending migrations (as the
     /// login role), then becomes the application role. Returns the versions
     /// applied now.
-    pub(crate) fn connect(url: &DatabaseUrl, now: &str) -> Result<(Self, Vec<i64>), StoreError> {
+    pub(crate) fn connect(
+        url: &DatabaseUrl,
+        now: Option<&str>,
+    ) -> Result<(Self, Vec<i64>), StoreError> {
         let mut client = url.config()?.connect(NoTls)?;
         let schema = &url.schema; // checked: lower-case letters, digits, _
-        let applied = migrate(&mut client, schema, now)?;
+        let applied = match now {
+            Some(now) => migrate(&mut client, schema, now)?,
+            None => {
+                let current: Option<i64> = client
+                    .query_one(
+                        &format!("SELECT max(version) FROM {schema}.schema_migrations"),
+                        &[],
+                    )?
+                    .get(0);
+                if current != Some(latest()) {
+                    return Err(StoreError::Corrupt {
+                        what: format!(
+                            "schema version {current:?}, this vrs reads {}: open it read-write first",
+                            latest()
+                        ),
+                    });
+                }
+                // A reader: any write through it fails instead of happening.
+                client.batch_execute("SET default_transaction_read_only = on")?;
+                Vec::new()
+            }
+        };
         client.batch_execute(&format!("SET search_path = {schema}; SET ROLE {APP_ROLE}"))?;
         Ok((
             Self {

@@ -46,7 +46,7 @@ impl Store {
                 });
             }
         }
-        let (pg, applied) = Pg::connect(&url, now)?;
+        let (pg, applied) = Pg::connect(&url, Some(now))?;
         let key_path = dir.join(KEYRING_FILE);
         let mut created_keyring = false;
         let keys = if std::fs::symlink_metadata(&key_path).is_ok() {
@@ -95,7 +95,9 @@ impl Store {
     }
 
     /// Opens a data directory whose `database.url` names a PostgreSQL database.
-    pub(crate) fn open_postgres(dir: &Path, now: &str) -> Result<Self, StoreError> {
+    /// `now`: when migrations applied now are recorded; `None` (a reader) applies
+    /// none and refuses a database that is not current.
+    pub(crate) fn open_postgres(dir: &Path, now: Option<&str>) -> Result<Self, StoreError> {
         let url_path = dir.join(DATABASE_URL_FILE);
         let key_path = dir.join(KEYRING_FILE);
         if !key_path.exists() {

@@ -39,7 +39,7 @@ fn every_use_case_is_audited_in_order_and_the_chain_verifies() {
 fn the_audit_table_refuses_updates_and_deletes() {
     let (dir, vrs) = fresh();
     drop(vrs);
-    let conn = rusqlite::Connection::open(dir.path().join(vrs::store::DB_FILE)).unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join(vrs::DB_FILE)).unwrap();
     assert!(conn
         .execute("UPDATE audit_log SET action = 'x'", [])
         .is_err());

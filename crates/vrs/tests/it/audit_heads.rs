@@ -34,7 +34,7 @@ fn populated() -> (tempfile::TempDir, Vrs) {
 }
 
 fn sql(dir: &Path, sql: &str) {
-    let conn = rusqlite::Connection::open(dir.join(vrs::store::DB_FILE)).unwrap();
+    let conn = rusqlite::Connection::open(dir.join(vrs::DB_FILE)).unwrap();
     conn.execute_batch(sql).unwrap();
 }
 
@@ -69,7 +69,7 @@ fn a_copy_rolled_back_10_events_is_detected_with_only_the_heads() {
     drop(vrs);
     // The whole database replaced by the earlier copy: internally consistent,
     // so the keyed check passes, but it is 10 events behind the heads.
-    let db = dir.path().join(vrs::store::DB_FILE);
+    let db = dir.path().join(vrs::DB_FILE);
     for suffix in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }

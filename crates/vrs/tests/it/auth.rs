@@ -98,8 +98,8 @@ fn add(vrs: &mut Vrs, manager: &str, name: &str, role: Role, handler: bool) -> O
 }
 
 fn code(secret: &[u8], vrs: &Vrs, delta_steps: i64) -> String {
-    let step = vrs.now().timestamp().div_euclid(vrs::store::TOTP_STEP) + delta_steps;
-    vrs::store::totp_code(secret, step, vrs::store::TOTP_DIGITS)
+    let step = vrs.now().timestamp().div_euclid(vrs::TOTP_STEP) + delta_steps;
+    vrs::totp_code(secret, step, vrs::TOTP_DIGITS)
 }
 
 #[track_caller]

@@ -580,24 +580,25 @@ fn d12_3_an_inquiry_answers_with_the_persons_doses_in_force_and_nothing_else() {
     };
     assert!(a.found);
     assert_eq!(a.legal_basis, ["T2-1-1", "L13"]);
-    let got: Vec<(u8, &str, &str, &str, &str)> = a
+    let got: Vec<String> = a
         .doses
         .iter()
         .map(|d| {
-            (
-                d.dose_number,
-                d.date.as_str(),
-                d.product.as_str(),
+            format!(
+                "{} {} {} {} {}",
+                d.dose_number.get(),
+                d.date,
+                d.product.id(),
                 d.lot.as_str(),
-                d.vaccinating_municipality.as_str(),
+                d.vaccinating_municipality,
             )
         })
         .collect();
     assert_eq!(
         got,
         [
-            (1, "2021-06-01", "comirnaty", "FA5765", "131016"),
-            (2, "2021-06-22", "comirnaty", "FA5765", "131016")
+            "1 2021-06-01 comirnaty FA5765 131016",
+            "2 2021-06-22 comirnaty FA5765 131016"
         ]
     );
     let json = serde_json::to_value(&a).unwrap();

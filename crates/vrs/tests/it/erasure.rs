@@ -69,7 +69,7 @@ fn m_13_erase_131016_then_a_backup_from_before_opens_for_131041_but_not_for_1310
 
     // The backup from before the erasure, restored with today's keyring.
     let restored = tempfile::tempdir().unwrap();
-    let keyring = dir.path().join(vrs::store::KEYRING_FILE);
+    let keyring = dir.path().join(vrs::KEYRING_FILE);
     let mut old = Vrs::restore(restored.path(), &backup, &keyring, Box::new(clock())).unwrap();
     let err = old
         .find_resident(chiyoda, None, &by_address("A1"))
@@ -103,7 +103,7 @@ fn m_13_erasure_deletes_doses_and_their_history_through_the_one_guarded_path() {
         .unwrap();
     drop(vrs);
     // Outside an erasure the append-only triggers still refuse.
-    let conn = rusqlite::Connection::open(dir.path().join(vrs::store::DB_FILE)).unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join(vrs::DB_FILE)).unwrap();
     conn.execute(
         "INSERT INTO erasures (municipality, state, at, audit_seq) VALUES (131041, 'erased', 'x', 0)",
         [],

@@ -106,7 +106,7 @@ fn a_1000_row_file_with_3_bad_rows_reports_exactly_those_lines_and_changes_nothi
     );
     // Close (checkpointing the WAL into the file), take the file's bytes, reopen.
     drop(vrs);
-    let db = dir.path().join(vrs::store::DB_FILE);
+    let db = dir.path().join(vrs::DB_FILE);
     let before_dump = dump(&db);
     let before_events = before_dump
         .iter()
@@ -225,7 +225,7 @@ fn a_known_address_number_updates_the_resident_and_keeps_the_old_values() {
     };
     assert_eq!(r.name.to_string(), "鈴木\u{3000}花子");
     drop(vrs);
-    let conn = rusqlite::Connection::open(dir.path().join(vrs::store::DB_FILE)).unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join(vrs::DB_FILE)).unwrap();
     let old: String = conn
         .query_row(
             "SELECT name FROM resident_history WHERE address_number = 'A2'",

@@ -519,7 +519,7 @@ fn p11_2_3_the_issuance_history_holds_nothing_beyond_name_birth_date_nationality
     )
     .unwrap();
     drop(vrs);
-    let conn = rusqlite::Connection::open(dir.path().join(vrs::store::DB_FILE)).unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join(vrs::DB_FILE)).unwrap();
     let columns: Vec<String> = conn
         .prepare("SELECT name FROM pragma_table_info('issuances')")
         .unwrap()

@@ -120,3 +120,87 @@ fn a_failed_request_rolls_back_alone_and_its_group_mates_are_kept() {
     }
     assert!(vrs.audit_verify().unwrap().valid);
 }
+
+#[test]
+fn a_caller_whose_request_panics_does_not_leak_into_the_next_request() {
+    let (_dir, vrs) = fresh();
+    let shared = SharedVrs::spawn(vrs);
+    let clerk = vrs::Caller {
+        principal: p("municipality:131016"),
+        actor: vrs::domain::Actor::User {
+            login: "clerk".parse().unwrap(),
+        },
+        role: Some(vrs::domain::Role::Clerk),
+        my_number_handler: true,
+    };
+    let seen = clerk.clone();
+    let r = shared.run_blocking(move |vrs| {
+        vrs.with_caller(clerk, |vrs| -> Result<(), VrsError> {
+            assert_eq!(vrs.caller(), Some(&seen));
+            panic!("a use case panicked");
+        })
+    });
+    assert!(matches!(r, Err(SharedError::Panicked)), "{r:?}");
+    // The next request on the same writer runs as nobody: no caller, and its
+    // audit event names no actor.
+    let (caller, actor) = shared
+        .run_blocking(|vrs| {
+            let caller = vrs.caller().cloned();
+            vrs.count_residents(p("municipality:131016"), None)?;
+            let last = vrs.audit_search(None, Some("count_residents"), None, 1)?;
+            Ok((caller, last[0].actor.clone()))
+        })
+        .unwrap();
+    assert_eq!((caller, actor), (None, None));
+    shared.close();
+}
+
+#[test]
+fn plain_reads_run_on_the_reader_pool_while_the_writer_is_busy() {
+    let (dir, mut vrs) = fresh();
+    let chiyoda = p("municipality:131016");
+    let terms = vrs::consent::DocumentId::Terms20211203;
+    let Answer::Done(_) = vrs
+        .grant_consent(chiyoda, None, terms, None, Some("mayor"))
+        .unwrap()
+    else {
+        panic!("refused")
+    };
+    let readers = (0..4)
+        .map(|_| Vrs::open_reader(dir.path(), Box::new(crate::support::clock())).unwrap())
+        .collect();
+    let shared = SharedVrs::spawn_with_readers(vrs, readers);
+    // The writer is held inside a request (its group's transaction is open) ...
+    let (entered_tx, entered) = std::sync::mpsc::channel::<()>();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let writer = shared.clone();
+    let busy = std::thread::spawn(move || {
+        writer.run_blocking(move |_vrs| {
+            entered_tx.send(()).unwrap();
+            released.recv().unwrap();
+            Ok(())
+        })
+    });
+    entered.recv().unwrap();
+    // ... and 8 parallel plain reads are answered all the same, with what was committed.
+    let m = "131016".parse().unwrap();
+    let reads: Vec<_> = (0..8)
+        .map(|_| {
+            let shared = shared.clone();
+            std::thread::spawn(move || {
+                (0..25)
+                    .map(|_| shared.read_blocking(move |vrs| vrs.consent_view(m)))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for r in reads {
+        for view in r.join().unwrap() {
+            let view = view.unwrap();
+            assert!(view.may_use_vrs, "a reader missed the committed consent");
+        }
+    }
+    release.send(()).unwrap();
+    busy.join().unwrap().unwrap();
+    shared.close();
+}
