@@ -12,6 +12,7 @@ mod apply;
 mod doses;
 mod load;
 mod serve;
+mod storage;
 mod tickets;
 
 #[derive(clap::Subcommand)]
@@ -84,6 +85,22 @@ pub(crate) enum Bench {
         /// Applications timed in process through `Vrs::apply`.
         #[arg(long, default_value_t = 500)]
         in_process_apply: u32,
+    },
+    /// Both storage backends side by side in one run (issue 12): resident import
+    /// (PostgreSQL through COPY), lookups, a count, and what each does not serve yet.
+    Storage {
+        /// Residents to generate and import into each backend.
+        #[arg(long, default_value_t = 200_000)]
+        rows: u64,
+        /// Audited lookups by address number to time.
+        #[arg(long, default_value_t = 5_000)]
+        lookups: u64,
+        /// The PostgreSQL server (a schema of its own is made and dropped).
+        #[arg(long, env = "VRS_TEST_DATABASE_URL", hide_env_values = true)]
+        database: Option<String>,
+        /// Write the figures as JSON to this file too.
+        #[arg(long)]
+        json: Option<std::path::PathBuf>,
     },
     /// Batch inquiry: ASKS My Numbers (every tenth unknown to the holder)
     /// against a holder of HOLDER_ROWS residents, through the facade.
@@ -183,6 +200,12 @@ pub(crate) fn run(bench: Bench) -> anyhow::Result<()> {
             json,
         } => doses::run(residents, registrations, json.as_deref()),
         Bench::Inquiry { holder_rows, asks } => inquiry(holder_rows, asks),
+        Bench::Storage {
+            rows,
+            lookups,
+            database,
+            json,
+        } => storage::run(rows, lookups, database.as_deref(), json.as_deref()),
         Bench::Apply { applications } => apply::run(applications),
         Bench::Serve {
             connections,
