@@ -1,5 +1,6 @@
 //! Project automation: `cargo xtask fixtures ...`, `cargo xtask bench ...`,
-//! `cargo xtask lawmap [--check]`, `cargo xtask man [--check]`, `cargo xtask tidy`.
+//! `cargo xtask lawmap [--check]`, `cargo xtask man [--check]`, `cargo xtask tidy`,
+//! `cargo xtask screens`.
 
 use clap::{Parser, Subcommand};
 
@@ -10,6 +11,7 @@ mod fixtures_vds;
 mod lawmap;
 mod man;
 mod population;
+mod screens;
 mod tidy;
 
 #[derive(Parser)]
@@ -39,6 +41,8 @@ enum Command {
     /// Check every source file: a `//!` header, at most 800 lines, and no provision
     /// ID in a string literal of the store's, the facade's or the server's code.
     Tidy,
+    /// Screenshots of every web screen into docs/screens/ (headless Chromium).
+    Screens,
     /// Measure the system on generated data (see docs/PERFORMANCE.md).
     #[command(subcommand)]
     Bench(bench::Bench),
@@ -81,5 +85,6 @@ fn main() -> anyhow::Result<()> {
         Command::Lawmap { check } => lawmap::run(check),
         Command::Man { check } => man::run(check),
         Command::Tidy => tidy::run(),
+        Command::Screens => screens::run(),
     }
 }

@@ -65,9 +65,13 @@ pub fn refused_for_want_of_e_issuance_consent(refusal: &Refusal) -> bool {
 }
 
 /// Whether a refusal rests on an emergency stop (T1-10): the service is
-/// unavailable rather than the request forbidden.
+/// unavailable rather than the request forbidden. A request to stop or resume
+/// refused under T1-10 (only the operator may) is forbidden, not stopped.
 pub fn refused_by_emergency_stop(refusal: &Refusal) -> bool {
-    refusal
+    !matches!(
+        refusal.request.action,
+        crate::Action::EmergencyStop | crate::Action::EmergencyResume
+    ) && refusal
         .grounds
         .iter()
         .any(|g| g.provision == EMERGENCY_STOP)
@@ -96,6 +100,38 @@ mod tests {
             );
         }
         facts
+    }
+
+    #[test]
+    fn t1_10_a_stop_asked_by_a_municipality_is_forbidden_and_a_stopped_function_is_unavailable() {
+        let chiyoda = "municipality:131016".parse().unwrap();
+        let consented = facts(&[("131016", &[(DocumentId::Terms20211203, "2021-12-10")])]);
+        let asking = decide(
+            &Request::new(chiyoda, Action::EmergencyStop, None),
+            &consented,
+            as_of(),
+        );
+        let refusal = asking.into_result().unwrap_err();
+        assert_eq!(refusal.provisions(), ["T1-10"]);
+        assert!(
+            !refused_by_emergency_stop(&refusal),
+            "forbidden, not stopped"
+        );
+        let mut stopped = consented.clone();
+        stopped.stopped.insert(crate::Function::Import);
+        let importing = Request::new(
+            chiyoda,
+            Action::ImportResidents,
+            Some("131016".parse().unwrap()),
+        );
+        let refusal = decide(&importing, &stopped, as_of())
+            .into_result()
+            .unwrap_err();
+        assert!(
+            refused_by_emergency_stop(&refusal),
+            "{:?}",
+            refusal.provisions()
+        );
     }
 
     #[test]

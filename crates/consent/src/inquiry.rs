@@ -8,6 +8,14 @@ use crate::documents::DocumentId;
 use crate::facts::Facts;
 use crate::provision::cite;
 
+/// Whether an inquiry needs the person's consent checkbox (N-4), as
+/// the inquiry rule (`inquiry_basis`) reads it: always, except when the holder consents to the
+/// addendum (`addendum-2021-12-03`) on the day and the purpose is sending a
+/// vaccination ticket (T2-1-1, L13). Screens ask it before showing the form.
+pub fn personal_consent_required(holder_consents_to_addendum: bool, purpose: Purpose) -> bool {
+    !(holder_consents_to_addendum && purpose == Purpose::VaccinationTicket)
+}
+
 /// Legal basis: T1-3-1-5, T2-1-1, N-4, L13 (別紙1 第3条第1項第5号; 別紙2 第1条第1項; 本文 4; 別紙13)
 ///
 /// > A holding municipality, by consenting in advance, provides its records to an
@@ -58,8 +66,8 @@ pub(crate) fn inquiry_basis(req: &Request, facts: &Facts, day: NaiveDate, out: &
         return;
     }
     let addendum = facts.consents_to(holder, DocumentId::Addendum20211203, day);
-    let for_ticket = req.purpose == Some(Purpose::VaccinationTicket);
-    let without_consent = addendum && for_ticket;
+    let without_consent =
+        !personal_consent_required(addendum, req.purpose.unwrap_or(Purpose::Unlisted));
     if req.personal_consent {
         out.push(Finding::met(
             cite("T1-3-1-5"),

@@ -59,6 +59,7 @@ pub use documents::{ConsentDocument, DocumentId, DocumentKind, Implication};
 pub use emergency::refused_by_emergency_stop;
 pub use facts::{Facts, Function, Residence, UserFacts};
 pub use gate::may_use_vrs;
+pub use inquiry::personal_consent_required;
 pub use inquiry_scope::{holder_may_provide, inquiry_purpose, INQUIRY_PURPOSES};
 pub use issuance::{application_refusal_grounds, N3_MESSAGE};
 pub use provision::{provision_ids, ProvisionId, DIGEST};

@@ -121,7 +121,7 @@
       tr.setAttribute("data-ocr", e.ocr);
       cell(tr, e.at.slice(11, 16));
       cell(tr, e.code + " " + e.ticket);
-      cell(tr, e.vaccine + " / " + e.lot);
+      cell(tr, e.vaccine + " / " + e.lot + (e.venue ? " / " + e.venue : ""));
       cell(tr, e.date);
       cell(tr, STATES[e.state] || e.state);
       cell(tr, answerText(e));
@@ -256,6 +256,9 @@
     $("dose-form").addEventListener("submit", submit);
     if (!$("date").value) { $("date").value = today(); }
     window.addEventListener("online", flush);
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.register("/tablet-sw.js", { scope: "/tablet" }).catch(function () { /* the screen works without it */ });
+    }
     fetchMunicipalities();
     prune();
     showScreens();

@@ -56,28 +56,34 @@
   function fromFile(file) {
     status("画像を読み取っています… / reading the image…");
     decoder().then(function (jsQR) {
-      var url = URL.createObjectURL(file);
-      var img = new Image();
-      img.onload = function () {
-        var scale = Math.min(1, 1600 / Math.max(img.width, img.height));
-        var canvas = document.createElement("canvas");
-        canvas.width = Math.round(img.width * scale);
-        canvas.height = Math.round(img.height * scale);
-        canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
-        URL.revokeObjectURL(url);
-        var text = decodeCanvas(jsQR, canvas);
-        if (text) {
-          var all = accept(text);
-          $("image").value = "";
-          if (all) { done(all); }
-        } else if (file.type === "image/png") {
-          status("ブラウザで読めないため、サーバで読み取ります / the server will read this PNG");
-        } else {
-          status("QRコードが見つかりません / no QR code found");
-        }
+      // A data: URL (the page's CSP allows images from 'self' and data: only).
+      var reader = new FileReader();
+      reader.onload = function () {
+        var img = new Image();
+        img.onload = function () {
+          var scale = Math.min(1, 1600 / Math.max(img.width, img.height));
+          var canvas = document.createElement("canvas");
+          canvas.width = Math.round(img.width * scale);
+          canvas.height = Math.round(img.height * scale);
+          var ctx = canvas.getContext("2d");
+          ctx.fillStyle = "#fff";
+          ctx.fillRect(0, 0, canvas.width, canvas.height);
+          ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+          var text = decodeCanvas(jsQR, canvas);
+          if (text) {
+            var all = accept(text);
+            $("image").value = "";
+            if (all) { done(all); }
+          } else if (file.type === "image/png") {
+            status("ブラウザで読めないため、サーバで読み取ります / the server will read this PNG");
+          } else {
+            status("QRコードが見つかりません / no QR code found");
+          }
+        };
+        img.onerror = function () { status("画像を開けません / the image cannot be opened"); };
+        img.src = reader.result;
       };
-      img.onerror = function () { status("画像を開けません / the image cannot be opened"); };
-      img.src = url;
+      reader.readAsDataURL(file);
     }).catch(function () { status("QR読み取り部品を読み込めません / the QR decoder did not load"); });
   }
 

@@ -71,6 +71,24 @@ impl Vrs {
         Ok((decision, residence))
     }
 
+    /// Whether an inquiry of `holder` for `purpose` today needs the person's
+    /// consent checkbox (the rules' reading, [`vrs_consent::personal_consent_required`]):
+    /// what the inquiry screen asks before showing its form. Consents are not
+    /// personal data; nothing is audited.
+    pub fn inquiry_needs_checkbox(
+        &self,
+        holder: MunicipalityCode,
+        purpose: &str,
+    ) -> Result<bool, VrsError> {
+        let facts = self.store.facts(&[holder])?;
+        let today = self.clock.now().date_naive();
+        let addendum = facts.consents_to(holder, vrs_consent::DocumentId::Addendum20211203, today);
+        Ok(vrs_consent::personal_consent_required(
+            addendum,
+            inquiry_purpose(purpose),
+        ))
+    }
+
     /// The asking municipality `principal` asks `holder` for the records of its
     /// resident `n`. The answer carries the doses and nothing more; a holder other
     /// than the person's recorded previous municipality answers that it holds

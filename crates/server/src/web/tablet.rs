@@ -11,7 +11,9 @@
 //! registers but never reads residents or doses, T1-4-3, T1-5-1). Without a
 //! connection entries queue on the tablet and are sent when the service answers
 //! again, each once (a repeat would be answered `existing` anyway); the day's list
-//! of what was sent and what the service answered stays on the tablet.
+//! of what was sent and what the service answered stays on the tablet. A service
+//! worker (`/tablet-sw.js`, scope `/tablet`) keeps the screen itself, so a tablet
+//! can open it without a connection.
 
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -25,6 +27,8 @@ use crate::AppState;
 
 /// The tablet's script.
 pub const TABLET_JS: &str = include_str!("../../static/tablet.js");
+/// The tablet's service worker: keeps the screen for opening without a connection.
+pub const TABLET_SW_JS: &str = include_str!("../../static/tablet-sw.js");
 
 /// The tablet routes.
 pub(super) fn router() -> Router<AppState> {
@@ -32,6 +36,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/tablet", get(screen))
         .route("/tablet/municipalities.json", get(municipalities))
         .route("/static/tablet.js", get(tablet_js))
+        .route("/tablet-sw.js", get(tablet_sw_js))
 }
 
 /// The tablet screen.
@@ -85,7 +90,7 @@ fn body() -> Markup {
                 thead { tr {
                     th scope="col" { (label("時刻", "Time")) }
                     th scope="col" { (label("接種券", "Ticket")) }
-                    th scope="col" { (label("ワクチン・ロット", "Vaccine, lot")) }
+                    th scope="col" { (label("ワクチン・ロット・会場", "Vaccine, lot, venue")) }
                     th scope="col" { (label("接種日", "Date")) }
                     th scope="col" { (label("状態", "State")) }
                     th scope="col" { (label("応答", "Answer")) }
@@ -119,5 +124,15 @@ async fn tablet_js() -> impl IntoResponse {
             (header::CACHE_CONTROL, "no-cache"),
         ],
         TABLET_JS,
+    )
+}
+
+async fn tablet_sw_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        TABLET_SW_JS,
     )
 }

@@ -9,5 +9,6 @@ mod routes;
 mod shutdown;
 mod support;
 mod web;
+mod web_admin;
 mod web_counter;
 mod web_staff;

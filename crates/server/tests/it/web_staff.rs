@@ -343,3 +343,84 @@ async fn every_page_shows_planted_markup_inert_in_names_venue_doctor_and_reasons
     assert_inert("bad ticket", &html);
     f.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ledger_downloads_in_cp932_or_utf8_and_leaves_no_file_behind() {
+    let mut f = start().await;
+    register_dose(&f, 4, 1, "2021-06-01").await;
+    let web = Web::sign_in(&f, &f.clerk, 0).await;
+    let (status, _) = web.get("/ledger").await;
+    assert_eq!(status, 200);
+    for (encoding, charset) in [("utf-8", "utf-8"), ("cp932", "Shift_JIS")] {
+        let r = web
+            .client
+            .post(format!("{}/ledger/download", web.base))
+            .header(reqwest::header::COOKIE, &web.cookie)
+            .form(&[("csrf", web.csrf.as_str()), ("encoding", encoding)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{encoding}");
+        assert_eq!(
+            r.headers()["content-type"],
+            format!("text/csv; charset={charset}").as_str()
+        );
+        assert!(r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment"));
+        let bytes = r.bytes().await.unwrap();
+        let text = match encoding {
+            "utf-8" => String::from_utf8(bytes.to_vec()).unwrap(),
+            _ => {
+                assert!(std::str::from_utf8(&bytes).is_err(), "CP932 is not UTF-8");
+                String::new()
+            }
+        };
+        if encoding == "utf-8" {
+            assert!(text.contains("FA5765"), "{text}");
+            assert_eq!(text.lines().count(), 2, "{text}");
+        }
+    }
+    let left: Vec<_> = std::fs::read_dir(f.data_dir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("ledger-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    f.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn n_4_the_inquiry_form_asks_for_the_checkbox_when_the_holder_requires_it_and_shows_the_basis(
+) {
+    let mut f = start().await;
+    let web = Web::sign_in(&f, &f.clerk, 0).await;
+    let (status, html) = web.get("/inquiry").await;
+    assert_eq!(status, 200, "{html}");
+    // 011002 has not consented to the addendum: the checkbox is required.
+    let (status, html) = web
+        .get("/inquiry?holder=011002&purpose=vaccination-ticket")
+        .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("name=\"personal_consent\""), "{html}");
+    let n = crate::support::my_number(1 + 131_016 * 1000);
+    let base = [
+        ("holder", "011002"),
+        ("purpose", "vaccination-ticket"),
+        ("my_number", n.as_str()),
+    ];
+    let (status, html) = web.post("/inquiry", &base).await;
+    assert_eq!(status, 403, "{html}");
+    assert!(html.contains("N-4"), "{html}");
+    let mut ticked = base.to_vec();
+    ticked.push(("personal_consent", "on"));
+    let (status, html) = web.post("/inquiry", &ticked).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("T1-3-1-5"),
+        "the legal basis is shown: {html}"
+    );
+    assert!(!html.contains(&n), "the My Number is not shown back");
+    f.stop().await;
+}

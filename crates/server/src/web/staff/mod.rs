@@ -2,11 +2,15 @@
 //! each a router function; handlers parse, call the facade as the signed-in
 //! caller ([`super::auth::Staff::run`]) and render.
 
+mod audit;
 mod consent;
 mod counter;
 mod doses;
 mod home;
+mod inquiry;
 mod issuances;
+mod ledger;
+mod operator;
 mod residents;
 mod upload;
 mod users;
@@ -28,6 +32,10 @@ pub(super) fn router() -> Router<AppState> {
         .merge(issuances::router())
         .merge(consent::router())
         .merge(users::router())
+        .merge(operator::router())
+        .merge(ledger::router())
+        .merge(inquiry::router())
+        .merge(audit::router())
 }
 
 /// The longest free text (reason, venue, doctor…) a form accepts, in characters.

@@ -61,7 +61,6 @@ pub(crate) struct Browser {
     _profile: tempfile::TempDir,
 }
 
-#[allow(dead_code)] // the helpers each screen test uses
 impl Browser {
     /// Starts chromedriver and a fresh headless Chromium, or `None` when the tools
     /// are missing outside CI.
@@ -224,13 +223,15 @@ impl Drop for Browser {
 }
 
 /// The people and devices of the browser tests' data directory.
-#[allow(dead_code)] // each screen's test signs in as the one it needs
 pub(crate) struct People {
     /// 131016's clerk (My Number handler).
     pub(crate) clerk: User,
     /// A national statistics viewer and a prefecture 13 one.
     pub(crate) national: User,
     pub(crate) prefecture: User,
+    /// 131016's administrator and an administrator of the operator.
+    pub(crate) admin: User,
+    pub(crate) operator: User,
     /// A tablet of site:131016 (its bearer token).
     pub(crate) device: String,
 }
@@ -307,6 +308,8 @@ fn prepare(data: &Path) -> People {
         "tokyo",
         Role::Viewer,
     );
+    let admin = add_user(&mut vrs, "municipality:131016", None, "admin", Role::Admin);
+    let operator = add_user(&mut vrs, "operator", None, "ops", Role::Admin);
     let chiyoda = "municipality:131016".parse().unwrap();
     let Answer::Done(device) = vrs
         .add_device(chiyoda, "131016".parse().unwrap(), "tablet 1")
@@ -318,6 +321,8 @@ fn prepare(data: &Path) -> People {
         clerk,
         national,
         prefecture,
+        admin,
+        operator,
         device: device.token,
     }
 }
@@ -326,7 +331,6 @@ fn prepare(data: &Path) -> People {
 /// be stopped and started again on the same port.
 pub(crate) struct Site {
     dir: tempfile::TempDir,
-    #[allow(dead_code)]
     pub(crate) people: People,
     addr: SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -351,7 +355,6 @@ impl Site {
     }
 
     /// The data directory.
-    #[allow(dead_code)]
     pub(crate) fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
     }
@@ -417,7 +420,6 @@ impl Site {
     }
 
     /// Opens the facade on the data directory (the service must be down).
-    #[allow(dead_code)]
     pub(crate) fn open(&self) -> Vrs {
         assert!(
             self.stop.is_none(),

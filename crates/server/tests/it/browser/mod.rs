@@ -13,7 +13,9 @@
 //! the test prints why it skips and passes.
 
 mod harness;
+mod screens;
 mod smoke;
+mod staff;
 mod stats;
 mod tablet;
 mod verify;

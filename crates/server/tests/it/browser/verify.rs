@@ -27,7 +27,7 @@ fn kokuto() -> CardSpec {
 }
 
 /// Issues 黒桐 幹也's certificate through the app API; returns its QR text.
-async fn issue(site: &Site) -> String {
+pub(super) async fn issue(site: &Site) -> String {
     let client = reqwest::Client::new();
     let challenge: serde_json::Value = client
         .post(site.url("/app/v1/challenge"))
@@ -158,6 +158,89 @@ async fn a10_6_1_the_verifier_shows_a_fresh_certificate_valid_and_revoked_after_
     bad.push('9');
     let (valid, _) = verify_in_browser(&b, &site, &bad).await;
     assert_eq!(valid, "false");
+    b.close().await;
+    site.down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_qr_image_is_read_in_the_browser_by_jsqr_and_a_png_the_browser_cannot_read_by_the_server()
+{
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let mut site = Site::start().await;
+    site.down().await;
+    site.register(&[("131016", 900001, 1, "2021-06-01")]);
+    site.up().await;
+    let qr = issue(&site).await;
+    let png = vrs::certificate::encode_shc(&qr)
+        .unwrap()
+        .to_png(4)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("certificate.png");
+    std::fs::write(&file, &png).unwrap();
+    let path = file.to_str().unwrap();
+
+    // In the browser: jsQR (vendored) reads the image and the text is verified.
+    b.open(&site.url("/verify")).await;
+    b.client
+        .find(fantoccini::Locator::Css("#image"))
+        .await
+        .unwrap()
+        .send_keys(path)
+        .await
+        .unwrap();
+    b.until(
+        15,
+        "the verifier's answer",
+        "document.getElementById('result')",
+    )
+    .await;
+    assert_eq!(
+        b.eval("return document.getElementById('result').dataset.valid")
+            .await,
+        "true",
+        "{}",
+        b.text("#result").await
+    );
+    assert_eq!(
+        b.eval("return typeof window.jsQR").await,
+        "undefined",
+        "the page after submitting loads no decoder until asked"
+    );
+
+    // Without the browser's decoder, the PNG itself goes to the server, which reads it.
+    b.open(&site.url("/verify")).await;
+    b.eval("window.jsQR = function () { return null; }; return null")
+        .await;
+    b.client
+        .find(fantoccini::Locator::Css("#image"))
+        .await
+        .unwrap()
+        .send_keys(path)
+        .await
+        .unwrap();
+    b.until(
+        10,
+        "the page leaving the PNG to the server",
+        "document.getElementById('scan-status').textContent.includes('サーバ')",
+    )
+    .await;
+    b.click("#verify").await;
+    b.until(
+        10,
+        "the verifier's answer",
+        "document.getElementById('result')",
+    )
+    .await;
+    assert_eq!(
+        b.eval("return document.getElementById('result').dataset.valid")
+            .await,
+        "true",
+        "{}",
+        b.text("#result").await
+    );
     b.close().await;
     site.down().await;
 }
