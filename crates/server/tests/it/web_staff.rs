@@ -309,6 +309,11 @@ async fn every_page_shows_planted_markup_inert_in_names_venue_doctor_and_reasons
         )
         .await;
     assert_eq!(status, 303, "{html}");
+    // The printed certificate shows the planted name, inert.
+    let (status, html) = web.post("/counter", &[("address_number", "X1")]).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("&lt;script&gt;"), "{html}");
+    assert_inert("/counter (certificate)", &html);
     let (status, html) = web
         .post(
             &format!("/doses/{id}/delete"),
@@ -330,6 +335,18 @@ async fn every_page_shows_planted_markup_inert_in_names_venue_doctor_and_reasons
     for path in PLANTED_PAGES {
         let (status, html) = web.get(path).await;
         assert!(status < 500, "{path}: {status}");
+        assert_inert(path, &html);
+    }
+    let (_, html) = web.get("/issuances").await;
+    assert!(
+        html.contains("&lt;script&gt;"),
+        "the history shows the name: {html}"
+    );
+    assert_inert("/issuances", &html);
+    let admin = Web::sign_in(&f, &f.admin, 0).await;
+    for path in ["/audit", "/consent", "/users"] {
+        let (status, html) = admin.get(path).await;
+        assert_eq!(status, 200, "{path}");
         assert_inert(path, &html);
     }
     // Bad input echoed on an error page is escaped too.
