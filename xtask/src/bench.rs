@@ -11,7 +11,10 @@ use vrs_domain::MunicipalityCode;
 mod apply;
 mod doses;
 mod load;
+mod national;
+mod screens;
 mod serve;
+mod storage;
 mod tickets;
 
 #[derive(clap::Subcommand)]
@@ -55,6 +58,19 @@ pub(crate) enum Bench {
         #[arg(long)]
         json: Option<std::path::PathBuf>,
     },
+    /// Every staff page of `vrs serve` over RESIDENTS residents: p50/p99 latency
+    /// (one request at a time on loopback) and size; targets p99 < 50 ms, ≤ 200 KB.
+    Screens {
+        /// Residents of 131016 to generate.
+        #[arg(long, default_value_t = 1_000_000)]
+        residents: u64,
+        /// Requests per page.
+        #[arg(long, default_value_t = 200)]
+        requests: u32,
+        /// Write the figures as JSON to this file too.
+        #[arg(long)]
+        json: Option<std::path::PathBuf>,
+    },
     /// Full electronic-issuance applications through the facade (issue 7's figure).
     Apply {
         /// How many applications to time.
@@ -84,6 +100,38 @@ pub(crate) enum Bench {
         /// Applications timed in process through `Vrs::apply`.
         #[arg(long, default_value_t = 500)]
         in_process_apply: u32,
+    },
+    /// Both storage backends side by side in one run (issue 12): resident import
+    /// (PostgreSQL through COPY), lookups, a count, and what each does not serve yet.
+    Storage {
+        /// Residents to generate and import into each backend.
+        #[arg(long, default_value_t = 200_000)]
+        rows: u64,
+        /// Audited lookups by address number to time.
+        #[arg(long, default_value_t = 5_000)]
+        lookups: u64,
+        /// The PostgreSQL server (a schema of its own is made and dropped).
+        #[arg(long, env = "VRS_TEST_DATABASE_URL", hide_env_values = true)]
+        database: Option<String>,
+        /// Write the figures as JSON to this file too.
+        #[arg(long)]
+        json: Option<std::path::PathBuf>,
+    },
+    /// Residents over every municipality (issue 12's national run): import time,
+    /// bytes per resident, lookups/s and the extrapolation to 126 M.
+    National {
+        /// Residents in all, spread evenly over the municipalities.
+        #[arg(long, default_value_t = 1_000_000)]
+        residents: u64,
+        /// Audited lookups to time, over every municipality.
+        #[arg(long, default_value_t = 5_000)]
+        lookups: u64,
+        /// The PostgreSQL server (a schema of its own is made and dropped).
+        #[arg(long, env = "VRS_TEST_DATABASE_URL", hide_env_values = true)]
+        database: Option<String>,
+        /// Skip the SQLite run.
+        #[arg(long)]
+        no_sqlite: bool,
     },
     /// Batch inquiry: ASKS My Numbers (every tenth unknown to the holder)
     /// against a holder of HOLDER_ROWS residents, through the facade.
@@ -183,7 +231,24 @@ pub(crate) fn run(bench: Bench) -> anyhow::Result<()> {
             json,
         } => doses::run(residents, registrations, json.as_deref()),
         Bench::Inquiry { holder_rows, asks } => inquiry(holder_rows, asks),
+        Bench::National {
+            residents,
+            lookups,
+            database,
+            no_sqlite,
+        } => national::run(residents, lookups, database.as_deref(), !no_sqlite),
+        Bench::Storage {
+            rows,
+            lookups,
+            database,
+            json,
+        } => storage::run(rows, lookups, database.as_deref(), json.as_deref()),
         Bench::Apply { applications } => apply::run(applications),
+        Bench::Screens {
+            residents,
+            requests,
+            json,
+        } => screens::run(residents, requests, json.as_deref()),
         Bench::Serve {
             connections,
             seconds,

@@ -35,12 +35,9 @@ pub fn latest_previous_dose_possibly_due(dose: DoseNumber, on: NaiveDate) -> Opt
     [0, 64, 65]
         .iter()
         .filter_map(|age| ticket_interval(dose, *age, on))
-        .map(|t| match t.interval {
-            vrs_domain::schedule::Span::Days(d) => on - chrono::Days::new(u64::from(d)),
-            vrs_domain::schedule::Span::Months(m) => {
-                on.checked_sub_months(chrono::Months::new(m)).unwrap_or(on)
-            }
-        })
+        // The date arithmetic is Span's (vrs-domain, tested there with day spans too:
+        // every ticket interval in the catalog is in months).
+        .map(|t| t.interval.before(on))
         .max()
         .map(|d| d + chrono::Days::new(3))
 }
@@ -75,6 +72,32 @@ pub fn ticket_due_on(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn l13_no_third_dose_ticket_is_sent_before_2021_12_01_nor_any_fourth_dose_ticket() {
+        // L13 inquiries exist to send the next dose's ticket: on a day no ticket of that
+        // dose is sent to anyone, there is nothing to inquire for, and the refusal says
+        // which dose and day.
+        let third = DoseNumber::new(3).unwrap();
+        let fourth = DoseNumber::new(4).unwrap();
+        let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert_eq!(
+            tickets_sent(third, day("2021-11-30")),
+            Err(NoTicketInterval {
+                dose: third,
+                on: day("2021-11-30")
+            })
+        );
+        assert_eq!(tickets_sent(third, day("2021-12-01")), Ok(()));
+        assert_eq!(tickets_sent(third, day("2022-03-01")), Ok(()));
+        assert_eq!(
+            tickets_sent(fourth, day("2022-06-01")),
+            Err(NoTicketInterval {
+                dose: fourth,
+                on: day("2022-06-01")
+            })
+        );
+    }
 
     #[test]
     fn the_bound_never_skips_anyone_who_is_due() {

@@ -52,6 +52,15 @@ impl Span {
             Self::Months(m) => date.checked_add_months(Months::new(m)).unwrap_or(date),
         }
     }
+
+    /// The day `self` before `date` (months back to the same day of the month, or the
+    /// month's last day).
+    pub fn before(self, date: NaiveDate) -> NaiveDate {
+        match self {
+            Self::Days(d) => date - chrono::Days::new(u64::from(d)),
+            Self::Months(m) => date.checked_sub_months(Months::new(m)).unwrap_or(date),
+        }
+    }
 }
 
 impl std::fmt::Display for Span {
@@ -253,6 +262,9 @@ mod tests {
         assert_eq!(Span::Months(8).after(d("2021-06-30")), d("2022-02-28"));
         assert_eq!(Span::Months(6).after(d("2021-07-15")), d("2022-01-15"));
         assert_eq!(Span::Days(90).after(d("2022-10-21")), d("2023-01-19"));
+        assert_eq!(Span::Months(8).before(d("2022-02-28")), d("2021-06-28"));
+        assert_eq!(Span::Months(6).before(d("2022-08-31")), d("2022-02-28"));
+        assert_eq!(Span::Days(90).before(d("2023-01-19")), d("2022-10-21"));
     }
 
     #[test]

@@ -310,7 +310,7 @@ impl Store {
                 got: "another area",
             });
         }
-        let taken: bool = self.conn.query_row(
+        let taken: bool = sqlite!(mut self, "add_user").query_row(
             "SELECT count(*) FROM users WHERE login = ?1",
             [new.login.as_str()],
             |r| r.get::<_, i64>(0).map(|n| n > 0),
@@ -326,7 +326,7 @@ impl Store {
             secret,
         } = self.credentials_for(new.login, new.role, new.password)?;
         let now = allowed.as_of();
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "add_user").transaction()?;
         tx.execute(
             "INSERT INTO users (login, principal, municipality, role, my_number_handler,
                                 password_hash, totp_sealed, created_at)
@@ -367,7 +367,7 @@ impl Store {
         let offset = *allowed.as_of().offset();
         let now = allowed.as_of().timestamp();
         let rows: Vec<UserRow> = {
-            let mut stmt = self.conn.prepare(
+            let mut stmt = sqlite!(mut self, "list_users").prepare(
                 "SELECT login, principal, role, my_number_handler, totp_sealed IS NOT NULL,
                         disabled, locked_until, created_at
                  FROM users WHERE municipality IS ?1 ORDER BY login",
@@ -379,7 +379,7 @@ impl Store {
             .into_iter()
             .map(|r| r.record(now, offset))
             .collect::<Result<Vec<_>, _>>()?;
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "list_users").transaction()?;
         let detail = serde_json::json!({ "op": "list_users", "users": users.len() });
         audit::append(&tx, &self.keys, &event(allowed, None, detail))?;
         tx.commit()?;
@@ -387,7 +387,7 @@ impl Store {
     }
 
     fn user_of_area(&self, allowed: &Allowed, login: &Login) -> Result<UserRow, StoreError> {
-        self.conn
+        sqlite!(self, "user_of_area")
             .query_row(
                 "SELECT login, principal, role, my_number_handler, totp_sealed IS NOT NULL,
                         disabled, locked_until, created_at
@@ -411,7 +411,7 @@ impl Store {
     ) -> Result<UserRecord, StoreError> {
         check_proof(allowed, Action::ManageUsers)?;
         let row = self.user_of_area(allowed, login)?;
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "disable_user").transaction()?;
         tx.execute(
             "UPDATE users SET disabled = 1 WHERE login = ?1",
             [login.as_str()],
@@ -447,7 +447,7 @@ impl Store {
             sealed,
             secret,
         } = self.credentials_for(login, role, password)?;
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "reset_password").transaction()?;
         tx.execute(
             "UPDATE users SET password_hash = ?2, totp_sealed = ?3, totp_last_step = NULL,
                               failed_logins = 0, locked_until = NULL
@@ -485,7 +485,7 @@ impl Store {
         let code = new_token(&self.keys, ENROLMENT_PREFIX)?;
         let now = allowed.as_of();
         let expires = now.timestamp() + ENROLMENT_SECS;
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "issue_enrolment").transaction()?;
         tx.execute(
             "INSERT INTO enrolments (code_hash, municipality, created_at, expires_at)
              VALUES (?1, ?2, ?3, ?4)",
@@ -534,7 +534,7 @@ impl Store {
             return Err(StoreError::Account(AccountError::DeviceName { reason }));
         }
         let token = new_token(&self.keys, DEVICE_PREFIX)?;
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "add_device").transaction()?;
         tx.execute(
             "INSERT INTO devices (municipality, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
             params![
@@ -556,7 +556,7 @@ impl Store {
         check_proof(allowed, Action::ManageDevices)?;
         let offset = *allowed.as_of().offset();
         let rows: Vec<(i64, i64, String, i64, Option<i64>)> = {
-            let mut stmt = self.conn.prepare(
+            let mut stmt = sqlite!(mut self, "list_devices").prepare(
                 "SELECT id, municipality, name, created_at, revoked_at FROM devices
                  WHERE municipality IS ?1 ORDER BY id",
             )?;
@@ -571,7 +571,7 @@ impl Store {
                 device_record(id, m, name, created, revoked, offset)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "list_devices").transaction()?;
         let detail = serde_json::json!({ "op": "list_devices", "devices": devices.len() });
         audit::append(&tx, &self.keys, &event(allowed, None, detail))?;
         tx.commit()?;
@@ -587,7 +587,7 @@ impl Store {
     ) -> Result<DeviceRecord, StoreError> {
         check_proof(allowed, Action::ManageDevices)?;
         let offset = *allowed.as_of().offset();
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "revoke_device").transaction()?;
         tx.execute(
             "UPDATE devices SET revoked_at = coalesce(revoked_at, ?3)
              WHERE id = ?1 AND municipality IS ?2",

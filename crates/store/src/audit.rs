@@ -257,7 +257,7 @@ fn head_bytes(seq: i64, mac: &[u8]) -> Vec<u8> {
     buf
 }
 
-fn chain_head_bytes(chain: u32, chain_seq: i64, seq: i64, hash: &[u8]) -> Vec<u8> {
+pub(crate) fn chain_head_bytes(chain: u32, chain_seq: i64, seq: i64, hash: &[u8]) -> Vec<u8> {
     let mut buf = b"vrs-audit-chain-head-1\0".to_vec();
     buf.extend_from_slice(&chain.to_be_bytes());
     buf.extend_from_slice(&chain_seq.to_be_bytes());

@@ -61,7 +61,7 @@ impl Store {
         {
             let mut dest = rusqlite::Connection::open(out.temp_path())?;
             {
-                let backup = Backup::new(&self.conn, &mut dest)?;
+                let backup = Backup::new(sqlite!(mut self, "backup_into"), &mut dest)?;
                 backup.run_to_completion(1024, std::time::Duration::from_millis(0), None)?;
             }
             dest.pragma_update(None, "journal_mode", "DELETE")?;

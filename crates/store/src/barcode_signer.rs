@@ -75,7 +75,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         allowed.check(Action::ConfigureBarcodeSigner)?;
         let sealed = self.keys.seal_bytes(&signer.pkcs8, CONTEXT)?;
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "set_barcode_signer").transaction()?;
         audit::append(&tx, &self.keys, &event(allowed, None, detail))?;
         for (k, v) in [
             (KEY, hex::encode(sealed)),
@@ -102,7 +102,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         allowed.check(Action::ConfigureBarcodeSigner)?;
         let sealed = self.keys.seal_bytes(pkcs8, CONTEXT)?;
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "set_pending_barcode_signer_key").transaction()?;
         audit::append(&tx, &self.keys, &event(allowed, None, detail))?;
         tx.execute(
             "INSERT INTO settings (key, value) VALUES (?1, ?2)

@@ -31,7 +31,7 @@ impl Store {
         purge_before: DateTime<FixedOffset>,
         max_live: u64,
     ) -> Result<bool, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "issue_challenge").transaction()?;
         tx.execute(
             "DELETE FROM app_challenges WHERE expires_at < ?1",
             [purge_before.timestamp()],
@@ -64,7 +64,7 @@ impl Store {
             });
         }
         let offset = *allowed.as_of().offset();
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "consume_challenge").transaction()?;
         let hash = nonce.map(nonce_hash);
         let fact = match &hash {
             None => ChallengeFact::Absent,

@@ -94,7 +94,10 @@ impl Store {
         &self,
         m: Option<MunicipalityCode>,
     ) -> Result<Vec<ConsentRecord>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.consents_where(m);
+        }
+        let mut stmt = sqlite!(self, "consents_where").prepare_cached(
             "SELECT municipality, document, effective_from, approved_by, recorded_at FROM consents
              WHERE ?1 IS NULL OR municipality = ?1 ORDER BY municipality, document",
         )?;
@@ -130,6 +133,9 @@ impl Store {
         effective_from: NaiveDate,
         approved_by: Option<&str>,
     ) -> Result<i64, StoreError> {
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.grant_consent(&self.keys, allowed, document, effective_from, approved_by);
+        }
         allowed.check(Action::GrantConsent)?;
         let m = allowed.partition().ok_or(StoreError::WrongProof {
             expected: "a partition",
@@ -137,7 +143,7 @@ impl Store {
         })?;
         let now = allowed.as_of().to_rfc3339();
         let from = effective_from.format("%Y-%m-%d").to_string();
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "grant_consent").transaction()?;
         let detail = serde_json::json!({
             "document": document,
             "effective_from": from,
@@ -167,13 +173,16 @@ impl Store {
         allowed: &Allowed,
         document: DocumentId,
     ) -> Result<bool, StoreError> {
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.revoke_consent(&self.keys, allowed, document);
+        }
         allowed.check(Action::RevokeConsent)?;
         let m = allowed.partition().ok_or(StoreError::WrongProof {
             expected: "a partition",
             got: "none",
         })?;
         let now = allowed.as_of().to_rfc3339();
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "revoke_consent").transaction()?;
         let existed = tx.execute(
             "DELETE FROM consents WHERE municipality = ?1 AND document = ?2",
             params![m.as_u32(), document.as_str()],
@@ -191,7 +200,10 @@ impl Store {
 
     /// Every consent change of one municipality, oldest first.
     pub fn consent_history(&self, m: MunicipalityCode) -> Result<Vec<ConsentChange>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.consent_history(m);
+        }
+        let mut stmt = sqlite!(self, "consent_history").prepare(
             "SELECT change, document, effective_from, approved_by, recorded_at FROM consent_history
              WHERE municipality = ?1 ORDER BY id",
         )?;
@@ -209,7 +221,10 @@ impl Store {
 
     /// The functions under an emergency stop.
     pub fn stopped_functions(&self) -> Result<Vec<StopRecord>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.stopped_functions();
+        }
+        let mut stmt = sqlite!(self, "stopped_functions").prepare_cached(
             "SELECT function, reason, stopped_at FROM emergency_stops ORDER BY function",
         )?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))?;
@@ -232,9 +247,12 @@ impl Store {
         function: Function,
         reason: &str,
     ) -> Result<bool, StoreError> {
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.emergency(&self.keys, allowed, function, Some(reason));
+        }
         allowed.check(Action::EmergencyStop)?;
         let now = allowed.as_of().to_rfc3339();
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "emergency_stop").transaction()?;
         let already: Option<String> = tx
             .query_row(
                 "SELECT reason FROM emergency_stops WHERE function = ?1",
@@ -264,9 +282,12 @@ impl Store {
         allowed: &Allowed,
         function: Function,
     ) -> Result<bool, StoreError> {
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.emergency(&self.keys, allowed, function, None);
+        }
         allowed.check(Action::EmergencyResume)?;
         let now = allowed.as_of().to_rfc3339();
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "emergency_resume").transaction()?;
         let was = tx.execute(
             "DELETE FROM emergency_stops WHERE function = ?1",
             [function.as_str()],

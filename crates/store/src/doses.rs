@@ -479,8 +479,7 @@ impl Store {
             });
         }
         let w = Writer::new(allowed, municipality);
-        let tx = self
-            .conn
+        let tx = sqlite!(mut self, "register_dose")
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let result = {
             let mut hot = Hot::new(&tx)?;
@@ -529,8 +528,7 @@ impl Store {
         I::IntoIter: Send,
     {
         let keys = &self.keys;
-        let tx = self
-            .conn
+        let tx = sqlite!(mut self, "import_doses")
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut out = DoseImportOutcome::default();
         let mut refusals = Vec::new();

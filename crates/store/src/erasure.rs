@@ -44,8 +44,8 @@ impl Store {
     ) -> Result<ErasureReport, StoreError> {
         let m = allowed.partition_for(Action::EraseMunicipality)?;
         let code = m.as_u32();
-        self.conn.pragma_update(None, "secure_delete", "ON")?;
-        let tx = self.conn.transaction()?;
+        sqlite!(mut self, "erase_municipality").pragma_update(None, "secure_delete", "ON")?;
+        let tx = sqlite!(mut self, "erase_municipality").transaction()?;
         let count = |sql: &str| -> Result<u64, StoreError> {
             Ok(tx.query_row(sql, [code], |r| r.get::<_, i64>(0))? as u64)
         };
@@ -104,9 +104,12 @@ impl Store {
         // holds rows nobody can read, and a repeated erasure deletes them.
         let key_destroyed = self.keys.erase(m)?;
         tx.commit()?;
-        self.conn.pragma_update(None, "secure_delete", "OFF")?;
-        self.conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        sqlite!(mut self, "erase_municipality").pragma_update(None, "secure_delete", "OFF")?;
+        sqlite!(mut self, "erase_municipality").query_row(
+            "PRAGMA wal_checkpoint(TRUNCATE)",
+            [],
+            |_| Ok(()),
+        )?;
         Ok(ErasureReport {
             municipality: m.to_string(),
             key_destroyed,

@@ -88,7 +88,9 @@ impl Store {
         let m: MunicipalityCode = allowed
             .partition_for(Action::ExportMunicipality)
             .map_err(StoreError::from)?;
-        let tx = self.conn.transaction().map_err(StoreError::from)?;
+        let tx = sqlite!(mut self, "export_municipality")
+            .transaction()
+            .map_err(StoreError::from)?;
         let mut residents = 0u64;
         {
             let mut stmt = tx

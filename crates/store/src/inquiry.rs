@@ -182,8 +182,7 @@ impl Store {
             got: "none",
         })?;
         let index = self.keys.blind_index(n, holder)?;
-        let tx = self
-            .conn
+        let tx = sqlite!(mut self, "inquire")
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let (found, doses) = if how.provide {
             answer(&tx, holder, &index)?
@@ -234,8 +233,7 @@ impl Store {
             got: "none",
         })?;
         let basis = legal_basis(allowed);
-        let tx = self
-            .conn
+        let tx = sqlite!(mut self, "inquire_batch")
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let at = allowed.as_of().to_rfc3339();
         let principal = allowed.principal().to_string();

@@ -68,8 +68,7 @@ impl Store {
         &self,
         m: MunicipalityCode,
     ) -> Result<Option<(String, Vec<u8>)>, StoreError> {
-        let row: Option<(String, Vec<u8>)> = self
-            .conn
+        let row: Option<(String, Vec<u8>)> = sqlite!(self, "active_issuer_key")
             .query_row(
                 "SELECT kid, sealed_private FROM issuer_keys WHERE municipality = ?1 AND retired_at IS NULL",
                 [m.as_u32()],
@@ -91,7 +90,7 @@ impl Store {
         at: &str,
     ) -> Result<(), StoreError> {
         let sealed = self.keys.seal_secret(m, pkcs8, &key_context(m))?;
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "insert_issuer_key").transaction()?;
         let seq = audit::append(
             &tx,
             &self.keys,
@@ -124,7 +123,7 @@ impl Store {
         allowed.check(Action::RotateIssuerKey)?;
         let at = allowed.as_of().to_rfc3339();
         let sealed = self.keys.seal_secret(m, pkcs8, &key_context(m))?;
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "rotate_issuer_key").transaction()?;
         let old: Option<String> = tx
             .query_row(
                 "SELECT kid FROM issuer_keys WHERE municipality = ?1 AND retired_at IS NULL",
@@ -153,7 +152,7 @@ impl Store {
         &self,
         m: MunicipalityCode,
     ) -> Result<Vec<PublicKeyRecord>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = sqlite!(self, "issuer_public_keys").prepare(
             "SELECT k.kid, k.public_jwk, k.created_at, k.retired_at,
                     (SELECT count(*) FROM revocations r WHERE r.kid = k.kid)
              FROM issuer_keys k WHERE k.municipality = ?1 ORDER BY k.created_at, k.kid",
@@ -170,15 +169,14 @@ impl Store {
         })?;
         let mut out = rows.collect::<Result<Vec<_>, _>>()?;
         for rec in &mut out {
-            rec.crl_version = crl_version(&self.conn, &rec.kid)?;
+            rec.crl_version = crl_version(sqlite!(self, "issuer_public_keys"), &rec.kid)?;
         }
         Ok(out)
     }
 
     /// When `rid` was last listed on `kid`'s revocation list (RFC 3339), if it is.
     pub fn revoked_at(&self, kid: &str, rid: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn
+        Ok(sqlite!(self, "revoked_at")
             .query_row(
                 "SELECT revoked_at FROM revocations WHERE kid = ?1 AND rid = ?2",
                 params![kid, rid],
@@ -189,13 +187,12 @@ impl Store {
 
     /// The version of `kid`'s revocation list (its `ctr`, the JWKS `crlVersion`).
     pub fn crl_version(&self, kid: &str) -> Result<u64, StoreError> {
-        crl_version(&self.conn, kid)
+        crl_version(sqlite!(self, "crl_version"), kid)
     }
 
     /// Every municipality that has issuer keys.
     pub fn issuers(&self) -> Result<Vec<MunicipalityCode>, StoreError> {
-        let mut stmt = self
-            .conn
+        let mut stmt = sqlite!(self, "issuers")
             .prepare("SELECT DISTINCT municipality FROM issuer_keys ORDER BY municipality")?;
         let codes = stmt.query_map([], |r| r.get::<_, u32>(0))?;
         let mut out = Vec::new();
@@ -211,8 +208,7 @@ impl Store {
 
     /// `m`'s secret for revocation ids, created (sealed) when first needed.
     pub fn revocation_secret(&mut self, m: MunicipalityCode) -> Result<[u8; 32], StoreError> {
-        let sealed: Option<Vec<u8>> = self
-            .conn
+        let sealed: Option<Vec<u8>> = sqlite!(mut self, "revocation_secret")
             .query_row(
                 "SELECT sealed FROM revocation_secrets WHERE municipality = ?1",
                 [m.as_u32()],
@@ -224,7 +220,7 @@ impl Store {
             None => {
                 let fresh = self.keys.random_32()?;
                 let sealed = self.keys.seal_secret(m, &fresh, &secret_context(m))?;
-                self.conn.execute(
+                sqlite!(mut self, "revocation_secret").execute(
                     "INSERT INTO revocation_secrets (municipality, sealed) VALUES (?1, ?2)",
                     params![m.as_u32(), sealed],
                 )?;
@@ -238,8 +234,7 @@ impl Store {
 
     /// The revocations of one key, oldest first.
     pub fn revocations(&self, kid: &str) -> Result<Vec<RevocationRecord>, StoreError> {
-        let mut stmt = self
-            .conn
+        let mut stmt = sqlite!(self, "revocations")
             .prepare("SELECT rid, revoked_at, reason FROM revocations WHERE kid = ?1 ORDER BY revoked_at, rid")?;
         let rows = stmt.query_map([kid], |r| {
             Ok(RevocationRecord {

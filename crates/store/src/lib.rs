@@ -7,6 +7,41 @@
 //! partition the proof names (T1-4-3, S-1-3-2). My Numbers are stored only
 //! sealed (AES-256-GCM) and as an HMAC-SHA256 blind index. Every use case
 //! writes its audit event in the same transaction as its effect (S-3-3).
+//!
+//! Two backends sit behind the one [`Store`]: SQLite (the default, embedded)
+//! and PostgreSQL (`postgres` module; a data directory whose `database.url`
+//! names the server). A use case not yet implemented on a backend fails with
+//! [`StoreError::Unsupported`] naming the operation and the backend.
+
+/// The SQLite connection of a store, or an early return with
+/// [`StoreError::Unsupported`] naming `$op` when the store is on another
+/// backend. Borrows only the `db` field, so `self.keys` stays usable beside it.
+macro_rules! sqlite {
+    ($store:ident, $op:literal) => {
+        match &$store.db {
+            $crate::Db::Sqlite(c) => c,
+            $crate::Db::Postgres(_) => {
+                return Err($crate::StoreError::Unsupported {
+                    operation: $op,
+                    backend: "postgres",
+                }
+                .into())
+            }
+        }
+    };
+    (mut $store:ident, $op:literal) => {
+        match &mut $store.db {
+            $crate::Db::Sqlite(c) => c,
+            $crate::Db::Postgres(_) => {
+                return Err($crate::StoreError::Unsupported {
+                    operation: $op,
+                    backend: "postgres",
+                }
+                .into())
+            }
+        }
+    };
+}
 
 mod accounts;
 mod audit;
@@ -27,8 +62,11 @@ mod keys;
 mod migrations;
 mod moves;
 mod output;
+pub mod postgres;
 mod reader;
 mod rekey;
+mod sqlite;
+use sqlite::open_read_only;
 mod release;
 mod residents;
 mod sessions;
@@ -68,6 +106,7 @@ pub use keyring::{Keyring, SEALED_LEN};
 pub use keys::{PublicKeyRecord, RevocationRecord};
 pub use moves::{Recorded, TicketDue};
 pub use output::{create_private_dir, same_file, OutputError, OutputFile};
+pub use postgres::url::is_postgres_url;
 pub use residents::{ImportOutcome, Lookup};
 pub use sessions::{Authenticated, LoginRequest, NewSession, SecurityEvent, SecurityEventKind};
 
@@ -182,6 +221,20 @@ pub enum StoreError {
     /// Bad input to account management (a taken login, a weak password, ...).
     #[error(transparent)]
     Account(#[from] AccountError),
+    /// The store's backend does not implement this use case yet.
+    #[error("`{operation}` is not implemented on the {backend} backend yet")]
+    Unsupported {
+        /// The store operation asked for.
+        operation: &'static str,
+        /// The backend the data directory uses (`postgres`).
+        backend: &'static str,
+    },
+    /// PostgreSQL reported an error, or the database URL is unusable.
+    #[error("postgres: {reason}")]
+    Postgres {
+        /// What failed (never a password or a My Number).
+        reason: String,
+    },
     /// SQLite reported an error.
     #[error("database: {source}")]
     Sqlite {
@@ -206,9 +259,17 @@ impl StoreError {
     }
 }
 
+/// The database a store talks to.
+pub(crate) enum Db {
+    /// The embedded default.
+    Sqlite(group::Conn),
+    /// A PostgreSQL server.
+    Postgres(Box<postgres::Pg>),
+}
+
 /// An open vrs database with its keyring.
 pub struct Store {
-    conn: group::Conn,
+    db: Db,
     keys: Keyring,
     path: PathBuf,
     applied: Vec<i64>,
@@ -237,26 +298,8 @@ pub struct InitReport {
     pub issuer_base_url: String,
 }
 
-fn configure(conn: &mut Connection) -> Result<(), StoreError> {
-    // Wait for other writers (first, so even switching to WAL waits its turn).
-    conn.busy_timeout(std::time::Duration::from_secs(30))?;
-    // Every use case writes its audit event, so every transaction is a writer
-    // from its start: a deferred read transaction promoted to a write fails
-    // with SQLITE_BUSY_SNAPSHOT (517), which no busy timeout retries.
-    conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    // 64 MiB of page cache (default 2 MiB): bulk imports insert into three
-    // unique indexes in random order, and a small cache spills to the WAL and
-    // reads the pages back for every row.
-    conn.pragma_update(None, "cache_size", -65536)?;
-    conn.pragma_update(None, "temp_store", "MEMORY")?;
-    Ok(())
-}
-
 /// The settings key holding the keyring's fingerprint.
-const FINGERPRINT: &str = "keyring_fingerprint";
+pub(crate) const FINGERPRINT: &str = "keyring_fingerprint";
 
 /// Makes an existing file private (0600) if others could read it.
 fn make_private(path: &Path) -> Result<(), StoreError> {
@@ -274,45 +317,6 @@ fn make_private(path: &Path) -> Result<(), StoreError> {
     #[cfg(not(unix))]
     let _ = path;
     Ok(())
-}
-
-/// The database file and its `-wal`/`-shm` companions.
-fn db_files(db_path: &Path) -> [PathBuf; 3] {
-    let with = |suffix: &str| {
-        let mut p = db_path.as_os_str().to_owned();
-        p.push(suffix);
-        PathBuf::from(p)
-    };
-    [db_path.to_owned(), with("-wal"), with("-shm")]
-}
-
-/// True when the database at `db_path` has been used (a keyring was bound to
-/// it or it holds audit events): such a database never gets a new keyring.
-fn database_in_use(db_path: &Path) -> Result<bool, StoreError> {
-    if !db_path.exists() {
-        return Ok(false);
-    }
-    let conn = Connection::open_with_flags(db_path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    conn.busy_timeout(std::time::Duration::from_secs(30))?;
-    let has = |table: &str| -> Result<bool, StoreError> {
-        Ok(conn.query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
-            [table],
-            |r| r.get::<_, i64>(0),
-        )? > 0)
-    };
-    if has("settings")? {
-        let bound: i64 = conn.query_row(
-            "SELECT count(*) FROM settings WHERE key = ?1",
-            [FINGERPRINT],
-            |r| r.get(0),
-        )?;
-        if bound > 0 {
-            return Ok(true);
-        }
-    }
-    Ok(has("audit_log")?
-        && conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get::<_, i64>(0))? > 0)
 }
 
 impl Store {
@@ -334,7 +338,7 @@ impl Store {
         let mut created_keyring = false;
         let keys = if std::fs::symlink_metadata(&key_path).is_ok() {
             Keyring::load(&key_path)?
-        } else if database_in_use(&db_path)? {
+        } else if sqlite::database_in_use(&db_path)? {
             return Err(StoreError::KeyringMissing {
                 dir: dir.to_owned(),
                 file: KEYRING_FILE,
@@ -351,7 +355,7 @@ impl Store {
             }
         };
         let mut store = Self::open_with_keyring(&db_path, keys, now)?;
-        let tx = store.conn.transaction()?;
+        let tx = sqlite!(mut store, "init").transaction()?;
         let current: Option<String> = {
             use rusqlite::OptionalExtension;
             tx.query_row(
@@ -390,6 +394,9 @@ impl Store {
     /// Opens an initialised data directory, applying any pending migrations. A
     /// database without its keyring, or with another keyring, is refused.
     pub fn open(dir: &Path, now: &str) -> Result<Self, StoreError> {
+        if dir.join(postgres::DATABASE_URL_FILE).exists() {
+            return Self::open_postgres(dir, Some(now));
+        }
         let key_path = dir.join(KEYRING_FILE);
         let db_path = dir.join(DB_FILE);
         match (key_path.exists(), db_path.exists()) {
@@ -428,17 +435,17 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(StoreError::io(db_path, e)),
         }
-        for f in db_files(db_path) {
+        for f in sqlite::db_files(db_path) {
             make_private(&f)?;
         }
         let mut conn = Connection::open(db_path)?;
-        configure(&mut conn)?;
+        sqlite::configure(&mut conn)?;
         let applied = migrations::apply(&mut conn, now)?;
-        bind_keyring(&mut conn, &keys, db_path)?;
+        sqlite::bind_keyring(&mut conn, &keys, db_path)?;
         audit::prepare_actor(&conn)?;
         rekey::migrate(&mut conn, &keys, now)?;
         Ok(Store {
-            conn: group::Conn::new(conn),
+            db: Db::Sqlite(group::Conn::new(conn)),
             keys,
             path: db_path.to_owned(),
             applied,
@@ -449,19 +456,32 @@ impl Store {
     /// every following use case's transaction is a savepoint, until
     /// [`Store::end_group`]. Nothing is durable before the group commits.
     pub fn begin_group(&mut self) -> Result<(), StoreError> {
-        Ok(self.conn.begin_group()?)
+        match &mut self.db {
+            Db::Sqlite(c) => Ok(c.begin_group()?),
+            Db::Postgres(_) => Ok(()),
+        }
     }
 
     /// Ends the group: commits it (one fsync for every request in it) when
     /// `commit`, else rolls all of it back.
     pub fn end_group(&mut self, commit: bool) -> Result<(), StoreError> {
-        Ok(self.conn.end_group(commit)?)
+        match &mut self.db {
+            Db::Sqlite(c) => Ok(c.end_group(commit)?),
+            Db::Postgres(_) => Ok(()),
+        }
     }
 
     /// Readiness probe: opens the data directory's database read-only (WAL, so
     /// it never waits for the writer) and reads the schema. An `Err` says why
     /// the store is unreachable.
     pub fn probe(dir: &Path) -> Result<(), StoreError> {
+        if let Some(held) = postgres::read_database_url(&dir.join(postgres::DATABASE_URL_FILE))? {
+            let url = postgres::DatabaseUrl::parse(&held)?;
+            let mut client = url.config()?.connect(::postgres::NoTls)?;
+            client.batch_execute(&format!("SET search_path = {}", url.schema))?;
+            client.query_one("SELECT count(*) FROM settings", &[])?;
+            return Ok(());
+        }
         let db_path = dir.join(DB_FILE);
         if !db_path.exists() {
             return Err(StoreError::NotInitialised {
@@ -480,18 +500,37 @@ impl Store {
     /// Whether the open group's transaction is still open (SQLite rolls a
     /// transaction back by itself on some errors, e.g. a full disk).
     pub fn group_alive(&self) -> bool {
-        !self.conn.is_autocommit()
+        match &self.db {
+            Db::Sqlite(c) => !c.is_autocommit(),
+            // Each request commits on its own (see `postgres`): nothing to lose.
+            Db::Postgres(_) => true,
+        }
     }
 
     /// Inside a group, opens one request's savepoint (see [`Store::end_request`]).
     pub fn begin_request(&mut self) -> Result<(), StoreError> {
-        Ok(self.conn.begin_request()?)
+        match &mut self.db {
+            Db::Sqlite(c) => Ok(c.begin_request()?),
+            Db::Postgres(_) => Ok(()),
+        }
     }
 
     /// Inside a group, closes one request's savepoint: kept, or rolled back
     /// alone (its failure does not touch the other requests of the group).
     pub fn end_request(&mut self, keep: bool) -> Result<(), StoreError> {
-        Ok(self.conn.end_request(keep)?)
+        match &mut self.db {
+            Db::Sqlite(c) => Ok(c.end_request(keep)?),
+            Db::Postgres(_) => Ok(()),
+        }
+    }
+
+    /// The SQLite connection (tests that look at rows directly).
+    #[cfg(test)]
+    pub(crate) fn sqlite_conn(&self) -> &Connection {
+        match &self.db {
+            Db::Sqlite(c) => c,
+            Db::Postgres(_) => panic!("not a SQLite store"),
+        }
     }
 
     /// The migrations that opening this store applied (empty when it was current).
@@ -506,9 +545,11 @@ impl Store {
 
     /// A setting's value.
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        if let Db::Postgres(pg) = &self.db {
+            return pg.setting(key);
+        }
         use rusqlite::OptionalExtension;
-        Ok(self
-            .conn
+        Ok(sqlite!(self, "setting")
             .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
                 r.get(0)
             })
@@ -562,7 +603,30 @@ impl Store {
                 ];
             }
         }
-        let tx = self.conn.transaction()?;
+        if let Db::Postgres(pg) = &self.db {
+            return pg.audit_trails(
+                &self.keys,
+                &trails,
+                subject,
+                |municipality, subject, role| {
+                    let mut detail = detail.clone();
+                    if let (Some(map), Some(role)) = (detail.as_object_mut(), role) {
+                        map.insert("role".into(), role.into());
+                    }
+                    AuditEvent::new(
+                        refusal.as_of.to_rfc3339(),
+                        request.principal,
+                        request.action.as_str(),
+                        Outcome::Refused,
+                    )
+                    .in_area(municipality.map(|m| m.as_u32()))
+                    .about(subject)
+                    .citing(grounds.clone())
+                    .with_detail(detail)
+                },
+            );
+        }
+        let tx = sqlite!(mut self, "audit_refusal_with").transaction()?;
         let mut seq = 0;
         for (municipality, role) in trails {
             // Each trail names the person by its own municipality's blind index.
@@ -593,7 +657,10 @@ impl Store {
 
     /// Appends a non-personal operational event (init, backup, ...).
     pub fn audit_operation(&mut self, event: &AuditEvent<'_>) -> Result<i64, StoreError> {
-        let tx = self.conn.transaction()?;
+        if let Db::Postgres(pg) = &self.db {
+            return pg.audit_operation(&self.keys, event);
+        }
+        let tx = sqlite!(mut self, "audit_operation").transaction()?;
         let seq = audit::append(&tx, &self.keys, event)?;
         tx.commit()?;
         Ok(seq)
@@ -603,28 +670,42 @@ impl Store {
     /// `device:ID`, `app`): every audit event this store appends records it, until
     /// set again. `None`: events record no actor.
     pub fn set_actor(&mut self, actor: Option<&str>) -> Result<(), StoreError> {
-        audit::set_actor(&self.conn, actor)
+        if let Db::Postgres(pg) = &mut self.db {
+            pg.set_actor(actor);
+            return Ok(());
+        }
+        audit::set_actor(sqlite!(mut self, "set_actor"), actor)
     }
 
     /// The actor the next audit events record, if any.
     pub fn actor(&self) -> Result<Option<String>, StoreError> {
-        audit::current_actor(&self.conn)
+        if let Db::Postgres(pg) = &self.db {
+            return Ok(pg.actor.clone());
+        }
+        audit::current_actor(sqlite!(self, "actor"))
     }
 
     /// Verifies the whole audit chain and its head.
     pub fn audit_verify(&self) -> Result<AuditReport, StoreError> {
-        audit::verify(&self.conn, &self.keys)
+        if let Db::Postgres(pg) = &self.db {
+            return pg.audit_verify(&self.keys);
+        }
+        audit::verify(sqlite!(self, "audit_verify"), &self.keys)
     }
 
     /// Signs every chain's head as it is now with the audit key (`vrs audit heads`).
     pub fn audit_heads(&self, signed_at: &str) -> Result<SignedHeads, StoreError> {
-        audit_heads::sign(&self.conn, &self.keys, signed_at)
+        audit_heads::sign(sqlite!(self, "audit_heads"), &self.keys, signed_at)
     }
 
     /// Checks this database against signed heads, pinning this keyring's
     /// published audit key; uses nothing else of the keyring.
     pub fn audit_verify_heads(&self, heads: &SignedHeads) -> Result<HeadsReport, StoreError> {
-        verify_heads(&self.conn, heads, &self.keys.audit_jwk())
+        verify_heads(
+            sqlite!(self, "audit_verify_heads"),
+            heads,
+            &self.keys.audit_jwk(),
+        )
     }
 
     /// Reads the newest `limit` events matching the filters, oldest first.
@@ -635,93 +716,15 @@ impl Store {
         principal: Option<&str>,
         limit: u32,
     ) -> Result<Vec<StoredEvent>, StoreError> {
+        if let Db::Postgres(pg) = &self.db {
+            return pg.audit_search(municipality.map(|m| m.as_u32()), action, principal, limit);
+        }
         audit::search(
-            &self.conn,
+            sqlite!(self, "audit_search"),
             municipality.map(|m| m.as_u32()),
             action,
             principal,
             limit,
         )
     }
-}
-
-/// Checks that `keys` is the database's keyring, recording its fingerprint on
-/// first use. A database made before fingerprints were recorded is bound only
-/// if its audit chain verifies and a sealed My Number opens under these keys.
-fn bind_keyring(conn: &mut Connection, keys: &Keyring, db_path: &Path) -> Result<(), StoreError> {
-    use rusqlite::OptionalExtension;
-    let read = |conn: &Connection| -> Result<Option<String>, StoreError> {
-        Ok(conn
-            .query_row(
-                "SELECT value FROM settings WHERE key = ?1",
-                [FINGERPRINT],
-                |r| r.get(0),
-            )
-            .optional()?)
-    };
-    let mismatch = |recorded: String| StoreError::KeyringMismatch {
-        dir: db_path.parent().unwrap_or(db_path).to_owned(),
-        recorded,
-        found: keys.fingerprint().to_owned(),
-    };
-    let recorded = match read(conn)? {
-        Some(f) => f,
-        None => {
-            let tx = conn.transaction()?;
-            if read(&tx)?.is_none() {
-                let events: i64 =
-                    tx.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))?;
-                if events > 0 && !audit::verify(&tx, keys)?.valid {
-                    return Err(mismatch("none (its audit log does not verify)".into()));
-                }
-                let sealed: Option<(u32, Vec<u8>)> = tx
-                    .query_row(
-                        "SELECT municipality, my_number_sealed FROM residents LIMIT 1",
-                        [],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
-                    .optional()?;
-                if let Some((m, sealed)) = sealed {
-                    let m = vrs_domain::MunicipalityCode::parse_municipality(&format!("{m:06}"))
-                        .map_err(|e| StoreError::Corrupt {
-                            what: e.to_string(),
-                        })?;
-                    if keys.open_legacy(&sealed, m).is_err() && keys.open(&sealed, m).is_err() {
-                        return Err(mismatch("none (its residents do not open)".into()));
-                    }
-                }
-                tx.execute(
-                    "INSERT INTO settings (key, value) VALUES (?1, ?2)",
-                    [FINGERPRINT, keys.fingerprint()],
-                )?;
-            }
-            tx.commit()?;
-            read(conn)?.unwrap_or_default()
-        }
-    };
-    if recorded == keys.fingerprint() {
-        Ok(())
-    } else {
-        Err(mismatch(recorded))
-    }
-}
-
-/// Opens a database file read-only without creating or changing anything
-/// beside it (no `-wal`/`-shm`): for verifying backups.
-pub(crate) fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
-    let text = path.to_str().ok_or_else(|| StoreError::Io {
-        path: path.to_owned(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "path is not UTF-8"),
-    })?;
-    let escaped = text
-        .replace('%', "%25")
-        .replace('?', "%3f")
-        .replace('#', "%23");
-    let uri = format!("file:{escaped}?immutable=1");
-    Ok(Connection::open_with_flags(
-        uri,
-        OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI,
-    )?)
 }

@@ -595,3 +595,83 @@ pub(crate) fn apply(conn: &mut Connection, now: &str) -> Result<Vec<i64>, StoreE
     tx.commit()?;
     Ok(applied)
 }
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::MIGRATIONS;
+
+    /// A database at `version`, with foreign keys enforced as the store does.
+    fn at_version(version: i64) -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        for (_, _, sql) in MIGRATIONS.iter().filter(|m| m.0 <= version) {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn
+    }
+
+    #[test]
+    fn migration_11_keeps_every_issuance_and_its_doses_and_lets_the_history_say_counter() {
+        let conn = at_version(10);
+        conn.execute_batch(
+            "INSERT INTO issuer_keys (kid, municipality, public_jwk, sealed_private, created_at, audit_seq)
+                 VALUES ('k1', 131016, '{}', x'00', '2022-01-10', 1);
+             INSERT INTO doses (id, municipality, address_number, ticket_number, ticket_kind,
+                 ticket_dose_count, dose_number, date, product, lot, vaccinating_municipality, age,
+                 registered_at, registered_by, on_behalf, status, confirmed, version, changed_at,
+                 changed_by, change)
+                 VALUES (7, 131016, 'A1', 1, 1, 1, 1, '2021-06-01', 'comirnaty', 'FA5765', 131016,
+                 41, '2021-06-01', 'site:131016', 0, 'active', 0, 1, '2021-06-01', 'site:131016',
+                 'registered');
+             INSERT INTO issuances (certificate_id, municipality, kind, name, birth_date, origin,
+                 with_holders_card, kid, rid, issued_at, audit_seq)
+                 VALUES ('c1', 131016, 'domestic', '山田 太郎', '1980-02-17', 'individual', 1, 'k1',
+                 'r1', '2022-01-10', 2);
+             INSERT INTO issuance_doses (certificate_id, dose_id) VALUES ('c1', 7);",
+        )
+        .unwrap();
+        let counter = "INSERT INTO issuances (certificate_id, municipality, kind, name, birth_date,
+                 origin, with_holders_card, kid, rid, issued_at, audit_seq)
+                 VALUES ('c2', 131016, 'domestic', '山田 花子', '1980-02-17', 'counter', 0, 'k1',
+                 'r2', '2022-01-11', 3)";
+        assert!(
+            conn.execute(counter, []).is_err(),
+            "version 10 knows no counter"
+        );
+
+        let (_, _, sql) = MIGRATIONS.iter().find(|m| m.0 == 11).unwrap();
+        conn.execute_batch(sql).unwrap();
+        let kept: (String, String, i64) = conn
+            .query_row(
+                "SELECT i.certificate_id, i.origin, d.dose_id FROM issuances i
+                 JOIN issuance_doses d USING (certificate_id)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(kept, ("c1".into(), "individual".into(), 7));
+        conn.execute(counter, []).unwrap();
+        let other = counter
+            .replace("'counter'", "'elsewhere'")
+            .replace("'c2'", "'c3'");
+        assert!(
+            conn.execute(&other, []).is_err(),
+            "only individual or counter"
+        );
+        // The references still hold, and still bind.
+        let broken: i64 = conn
+            .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(broken, 0);
+        assert!(conn
+            .execute(
+                "INSERT INTO issuance_doses (certificate_id, dose_id) VALUES ('nope', 7)",
+                []
+            )
+            .is_err());
+    }
+}

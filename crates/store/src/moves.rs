@@ -168,8 +168,7 @@ impl Store {
         asking: MunicipalityCode,
         n: &MyNumber,
     ) -> Result<Option<Residence>, StoreError> {
-        let row: Option<(Option<u32>, Option<String>)> = self
-            .conn
+        let row: Option<(Option<u32>, Option<String>)> = sqlite!(self, "residence")
             .prepare_cached(
                 "SELECT previous_municipality, moved_in_on FROM residents
                  WHERE municipality = ?1 AND my_number_index = ?2",
@@ -205,7 +204,7 @@ impl Store {
         on: NaiveDate,
     ) -> Result<Vec<TicketDue>, StoreError> {
         let municipality = allowed.partition_for(Action::ListTicketsDue)?;
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "tickets_due").transaction()?;
         let mut out = Vec::new();
         // People whose previous dose is later than this are not due (the rules' bound).
         let bound = latest_previous_dose_possibly_due(dose, on);

@@ -14,6 +14,10 @@ impl Store {
     /// migrated or bound: a database without its keyring, with another keyring
     /// or never bound to one is refused, as [`Store::open`] would.
     pub fn open_reader(dir: &Path) -> Result<Self, StoreError> {
+        if dir.join(crate::postgres::DATABASE_URL_FILE).exists() {
+            // PostgreSQL: a reader is one more connection, migrating nothing.
+            return Self::open_postgres(dir, None);
+        }
         let key_path = dir.join(KEYRING_FILE);
         let db_path = dir.join(DB_FILE);
         match (key_path.exists(), db_path.exists()) {
@@ -61,7 +65,7 @@ impl Store {
             }
         }
         Ok(Store {
-            conn: group::Conn::new(conn),
+            db: crate::Db::Sqlite(group::Conn::new(conn)),
             keys,
             path: db_path,
             applied: Vec::new(),
@@ -91,7 +95,7 @@ mod tests {
             Some("https://vrs.example.jp/issuer")
         );
         writer
-            .conn
+            .sqlite_conn()
             .execute(
                 "INSERT INTO settings (key, value) VALUES ('probe', 'from the writer')",
                 [],
@@ -102,7 +106,7 @@ mod tests {
             Some("from the writer"),
             "a reader sees every commit"
         );
-        let write = reader.conn.execute(
+        let write = reader.sqlite_conn().execute(
             "INSERT INTO settings (key, value) VALUES ('forged', 'by a reader')",
             [],
         );

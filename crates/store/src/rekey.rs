@@ -258,7 +258,7 @@ mod tests {
         let m: MunicipalityCode = "131016".parse().unwrap();
         let n: MyNumber = "123456789018".parse().unwrap();
         let (index, sealed): (Vec<u8>, Vec<u8>) = store
-            .conn
+            .sqlite_conn()
             .query_row(
                 "SELECT my_number_index, my_number_sealed FROM residents",
                 [],
@@ -279,7 +279,7 @@ mod tests {
             "still bound to its database"
         );
         let secret: Vec<u8> = store
-            .conn
+            .sqlite_conn()
             .query_row("SELECT sealed FROM revocation_secrets", [], |r| r.get(0))
             .unwrap();
         assert_eq!(

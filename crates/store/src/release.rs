@@ -29,8 +29,7 @@ impl Store {
         population: &Population,
     ) -> Result<u64, StoreError> {
         allowed.check(Action::ImportPopulation)?;
-        let tx = self
-            .conn
+        let tx = sqlite!(mut self, "import_population")
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let total: u64 = population.values().sum();
         let detail = serde_json::json!({ "rows": population.len(), "people": total });
@@ -60,7 +59,7 @@ impl Store {
     ) -> Result<ReleaseCounts, StoreError> {
         allowed.check(Action::ViewStatistics)?;
         let (lo, hi) = scope.bounds();
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "release_counts").transaction()?;
         let mut counts = ReleaseCounts::default();
         let mut admitted: BTreeMap<u32, bool> = BTreeMap::new();
         let mut admit = |m: u32| -> Result<bool, StoreError> {

@@ -100,10 +100,12 @@ impl Store {
         I: IntoIterator<Item = (u64, Result<Resident, Vec<RowError>>)>,
         I::IntoIter: Send,
     {
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.import_residents(&self.keys, allowed, rows, dry_run, detail);
+        }
         let municipality = allowed.partition_for(Action::ImportResidents)?;
         let keys = &self.keys;
-        let tx = self
-            .conn
+        let tx = sqlite!(mut self, "import_residents")
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let batch: i64 =
             tx.query_row("SELECT coalesce(max(seq), 0) + 1 FROM audit_log", [], |r| {
@@ -156,9 +158,12 @@ impl Store {
         allowed: &Allowed,
         lookup: &Lookup,
     ) -> Result<Option<Resident>, StoreError> {
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.find_resident(&self.keys, allowed, lookup);
+        }
         let municipality = allowed.partition_for(Action::ReadResident)?;
         let m = municipality.as_u32();
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "find_resident").transaction()?;
         const COLS: &str = RESIDENT_COLUMNS;
         let found = {
             let mut stmt;
@@ -216,7 +221,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<Resident>, StoreError> {
         let municipality = allowed.partition_for(Action::ReadResident)?;
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "search_residents").transaction()?;
         let found = {
             let mut stmt = tx.prepare_cached(&format!(
                 "SELECT {RESIDENT_COLUMNS} FROM residents
@@ -244,8 +249,11 @@ impl Store {
 
     /// Counts the residents of the partition `allowed` names, auditing the query.
     pub fn count_residents(&mut self, allowed: &Allowed) -> Result<u64, StoreError> {
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.count_residents(&self.keys, allowed);
+        }
         let municipality = allowed.partition_for(Action::CountResidents)?;
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "count_residents").transaction()?;
         let n: i64 = tx.query_row(
             "SELECT count(*) FROM residents WHERE municipality = ?1",
             [municipality.as_u32()],
@@ -300,7 +308,7 @@ pub(crate) fn resident_from_row(
     })
 }
 
-fn parse_col<T: std::str::FromStr>(value: String, column: &str) -> Result<T, StoreError>
+pub(crate) fn parse_col<T: std::str::FromStr>(value: String, column: &str) -> Result<T, StoreError>
 where
     T::Err: std::fmt::Display,
 {
@@ -310,20 +318,20 @@ where
 }
 
 /// One row after the worker stage: checked, sealed and indexed, or its errors.
-enum Prepared {
+pub(crate) enum Prepared {
     Row(Row),
     Bad(Vec<RowError>),
     Sealing(StoreError),
 }
 
 /// A good row with everything the SQL needs computed off the SQLite thread.
-struct Row {
-    line: u64,
-    resident: Resident,
-    index: [u8; 32],
-    sealed: Vec<u8>,
-    name: String,
-    birth: String,
+pub(crate) struct Row {
+    pub(crate) line: u64,
+    pub(crate) resident: Resident,
+    pub(crate) index: [u8; 32],
+    pub(crate) sealed: Vec<u8>,
+    pub(crate) name: String,
+    pub(crate) birth: String,
 }
 
 const BATCH: usize = 512;
@@ -360,7 +368,7 @@ fn apply_row(
 
 /// The worker stage: reads rows, seals and indexes the good ones, and sends
 /// them in file order. Stops when the receiver has gone (an error upstream).
-fn prepare_rows(
+pub(crate) fn prepare_rows(
     rows: impl Iterator<Item = (u64, Result<Resident, Vec<RowError>>)>,
     keys: &crate::Keyring,
     municipality: MunicipalityCode,

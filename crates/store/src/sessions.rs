@@ -136,8 +136,7 @@ fn corrupt(what: &str) -> StoreError {
 
 impl Store {
     fn account(&self, login: &Login) -> Result<Option<Account>, StoreError> {
-        let row = self
-            .conn
+        let row = sqlite!(self, "account")
             .query_row(
                 "SELECT id, principal, municipality, role, my_number_handler, password_hash,
                         totp_sealed, totp_last_step, disabled, locked_until
@@ -191,7 +190,7 @@ impl Store {
         actor: Option<&str>,
         detail: serde_json::Value,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "audit_sign_in").transaction()?;
         let event = AuditEvent::new(now.to_rfc3339(), principal, action, outcome)
             .in_area(municipality)
             .with_detail(detail);
@@ -272,7 +271,7 @@ impl Store {
         }
         let token = new_token(&self.keys, SESSION_PREFIX)?;
         let expires = unix + SESSION_ABSOLUTE_SECS;
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "login").transaction()?;
         tx.execute(
             "UPDATE users SET failed_logins = 0, locked_until = NULL,
                               totp_last_step = coalesce(?2, totp_last_step)
@@ -311,7 +310,7 @@ impl Store {
         actor: &str,
     ) -> Result<(), StoreError> {
         let unix = now.timestamp();
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "fail_login").transaction()?;
         let mut locked_now = false;
         if reason != "locked" {
             // A lock that has run out starts a new count.
@@ -408,8 +407,7 @@ impl Store {
     ) -> Result<Result<Authenticated, &'static str>, StoreError> {
         let hash = token_hash(bearer);
         type Row = (i64, i64, bool, String, String, String, bool, bool);
-        let row: Option<Row> = self
-            .conn
+        let row: Option<Row> = sqlite!(mut self, "session_of")
             .query_row(
                 "SELECT s.last_seen, s.expires_at, s.revoked, u.login, u.principal, u.role,
                         u.my_number_handler, u.disabled
@@ -448,7 +446,7 @@ impl Store {
             return Ok(Err(reason));
         }
         if unix - last_seen >= LAST_SEEN_GRANULARITY {
-            self.conn.execute(
+            sqlite!(mut self, "session_of").execute(
                 "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1",
                 params![hash.as_slice(), unix],
             )?;
@@ -467,8 +465,7 @@ impl Store {
         &mut self,
         bearer: &str,
     ) -> Result<Result<Authenticated, &'static str>, StoreError> {
-        let row: Option<(i64, u32, Option<i64>)> = self
-            .conn
+        let row: Option<(i64, u32, Option<i64>)> = sqlite!(mut self, "device_of")
             .query_row(
                 "SELECT id, municipality, revoked_at FROM devices WHERE token_hash = ?1",
                 [token_hash(bearer).as_slice()],
@@ -509,7 +506,7 @@ impl Store {
             }) => (login, principal),
             _ => return Ok(false),
         };
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "logout").transaction()?;
         tx.execute(
             "UPDATE sessions SET revoked = 1 WHERE token_hash = ?1",
             [token_hash(bearer).as_slice()],
@@ -545,7 +542,7 @@ impl Store {
         let found: Option<u32> = if code.len() > MAX_TOKEN_LEN {
             None
         } else {
-            self.conn
+            sqlite!(mut self, "enroll")
                 .query_row(
                     "SELECT municipality FROM enrolments
                      WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
@@ -572,7 +569,7 @@ impl Store {
             .parse()
             .map_err(|_| corrupt("enrolment municipality"))?;
         let principal = Principal::Municipality(code_m);
-        let taken: bool = self.conn.query_row(
+        let taken: bool = sqlite!(mut self, "enroll").query_row(
             "SELECT count(*) FROM users WHERE login = ?1",
             [login.as_str()],
             |r| r.get::<_, i64>(0).map(|n| n > 0),
@@ -589,7 +586,7 @@ impl Store {
         let sealed = self
             .keys
             .seal_bytes(secret, format!("totp:{login}").as_bytes())?;
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "enroll").transaction()?;
         let used = tx.execute(
             "UPDATE enrolments SET used_at = ?2 WHERE code_hash = ?1 AND used_at IS NULL",
             params![hash.as_slice(), unix],
@@ -633,7 +630,7 @@ impl Store {
         since: DateTime<FixedOffset>,
         limit: u32,
     ) -> Result<Vec<SecurityEvent>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = sqlite!(self, "security_events").prepare(
             "SELECT seq, at, action, outcome, principal, actor, detail FROM (
                  SELECT * FROM audit_log
                  WHERE (outcome = 'failed' AND action IN ('login', 'authenticate', 'enroll'))

@@ -42,6 +42,7 @@
 
 mod alerts;
 mod app;
+mod audit_search;
 mod auth;
 mod barcode_signer;
 mod clock;
@@ -65,6 +66,7 @@ use vrs_store::Outcome;
 
 pub use alerts::{Alert, AlertKind, AlertOptions, Alerts, MAX_ALERT_EVENTS};
 pub use app::{AppApplication, AppIssued, Challenge, PassportLines, MAX_LIVE_CHALLENGES};
+pub use audit_search::MAX_AUDIT_SEARCH;
 pub use auth::{AuthFailure, Caller, Enrolled, Session, UserSpec};
 pub use barcode_signer::SignerRequest;
 pub use clock::{jst, Clock, FixedClock, SystemClock};
@@ -82,6 +84,8 @@ pub use vrs_consent::{self as consent, Refusal};
 pub use vrs_domain::admission::{Correction, Rejection};
 pub use vrs_domain::{self as domain, csv_input::Encoding, MunicipalityCode, Principal};
 pub use vrs_identity as identity;
+/// Whether a `--database` value names PostgreSQL (`postgres://` or `postgresql://`).
+pub use vrs_store::is_postgres_url;
 pub use vrs_store::{
     AccountError, DeviceCreated, DeviceRecord, EnrolmentCode, StoreError, UserCreated, UserRecord,
 };
@@ -214,27 +218,40 @@ impl Vrs {
         force: bool,
         clock: &dyn Clock,
     ) -> Result<InitReport, VrsError> {
+        Self::init_database(dir, None, issuer_base_url, force, clock)
+    }
+
+    /// [`Vrs::init_with`] choosing the backend: `database` a `postgres://`
+    /// URL keeps the data in PostgreSQL, `None` in SQLite inside `dir`.
+    pub fn init_database(
+        dir: &Path,
+        database: Option<&str>,
+        issuer_base_url: Option<&str>,
+        force: bool,
+        clock: &dyn Clock,
+    ) -> Result<InitReport, VrsError> {
         let now = clock.now();
-        let report = match Store::init(dir, issuer_base_url, force, &now.to_rfc3339()) {
-            Ok(r) => r,
-            Err(e @ StoreError::IssuerBaseUrlChange { .. }) => {
-                let mut store = Store::open(dir, &now.to_rfc3339())?;
-                store.audit_operation(
-                    &AuditEvent::new(
-                        now.to_rfc3339(),
-                        Principal::Operator,
-                        "init",
-                        Outcome::Refused,
-                    )
-                    .with_detail(serde_json::json!({
-                        "refused": "issuer_base_url_change",
-                        "requested_issuer_base_url": issuer_base_url,
-                    })),
-                )?;
-                return Err(e.into());
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let report =
+            match Store::init_database(dir, database, issuer_base_url, force, &now.to_rfc3339()) {
+                Ok(r) => r,
+                Err(e @ StoreError::IssuerBaseUrlChange { .. }) => {
+                    let mut store = Store::open(dir, &now.to_rfc3339())?;
+                    store.audit_operation(
+                        &AuditEvent::new(
+                            now.to_rfc3339(),
+                            Principal::Operator,
+                            "init",
+                            Outcome::Refused,
+                        )
+                        .with_detail(serde_json::json!({
+                            "refused": "issuer_base_url_change",
+                            "requested_issuer_base_url": issuer_base_url,
+                        })),
+                    )?;
+                    return Err(e.into());
+                }
+                Err(e) => return Err(e.into()),
+            };
         let mut store = Store::open(dir, &now.to_rfc3339())?;
         store.audit_operation(
             &AuditEvent::new(now.to_rfc3339(), Principal::Operator, "init", Outcome::Done)

@@ -239,3 +239,64 @@ pub(crate) fn register(
         Ok(status)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_fast_server_gets_every_request_at_the_offered_rate() {
+        let f = runtime().block_on(fixed_rate(500, 1, 1000, 201, |_| async { Ok(201) }));
+        assert_eq!(f.ok, 500);
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        assert!(
+            f.seconds >= 0.99,
+            "{}: offered faster than the rate",
+            f.seconds
+        );
+        assert!(f.pct(0.99) < 50.0, "{}", f.pct(0.99));
+    }
+
+    /// A server that answers one request at a time in 10 ms serves 100/s; offered
+    /// 200/s, the queue grows for the whole run and the latency from the due time
+    /// shows it (a closed-loop generator would only report ~10 ms at half the rate).
+    #[test]
+    fn latency_runs_from_the_due_time_so_a_saturated_server_shows_in_the_percentiles() {
+        let server = Arc::new(tokio::sync::Mutex::new(()));
+        let f = runtime().block_on(fixed_rate(200, 1, 1000, 201, move |_| {
+            let server = server.clone();
+            async move {
+                let _one_at_a_time = server.lock().await;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                Ok(201)
+            }
+        }));
+        assert_eq!(f.ok, 200);
+        assert!(f.pct(0.50) > 200.0, "p50 {} ms", f.pct(0.50));
+        assert!(f.pct(0.99) > 800.0, "p99 {} ms", f.pct(0.99));
+    }
+
+    #[test]
+    fn other_statuses_and_failures_are_counted_apart() {
+        let f = runtime().block_on(fixed_rate(100, 1, 1000, 201, |i| async move {
+            match i % 4 {
+                0 => Ok(201),
+                1 => Ok(503),
+                2 => Err("connection error".to_owned()),
+                _ => Ok(201),
+            }
+        }));
+        assert_eq!(f.ok, 50);
+        assert_eq!(f.errors.get("503"), Some(&25));
+        assert_eq!(f.errors.get("connection error"), Some(&25));
+        assert_eq!(f.ms.len(), 50, "only successes have a latency");
+    }
+}

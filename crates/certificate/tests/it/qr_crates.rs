@@ -108,12 +108,19 @@ fn the_codes_of_many_fresh_cards_all_read_back() {
         .unwrap();
         let text = card.qr_text();
         let qr = encode_shc(&text).unwrap();
-        assert_eq!(
-            rqrr_decode(qr.size(), |x, y| qr.dark(x, y)).as_deref(),
-            Some(text.as_str()),
-            "card {i} mask {}",
-            qr.mask()
-        );
+        if rqrr_decode(qr.size(), |x, y| qr.dark(x, y)).as_deref() != Some(text.as_str()) {
+            // Fresh keys make every run's cards differ: keep the text so that the failure
+            // can be reproduced (`encode_shc` is deterministic for a given text).
+            let dir = std::env::temp_dir().join("vrs-qr-read-failures");
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join(format!("card-{i}-mask-{}.txt", qr.mask()));
+            std::fs::write(&path, &text).unwrap();
+            panic!(
+                "card {i} mask {}: rqrr did not read it back (QR text kept in {})",
+                qr.mask(),
+                path.display()
+            );
+        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! `vrs init [--issuer-base-url URL] [--force]`: create or complete a data directory.
+//! `vrs init [--database postgres://...] [--issuer-base-url URL] [--force]`: create or
+//! complete a data directory.
 
 use clap::Args;
 use vrs::StoreError;
@@ -16,6 +17,11 @@ pub(crate) struct InitArgs {
     /// invalidates every certificate issued; audited).
     #[arg(long)]
     force: bool,
+    /// Keep the data in PostgreSQL (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?schema=NAME]`)
+    /// instead of SQLite in the data directory; the directory keeps the keyring and the URL
+    /// without its password (give it later through VRS_DATABASE_URL or a passfile).
+    #[arg(long, env = "VRS_DATABASE_URL", hide_env_values = true)]
+    database: Option<String>,
 }
 
 pub(crate) fn run(args: InitArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
@@ -27,8 +33,17 @@ pub(crate) fn run(args: InitArgs, ctx: &Ctx) -> anyhow::Result<Reply> {
             .into());
         }
     }
-    match Vrs::init_with(
+    if let Some(db) = &args.database {
+        if !vrs::is_postgres_url(db) {
+            return Err(BadInput(
+                "--database: must be a postgres:// or postgresql:// URL".to_owned(),
+            )
+            .into());
+        }
+    }
+    match Vrs::init_database(
         &ctx.data_dir,
+        args.database.as_deref(),
         args.issuer_base_url.as_deref(),
         args.force,
         &SystemClock,

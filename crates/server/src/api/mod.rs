@@ -3,6 +3,7 @@
 //! Handlers are thin: parse into domain types, call the facade as the caller
 //! the bearer token is ([`call::as_caller`]), render.
 
+pub mod audit;
 pub mod call;
 pub mod consents;
 pub mod devices;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(inquiry::router())
         .merge(reports::router())
         .merge(consents::router())
+        .merge(audit::router())
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
         .merge(residents::router())
 }
@@ -68,6 +70,7 @@ impl Modify for Bearer {
         inquiry::inquire, inquiry::tickets_due,
         reports::statistics, reports::certificates, reports::ledger,
         consents::list, consents::show, consents::grant, consents::revoke,
+        audit::search,
     ),
     components(schemas(
         error::ErrorBody, error::ErrorDetail, error::RowFault, error::RefusedBody,

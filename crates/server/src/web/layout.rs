@@ -29,12 +29,12 @@ fn menu(staff: &Staff) -> Vec<MenuItem> {
                     ("/inquiry", "照会", "Inquiry"),
                     ("/counter", "窓口発行", "Counter issuance"),
                     ("/issuances", "発行履歴", "Issuance history"),
-                    ("/audit", "監査ログ", "Audit log"),
                 ]);
             }
             items.push(("/consent", "同意", "Consent"));
             if staff.caller.role == Some(Role::Admin) {
                 items.push(("/users", "利用者・端末", "Users and devices"));
+                items.push(("/audit", "監査ログ", "Audit log"));
             }
         }
         Principal::Operator => items.extend([

@@ -502,3 +502,45 @@ async fn inquiry_tickets_statistics_certificates_ledger_and_consents_answer_by_t
     assert_eq!(revoked.0, 200, "{}", revoked.1);
     f.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s_3_3_an_admin_searches_the_audit_log_of_its_own_area_only() {
+    let mut f = start().await;
+    let clerk = f.sign_in(&f.clerk, 0).await;
+    let shown = f.get(&clerk, "/api/v1/residents?address_number=A1").await;
+    assert_eq!(shown.0, 200, "{}", shown.1);
+    let sapporo = f.sign_in(&f.sapporo_clerk, 0).await;
+    assert_eq!(f.get(&sapporo, "/api/v1/residents/count").await.0, 200);
+
+    let admin = f.sign_in(&f.admin, 0).await;
+    let found = f
+        .get(&admin, "/api/v1/audit?action=read_resident&limit=10")
+        .await;
+    assert_eq!(found.0, 200, "{}", found.1);
+    let events = found.1.as_array().unwrap();
+    assert_eq!(events.len(), 1, "{}", found.1);
+    assert_eq!(events[0]["actor"], "user:clerk", "{}", found.1);
+    let all = f.get(&admin, "/api/v1/audit").await;
+    assert!(
+        all.1
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["municipality"] == "131016"),
+        "another area's event: {}",
+        all.1
+    );
+    assert!(
+        !all.1.to_string().contains("count_residents"),
+        "Sapporo's count leaked"
+    );
+    bad_field(&f.get(&admin, "/api/v1/audit?limit=0").await, "limit");
+    bad_field(
+        &f.get(&admin, "/api/v1/audit?action=DROP%20TABLE").await,
+        "action",
+    );
+    refused_citing(&f.get(&clerk, "/api/v1/audit").await, "T1-9-1");
+    let ops = f.sign_in(&f.operator, 0).await;
+    refused_citing(&f.get(&ops, "/api/v1/audit").await, "S-3-3");
+    f.stop().await;
+}

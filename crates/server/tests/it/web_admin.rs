@@ -177,3 +177,22 @@ async fn t1_10_the_operator_stops_and_resumes_a_function_rotates_a_key_and_issue
     assert_eq!(status, 403, "{html}");
     f.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s_3_3_an_admin_searches_the_audit_log_of_its_own_area_only() {
+    let mut f = start().await;
+    let clerk = Web::sign_in(&f, &f.clerk, 0).await;
+    let (status, _) = clerk.get("/residents/A2").await;
+    assert_eq!(status, 200);
+    let admin = Web::sign_in(&f, &f.admin, 0).await;
+    let (status, html) = admin.get("/audit?action=read_resident").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("read_resident"), "{html}");
+    assert!(html.contains("clerk"), "the actor is shown: {html}");
+    assert!(!html.contains("011002"), "another area's events: {html}");
+    let (status, _) = admin.get("/audit?action=%3Cscript%3E").await;
+    assert_eq!(status, 400);
+    let (status, html) = clerk.get("/audit").await;
+    assert_eq!(status, 403, "{html}");
+    f.stop().await;
+}

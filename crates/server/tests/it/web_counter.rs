@@ -9,7 +9,7 @@ use crate::web::Web;
 
 /// The QR code of the page's first SVG, read back: its modules are the
 /// `M{x},{y}h1v1h-1z` squares of the certificate crate's SVG.
-fn qr_text_of(html: &str) -> String {
+pub(crate) fn qr_text_of(html: &str) -> String {
     let svg = &html[html.find("<svg").expect("an SVG QR code")..];
     let view = &svg[svg.find("viewBox=\"0 0 ").unwrap() + 13..];
     let n: usize = view[..view.find(' ').unwrap()].parse().unwrap();

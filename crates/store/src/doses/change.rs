@@ -28,7 +28,7 @@ impl Store {
     ) -> Result<Vec<Dose>, StoreError> {
         let municipality = allowed.partition_for(Action::ReadDoses)?;
         let m = municipality.as_u32();
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "list_doses").transaction()?;
         let person: Option<(String, Vec<u8>)> = {
             let (sql, value): (&str, rusqlite::types::Value) = match lookup {
                 Lookup::AddressNumber(a) => (
@@ -101,8 +101,7 @@ impl Store {
                 got: "another partition",
             });
         }
-        let tx = self
-            .conn
+        let tx = sqlite!(mut self, "change_dose")
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let result = match Self::load_for_change(&tx, id)? {
             None => Err(Rejection::NotFound { dose_id: id }),
@@ -299,7 +298,7 @@ impl Store {
                 got: "another partition",
             });
         }
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "dose_history").transaction()?;
         let mut versions = Vec::new();
         for sql in [
             "SELECT dose_id AS id, municipality, ticket_number, dose_number, date, product, lot,
@@ -341,7 +340,7 @@ impl Store {
     /// T1-5-1: the doses of the area flagged at entry for a human check.
     pub fn review_doses(&mut self, allowed: &Allowed) -> Result<Vec<ReviewItem>, StoreError> {
         let municipality = allowed.partition_for(Action::ReviewDoses)?;
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "review_doses").transaction()?;
         let mut items = Vec::new();
         {
             let mut stmt = tx.prepare(&format!(
@@ -374,7 +373,7 @@ impl Store {
         detail: serde_json::Value,
     ) -> Result<Result<u64, E>, StoreError> {
         let municipality = allowed.partition_for(Action::ExportLedger)?;
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "export_doses").transaction()?;
         let since = since.map(|d| d.to_string()).unwrap_or_default();
         let mut n = 0u64;
         {

@@ -130,7 +130,7 @@ impl Store {
             .map(|i| i.to_string())
             .collect::<Vec<_>>()
             .join(", ");
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "dose_statistics").transaction()?;
         let mut cells: std::collections::BTreeMap<Vec<String>, u64> = Default::default();
         if by.is_empty() {
             cells.insert(Vec::new(), 0);
@@ -189,7 +189,7 @@ impl Store {
         size: u64,
     ) -> Result<(), StoreError> {
         allowed.check(Action::ConfigureStatistics)?;
-        let tx = self.conn.transaction()?;
+        let tx = sqlite!(mut self, "set_statistics_min_cell").transaction()?;
         tx.execute(
             "INSERT INTO settings (key, value) VALUES ('statistics_min_cell', ?1)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -66,3 +66,46 @@ fn a_backup_verifies_and_a_tampered_backup_does_not() {
     assert!(!v.valid);
     assert_eq!(v.audit.first_bad_seq, Some(2));
 }
+
+#[test]
+fn s_3_3_a_municipality_searches_its_own_audit_log_only_and_the_search_is_audited() {
+    let (_dir, mut vrs) = fresh();
+    let chiyoda: vrs::Principal = "municipality:131016".parse().unwrap();
+    let sapporo: vrs::Principal = "municipality:011002".parse().unwrap();
+    vrs.count_residents(chiyoda, None).unwrap();
+    vrs.count_residents(sapporo, None).unwrap();
+    vrs.count_residents(chiyoda, None).unwrap();
+    let Answer::Done(events) = vrs.search_own_audit(chiyoda, None, 100).unwrap() else {
+        panic!("refused")
+    };
+    assert!(!events.is_empty());
+    assert!(
+        events
+            .iter()
+            .all(|e| e.municipality.as_deref() == Some("131016")),
+        "another area's event: {events:?}"
+    );
+    let Answer::Done(counts) = vrs
+        .search_own_audit(chiyoda, Some("count_residents"), 1)
+        .unwrap()
+    else {
+        panic!("refused")
+    };
+    assert_eq!(counts.len(), 1, "the limit holds");
+    assert_eq!(counts[0].action, "count_residents");
+    // The searches themselves are in the area's log.
+    let searches = vrs
+        .audit_search(None, Some("search_audit"), None, 10)
+        .unwrap();
+    assert_eq!(searches.len(), 2);
+    assert_eq!(searches[0].municipality.as_deref(), Some("131016"));
+    // Nobody searches the whole system through it.
+    let Answer::Refused(r) = vrs
+        .search_own_audit(vrs::Principal::Operator, None, 10)
+        .unwrap()
+    else {
+        panic!("the operator searched every area")
+    };
+    assert_eq!(r.provisions(), ["S-3-3"]);
+    assert!(vrs.audit_verify().unwrap().valid);
+}

@@ -6,6 +6,8 @@ mod app;
 mod audit;
 mod audit_heads;
 mod auth;
+mod backends;
+mod backends_pg;
 mod dose_statistics;
 mod doses;
 mod erasure;

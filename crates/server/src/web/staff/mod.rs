@@ -2,6 +2,7 @@
 //! each a router function; handlers parse, call the facade as the signed-in
 //! caller ([`super::auth::Staff::run`]) and render.
 
+mod audit;
 mod consent;
 mod counter;
 mod doses;
@@ -34,6 +35,7 @@ pub(super) fn router() -> Router<AppState> {
         .merge(operator::router())
         .merge(ledger::router())
         .merge(inquiry::router())
+        .merge(audit::router())
 }
 
 /// The longest free text (reason, venue, doctor…) a form accepts, in characters.

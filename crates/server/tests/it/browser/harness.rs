@@ -236,6 +236,9 @@ pub(crate) struct People {
     /// A national statistics viewer and a prefecture 13 one.
     pub(crate) national: User,
     pub(crate) prefecture: User,
+    /// 131016's administrator and an administrator of the operator.
+    pub(crate) admin: User,
+    pub(crate) operator: User,
     /// A tablet of site:131016 (its bearer token).
     pub(crate) device: String,
 }
@@ -312,6 +315,8 @@ fn prepare(data: &Path) -> People {
         "tokyo",
         Role::Viewer,
     );
+    let admin = add_user(&mut vrs, "municipality:131016", None, "admin", Role::Admin);
+    let operator = add_user(&mut vrs, "operator", None, "ops", Role::Admin);
     let chiyoda = "municipality:131016".parse().unwrap();
     let Answer::Done(device) = vrs
         .add_device(chiyoda, "131016".parse().unwrap(), "tablet 1")
@@ -323,6 +328,8 @@ fn prepare(data: &Path) -> People {
         clerk,
         national,
         prefecture,
+        admin,
+        operator,
         device: device.token,
     }
 }

@@ -15,6 +15,7 @@
 mod harness;
 mod screens;
 mod smoke;
+mod staff;
 mod stats;
 mod tablet;
 mod verify;

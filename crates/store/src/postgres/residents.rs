@@ -1,0 +1,336 @@
+//! Residents on PostgreSQL: the all-or-nothing import by binary COPY into a
+//! staging table and set-based INSERT … SELECT (COPY FROM is refused on tables
+//! with row-level security), lookups and counts.
+
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::types::{ToSql, Type};
+use vrs_consent::{Action, Allowed};
+use vrs_domain::csv_input::RowError;
+use vrs_domain::{MunicipalityCode, Resident, TicketNumber};
+
+use super::{audit, Pg, Scope};
+use crate::residents::{event, parse_col, prepare_rows, ImportOutcome, Lookup, Prepared};
+use crate::{Keyring, StoreError};
+
+/// The staging table: one import's good rows, dropped at commit.
+const STAGE: &str = "CREATE TEMP TABLE resident_stage (
+        line                  bigint   NOT NULL,
+        address_number        text     NOT NULL,
+        my_number_index       bytea    NOT NULL,
+        my_number_sealed      bytea    NOT NULL,
+        ticket_number         bigint   NOT NULL,
+        name                  text     NOT NULL,
+        name_kana             text     NOT NULL,
+        birth_date            text     NOT NULL,
+        sex                   smallint NOT NULL,
+        previous_municipality integer,
+        moved_in_on           text
+    ) ON COMMIT DROP";
+
+const STAGE_TYPES: [Type; 11] = [
+    Type::INT8,
+    Type::TEXT,
+    Type::BYTEA,
+    Type::BYTEA,
+    Type::INT8,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::INT2,
+    Type::INT4,
+    Type::TEXT,
+];
+
+/// Each staged line that cannot be kept: a repeated address number, or a
+/// My Number or ticket number another resident (of the file or held) has.
+const PROBLEMS: &str = "
+    SELECT line, problem FROM (
+        SELECT line,
+            CASE WHEN ra > 1 THEN 'address_number'
+                 WHEN ri > 1 OR EXISTS (SELECT 1 FROM residents r WHERE r.municipality = $1
+                         AND r.my_number_index = s.my_number_index
+                         AND r.address_number <> s.address_number) THEN 'my_number'
+                 WHEN rt > 1 OR EXISTS (SELECT 1 FROM residents r WHERE r.municipality = $1
+                         AND r.ticket_number = s.ticket_number
+                         AND r.address_number <> s.address_number) THEN 'ticket_number'
+            END AS problem
+        FROM (SELECT line, address_number, my_number_index, ticket_number,
+                  row_number() OVER (PARTITION BY address_number ORDER BY line) AS ra,
+                  row_number() OVER (PARTITION BY my_number_index ORDER BY line) AS ri,
+                  row_number() OVER (PARTITION BY ticket_number ORDER BY line) AS rt
+              FROM resident_stage) s
+    ) p WHERE problem IS NOT NULL ORDER BY line";
+
+/// The values a held row is compared on (the sealed My Number is sealed anew
+/// each time, so its blind index stands for it).
+const DIFFERS: &str =
+    "(r.my_number_index, r.ticket_number, r.name, r.name_kana, r.birth_date, r.sex,
+        r.previous_municipality, r.moved_in_on)
+    IS DISTINCT FROM (s.my_number_index, s.ticket_number, s.name, s.name_kana, s.birth_date, s.sex,
+        s.previous_municipality, s.moved_in_on)";
+
+impl Pg {
+    /// [`crate::Store::import_residents`] on PostgreSQL.
+    pub(crate) fn import_residents<I>(
+        &self,
+        keys: &Keyring,
+        allowed: &Allowed,
+        rows: I,
+        dry_run: bool,
+        detail: serde_json::Value,
+    ) -> Result<ImportOutcome, StoreError>
+    where
+        I: IntoIterator<Item = (u64, Result<Resident, Vec<RowError>>)>,
+        I::IntoIter: Send,
+    {
+        let municipality = allowed.partition_for(Action::ImportResidents)?;
+        let m = municipality.as_u32() as i32;
+        let actor = self.actor.clone();
+        let mut client = self.client.borrow_mut();
+        let mut tx = super::begin(&mut client, Scope::Area(municipality))?;
+        // The import's audit event takes this number: residents.import_batch.
+        let batch: i64 = tx.query_one("SELECT nextval('audit_seq')", &[])?.get(0);
+        tx.batch_execute(STAGE)?;
+        let mut out = ImportOutcome::default();
+        {
+            let sink = tx.copy_in("COPY resident_stage FROM STDIN (FORMAT binary)")?;
+            let mut writer = BinaryCopyInWriter::new(sink, &STAGE_TYPES);
+            let rows = rows.into_iter();
+            std::thread::scope(|scope| -> Result<(), StoreError> {
+                let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(4);
+                scope.spawn(move || prepare_rows(rows, keys, municipality, &send));
+                for prepared in receive.iter().flatten() {
+                    match prepared {
+                        Prepared::Bad(mut errs) => out.errors.append(&mut errs),
+                        Prepared::Sealing(e) => return Err(e),
+                        Prepared::Row(row) => {
+                            let r = &row.resident;
+                            let values: [&(dyn ToSql + Sync); 11] = [
+                                &(row.line as i64),
+                                &r.address_number.as_str(),
+                                &row.index.as_slice(),
+                                &row.sealed,
+                                &(r.ticket_number.as_u64() as i64),
+                                &row.name,
+                                &r.name_kana.as_str(),
+                                &row.birth,
+                                &i16::from(r.sex.code()),
+                                &r.previous_municipality.map(|p| p.as_u32() as i32),
+                                &r.moved_in_on.map(|d| d.to_string()),
+                            ];
+                            writer.write(&values)?;
+                        }
+                    }
+                }
+                Ok(())
+            })?;
+            writer.finish()?;
+        }
+        tx.batch_execute("ANALYZE resident_stage")?;
+        for p in tx.query(PROBLEMS, &[&m])? {
+            let line = p.get::<_, i64>(0) as u64;
+            out.errors.push(match p.get::<_, &str>(1) {
+                "address_number" => RowError {
+                    line,
+                    column: "address_number".into(),
+                    reason: "address number repeats an earlier line of this file".into(),
+                },
+                column => RowError {
+                    line,
+                    column: column.into(),
+                    reason: format!("another resident of {municipality} already has this {column}"),
+                },
+            });
+        }
+        if !out.errors.is_empty() {
+            tx.rollback()?;
+            let mut errors = out.errors;
+            errors.sort_by_key(|e| e.line);
+            return Ok(ImportOutcome {
+                errors,
+                ..ImportOutcome::default()
+            });
+        }
+        out.updated = tx.execute(
+            &format!(
+                "INSERT INTO resident_history (municipality, address_number, replaced_by_batch,
+                     my_number_index, my_number_sealed, ticket_number, name, name_kana, birth_date,
+                     sex, import_batch, previous_municipality, moved_in_on)
+                 SELECT r.municipality, r.address_number, $2, r.my_number_index, r.my_number_sealed,
+                     r.ticket_number, r.name, r.name_kana, r.birth_date, r.sex, r.import_batch,
+                     r.previous_municipality, r.moved_in_on
+                 FROM residents r JOIN resident_stage s
+                     ON r.municipality = $1 AND r.address_number = s.address_number
+                 WHERE {DIFFERS}"
+            ),
+            &[&m, &batch],
+        )?;
+        tx.execute(
+            &format!(
+                "UPDATE residents r SET my_number_index = s.my_number_index,
+                     my_number_sealed = s.my_number_sealed, ticket_number = s.ticket_number,
+                     name = s.name, name_kana = s.name_kana, birth_date = s.birth_date, sex = s.sex,
+                     import_batch = $2, previous_municipality = s.previous_municipality,
+                     moved_in_on = s.moved_in_on
+                 FROM resident_stage s
+                 WHERE r.municipality = $1 AND r.address_number = s.address_number AND {DIFFERS}"
+            ),
+            &[&m, &batch],
+        )?;
+        out.unchanged = tx.execute(
+            "UPDATE residents r SET import_batch = $2 FROM resident_stage s
+             WHERE r.municipality = $1 AND r.address_number = s.address_number
+               AND r.import_batch <> $2",
+            &[&m, &batch],
+        )?;
+        out.imported = tx.execute(
+            "INSERT INTO residents (municipality, address_number, my_number_index, my_number_sealed,
+                 ticket_number, name, name_kana, birth_date, sex, import_batch,
+                 previous_municipality, moved_in_on)
+             SELECT $1, s.address_number, s.my_number_index, s.my_number_sealed, s.ticket_number,
+                 s.name, s.name_kana, s.birth_date, s.sex, $2, s.previous_municipality, s.moved_in_on
+             FROM resident_stage s
+             WHERE NOT EXISTS (SELECT 1 FROM residents r
+                               WHERE r.municipality = $1 AND r.address_number = s.address_number)",
+            &[&m, &batch],
+        )?;
+        if dry_run {
+            tx.rollback()?;
+            return Ok(out);
+        }
+        let mut detail = detail;
+        if let Some(map) = detail.as_object_mut() {
+            map.insert("imported".into(), out.imported.into());
+            map.insert("updated".into(), out.updated.into());
+            map.insert("unchanged".into(), out.unchanged.into());
+        }
+        let event = event(allowed, None, detail);
+        out.audit_seq = Some(audit::append(
+            &mut tx,
+            keys,
+            &event,
+            actor.as_deref(),
+            Some(batch),
+        )?);
+        tx.commit()?;
+        out.committed = true;
+        Ok(out)
+    }
+
+    /// [`crate::Store::find_resident`] on PostgreSQL.
+    pub(crate) fn find_resident(
+        &self,
+        keys: &Keyring,
+        allowed: &Allowed,
+        lookup: &Lookup,
+    ) -> Result<Option<Resident>, StoreError> {
+        let municipality = allowed.partition_for(Action::ReadResident)?;
+        let m = municipality.as_u32() as i32;
+        let actor = self.actor.clone();
+        let mut client = self.client.borrow_mut();
+        let mut tx = super::begin(&mut client, Scope::Area(municipality))?;
+        const COLS: &str = crate::residents::RESIDENT_COLUMNS;
+        let row = match lookup {
+            Lookup::AddressNumber(a) => tx.query_opt(
+                &format!(
+                    "SELECT {COLS} FROM residents WHERE municipality = $1 AND address_number = $2"
+                ),
+                &[&m, &a.as_str()],
+            )?,
+            Lookup::TicketNumber(t) => tx.query_opt(
+                &format!(
+                    "SELECT {COLS} FROM residents WHERE municipality = $1 AND ticket_number = $2"
+                ),
+                &[&m, &(t.as_u64() as i64)],
+            )?,
+            Lookup::MyNumber(n) => tx.query_opt(
+                &format!(
+                    "SELECT {COLS} FROM residents WHERE municipality = $1 AND my_number_index = $2"
+                ),
+                &[&m, &keys.blind_index(n, municipality)?.as_slice()],
+            )?,
+        };
+        let found = match row {
+            None => None,
+            Some(r) => {
+                let index: Vec<u8> = r.get(1);
+                let mut subject = [0u8; 32];
+                if index.len() == 32 {
+                    subject.copy_from_slice(&index);
+                }
+                Some((resident_from_row(keys, municipality, &r)?, subject))
+            }
+        };
+        let subject = match (&found, lookup) {
+            (Some((_, s)), _) => Some(*s),
+            (None, Lookup::MyNumber(n)) => Some(keys.blind_index(n, municipality)?),
+            (None, _) => None,
+        };
+        let detail = serde_json::json!({
+            "by": match lookup { Lookup::AddressNumber(_) => "address_number", Lookup::TicketNumber(_) => "ticket_number", Lookup::MyNumber(_) => "my_number" },
+            "found": found.is_some(),
+        });
+        audit::append(
+            &mut tx,
+            keys,
+            &event(allowed, subject, detail),
+            actor.as_deref(),
+            None,
+        )?;
+        tx.commit()?;
+        Ok(found.map(|(r, _)| r))
+    }
+
+    /// [`crate::Store::count_residents`] on PostgreSQL.
+    pub(crate) fn count_residents(
+        &self,
+        keys: &Keyring,
+        allowed: &Allowed,
+    ) -> Result<u64, StoreError> {
+        let municipality = allowed.partition_for(Action::CountResidents)?;
+        let actor = self.actor.clone();
+        let mut client = self.client.borrow_mut();
+        let mut tx = super::begin(&mut client, Scope::Area(municipality))?;
+        let n: i64 = tx
+            .query_one(
+                "SELECT count(*) FROM residents WHERE municipality = $1",
+                &[&(municipality.as_u32() as i32)],
+            )?
+            .get(0);
+        let event = event(allowed, None, serde_json::json!({ "count": n }));
+        audit::append(&mut tx, keys, &event, actor.as_deref(), None)?;
+        tx.commit()?;
+        Ok(n as u64)
+    }
+}
+
+/// A resident from a row of `RESIDENT_COLUMNS`, its My Number opened under
+/// the municipality's key.
+fn resident_from_row(
+    keys: &Keyring,
+    municipality: MunicipalityCode,
+    r: &postgres::Row,
+) -> Result<Resident, StoreError> {
+    let sealed: Vec<u8> = r.get(2);
+    let corrupt = |e: vrs_domain::DomainError| StoreError::Corrupt {
+        what: e.to_string(),
+    };
+    Ok(Resident {
+        municipality,
+        address_number: parse_col(r.get::<_, String>(0), "address_number")?,
+        my_number: keys.open(&sealed, municipality)?,
+        ticket_number: TicketNumber::from_u64(r.get::<_, i64>(3) as u64).map_err(corrupt)?,
+        name: parse_col(r.get::<_, String>(4), "name")?,
+        name_kana: parse_col(r.get::<_, String>(5), "name_kana")?,
+        birth_date: parse_col(r.get::<_, String>(6), "birth_date")?,
+        sex: parse_col(r.get::<_, i16>(7).to_string(), "sex")?,
+        previous_municipality: r
+            .get::<_, Option<i32>>(8)
+            .map(|m| MunicipalityCode::from_u32(m as u32).map_err(corrupt))
+            .transpose()?,
+        moved_in_on: r
+            .get::<_, Option<String>>(9)
+            .map(|d| parse_col(d, "moved_in_on"))
+            .transpose()?,
+    })
+}

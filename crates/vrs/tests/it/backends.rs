@@ -1,0 +1,372 @@
+//! One facade suite for both storage backends: each test below runs once on
+//! SQLite and once on PostgreSQL (`both!`), with the same assertions.
+//!
+//! PostgreSQL comes from `VRS_TEST_DATABASE_URL` (`.ci/run` starts a server and
+//! exports it); each run uses its own schema, so tests run in parallel. Without
+//! the variable the PostgreSQL runs skip and say so, except under `CI=true`,
+//! where they fail.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use vrs::consent::{DocumentId, Function};
+use vrs::domain::MyNumber;
+use vrs::{Answer, ImportOutcome, Lookup, StoreError, Vrs, VrsError};
+
+use crate::support::{clock, consent, file, my_number, row, HEADER};
+
+/// The storage backend a run uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The test server's URL; `None` (with a message) when there is none outside CI.
+pub(crate) fn test_database_url() -> Option<String> {
+    match std::env::var("VRS_TEST_DATABASE_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("CI=true but VRS_TEST_DATABASE_URL is not set: the PostgreSQL tests cannot run")
+        }
+        _ => {
+            eprintln!("skipped: VRS_TEST_DATABASE_URL is not set, no PostgreSQL run");
+            None
+        }
+    }
+}
+
+/// A URL for a schema of this run's own.
+pub(crate) fn own_schema_url(base: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let schema = format!(
+        "t_{}_{}_{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}schema={schema}")
+}
+
+/// The password in a URL's user part (empty when it has none).
+fn password_of(url: &str) -> String {
+    let userinfo = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.rsplit_once('@'))
+        .map(|(u, _)| u)
+        .unwrap_or_default();
+    userinfo
+        .split_once(':')
+        .map(|(_, p)| p)
+        .unwrap_or_default()
+        .replace(':', "\\:")
+}
+
+/// A fresh instance on `backend` with no consent; `None` when PostgreSQL is not
+/// available outside CI.
+pub(crate) fn fresh_on(backend: Backend) -> Option<(tempfile::TempDir, Vrs)> {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let database = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => {
+            let url = own_schema_url(&test_database_url()?);
+            // The data directory keeps the URL without its password: later
+            // opens read it from a libpq password file beside it.
+            let passfile = dir.path().join("pgpass");
+            std::fs::write(&passfile, format!("*:*:*:*:{}\n", password_of(&url))).unwrap();
+            Some(format!("{url}&passfile={}", passfile.display()))
+        }
+    };
+    Vrs::init_database(&data, database.as_deref(), None, false, &clock()).unwrap();
+    let vrs = Vrs::open(&data, Box::new(clock())).unwrap();
+    Some((dir, vrs))
+}
+
+/// A fresh instance where 千代田区 and 新宿区 consent to the base terms.
+fn consenting(backend: Backend) -> Option<(tempfile::TempDir, Vrs)> {
+    let (dir, mut vrs) = fresh_on(backend)?;
+    for m in ["131016", "131041"] {
+        consent(&mut vrs, m, DocumentId::Terms20211203);
+    }
+    Some((dir, vrs))
+}
+
+fn chiyoda() -> vrs::Principal {
+    "municipality:131016".parse().unwrap()
+}
+
+fn shinjuku() -> vrs::Principal {
+    "municipality:131041".parse().unwrap()
+}
+
+#[track_caller]
+fn done<T>(a: Answer<T>) -> T {
+    match a {
+        Answer::Done(o) => o,
+        Answer::Refused(r) => panic!("refused: {r}"),
+    }
+}
+
+fn import(vrs: &mut Vrs, who: vrs::Principal, csv: &str) -> ImportOutcome {
+    done(
+        vrs.import_residents(who, csv.as_bytes(), None, false)
+            .unwrap(),
+    )
+}
+
+/// Runs each named test function on both backends.
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[test]
+                fn sqlite() {
+                    super::$name(super::Backend::Sqlite);
+                }
+                #[test]
+                fn postgres() {
+                    super::$name(super::Backend::Postgres);
+                }
+            }
+        )*
+    };
+}
+
+both!(
+    import_then_find_and_count,
+    a_bad_file_writes_nothing_and_names_every_bad_line,
+    a_second_import_updates_with_history_counts,
+    without_consent_the_read_is_refused_and_audited,
+    another_municipality_cannot_read_the_area,
+    consents_and_emergency_stops_round_trip,
+    dose_registration_is_served_or_named_unsupported,
+);
+
+fn import_then_find_and_count(backend: Backend) {
+    let Some((_dir, mut vrs)) = consenting(backend) else {
+        return;
+    };
+    let o = import(&mut vrs, chiyoda(), &file("131016", 5));
+    assert_eq!(
+        (o.imported, o.updated, o.unchanged, o.committed),
+        (5, 0, 0, true)
+    );
+    assert!(o.errors.is_empty(), "{:?}", o.errors);
+    assert_eq!(done(vrs.count_residents(chiyoda(), None).unwrap()), 5);
+    let by_address = done(
+        vrs.find_resident(
+            chiyoda(),
+            None,
+            &Lookup::AddressNumber("A3".parse().unwrap()),
+        )
+        .unwrap(),
+    )
+    .expect("A3 is held");
+    assert_eq!(by_address.name.to_string(), "山田\u{3000}太郎3");
+    let n: MyNumber = my_number(4 + 131_016 * 1000).parse().unwrap();
+    let by_number = done(
+        vrs.find_resident(chiyoda(), None, &Lookup::MyNumber(n.clone()))
+            .unwrap(),
+    )
+    .expect("found by My Number");
+    assert_eq!(by_number.address_number.as_str(), "A4");
+    assert_eq!(
+        by_number.my_number, n,
+        "the sealed number opens to the same"
+    );
+    let by_ticket = done(
+        vrs.find_resident(
+            chiyoda(),
+            None,
+            &Lookup::TicketNumber("0000000002".parse().unwrap()),
+        )
+        .unwrap(),
+    )
+    .expect("found by ticket");
+    assert_eq!(by_ticket.address_number.as_str(), "A2");
+    let missing = done(
+        vrs.find_resident(
+            chiyoda(),
+            None,
+            &Lookup::AddressNumber("A99".parse().unwrap()),
+        )
+        .unwrap(),
+    );
+    assert!(missing.is_none());
+    let report = vrs.audit_verify().unwrap();
+    assert!(report.valid, "{report:?}");
+    let reads = vrs
+        .audit_search(
+            Some("131016".parse().unwrap()),
+            Some("read_resident"),
+            None,
+            10,
+        )
+        .unwrap();
+    assert_eq!(reads.len(), 4, "every lookup is audited: {reads:?}");
+    assert_eq!(reads[3].detail["found"], false);
+}
+
+fn a_bad_file_writes_nothing_and_names_every_bad_line(backend: Backend) {
+    let Some((_dir, mut vrs)) = consenting(backend) else {
+        return;
+    };
+    // Line 3 repeats A1's address; line 4 repeats A1's My Number under A9;
+    // line 5 is not a resident row at all.
+    let mut csv = HEADER.to_owned();
+    csv.push_str(&row("131016", 1));
+    csv.push_str(&row("131016", 1).replace(",0000000001,", ",0000000077,"));
+    csv.push_str(
+        &row("131016", 1)
+            .replace(",A1,", ",A9,")
+            .replace(",0000000001,", ",0000000078,"),
+    );
+    csv.push_str("131016,A5,not-a-number,0000000005,x,ヤ,1980-02-17,1\n");
+    let o = import(&mut vrs, chiyoda(), &csv);
+    assert!(!o.committed);
+    assert_eq!((o.imported, o.updated, o.unchanged), (0, 0, 0));
+    let lines: Vec<(u64, &str)> = o
+        .errors
+        .iter()
+        .map(|e| (e.line, e.column.as_str()))
+        .collect();
+    assert!(lines.contains(&(3, "address_number")), "{lines:?}");
+    assert!(lines.contains(&(4, "my_number")), "{lines:?}");
+    assert!(lines.iter().any(|(l, _)| *l == 5), "{lines:?}");
+    assert!(
+        !lines.iter().any(|(l, _)| *l == 2),
+        "line 2 is good: {lines:?}"
+    );
+    assert_eq!(done(vrs.count_residents(chiyoda(), None).unwrap()), 0);
+}
+
+fn a_second_import_updates_with_history_counts(backend: Backend) {
+    let Some((_dir, mut vrs)) = consenting(backend) else {
+        return;
+    };
+    import(&mut vrs, chiyoda(), &file("131016", 3));
+    let mut csv = file("131016", 3).replace("太郎2,", "次郎2,");
+    csv.push_str(&row("131016", 4));
+    let o = import(&mut vrs, chiyoda(), &csv);
+    assert_eq!(
+        (o.imported, o.updated, o.unchanged, o.committed),
+        (1, 1, 2, true)
+    );
+    let r = done(
+        vrs.find_resident(
+            chiyoda(),
+            None,
+            &Lookup::AddressNumber("A2".parse().unwrap()),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(r.name.to_string(), "山田\u{3000}次郎2");
+    // A dry run reports and keeps nothing.
+    let dry = done(
+        vrs.import_residents(chiyoda(), file("131016", 6).as_bytes(), None, true)
+            .unwrap(),
+    );
+    assert_eq!(
+        (dry.imported, dry.updated, dry.unchanged, dry.committed),
+        (2, 1, 3, false)
+    );
+    assert_eq!(done(vrs.count_residents(chiyoda(), None).unwrap()), 4);
+}
+
+fn without_consent_the_read_is_refused_and_audited(backend: Backend) {
+    let Some((_dir, mut vrs)) = fresh_on(backend) else {
+        return;
+    };
+    let Answer::Refused(r) = vrs.count_residents(chiyoda(), None).unwrap() else {
+        panic!("a municipality without consent counted its residents")
+    };
+    assert!(!r.grounds.is_empty());
+    let refused = vrs
+        .audit_search(None, Some("count_residents"), None, 10)
+        .unwrap();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].outcome, "refused");
+    assert!(vrs.audit_verify().unwrap().valid);
+}
+
+fn another_municipality_cannot_read_the_area(backend: Backend) {
+    let Some((_dir, mut vrs)) = consenting(backend) else {
+        return;
+    };
+    import(&mut vrs, chiyoda(), &file("131016", 2));
+    let asked = vrs
+        .find_resident(
+            shinjuku(),
+            Some("131016".parse().unwrap()),
+            &Lookup::AddressNumber("A1".parse().unwrap()),
+        )
+        .unwrap();
+    assert!(matches!(asked, Answer::Refused(_)), "{asked:?}");
+    // Its own area holds nothing of Chiyoda's.
+    assert_eq!(done(vrs.count_residents(shinjuku(), None).unwrap()), 0);
+    let own = done(
+        vrs.find_resident(
+            shinjuku(),
+            None,
+            &Lookup::AddressNumber("A1".parse().unwrap()),
+        )
+        .unwrap(),
+    );
+    assert!(own.is_none());
+}
+
+fn consents_and_emergency_stops_round_trip(backend: Backend) {
+    let Some((_dir, mut vrs)) = consenting(backend) else {
+        return;
+    };
+    let view = vrs.consent_view("131016".parse().unwrap()).unwrap();
+    assert!(view
+        .documents
+        .iter()
+        .any(|d| d.document == DocumentId::Terms20211203 && d.granted));
+    done(
+        vrs.revoke_consent(chiyoda(), None, DocumentId::Terms20211203)
+            .unwrap(),
+    );
+    assert!(matches!(
+        vrs.count_residents(chiyoda(), None).unwrap(),
+        Answer::Refused(_)
+    ));
+    let operator: vrs::Principal = "operator".parse().unwrap();
+    let stopped = done(
+        vrs.emergency_stop(operator, Function::Import, "drill")
+            .unwrap(),
+    );
+    assert_eq!(stopped.len(), 1);
+    assert_eq!(stopped[0].reason, "drill");
+    let o = vrs
+        .import_residents(shinjuku(), file("131041", 1).as_bytes(), None, false)
+        .unwrap();
+    assert!(matches!(o, Answer::Refused(_)), "stopped: {o:?}");
+    assert!(done(vrs.emergency_resume(operator, Function::Import).unwrap()).is_empty());
+    assert!(vrs.audit_verify().unwrap().valid);
+}
+
+fn dose_registration_is_served_or_named_unsupported(backend: Backend) {
+    let Some((_dir, mut vrs)) = consenting(backend) else {
+        return;
+    };
+    import(&mut vrs, chiyoda(), &file("131016", 1));
+    let listed = vrs.list_doses(chiyoda(), &Lookup::AddressNumber("A1".parse().unwrap()));
+    match (backend, listed) {
+        (Backend::Sqlite, Ok(Answer::Done(doses))) => assert!(doses.is_empty()),
+        (
+            Backend::Postgres,
+            Err(VrsError::Store(StoreError::Unsupported {
+                operation: "list_doses",
+                backend: "postgres",
+            })),
+        ) => {}
+        (b, other) => panic!("{b:?}: {other:?}"),
+    }
+}

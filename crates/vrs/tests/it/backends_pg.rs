@@ -1,0 +1,127 @@
+//! PostgreSQL only: row-level security and the append-only triggers hold under
+//! the application's own checks, looked at directly as the application role.
+
+use vrs::consent::DocumentId;
+use vrs::{Answer, Vrs};
+
+use crate::backends::{own_schema_url, test_database_url};
+use crate::support::{clock, consent, file};
+
+/// A client of the test server as the application role in `schema`, with the
+/// transaction-local area settings the store uses.
+fn app_client(base: &str, schema: &str) -> postgres::Client {
+    let mut c = postgres::Client::connect(base, postgres::NoTls).unwrap();
+    c.batch_execute(&format!("SET search_path = {schema}; SET ROLE vrs_app"))
+        .unwrap();
+    c
+}
+
+fn count_as(c: &mut postgres::Client, area: &str, scope: &str) -> i64 {
+    let mut tx = c.transaction().unwrap();
+    tx.execute(
+        "SELECT set_config('app.municipality', $1, true), set_config('app.scope', $2, true)",
+        &[&area, &scope],
+    )
+    .unwrap();
+    let n = tx
+        .query_one("SELECT count(*) FROM residents", &[])
+        .unwrap()
+        .get(0);
+    tx.commit().unwrap();
+    n
+}
+
+#[test]
+fn row_level_security_and_append_only_bind_the_application_role() {
+    let Some(base) = test_database_url() else {
+        return;
+    };
+    let url = own_schema_url(&base);
+    let schema = url.rsplit_once("schema=").unwrap().1.to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    // The password of later opens: VRS_DATABASE_URL naming the same server,
+    // database and user (the data directory keeps none).
+    std::env::set_var("VRS_DATABASE_URL", &base);
+    Vrs::init_database(dir.path(), Some(&url), None, false, &clock()).unwrap();
+    let mut vrs = Vrs::open(dir.path(), Box::new(clock())).unwrap();
+    consent(&mut vrs, "131016", DocumentId::Terms20211203);
+    let who = "municipality:131016".parse().unwrap();
+    let Answer::Done(o) = vrs
+        .import_residents(who, file("131016", 3).as_bytes(), None, false)
+        .unwrap()
+    else {
+        panic!("refused")
+    };
+    assert_eq!(o.imported, 3);
+    // The data directory holds no password.
+    let held = std::fs::read_to_string(dir.path().join("database.url")).unwrap();
+    assert!(!held.contains(":vrs_test@"), "{held}");
+
+    let mut c = app_client(&base, &schema);
+    assert_eq!(count_as(&mut c, "131016", ""), 3, "its own area");
+    assert_eq!(
+        count_as(&mut c, "131041", ""),
+        0,
+        "another area sees nothing"
+    );
+    assert_eq!(count_as(&mut c, "", ""), 0, "no area, nothing");
+    assert_eq!(
+        count_as(&mut c, "", "national"),
+        3,
+        "the national path sees all"
+    );
+
+    // Writing into another area is refused by the policy's WITH CHECK.
+    let mut tx = c.transaction().unwrap();
+    tx.execute("SELECT set_config('app.municipality', '131041', true)", &[])
+        .unwrap();
+    let e = tx
+        .execute(
+            "INSERT INTO residents SELECT * FROM residents WHERE false
+             UNION ALL SELECT 131016, 'X1', decode(repeat('00', 32), 'hex'), '\\x00', 99, 'n', 'k',
+                 '1980-01-01', 1, 1, NULL, NULL",
+            &[],
+        )
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("row-level security")
+            || format!("{e:?}").contains("row-level security"),
+        "{e:?}"
+    );
+    drop(tx);
+
+    // The application role may not change the audit log at all; even the
+    // schema's owner (which has the privilege) is stopped by the trigger.
+    let mut tx = c.transaction().unwrap();
+    tx.execute("SELECT set_config('app.scope', 'national', true)", &[])
+        .unwrap();
+    let e = tx
+        .execute("UPDATE audit_log SET detail = '{}'", &[])
+        .unwrap_err();
+    assert!(format!("{e:?}").contains("permission denied"), "{e:?}");
+    drop(tx);
+    let mut owner = postgres::Client::connect(&base, postgres::NoTls).unwrap();
+    owner
+        .batch_execute(&format!("SET search_path = {schema}"))
+        .unwrap();
+    for sql in [
+        "UPDATE audit_log SET detail = '{}'",
+        "DELETE FROM audit_log",
+    ] {
+        let mut tx = owner.transaction().unwrap();
+        tx.execute("SELECT set_config('app.scope', 'national', true)", &[])
+            .unwrap();
+        let e = tx.execute(sql, &[]).unwrap_err();
+        assert!(
+            format!("{e:?}").contains("is append-only") && format!("{e:?}").contains("audit_log"),
+            "{sql}: {e:?}"
+        );
+    }
+
+    // A partition is never reached directly (no grant): only through the policies.
+    let e = c
+        .query_one("SELECT count(*) FROM residents_p0", &[])
+        .unwrap_err();
+    assert!(format!("{e:?}").contains("permission denied"), "{e:?}");
+    assert!(vrs.audit_verify().unwrap().valid);
+}
