@@ -55,17 +55,23 @@ fn free_port() -> u16 {
 }
 
 /// Headless Chromium under a chromedriver this harness started; both end with it.
+/// One browser runs at a time (a Chromium start-up takes a core for seconds; the
+/// other tests of the binary, some timing-sensitive, share the machine).
 pub(crate) struct Browser {
     pub(crate) client: Client,
     driver: Child,
     _profile: tempfile::TempDir,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
 }
+
+static ONE_BROWSER: std::sync::OnceLock<tokio::sync::Mutex<()>> = std::sync::OnceLock::new();
 
 impl Browser {
     /// Starts chromedriver and a fresh headless Chromium, or `None` when the tools
     /// are missing outside CI.
     pub(crate) async fn start() -> Option<Self> {
         let (chromium, driver_path) = tools()?;
+        let turn = ONE_BROWSER.get_or_init(Default::default).lock().await;
         let port = free_port();
         let mut driver = Command::new(driver_path)
             .arg(format!("--port={port}"))
@@ -121,6 +127,7 @@ impl Browser {
             client,
             driver,
             _profile: profile,
+            _turn: turn,
         })
     }
 
