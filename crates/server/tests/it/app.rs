@@ -350,10 +350,7 @@ async fn a10_10_past_the_in_flight_limit_requests_are_shed_with_503_and_retry_af
         .send();
     let pending = tokio::spawn(pending);
     let mut shed = None;
-    // The held request takes the slot as soon as the server reads its first bytes;
-    // on a loaded machine (browser tests beside it) that can take seconds.
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while std::time::Instant::now() < deadline {
+    for _ in 0..100 {
         let r = s
             .client
             .get(s.url("/issuer/directory.json"))
