@@ -333,11 +333,16 @@ async fn a10_10_a_client_over_its_app_rate_gets_429_with_retry_after() {
     s.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a10_10_past_the_in_flight_limit_requests_are_shed_with_503_and_retry_after() {
-    let data = data_dir(false);
-    let s = Running::start(data.path(), 600, 1).await;
-    // One application whose body never ends holds the only slot.
+/// The sending half of an application body that never ends while it is kept.
+type Hold = tokio::sync::mpsc::Sender<Result<Vec<u8>, std::io::Error>>;
+
+/// Sends an application whose body stays open while the returned sender lives.
+async fn hold_slot(
+    s: &Running,
+) -> (
+    Hold,
+    tokio::task::JoinHandle<reqwest::Result<reqwest::Response>>,
+) {
     let (hold, body) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
     hold.send(Ok(b"{".to_vec())).await.unwrap();
     let stream = futures_util::stream::unfold(body, |mut rx| async move {
@@ -348,9 +353,31 @@ async fn a10_10_past_the_in_flight_limit_requests_are_shed_with_503_and_retry_af
         .post(s.url("/app/v1/applications"))
         .body(reqwest::Body::wrap_stream(stream))
         .send();
-    let pending = tokio::spawn(pending);
+    (hold, tokio::spawn(pending))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a10_10_past_the_in_flight_limit_requests_are_shed_with_503_and_retry_after() {
+    let data = data_dir(false);
+    let s = Running::start(data.path(), 600, 1).await;
+    // One application whose body never ends holds the only slot. A directory request
+    // sent at the same moment can win the slot first and get the application shed
+    // instead; then the application is sent again, until it holds the slot.
+    let mut held: Option<(
+        Hold,
+        tokio::task::JoinHandle<reqwest::Result<reqwest::Response>>,
+    )> = None;
     let mut shed = None;
-    for _ in 0..100 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while shed.is_none() && std::time::Instant::now() < deadline {
+        if held
+            .as_ref()
+            .is_none_or(|(_, pending)| pending.is_finished())
+        {
+            held = Some(hold_slot(&s).await);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        }
         let r = s
             .client
             .get(s.url("/issuer/directory.json"))
@@ -359,10 +386,11 @@ async fn a10_10_past_the_in_flight_limit_requests_are_shed_with_503_and_retry_af
             .unwrap();
         if r.status() == StatusCode::SERVICE_UNAVAILABLE {
             shed = Some(r);
-            break;
+        } else {
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    let (hold, pending) = held.expect("an application was sent");
     let shed = shed.expect("a request was shed while the slot was held");
     assert_eq!(shed.headers()["retry-after"], "1");
     assert!(
