@@ -29,8 +29,8 @@ pub(crate) enum KeysCmd {
     },
     /// Print the revocation list of one key.
     Crl {
-        /// The key id.
-        #[arg(long)]
+        /// The key id (a base64url thumbprint, which may begin with '-').
+        #[arg(long, allow_hyphen_values = true)]
         kid: String,
     },
     /// The ICAO VDS-NC barcode signer of overseas certificates (import, csr, show).

@@ -188,3 +188,17 @@ fn n_1_keys_jwks_creates_no_key_for_a_municipality_without_consent_to_electronic
         "no key made"
     );
 }
+
+#[test]
+fn a_kid_that_begins_with_a_hyphen_is_a_value_not_a_flag() {
+    // A kid is a base64url thumbprint: one in 64 begins with '-'.
+    let dir = init();
+    let out = vrs(dir.path(), &["keys", "crl", "--kid", "-Cx0Yq1notakeyid"]);
+    assert!(
+        !out.stderr.contains("unexpected argument"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json["kid"], "-Cx0Yq1notakeyid");
+}
