@@ -11,7 +11,7 @@ use crate::{
 
 impl Store {
     /// [`Store::init`] with a PostgreSQL database when `database` is a
-    /// `postgres://` URL (see [`postgres::url`]): the data directory keeps the
+    /// `postgres://` URL (see the `url` module): the data directory keeps the
     /// keyring and `database.url` (the URL without its password), the server
     /// everything else. `None`: SQLite in the data directory, as `init`.
     pub fn init_database(
