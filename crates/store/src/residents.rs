@@ -254,8 +254,9 @@ impl Store {
         }
         let municipality = allowed.partition_for(Action::CountResidents)?;
         let tx = sqlite!(mut self, "count_residents").transaction()?;
+        // Kept by triggers in every resident write's transaction (migration 12).
         let n: i64 = tx.query_row(
-            "SELECT count(*) FROM residents WHERE municipality = ?1",
+            "SELECT coalesce((SELECT n FROM resident_counts WHERE municipality = ?1), 0)",
             [municipality.as_u32()],
             |r| r.get(0),
         )?;
