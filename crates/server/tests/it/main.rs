@@ -13,3 +13,4 @@ mod web;
 mod web_admin;
 mod web_counter;
 mod web_staff;
+mod web_stats;
