@@ -56,7 +56,7 @@ pub struct Answering {
 
 /// The provisions the decision cited as the basis of providing records
 /// (vrs-consent's reading of the decision).
-fn legal_basis(allowed: &Allowed) -> Vec<String> {
+pub(crate) fn legal_basis(allowed: &Allowed) -> Vec<String> {
     vrs_consent::grounds::provision_basis(allowed)
         .iter()
         .map(|p| p.as_str().to_owned())
@@ -100,7 +100,11 @@ fn answer(
 }
 
 /// The person's blind index in the asking municipality's own partition.
-fn asking_index(keys: &Keyring, allowed: &Allowed, n: &MyNumber) -> Result<[u8; 32], StoreError> {
+pub(crate) fn asking_index(
+    keys: &Keyring,
+    allowed: &Allowed,
+    n: &MyNumber,
+) -> Result<[u8; 32], StoreError> {
     match allowed.principal() {
         vrs_domain::Principal::Municipality(m) => keys.blind_index(n, m),
         _ => Err(StoreError::WrongProof {
@@ -181,6 +185,9 @@ impl Store {
             expected: "a holder",
             got: "none",
         })?;
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.inquire(&self.keys, allowed, holder, n, purpose, how);
+        }
         let index = self.keys.blind_index(n, holder)?;
         let tx = sqlite!(mut self, "inquire")
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -232,6 +239,9 @@ impl Store {
             expected: "a holder",
             got: "none",
         })?;
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.inquire_batch(&self.keys, allowed, holder, numbers, purpose);
+        }
         let basis = legal_basis(allowed);
         let tx = sqlite!(mut self, "inquire_batch")
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

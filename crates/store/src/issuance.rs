@@ -80,6 +80,9 @@ impl Store {
         n: &MyNumber,
     ) -> Result<Option<Vec<IssuableDose>>, StoreError> {
         let m = allowed.partition_for(Action::IssueCertificate)?;
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.issuable_doses(&self.keys, m, n);
+        }
         let address: Option<String> = sqlite!(self, "issuable_doses")
             .prepare_cached("SELECT address_number FROM residents WHERE municipality = ?1 AND my_number_index = ?2")?
             .query_row(params![m.as_u32(), self.keys.blind_index(n, m)?.as_slice()], |r| r.get(0))
@@ -119,6 +122,9 @@ impl Store {
         n: &MyNumber,
     ) -> Result<Option<AddressNumber>, StoreError> {
         let m = allowed.partition_for(Action::IssueCertificate)?;
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.revocation_subject(&self.keys, m, n);
+        }
         let address: Option<String> = sqlite!(self, "revocation_subject")
             .prepare_cached("SELECT address_number FROM residents WHERE municipality = ?1 AND my_number_index = ?2")?
             .query_row(params![m.as_u32(), self.keys.blind_index(n, m)?.as_slice()], |r| r.get(0))
@@ -165,6 +171,11 @@ impl Store {
         } else {
             "individual"
         };
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.record_issuance_with(
+                &self.keys, allowed, m, origin, record, dose_ids, applicant, deliver,
+            );
+        }
         let tx = sqlite!(mut self, "record_issuance_with").transaction()?;
         let detail = serde_json::json!({
             "certificate_id": record.certificate_id,
@@ -230,6 +241,9 @@ impl Store {
             serde_json::json!({ "refused": kind, "detail": detail }),
         );
         ev.outcome = crate::Outcome::Refused;
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.audit_in_area(&self.keys, m, &ev);
+        }
         let tx = sqlite!(mut self, "audit_application_refusal").transaction()?;
         let seq = audit::append(&tx, &self.keys, &ev)?;
         tx.commit()?;
@@ -246,6 +260,9 @@ impl Store {
                 expected: "purpose certificate_issuance",
                 got: "another purpose",
             });
+        }
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.issuances(&self.keys, allowed, m);
         }
         let tx = sqlite!(mut self, "issuances").transaction()?;
         let out = {

@@ -168,6 +168,9 @@ impl Store {
         asking: MunicipalityCode,
         n: &MyNumber,
     ) -> Result<Option<Residence>, StoreError> {
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.residence(&self.keys, asking, n);
+        }
         let row: Option<(Option<u32>, Option<String>)> = sqlite!(self, "residence")
             .prepare_cached(
                 "SELECT previous_municipality, moved_in_on FROM residents
@@ -203,6 +206,9 @@ impl Store {
         dose: DoseNumber,
         on: NaiveDate,
     ) -> Result<Vec<TicketDue>, StoreError> {
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.tickets_due(&self.keys, allowed, dose, on);
+        }
         let municipality = allowed.partition_for(Action::ListTicketsDue)?;
         let tx = sqlite!(mut self, "tickets_due").transaction()?;
         let mut out = Vec::new();

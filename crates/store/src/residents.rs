@@ -220,6 +220,9 @@ impl Store {
         birth: &BirthDate,
         limit: u32,
     ) -> Result<Vec<Resident>, StoreError> {
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.search_residents(&self.keys, allowed, kana, birth, limit);
+        }
         let municipality = allowed.partition_for(Action::ReadResident)?;
         let tx = sqlite!(mut self, "search_residents").transaction()?;
         let found = {

@@ -26,6 +26,9 @@ impl Store {
         allowed: &Allowed,
         lookup: &Lookup,
     ) -> Result<Vec<Dose>, StoreError> {
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.list_doses(&self.keys, allowed, lookup);
+        }
         let municipality = allowed.partition_for(Action::ReadDoses)?;
         let m = municipality.as_u32();
         let tx = sqlite!(mut self, "list_doses").transaction()?;
@@ -91,6 +94,7 @@ impl Store {
         allowed: &Allowed,
         action: Action,
         id: DoseId,
+        on_postgres: crate::postgres::Change<'_>,
         change: impl FnOnce(&Transaction<'_>, &Dose, &str) -> Result<Result<(), Rejection>, StoreError>,
         detail: serde_json::Value,
     ) -> Result<Result<Dose, Rejection>, StoreError> {
@@ -100,6 +104,9 @@ impl Store {
                 expected: "the dose's partition",
                 got: "another partition",
             });
+        }
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.change_dose(&self.keys, allowed, action, id, on_postgres, detail);
         }
         let tx = sqlite!(mut self, "change_dose")
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -174,6 +181,7 @@ impl Store {
             allowed,
             Action::CorrectDose,
             id,
+            crate::postgres::Change::Correct(correction, reason),
             |tx, dose, address| {
                 let m = id.municipality();
                 let birth = read_birth(
@@ -238,6 +246,7 @@ impl Store {
             allowed,
             Action::DeleteDose,
             id,
+            crate::postgres::Change::Delete(reason),
             |tx, _, _| {
                 keep_version(tx, id.serial() as i64)?;
                 count_dose(tx, id.serial() as i64, -1)?;
@@ -267,6 +276,7 @@ impl Store {
             allowed,
             Action::ConfirmDose,
             id,
+            crate::postgres::Change::Confirm,
             |tx, dose, _| {
                 if dose.confirmed {
                     return Ok(Ok(()));
@@ -297,6 +307,9 @@ impl Store {
                 expected: "the dose's partition",
                 got: "another partition",
             });
+        }
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.dose_history(&self.keys, allowed, municipality, id);
         }
         let tx = sqlite!(mut self, "dose_history").transaction()?;
         let mut versions = Vec::new();
@@ -340,6 +353,9 @@ impl Store {
     /// T1-5-1: the doses of the area flagged at entry for a human check.
     pub fn review_doses(&mut self, allowed: &Allowed) -> Result<Vec<ReviewItem>, StoreError> {
         let municipality = allowed.partition_for(Action::ReviewDoses)?;
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.review_doses(&self.keys, allowed, municipality);
+        }
         let tx = sqlite!(mut self, "review_doses").transaction()?;
         let mut items = Vec::new();
         {
@@ -373,6 +389,9 @@ impl Store {
         detail: serde_json::Value,
     ) -> Result<Result<u64, E>, StoreError> {
         let municipality = allowed.partition_for(Action::ExportLedger)?;
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.export_doses(&self.keys, allowed, municipality, since, &mut sink, detail);
+        }
         let tx = sqlite!(mut self, "export_doses").transaction()?;
         let since = since.map(|d| d.to_string()).unwrap_or_default();
         let mut n = 0u64;

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use vrs::consent::{DocumentId, Function};
 use vrs::domain::MyNumber;
-use vrs::{Answer, ImportOutcome, Lookup, StoreError, Vrs, VrsError};
+use vrs::{Answer, ImportOutcome, Lookup, Vrs};
 
 use crate::support::{clock, consent, file, my_number, row, HEADER};
 
@@ -87,7 +87,7 @@ pub(crate) fn fresh_on(backend: Backend) -> Option<(tempfile::TempDir, Vrs)> {
 }
 
 /// A fresh instance where 千代田区 and 新宿区 consent to the base terms.
-fn consenting(backend: Backend) -> Option<(tempfile::TempDir, Vrs)> {
+pub(crate) fn consenting(backend: Backend) -> Option<(tempfile::TempDir, Vrs)> {
     let (dir, mut vrs) = fresh_on(backend)?;
     for m in ["131016", "131041"] {
         consent(&mut vrs, m, DocumentId::Terms20211203);
@@ -95,23 +95,23 @@ fn consenting(backend: Backend) -> Option<(tempfile::TempDir, Vrs)> {
     Some((dir, vrs))
 }
 
-fn chiyoda() -> vrs::Principal {
+pub(crate) fn chiyoda() -> vrs::Principal {
     "municipality:131016".parse().unwrap()
 }
 
-fn shinjuku() -> vrs::Principal {
+pub(crate) fn shinjuku() -> vrs::Principal {
     "municipality:131041".parse().unwrap()
 }
 
 #[track_caller]
-fn done<T>(a: Answer<T>) -> T {
+pub(crate) fn done<T>(a: Answer<T>) -> T {
     match a {
         Answer::Done(o) => o,
         Answer::Refused(r) => panic!("refused: {r}"),
     }
 }
 
-fn import(vrs: &mut Vrs, who: vrs::Principal, csv: &str) -> ImportOutcome {
+pub(crate) fn import(vrs: &mut Vrs, who: vrs::Principal, csv: &str) -> ImportOutcome {
     done(
         vrs.import_residents(who, csv.as_bytes(), None, false)
             .unwrap(),
@@ -143,8 +143,9 @@ both!(
     without_consent_the_read_is_refused_and_audited,
     another_municipality_cannot_read_the_area,
     consents_and_emergency_stops_round_trip,
-    dose_registration_is_served_or_named_unsupported,
 );
+
+mod records;
 
 fn import_then_find_and_count(backend: Backend) {
     let Some((_dir, mut vrs)) = consenting(backend) else {
@@ -350,23 +351,4 @@ fn consents_and_emergency_stops_round_trip(backend: Backend) {
     assert!(matches!(o, Answer::Refused(_)), "stopped: {o:?}");
     assert!(done(vrs.emergency_resume(operator, Function::Import).unwrap()).is_empty());
     assert!(vrs.audit_verify().unwrap().valid);
-}
-
-fn dose_registration_is_served_or_named_unsupported(backend: Backend) {
-    let Some((_dir, mut vrs)) = consenting(backend) else {
-        return;
-    };
-    import(&mut vrs, chiyoda(), &file("131016", 1));
-    let listed = vrs.list_doses(chiyoda(), &Lookup::AddressNumber("A1".parse().unwrap()));
-    match (backend, listed) {
-        (Backend::Sqlite, Ok(Answer::Done(doses))) => assert!(doses.is_empty()),
-        (
-            Backend::Postgres,
-            Err(VrsError::Store(StoreError::Unsupported {
-                operation: "list_doses",
-                backend: "postgres",
-            })),
-        ) => {}
-        (b, other) => panic!("{b:?}: {other:?}"),
-    }
 }
