@@ -4,7 +4,7 @@
 
 use vrs::consent::DocumentId;
 use vrs::domain::{parse_dose_date, DoseEntry, OcrLine};
-use vrs::{Answer, Correction, Lookup, Principal, Rejection, StatQuery, Vrs};
+use vrs::{Answer, Correction, Lookup, Principal, Rejection, StatQuery, StoreError, Vrs, VrsError};
 
 use super::{chiyoda, consenting, done, fresh_on, import, shinjuku, Backend};
 use crate::support::{consent, file, moved_in, my_number};
@@ -39,7 +39,20 @@ both!(
     statistics_suppress_small_cells_for_the_state,
     an_inquiry_with_consent_carries_a_movers_doses_over,
     resident_search_by_kana_and_birth_date,
+    the_issuance_history_keeps_a_counter_issuance_and_revokes_it_with_its_dose,
+    the_national_release_is_the_same_file_for_file,
 );
+
+/// The issuer-key operations this branch's PostgreSQL backend leaves to the
+/// accounts and keys work (PG migration 3): until they land, counter issuance
+/// on PostgreSQL stops at the first of them, and nothing else.
+const KEY_OPERATIONS: &[&str] = &[
+    "active_issuer_key",
+    "insert_issuer_key",
+    "issuer_public_keys",
+    "revocation_secret",
+    "revoked_at",
+];
 
 fn doses_register_list_correct_with_history_and_delete(backend: Backend) {
     let Some((_dir, mut vrs)) = consenting(backend) else {
@@ -471,4 +484,142 @@ fn resident_search_by_kana_and_birth_date(backend: Backend) {
         .unwrap();
     assert_eq!(events.len(), 4);
     assert_eq!(events[0].detail["by"], "kana_name_birth_date");
+}
+
+fn the_issuance_history_keeps_a_counter_issuance_and_revokes_it_with_its_dose(backend: Backend) {
+    let Some((_dir, mut vrs)) = consenting(backend) else {
+        return;
+    };
+    import(&mut vrs, chiyoda(), &file("131016", 1));
+    register(
+        &mut vrs,
+        "municipality:131016",
+        &entry("131016", 1, 1, "2021-06-01", "FA5765"),
+    )
+    .unwrap();
+    let second = register(
+        &mut vrs,
+        "municipality:131016",
+        &entry("131016", 1, 2, "2021-06-22", "FA5766"),
+    )
+    .unwrap();
+    let issued = match vrs.issue_at_counter(chiyoda(), &"A1".parse().unwrap()) {
+        Ok(a) => done(a).expect("issued"),
+        Err(VrsError::Store(StoreError::Unsupported {
+            operation,
+            backend: "postgres",
+        })) if backend == Backend::Postgres && KEY_OPERATIONS.contains(&operation) => {
+            eprintln!("skipped: issuer keys ({operation}) are not on PostgreSQL in this build");
+            return;
+        }
+        Err(e) => panic!("{e}"),
+    };
+    let history = done(vrs.issuance_history(chiyoda()).unwrap());
+    assert_eq!(history.len(), 1);
+    let row = &history[0];
+    assert_eq!(row.certificate_id, issued.record.certificate_id);
+    assert_eq!(
+        (
+            row.origin.as_str(),
+            row.kind.as_str(),
+            row.municipality.as_str()
+        ),
+        ("counter", "domestic", "131016")
+    );
+    assert_eq!(row.birth_date, "1980-02-17");
+    assert_eq!(
+        (row.nationality.as_deref(), row.revoked_at.as_deref()),
+        (None, None)
+    );
+    let Answer::Refused(_) = vrs.issuance_history(p("national")).unwrap() else {
+        panic!("the State read the issuance history")
+    };
+    // Correcting a dose the certificate shows revokes it.
+    let fix = Correction {
+        lot: Some("FA5767".parse().unwrap()),
+        ..Correction::default()
+    };
+    done(
+        vrs.correct_dose(chiyoda(), second.dose_id, &fix, "lot")
+            .unwrap(),
+    )
+    .unwrap();
+    let history = done(vrs.issuance_history(chiyoda()).unwrap());
+    assert_eq!(history[0].revoked_reason.as_deref(), Some("dose corrected"));
+    let changes = vrs
+        .audit_search(
+            Some("131016".parse().unwrap()),
+            Some("correct_dose"),
+            None,
+            1,
+        )
+        .unwrap();
+    assert_eq!(
+        changes[0].detail["revoked_certificates"],
+        serde_json::json!([issued.record.certificate_id])
+    );
+    assert!(vrs.audit_verify().unwrap().valid);
+}
+
+/// Twelve doses of 千代田区 and four of 新宿区 on 2021-06-01, the population of
+/// both set, and the State's release of that day: file name → content.
+fn release_on(backend: Backend) -> Option<std::collections::BTreeMap<String, String>> {
+    let (dir, mut vrs) = consenting(backend)?;
+    import(&mut vrs, chiyoda(), &file("131016", 12));
+    import(&mut vrs, shinjuku(), &file("131041", 4));
+    for (m, n) in [("131016", 12), ("131041", 4)] {
+        for t in 1..=n {
+            register(
+                &mut vrs,
+                &format!("municipality:{m}"),
+                &entry(m, t, 1, "2021-06-01", "FA5765"),
+            )
+            .unwrap();
+        }
+    }
+    let population = "municipality_code,age_band,population\n131016,40-49,100\n131041,40-49,50\n";
+    let imported = done(
+        vrs.import_population(p("national"), population.as_bytes())
+            .unwrap(),
+    );
+    assert_eq!((imported.rows, imported.errors.len()), (2, 0));
+    let out = dir.path().join("release");
+    let report = done(
+        vrs.release(p("national"), "2021-06-01".parse().unwrap(), &out, false)
+            .unwrap(),
+    );
+    assert_eq!(report.min_cell_size, Some(10));
+    assert!(vrs.audit_verify().unwrap().valid);
+    Some(
+        report
+            .files
+            .iter()
+            .map(|f| {
+                let name = f.path.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read_to_string(&f.path).unwrap())
+            })
+            .collect(),
+    )
+}
+
+fn the_national_release_is_the_same_file_for_file(backend: Backend) {
+    let Some(files) = release_on(backend) else {
+        return;
+    };
+    // 16 doses of 東京都 (12 + 4: one cell, above the cell size), of 150 people.
+    assert_eq!(
+        files["by_day.csv"],
+        "date,dose_number,count,cumulative\n2021-06-01,1,16,16\n"
+    );
+    assert_eq!(
+        files["by_prefecture.csv"],
+        "prefecture,dose_number,count,coverage_percent\n13,1,16,10.67\n"
+    );
+    if backend == Backend::Postgres {
+        let on_sqlite = release_on(Backend::Sqlite).unwrap();
+        assert_eq!(
+            files, on_sqlite,
+            "PostgreSQL's release differs from SQLite's"
+        );
+    }
 }
