@@ -41,6 +41,8 @@ both!(
     resident_search_by_kana_and_birth_date,
     the_issuance_history_keeps_a_counter_issuance_and_revokes_it_with_its_dose,
     the_national_release_is_the_same_file_for_file,
+    a_re_upload_replaces_or_keeps_and_the_ledger_is_the_same_byte_for_byte,
+    a_batch_inquiry_carries_each_answer_over,
 );
 
 /// The issuer-key operations this branch's PostgreSQL backend leaves to the
@@ -622,4 +624,157 @@ fn the_national_release_is_the_same_file_for_file(backend: Backend) {
             "PostgreSQL's release differs from SQLite's"
         );
     }
+}
+
+/// Uploads, confirms one dose, uploads again with other lots, and exports the
+/// ledger: the second upload's counts and the ledger's bytes.
+fn re_upload_on(backend: Backend) -> Option<(vrs::DoseImportOutcome, Vec<u8>)> {
+    let (dir, mut vrs) = consenting(backend)?;
+    import(&mut vrs, chiyoda(), &file("131016", 3));
+    let header = "OCRライン,ワクチン,ロット番号,接種日,接種会場,接種医師\n";
+    let upload = |lot: &str| {
+        let mut csv = header.to_owned();
+        for t in 1..=3 {
+            csv.push_str(&format!(
+                "11131016{t:010},comirnaty,{lot},2021-06-01,会場A,医師A\n"
+            ));
+        }
+        csv
+    };
+    let site = p("site:131016");
+    let first = done(
+        vrs.import_doses(site, upload("FA5765").as_bytes(), None)
+            .unwrap(),
+    );
+    assert_eq!(
+        (first.registered, first.committed),
+        (3, true),
+        "{:?}",
+        first.errors
+    );
+    let held = done(
+        vrs.list_doses(
+            chiyoda(),
+            &Lookup::TicketNumber("0000000001".parse().unwrap()),
+        )
+        .unwrap(),
+    );
+    done(vrs.confirm_dose(chiyoda(), held[0].id).unwrap()).unwrap();
+    let second = done(
+        vrs.import_doses(site, upload("FA5766").as_bytes(), None)
+            .unwrap(),
+    );
+    let out = dir.path().join("ledger.csv");
+    let options = vrs::ExportOptions {
+        since: None,
+        encoding: vrs::Encoding::Utf8,
+        with_address_number: true,
+        replace: false,
+    };
+    let report = done(vrs.export_ledger(chiyoda(), &out, options).unwrap());
+    assert_eq!(report.doses, 3);
+    assert!(vrs.audit_verify().unwrap().valid);
+    Some((second, std::fs::read(&out).unwrap()))
+}
+
+fn a_re_upload_replaces_or_keeps_and_the_ledger_is_the_same_byte_for_byte(backend: Backend) {
+    let Some((second, ledger)) = re_upload_on(backend) else {
+        return;
+    };
+    assert_eq!(
+        (
+            second.registered,
+            second.replaced,
+            second.kept_confirmed,
+            second.committed
+        ),
+        (0, 2, 1, true)
+    );
+    let text = String::from_utf8(ledger.clone()).unwrap();
+    // The confirmed dose keeps its lot; the other two took the new one.
+    assert_eq!(text.matches("FA5765").count(), 1, "{text}");
+    assert_eq!(text.matches("FA5766").count(), 2, "{text}");
+    if backend == Backend::Postgres {
+        let (_, on_sqlite) = re_upload_on(Backend::Sqlite).unwrap();
+        assert_eq!(
+            ledger, on_sqlite,
+            "PostgreSQL's ledger differs from SQLite's"
+        );
+    }
+}
+
+fn a_batch_inquiry_carries_each_answer_over(backend: Backend) {
+    let Some((_dir, mut vrs)) = fresh_on(backend) else {
+        return;
+    };
+    for m in ["011002", "131016"] {
+        consent(&mut vrs, m, DocumentId::Terms20211203);
+        consent(&mut vrs, m, DocumentId::Addendum20211203);
+    }
+    import(&mut vrs, p("municipality:011002"), &file("011002", 3));
+    for i in [1, 2] {
+        moved_in(&mut vrs, "011002", "131016", i);
+        register(
+            &mut vrs,
+            "site:011002",
+            &entry("011002", i, 1, "2021-06-01", "FA5765"),
+        )
+        .unwrap();
+    }
+    let numbers: Vec<String> = (1..=2).map(|i| my_number(i + 11_002_000)).collect();
+    let csv = format!("個人番号\n{}\n", numbers.join("\n"));
+    let options = vrs::InquiryOptions {
+        personal_consent: false,
+        purpose: "vaccination-ticket",
+        record: true,
+    };
+    let vrs::BatchInquiry::Answered(answers) = done(
+        vrs.inquire_batch(
+            chiyoda(),
+            "011002".parse().unwrap(),
+            csv.as_bytes(),
+            options,
+        )
+        .unwrap(),
+    ) else {
+        panic!("bad input")
+    };
+    assert_eq!(answers.len(), 2);
+    for (_, a) in &answers {
+        assert!(a.found);
+        let recorded = a.recorded.as_ref().unwrap();
+        assert_eq!(recorded.len(), 1);
+        assert!(recorded[0].dose_id.is_some(), "{recorded:?}");
+    }
+    for i in [1, 2] {
+        let held = done(
+            vrs.list_doses(
+                chiyoda(),
+                &Lookup::AddressNumber(format!("M{i}").parse().unwrap()),
+            )
+            .unwrap(),
+        );
+        assert_eq!(held.len(), 1);
+        assert_eq!(
+            held[0].carried_over.map(|c| c.from.to_string()).as_deref(),
+            Some("011002")
+        );
+    }
+    // The holder's trail: one event per person; the asker's: one for the batch.
+    let held_trail = vrs
+        .audit_search(Some("011002".parse().unwrap()), Some("inquire"), None, 10)
+        .unwrap();
+    assert_eq!(held_trail.len(), 2);
+    let asked = vrs
+        .audit_search(Some("131016".parse().unwrap()), Some("inquire"), None, 10)
+        .unwrap();
+    assert_eq!(asked.len(), 1);
+    assert_eq!(
+        (
+            asked[0].detail["count"].clone(),
+            asked[0].detail["carried_over"].clone()
+        ),
+        (serde_json::json!(2), serde_json::json!(2))
+    );
+    assert!(vrs.audit_verify().unwrap().valid);
 }
