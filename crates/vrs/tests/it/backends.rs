@@ -65,15 +65,60 @@ fn password_of(url: &str) -> String {
         .replace(':', "\\:")
 }
 
+/// A test's data directory; on PostgreSQL its schema is dropped with it, so
+/// test runs do not pile schemas of a thousand relations each on the server.
+pub(crate) struct TestDir {
+    dir: tempfile::TempDir,
+    /// The server's URL and this run's schema, on PostgreSQL.
+    schema: Option<(String, String)>,
+}
+
+impl std::ops::Deref for TestDir {
+    type Target = tempfile::TempDir;
+    fn deref(&self) -> &tempfile::TempDir {
+        &self.dir
+    }
+}
+
+impl Drop for TestDir {
+    fn drop(&mut self) {
+        let Some((base, schema)) = &self.schema else {
+            return;
+        };
+        // Best effort (a schema left behind fails no test), one table at a
+        // time so that no transaction takes a lock on every relation at once.
+        let Ok(mut c) = postgres::Client::connect(base, postgres::NoTls) else {
+            return;
+        };
+        let _ = c.batch_execute("SET lock_timeout = '5s'");
+        let tables: Vec<String> = c
+            .query(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition",
+                &[schema],
+            )
+            .map(|rows| rows.iter().map(|r| r.get(0)).collect())
+            .unwrap_or_default();
+        for t in tables {
+            let _ = c.batch_execute(&format!("DROP TABLE IF EXISTS {schema}.\"{t}\" CASCADE"));
+        }
+        let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+    }
+}
+
 /// A fresh instance on `backend` with no consent; `None` when PostgreSQL is not
 /// available outside CI.
-pub(crate) fn fresh_on(backend: Backend) -> Option<(tempfile::TempDir, Vrs)> {
+pub(crate) fn fresh_on(backend: Backend) -> Option<(TestDir, Vrs)> {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
+    let mut schema = None;
     let database = match backend {
         Backend::Sqlite => None,
         Backend::Postgres => {
-            let url = own_schema_url(&test_database_url()?);
+            let base = test_database_url()?;
+            let url = own_schema_url(&base);
+            let name = url.rsplit_once("schema=").map(|(_, s)| s.to_owned());
+            schema = name.map(|s| (base, s));
             // The data directory keeps the URL without its password: later
             // opens read it from a libpq password file beside it.
             let passfile = dir.path().join("pgpass");
@@ -83,11 +128,11 @@ pub(crate) fn fresh_on(backend: Backend) -> Option<(tempfile::TempDir, Vrs)> {
     };
     Vrs::init_database(&data, database.as_deref(), None, false, &clock()).unwrap();
     let vrs = Vrs::open(&data, Box::new(clock())).unwrap();
-    Some((dir, vrs))
+    Some((TestDir { dir, schema }, vrs))
 }
 
 /// A fresh instance where 千代田区 and 新宿区 consent to the base terms.
-pub(crate) fn consenting(backend: Backend) -> Option<(tempfile::TempDir, Vrs)> {
+pub(crate) fn consenting(backend: Backend) -> Option<(TestDir, Vrs)> {
     let (dir, mut vrs) = fresh_on(backend)?;
     for m in ["131016", "131041"] {
         consent(&mut vrs, m, DocumentId::Terms20211203);
