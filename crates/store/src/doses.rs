@@ -478,12 +478,10 @@ impl Store {
                 got: "another partition",
             });
         }
-        if let crate::Db::Postgres(pg) = &self.db {
-            return pg.register_dose(&self.keys, allowed, municipality, entry);
-        }
         let w = Writer::new(allowed, municipality);
-        let tx = sqlite!(mut self, "register_dose")
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx =
+            backend!(mut self, pg => pg.register_dose(&self.keys, allowed, municipality, entry))
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let result = {
             let mut hot = Hot::new(&tx)?;
             apply_entry(&tx, &w, entry, false, &mut hot)?
@@ -530,11 +528,8 @@ impl Store {
         I: IntoIterator<Item = (u64, Result<DoseEntry, Vec<RowError>>)>,
         I::IntoIter: Send,
     {
-        if let crate::Db::Postgres(pg) = &self.db {
-            return pg.import_doses(&self.keys, rows, authorize, detail);
-        }
         let keys = &self.keys;
-        let tx = sqlite!(mut self, "import_doses")
+        let tx = backend!(mut self, pg => pg.import_doses(&self.keys, rows, authorize, detail))
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut out = DoseImportOutcome::default();
         let mut refusals = Vec::new();

@@ -185,11 +185,8 @@ impl Store {
             expected: "a holder",
             got: "none",
         })?;
-        if let crate::Db::Postgres(pg) = &self.db {
-            return pg.inquire(&self.keys, allowed, holder, n, purpose, how);
-        }
         let index = self.keys.blind_index(n, holder)?;
-        let tx = sqlite!(mut self, "inquire")
+        let tx = backend!(mut self, pg => pg.inquire(&self.keys, allowed, holder, n, purpose, how))
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let (found, doses) = if how.provide {
             answer(&tx, holder, &index)?
@@ -239,11 +236,8 @@ impl Store {
             expected: "a holder",
             got: "none",
         })?;
-        if let crate::Db::Postgres(pg) = &self.db {
-            return pg.inquire_batch(&self.keys, allowed, holder, numbers, purpose);
-        }
         let basis = legal_basis(allowed);
-        let tx = sqlite!(mut self, "inquire_batch")
+        let tx = backend!(mut self, pg => pg.inquire_batch(&self.keys, allowed, holder, numbers, purpose))
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let at = allowed.as_of().to_rfc3339();
         let principal = allowed.principal().to_string();

@@ -26,12 +26,10 @@ impl Store {
         allowed: &Allowed,
         lookup: &Lookup,
     ) -> Result<Vec<Dose>, StoreError> {
-        if let crate::Db::Postgres(pg) = &self.db {
-            return pg.list_doses(&self.keys, allowed, lookup);
-        }
         let municipality = allowed.partition_for(Action::ReadDoses)?;
         let m = municipality.as_u32();
-        let tx = sqlite!(mut self, "list_doses").transaction()?;
+        let tx =
+            backend!(mut self, pg => pg.list_doses(&self.keys, allowed, lookup)).transaction()?;
         let person: Option<(String, Vec<u8>)> = {
             let (sql, value): (&str, rusqlite::types::Value) = match lookup {
                 Lookup::AddressNumber(a) => (
@@ -105,10 +103,7 @@ impl Store {
                 got: "another partition",
             });
         }
-        if let crate::Db::Postgres(pg) = &self.db {
-            return pg.change_dose(&self.keys, allowed, action, id, on_postgres, detail);
-        }
-        let tx = sqlite!(mut self, "change_dose")
+        let tx = backend!(mut self, pg => pg.change_dose(&self.keys, allowed, action, id, on_postgres, detail))
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let result = match Self::load_for_change(&tx, id)? {
             None => Err(Rejection::NotFound { dose_id: id }),
@@ -308,10 +303,8 @@ impl Store {
                 got: "another partition",
             });
         }
-        if let crate::Db::Postgres(pg) = &self.db {
-            return pg.dose_history(&self.keys, allowed, municipality, id);
-        }
-        let tx = sqlite!(mut self, "dose_history").transaction()?;
+        let tx = backend!(mut self, pg => pg.dose_history(&self.keys, allowed, municipality, id))
+            .transaction()?;
         let mut versions = Vec::new();
         for sql in [
             "SELECT dose_id AS id, municipality, ticket_number, dose_number, date, product, lot,
@@ -353,10 +346,8 @@ impl Store {
     /// T1-5-1: the doses of the area flagged at entry for a human check.
     pub fn review_doses(&mut self, allowed: &Allowed) -> Result<Vec<ReviewItem>, StoreError> {
         let municipality = allowed.partition_for(Action::ReviewDoses)?;
-        if let crate::Db::Postgres(pg) = &self.db {
-            return pg.review_doses(&self.keys, allowed, municipality);
-        }
-        let tx = sqlite!(mut self, "review_doses").transaction()?;
+        let tx = backend!(mut self, pg => pg.review_doses(&self.keys, allowed, municipality))
+            .transaction()?;
         let mut items = Vec::new();
         {
             let mut stmt = tx.prepare(&format!(
@@ -389,10 +380,7 @@ impl Store {
         detail: serde_json::Value,
     ) -> Result<Result<u64, E>, StoreError> {
         let municipality = allowed.partition_for(Action::ExportLedger)?;
-        if let crate::Db::Postgres(pg) = &self.db {
-            return pg.export_doses(&self.keys, allowed, municipality, since, &mut sink, detail);
-        }
-        let tx = sqlite!(mut self, "export_doses").transaction()?;
+        let tx = backend!(mut self, pg => pg.export_doses(&self.keys, allowed, municipality, since, &mut sink, detail)).transaction()?;
         let since = since.map(|d| d.to_string()).unwrap_or_default();
         let mut n = 0u64;
         {

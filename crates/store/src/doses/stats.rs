@@ -141,10 +141,7 @@ impl Store {
             .map(|i| i.to_string())
             .collect::<Vec<_>>()
             .join(", ");
-        if let crate::Db::Postgres(pg) = &self.db {
-            return pg.dose_statistics(&self.keys, allowed, (lo, hi), by, from, to, include);
-        }
-        let tx = sqlite!(mut self, "dose_statistics").transaction()?;
+        let tx = backend!(mut self, pg => pg.dose_statistics(&self.keys, allowed, (lo, hi), by, from, to, include)).transaction()?;
         let mut cells: std::collections::BTreeMap<Vec<String>, u64> = Default::default();
         if by.is_empty() {
             cells.insert(Vec::new(), 0);
@@ -203,10 +200,8 @@ impl Store {
         size: u64,
     ) -> Result<(), StoreError> {
         allowed.check(Action::ConfigureStatistics)?;
-        if let crate::Db::Postgres(pg) = &self.db {
-            return pg.set_statistics_min_cell(&self.keys, allowed, size);
-        }
-        let tx = sqlite!(mut self, "set_statistics_min_cell").transaction()?;
+        let tx = backend!(mut self, pg => pg.set_statistics_min_cell(&self.keys, allowed, size))
+            .transaction()?;
         tx.execute(
             "INSERT INTO settings (key, value) VALUES ('statistics_min_cell', ?1)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
