@@ -230,6 +230,9 @@ impl Store {
             serde_json::json!({ "refused": kind, "detail": detail }),
         );
         ev.outcome = crate::Outcome::Refused;
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.audit_operation(&self.keys, &ev);
+        }
         let tx = sqlite!(mut self, "audit_application_refusal").transaction()?;
         let seq = audit::append(&tx, &self.keys, &ev)?;
         tx.commit()?;

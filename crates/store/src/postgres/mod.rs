@@ -17,10 +17,13 @@
 //! alone; writes of different municipalities never wait on one another beyond
 //! their own audit chain's advisory lock.
 
+mod accounts;
 pub(crate) mod audit;
+mod challenges;
 pub(crate) mod consents;
 mod open;
 pub(crate) mod residents;
+mod sessions;
 pub mod url;
 
 use std::path::Path;
@@ -39,11 +42,18 @@ pub const DATABASE_URL_FILE: &str = "database.url";
 pub const APP_ROLE: &str = "vrs_app";
 
 /// The schema versions, in order; a released one is never edited.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "residents, consents, emergency stops, audit chains; partitions, row-level security",
-    include_str!("schema.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "residents, consents, emergency stops, audit chains; partitions, row-level security",
+        include_str!("schema.sql"),
+    ),
+    (
+        3,
+        "users, sessions, devices, enrolment codes, app challenges",
+        include_str!("schema_accounts.sql"),
+    ),
+];
 
 /// The tables the application role may use, with its privileges on each.
 /// Partitions get no grant: every access goes through the parent's policies.
@@ -57,6 +67,13 @@ const GRANTS: &[(&str, &str)] = &[
     ("emergency_history", "SELECT, INSERT"),
     ("audit_log", "SELECT, INSERT"),
     ("audit_heads", "SELECT, INSERT, UPDATE"),
+    // Accounts (migration 3).
+    ("user_logins", "SELECT, INSERT"),
+    ("users", "SELECT, INSERT, UPDATE"),
+    ("sessions", "SELECT, INSERT, UPDATE"),
+    ("devices", "SELECT, INSERT, UPDATE"),
+    ("enrolments", "SELECT, INSERT, UPDATE"),
+    ("app_challenges", "SELECT, INSERT, UPDATE, DELETE"),
 ];
 
 impl From<postgres::Error> for StoreError {

@@ -68,6 +68,14 @@ fn password_of(url: &str) -> String {
 /// A fresh instance on `backend` with no consent; `None` when PostgreSQL is not
 /// available outside CI.
 pub(crate) fn fresh_on(backend: Backend) -> Option<(tempfile::TempDir, Vrs)> {
+    fresh_on_clock(backend, Box::new(clock()))
+}
+
+/// [`fresh_on`] with the clock given (a test that moves time).
+pub(crate) fn fresh_on_clock(
+    backend: Backend,
+    now: Box<dyn vrs::Clock>,
+) -> Option<(tempfile::TempDir, Vrs)> {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let database = match backend {
@@ -82,7 +90,7 @@ pub(crate) fn fresh_on(backend: Backend) -> Option<(tempfile::TempDir, Vrs)> {
         }
     };
     Vrs::init_database(&data, database.as_deref(), None, false, &clock()).unwrap();
-    let vrs = Vrs::open(&data, Box::new(clock())).unwrap();
+    let vrs = Vrs::open(&data, now).unwrap();
     Some((dir, vrs))
 }
 
@@ -135,6 +143,7 @@ macro_rules! both {
         )*
     };
 }
+pub(crate) use both;
 
 both!(
     import_then_find_and_count,

@@ -7,6 +7,7 @@ mod audit;
 mod audit_heads;
 mod auth;
 mod backends;
+mod backends_accounts;
 mod backends_pg;
 mod dose_statistics;
 mod doses;

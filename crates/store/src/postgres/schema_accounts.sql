@@ -1,0 +1,114 @@
+-- vrs on PostgreSQL, schema version 3: users, sessions, devices, enrolment
+-- codes and the app's challenges (as SQLite's migrations 8 and 10). Secrets
+-- only as on SQLite: argon2id password hashes, TOTP secrets sealed under the
+-- keyring's data key, SHA-256 of every token, code and nonce.
+--
+-- A municipality's users, sessions and devices carry `municipality` and are
+-- hash-partitioned by it (32, like every other table) with the same two
+-- policies; a user without an area (prefecture, national, operator) has
+-- municipality 0, which only the national scope sees. Signing in comes before
+-- any area is known (a login or a bearer token names no municipality), so the
+-- store reads and writes those rows in the national scope, as on SQLite where
+-- the whole table is read; every other use runs in its area.
+
+-- Logins are unique in the whole country; a unique key of a partitioned
+-- table must hold its partition key, so this small directory (no secret, no
+-- personal data) keeps each login once. A municipality adds its users in its
+-- own area: its policy admits its own rows, and the primary key still refuses
+-- a login taken in another area (a unique check ignores row-level security).
+CREATE TABLE user_logins (
+    login        text    PRIMARY KEY,
+    municipality integer NOT NULL
+);
+CREATE POLICY own_area ON user_logins USING (municipality = vrs_area())
+    WITH CHECK (municipality = vrs_area());
+
+CREATE TABLE users (
+    id                bigserial,
+    login             text     NOT NULL,
+    principal         text     NOT NULL,
+    municipality      integer  NOT NULL,
+    role              text     NOT NULL CHECK (role IN ('admin', 'clerk', 'viewer')),
+    my_number_handler boolean  NOT NULL,
+    password_hash     text     NOT NULL,
+    totp_sealed       bytea,
+    totp_last_step    bigint,
+    disabled          boolean  NOT NULL DEFAULT false,
+    failed_logins     bigint   NOT NULL DEFAULT 0,
+    locked_until      bigint,
+    created_at        bigint   NOT NULL,
+    PRIMARY KEY (municipality, id),
+    UNIQUE (municipality, login)
+) PARTITION BY HASH (municipality);
+CREATE INDEX users_by_login ON users (login);
+
+CREATE TABLE sessions (
+    municipality integer NOT NULL,
+    token_hash   bytea   NOT NULL CHECK (length(token_hash) = 32),
+    user_id      bigint  NOT NULL,
+    created_at   bigint  NOT NULL,
+    last_seen    bigint  NOT NULL,
+    expires_at   bigint  NOT NULL,
+    revoked      boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (municipality, token_hash),
+    FOREIGN KEY (municipality, user_id) REFERENCES users (municipality, id)
+) PARTITION BY HASH (municipality);
+CREATE INDEX sessions_by_token ON sessions (token_hash);
+CREATE INDEX sessions_by_user ON sessions (municipality, user_id);
+
+CREATE TABLE devices (
+    id           bigserial,
+    municipality integer NOT NULL,
+    name         text    NOT NULL,
+    token_hash   bytea   NOT NULL CHECK (length(token_hash) = 32),
+    created_at   bigint  NOT NULL,
+    revoked_at   bigint,
+    PRIMARY KEY (municipality, id),
+    UNIQUE (municipality, token_hash)
+) PARTITION BY HASH (municipality);
+CREATE INDEX devices_by_token ON devices (token_hash);
+
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['users', 'sessions', 'devices'] LOOP
+        FOR i IN 0..31 LOOP
+            EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES WITH (MODULUS 32, REMAINDER %s)',
+                           t || '_p' || i, t, i);
+        END LOOP;
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY own_area ON %I USING (municipality = vrs_area()) WITH CHECK (municipality = vrs_area())', t);
+        EXECUTE format('CREATE POLICY national ON %I USING (vrs_national()) WITH CHECK (vrs_national())', t);
+    END LOOP;
+END $$;
+
+-- National tables: the operator issues enrolment codes and redeeming one
+-- comes before any sign-in; the app's challenges are anonymous. Only the
+-- national scope sees them.
+CREATE TABLE enrolments (
+    code_hash    bytea   PRIMARY KEY CHECK (length(code_hash) = 32),
+    municipality integer NOT NULL,
+    created_at   bigint  NOT NULL,
+    expires_at   bigint  NOT NULL,
+    used_at      bigint
+);
+
+CREATE TABLE app_challenges (
+    nonce_hash  bytea  PRIMARY KEY CHECK (length(nonce_hash) = 32),
+    expires_at  bigint NOT NULL,
+    consumed_at bigint
+);
+CREATE INDEX app_challenges_by_expiry ON app_challenges (expires_at);
+
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['user_logins', 'enrolments', 'app_challenges'] LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY national ON %I USING (vrs_national()) WITH CHECK (vrs_national())', t);
+    END LOOP;
+END $$;
