@@ -19,6 +19,7 @@
 
 mod accounts;
 pub(crate) mod audit;
+mod audit_heads;
 mod challenges;
 pub(crate) mod consents;
 mod open;
