@@ -174,11 +174,14 @@ fn legacy_message(events: u64, digest: &[u8], signed_at: &str) -> Vec<u8> {
     buf
 }
 
+/// A chain's head as stored: chain, chain_seq, seq, hash.
+pub(crate) type ChainHead = (u32, i64, i64, Vec<u8>);
+
 /// A backend's audit log as signed heads read it: the same rows whatever the
 /// backend, so the heads and their check are one code.
 pub(crate) trait AuditLog {
     /// Every chain's head: chain, chain_seq, seq, hash.
-    fn chain_heads(&mut self) -> Result<Vec<(u32, i64, i64, Vec<u8>)>, StoreError>;
+    fn chain_heads(&mut self) -> Result<Vec<ChainHead>, StoreError>;
     /// The legacy events (before chains) in order, given to `visit`.
     fn legacy_events(&mut self, visit: &mut dyn FnMut(&Row)) -> Result<(), StoreError>;
     /// The legacy chain's last MAC (empty without one).
@@ -192,7 +195,7 @@ pub(crate) trait AuditLog {
 }
 
 impl AuditLog for &Connection {
-    fn chain_heads(&mut self) -> Result<Vec<(u32, i64, i64, Vec<u8>)>, StoreError> {
+    fn chain_heads(&mut self) -> Result<Vec<ChainHead>, StoreError> {
         Ok(self
             .prepare("SELECT chain, chain_seq, seq, hash FROM audit_heads ORDER BY chain")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?

@@ -9,7 +9,7 @@ use postgres::Transaction;
 use super::{Pg, Scope};
 
 use crate::audit::Row;
-use crate::audit_heads::{sign, verify_heads_in, AuditLog};
+use crate::audit_heads::{sign, verify_heads_in, AuditLog, ChainHead};
 use crate::{AuditPublicKey, HeadsReport, Keyring, SignedHeads, StoreError};
 
 /// Events read per round trip when walking a chain.
@@ -19,7 +19,7 @@ const BATCH: i32 = 10_000;
 struct PgLog<'a, 't>(&'a mut Transaction<'t>);
 
 impl AuditLog for PgLog<'_, '_> {
-    fn chain_heads(&mut self) -> Result<Vec<(u32, i64, i64, Vec<u8>)>, StoreError> {
+    fn chain_heads(&mut self) -> Result<Vec<ChainHead>, StoreError> {
         Ok(self
             .0
             .query(
