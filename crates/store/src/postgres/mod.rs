@@ -22,6 +22,7 @@ pub(crate) mod audit;
 mod audit_heads;
 mod challenges;
 pub(crate) mod consents;
+pub(crate) mod erasure;
 mod open;
 pub(crate) mod residents;
 mod sessions;
@@ -51,7 +52,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         3,
-        "users, sessions, devices, enrolment codes, app challenges",
+        "users, sessions, devices, enrolment codes, app challenges; erasure",
         include_str!("schema_accounts.sql"),
     ),
 ];
@@ -75,6 +76,15 @@ const GRANTS: &[(&str, &str)] = &[
     ("devices", "SELECT, INSERT, UPDATE"),
     ("enrolments", "SELECT, INSERT, UPDATE"),
     ("app_challenges", "SELECT, INSERT, UPDATE, DELETE"),
+    ("erasures", "SELECT, INSERT, UPDATE"),
+    // Erasure (M-13) deletes a municipality's personal-data rows.
+    ("residents", "DELETE"),
+    ("resident_history", "DELETE"),
+    ("users", "DELETE"),
+    ("user_logins", "DELETE"),
+    ("sessions", "DELETE"),
+    ("devices", "DELETE"),
+    ("enrolments", "DELETE"),
 ];
 
 impl From<postgres::Error> for StoreError {

@@ -112,3 +112,30 @@ BEGIN
         EXECUTE format('CREATE POLICY national ON %I USING (vrs_national()) WITH CHECK (vrs_national())', t);
     END LOOP;
 END $$;
+
+-- Municipalities erased at the end of their contract (M-13), national. While
+-- a row is 'erasing' (only inside the erasure's own transaction, which also
+-- writes its audit event), the append-only guard admits deleting that
+-- municipality's rows of the histories: the one guarded path, as on SQLite.
+-- The audit log never admits it (its events hold no plaintext personal data
+-- and stay for the retention period).
+CREATE TABLE erasures (
+    municipality integer PRIMARY KEY,
+    state        text    NOT NULL CHECK (state IN ('erasing', 'erased')),
+    at           text    NOT NULL,
+    audit_seq    bigint  NOT NULL
+);
+ALTER TABLE erasures ENABLE ROW LEVEL SECURITY;
+ALTER TABLE erasures FORCE ROW LEVEL SECURITY;
+CREATE POLICY national ON erasures USING (vrs_national()) WITH CHECK (vrs_national());
+
+CREATE OR REPLACE FUNCTION vrs_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    -- TG_TABLE_NAME is the partition's name (audit_log_p7) for a row trigger.
+    IF TG_OP = 'DELETE' AND TG_TABLE_NAME NOT LIKE 'audit%' AND EXISTS (
+        SELECT 1 FROM erasures WHERE municipality = OLD.municipality AND state = 'erasing'
+    ) THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
+END $$;

@@ -2,13 +2,15 @@
 //! detect a copy rolled back 10 events, a rewritten event and a truncated tail
 //! with nothing but the heads, on SQLite and on PostgreSQL alike. The tampering
 //! is done as someone with SQL access to the database (not the keyring) would.
+//! And M-13: after erasing 131016, a backup taken before it opens for the
+//! other municipalities but not for 131016 (its key was only in the keyring).
 
 use std::path::Path;
 
-use vrs::{Answer, SignedHeads, Vrs};
+use vrs::{Answer, Lookup, SignedHeads, Vrs};
 
 use crate::backends::{both, fresh_on, test_database_url, Backend};
-use crate::support::file;
+use crate::support::{clock, file, my_number};
 
 fn chiyoda() -> vrs::Principal {
     "municipality:131016".parse().unwrap()
@@ -106,6 +108,7 @@ both!(
     a_copy_rolled_back_10_events_is_detected_with_only_the_heads,
     a_rewritten_event_is_detected_with_only_the_heads,
     a_truncated_tail_is_detected_with_only_the_heads,
+    m_13_erase_131016_then_a_backup_from_before_opens_for_131041_but_not_for_131016,
 );
 
 fn untouched_heads_verify_and_later_events_do_not_disturb_them(backend: Backend) {
@@ -197,4 +200,141 @@ fn a_truncated_tail_is_detected_with_only_the_heads(backend: Backend) {
          WHERE chain = 131016",
     );
     only_problem(&vrs, &heads, "131016", "cut-off");
+}
+
+/// A backup of the data dir's database as its operator takes one: SQLite's
+/// `vrs backup`; PostgreSQL's `pg_dump` of vrs's schema (every area: the
+/// national scope through `PGOPTIONS`), kept as SQL text. `None`: PostgreSQL
+/// without `pg_dump` outside CI (skipped, said so).
+fn take_backup(backend: Backend, dir: &Path, vrs: &mut Vrs) -> Option<std::path::PathBuf> {
+    match backend {
+        Backend::Sqlite => {
+            let to = dir.join("before.sqlite");
+            vrs.backup(&to, false).unwrap();
+            Some(to)
+        }
+        Backend::Postgres => {
+            let to = dir.join("before.sql");
+            let schema = schema_of(&dir.join("data"));
+            let out = match std::process::Command::new("pg_dump")
+                .env("PGOPTIONS", "-c app.scope=national")
+                .args(["--enable-row-security", "--no-owner", "--no-privileges"])
+                .arg(format!("--schema={schema}"))
+                .arg(format!("--file={}", to.display()))
+                .arg(format!("--dbname={}", test_database_url().unwrap()))
+                .output()
+            {
+                Ok(o) => o,
+                Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
+                    eprintln!("skipped: pg_dump cannot run ({e})");
+                    return None;
+                }
+                Err(e) => panic!("CI=true but pg_dump cannot run: {e}"),
+            };
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            Some(to)
+        }
+    }
+}
+
+/// Opens a backup with the keyring `keyring` in a new data dir under `dir`.
+fn open_backup(backend: Backend, dir: &Path, backup: &Path, keyring: &Path) -> Vrs {
+    let restored = dir.join("restored");
+    match backend {
+        Backend::Sqlite => Vrs::restore(&restored, backup, keyring, Box::new(clock())).unwrap(),
+        Backend::Postgres => {
+            // Restored into a schema of its own, as an operator restores a dump
+            // beside the live one; the data dir names it and holds the keyring.
+            let data = dir.join("data");
+            let schema = schema_of(&data);
+            let copy = format!("{schema}_r");
+            let sql = std::fs::read_to_string(backup)
+                .unwrap()
+                .replace(&schema, &copy);
+            let renamed = dir.join("before-renamed.sql");
+            std::fs::write(&renamed, sql).unwrap();
+            let out = std::process::Command::new("psql")
+                .args(["--quiet", "--set=ON_ERROR_STOP=1"])
+                .arg(format!("--file={}", renamed.display()))
+                .arg(format!("--dbname={}", test_database_url().unwrap()))
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            std::fs::create_dir(&restored).unwrap();
+            let url = std::fs::read_to_string(data.join("database.url"))
+                .unwrap()
+                .replace(&format!("schema={schema}"), &format!("schema={copy}"));
+            std::fs::write(restored.join("database.url"), url).unwrap();
+            std::fs::copy(keyring, restored.join(vrs::KEYRING_FILE)).unwrap();
+            Vrs::open(&restored, Box::new(clock())).unwrap()
+        }
+    }
+}
+
+fn m_13_erase_131016_then_a_backup_from_before_opens_for_131041_but_not_for_131016(
+    backend: Backend,
+) {
+    let Some((dir, mut vrs)) = populated(backend) else {
+        return;
+    };
+    let (chiyoda, shinjuku) = (chiyoda(), "municipality:131041".parse().unwrap());
+    let by_address = |a: &str| Lookup::AddressNumber(a.parse().unwrap());
+    let Some(backup) = take_backup(backend, dir.path(), &mut vrs) else {
+        return;
+    };
+    let code = "131016".parse().unwrap();
+    let Answer::Refused(r) = vrs.erase_municipality(chiyoda, code).unwrap() else {
+        panic!("a municipality erased itself")
+    };
+    assert_eq!(r.provisions(), ["M-13"]);
+    let operator = "operator".parse().unwrap();
+    let Answer::Done(report) = vrs.erase_municipality(operator, code).unwrap() else {
+        panic!("the operator's erasure was refused")
+    };
+    assert_eq!((report.residents, report.key_destroyed), (3, true));
+    assert!(report.audit_events_kept >= 3, "{report:?}");
+    let Answer::Done(None) = vrs.find_resident(chiyoda, None, &by_address("A1")).unwrap() else {
+        panic!("131016's resident survived the erasure")
+    };
+    let Answer::Done(Some(_)) = vrs
+        .find_resident(shinjuku, None, &by_address("A1"))
+        .unwrap()
+    else {
+        panic!("131041's resident was erased")
+    };
+    assert!(vrs.audit_verify().unwrap().valid);
+    drop(vrs);
+
+    // The backup from before the erasure, opened with today's keyring.
+    let keyring = dir.path().join("data").join(vrs::KEYRING_FILE);
+    let mut old = open_backup(backend, dir.path(), &backup, &keyring);
+    let err = old
+        .find_resident(chiyoda, None, &by_address("A1"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no data key"), "{err}");
+    assert!(!err.contains(&my_number(1 + 131_016_000)), "{err}");
+    let Answer::Done(Some(r)) = old
+        .find_resident(shinjuku, None, &by_address("A1"))
+        .unwrap()
+    else {
+        panic!("131041's resident no longer opens")
+    };
+    assert_eq!(r.my_number.expose(), my_number(1 + 131_041_000));
+    // The blind index key went with the data key: 131016's person is not found.
+    let n = my_number(2 + 131_016_000).parse().unwrap();
+    let Answer::Done(None) = old
+        .find_resident(chiyoda, None, &Lookup::MyNumber(n))
+        .unwrap()
+    else {
+        panic!("a destroyed index key still finds the person")
+    };
 }
