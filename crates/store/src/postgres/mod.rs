@@ -23,6 +23,7 @@ mod audit_heads;
 mod challenges;
 pub(crate) mod consents;
 pub(crate) mod erasure;
+mod keys;
 mod open;
 pub(crate) mod residents;
 mod sessions;
@@ -52,7 +53,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         3,
-        "users, sessions, devices, enrolment codes, app challenges; erasure",
+        "users, sessions, devices, enrolment codes, app challenges; erasure; issuer keys, revocations",
         include_str!("schema_accounts.sql"),
     ),
 ];
@@ -85,6 +86,11 @@ const GRANTS: &[(&str, &str)] = &[
     ("sessions", "DELETE"),
     ("devices", "DELETE"),
     ("enrolments", "DELETE"),
+    // Issuer keys, revocation secrets and lists; the barcode signer's settings.
+    ("issuer_keys", "SELECT, INSERT, UPDATE"),
+    ("revocation_secrets", "SELECT, INSERT, DELETE"),
+    ("revocations", "SELECT, INSERT, UPDATE"),
+    ("settings", "DELETE"),
 ];
 
 impl From<postgres::Error> for StoreError {

@@ -139,3 +139,79 @@ BEGIN
     END IF;
     RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
 END $$;
+
+-- Each municipality's certificate signing keys (T1-4-2), as SQLite's: the
+-- private key only sealed under the keyring (with the municipality's key);
+-- retiring a key destroys it while its public key stays published. The
+-- revocation-id secret, sealed; the revocation lists, per key. All three
+-- are a municipality's, partitioned and scoped like every other such table.
+CREATE TABLE issuer_keys (
+    municipality   integer NOT NULL,
+    kid            text    NOT NULL,
+    public_jwk     text    NOT NULL,
+    sealed_private bytea,
+    created_at     text    NOT NULL,
+    retired_at     text,
+    audit_seq      bigint  NOT NULL,
+    PRIMARY KEY (municipality, kid),
+    CHECK ((retired_at IS NULL) = (sealed_private IS NOT NULL))
+) PARTITION BY HASH (municipality);
+CREATE UNIQUE INDEX issuer_keys_one_active ON issuer_keys (municipality) WHERE retired_at IS NULL;
+CREATE INDEX issuer_keys_by_kid ON issuer_keys (kid);
+
+CREATE TABLE revocation_secrets (
+    municipality integer PRIMARY KEY,
+    sealed       bytea   NOT NULL
+) PARTITION BY HASH (municipality);
+
+CREATE TABLE revocations (
+    municipality integer NOT NULL,
+    kid          text    NOT NULL,
+    rid          text    NOT NULL,
+    revoked_at   text    NOT NULL,
+    reason       text    NOT NULL,
+    audit_seq    bigint  NOT NULL,
+    PRIMARY KEY (municipality, kid, rid)
+) PARTITION BY HASH (municipality);
+CREATE INDEX revocations_by_kid ON revocations (kid, rid);
+
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['issuer_keys', 'revocation_secrets', 'revocations'] LOOP
+        FOR i IN 0..31 LOOP
+            EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES WITH (MODULUS 32, REMAINDER %s)',
+                           t || '_p' || i, t, i);
+        END LOOP;
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY own_area ON %I USING (municipality = vrs_area()) WITH CHECK (municipality = vrs_area())', t);
+        EXECUTE format('CREATE POLICY national ON %I USING (vrs_national()) WITH CHECK (vrs_national())', t);
+    END LOOP;
+END $$;
+
+-- Doses are never deleted but by an erasure (M-13): the same guard as the
+-- histories' (this replaces the records' version when that is installed).
+CREATE OR REPLACE FUNCTION vrs_doses_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (
+        SELECT 1 FROM erasures WHERE municipality = OLD.municipality AND state = 'erasing'
+    ) THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION 'doses are never erased: mark them entered_in_error'
+        USING ERRCODE = 'insufficient_privilege';
+END $$;
+
+-- The erasure deletes the records' rows too, where the records are installed.
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['doses', 'dose_history', 'issuances', 'issuance_doses'] LOOP
+        IF to_regclass(t) IS NOT NULL THEN
+            EXECUTE format('GRANT DELETE ON %I TO vrs_app', t);
+        END IF;
+    END LOOP;
+END $$;

@@ -109,6 +109,7 @@ both!(
     a_rewritten_event_is_detected_with_only_the_heads,
     a_truncated_tail_is_detected_with_only_the_heads,
     m_13_erase_131016_then_a_backup_from_before_opens_for_131041_but_not_for_131016,
+    t1_4_2_a_rotated_key_stays_published_with_its_revocation_list,
 );
 
 fn untouched_heads_verify_and_later_events_do_not_disturb_them(backend: Backend) {
@@ -337,4 +338,57 @@ fn m_13_erase_131016_then_a_backup_from_before_opens_for_131041_but_not_for_1310
     else {
         panic!("a destroyed index key still finds the person")
     };
+}
+
+fn t1_4_2_a_rotated_key_stays_published_with_its_revocation_list(backend: Backend) {
+    let Some((_dir, mut vrs)) = populated(backend) else {
+        return;
+    };
+    let m: vrs::domain::MunicipalityCode = "131016".parse().unwrap();
+    assert!(
+        vrs.issuer_jwks(m).unwrap().is_none(),
+        "no key before one is needed"
+    );
+    let Answer::Done(first) = vrs.jwks(m).unwrap() else {
+        panic!("the first key was refused")
+    };
+    assert_eq!(first.keys.len(), 1);
+    let old = first.keys[0].kid.clone();
+    // Asking again creates nothing.
+    let Answer::Done(again) = vrs.jwks(m).unwrap() else {
+        panic!("refused")
+    };
+    assert_eq!(again.keys.len(), 1);
+    // Only the operator rotates.
+    let Answer::Refused(r) = vrs.rotate_key(chiyoda(), m).unwrap() else {
+        panic!("a municipality rotated its key")
+    };
+    assert!(!r.provisions().is_empty());
+    let Answer::Done(rotated) = vrs.rotate_key("operator".parse().unwrap(), m).unwrap() else {
+        panic!("the operator's rotation was refused")
+    };
+    let kids: Vec<&str> = rotated.keys.iter().map(|k| k.kid.as_str()).collect();
+    assert_eq!(kids.len(), 2, "{kids:?}");
+    assert!(
+        kids.contains(&old.as_str()),
+        "the retired key stays published"
+    );
+    assert!(rotated.keys.iter().all(|k| k.crl_version == Some(1)));
+    let crl = vrs.crl(&old).unwrap();
+    assert_eq!(
+        (crl.kid.as_str(), crl.ctr, crl.rids.len()),
+        (old.as_str(), 1, 0)
+    );
+    let directory = vrs.key_directory().unwrap();
+    assert_eq!(directory.issuers.len(), 1);
+    let rotations = vrs
+        .audit_search(None, Some("rotate_issuer_key"), None, 10)
+        .unwrap();
+    let done: Vec<_> = rotations
+        .iter()
+        .filter(|e| e.outcome != "refused")
+        .collect();
+    assert_eq!(done.len(), 1, "{rotations:?}");
+    assert_eq!(done[0].detail["retired"], old.as_str());
+    assert!(vrs.audit_verify().unwrap().valid);
 }
