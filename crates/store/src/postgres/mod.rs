@@ -23,6 +23,7 @@ mod audit_heads;
 mod challenges;
 pub(crate) mod consents;
 pub(crate) mod erasure;
+mod export;
 mod keys;
 mod open;
 pub(crate) mod residents;

@@ -306,7 +306,7 @@ impl Pg {
 
 /// A resident from a row of `RESIDENT_COLUMNS`, its My Number opened under
 /// the municipality's key.
-fn resident_from_row(
+pub(crate) fn resident_from_row(
     keys: &Keyring,
     municipality: MunicipalityCode,
     r: &postgres::Row,

@@ -110,6 +110,7 @@ both!(
     a_truncated_tail_is_detected_with_only_the_heads,
     m_13_erase_131016_then_a_backup_from_before_opens_for_131041_but_not_for_131016,
     t1_4_2_a_rotated_key_stays_published_with_its_revocation_list,
+    m_13_a_municipality_exports_its_own_data_and_only_its_own,
 );
 
 fn untouched_heads_verify_and_later_events_do_not_disturb_them(backend: Backend) {
@@ -391,4 +392,61 @@ fn t1_4_2_a_rotated_key_stays_published_with_its_revocation_list(backend: Backen
     assert_eq!(done.len(), 1, "{rotations:?}");
     assert_eq!(done[0].detail["retired"], old.as_str());
     assert!(vrs.audit_verify().unwrap().valid);
+}
+
+fn m_13_a_municipality_exports_its_own_data_and_only_its_own(backend: Backend) {
+    let Some((dir, mut vrs)) = populated(backend) else {
+        return;
+    };
+    let out = dir.path().join("export");
+    let Answer::Refused(_) = vrs
+        .export_municipality("operator".parse().unwrap(), &out, false)
+        .unwrap()
+    else {
+        panic!("the operator exported a municipality's data")
+    };
+    let Answer::Done(export) = vrs.export_municipality(chiyoda(), &out, false).unwrap() else {
+        panic!("the export was refused")
+    };
+    let records = |name: &str| {
+        export
+            .files
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+            .records
+    };
+    assert_eq!(records("residents.csv"), 3);
+    assert_eq!(records("consents.jsonl"), 1);
+    assert_eq!(records("consent_history.jsonl"), 1);
+    let csv = std::fs::read_to_string(out.join("residents.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 4, "{csv}");
+    for i in 1..=3 {
+        assert!(csv.contains(&my_number(i + 131_016_000)), "{csv}");
+    }
+    assert!(
+        !csv.contains(&my_number(1 + 131_041_000)),
+        "another area's person"
+    );
+    let consents = std::fs::read_to_string(out.join("consents.jsonl")).unwrap();
+    let row: serde_json::Value = serde_json::from_str(consents.trim()).unwrap();
+    assert_eq!(row["municipality"], 131016);
+    // The export can be imported again (the import format), into a new instance.
+    let (_d2, mut other) = fresh_on(Backend::Sqlite).unwrap();
+    crate::support::consent(
+        &mut other,
+        "131016",
+        vrs::consent::DocumentId::Terms20211203,
+    );
+    let Answer::Done(o) = other
+        .import_residents(chiyoda(), csv.as_bytes(), None, false)
+        .unwrap()
+    else {
+        panic!("import refused")
+    };
+    assert_eq!(o.imported, 3, "{:?}", o.errors);
+    let exports = vrs
+        .audit_search(None, Some("export_municipality"), None, 10)
+        .unwrap();
+    assert_eq!(exports.last().unwrap().seq, export.audit_seq);
 }
