@@ -5,6 +5,7 @@ mod api;
 mod app;
 mod browser;
 mod concurrency;
+mod postgres;
 mod routes;
 mod shutdown;
 mod support;

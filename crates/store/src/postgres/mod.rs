@@ -227,10 +227,13 @@ impl Pg {
 
     /// Binds the keyring on first use and refuses any other one afterwards.
     pub(crate) fn bind_keyring(&self, keys: &Keyring, dir: &Path) -> Result<(), StoreError> {
-        self.client.borrow_mut().execute(
-            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
-            &[&crate::FINGERPRINT, &keys.fingerprint()],
-        )?;
+        // A reader (read-only) finds it bound and writes nothing.
+        if self.setting(crate::FINGERPRINT)?.is_none() {
+            self.client.borrow_mut().execute(
+                "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+                &[&crate::FINGERPRINT, &keys.fingerprint()],
+            )?;
+        }
         let recorded = self.setting(crate::FINGERPRINT)?.unwrap_or_default();
         if recorded == keys.fingerprint() {
             Ok(())
