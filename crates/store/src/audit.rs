@@ -291,9 +291,10 @@ pub(crate) fn prepare_actor(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Sets (or clears) the actor the connection's next events record.
+/// Sets (or clears) the actor the connection's next events record. The slot
+/// exists from the store's open ([`prepare_actor`]); creating it here again
+/// parsed a DDL statement twice per request on the service's hot path.
 pub(crate) fn set_actor(conn: &Connection, actor: Option<&str>) -> Result<(), StoreError> {
-    prepare_actor(conn)?;
     match actor {
         Some(a) => conn
             .prepare_cached(
