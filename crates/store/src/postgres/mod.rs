@@ -25,6 +25,7 @@ pub mod url;
 
 use std::path::Path;
 
+use postgres::types::Type;
 use postgres::{Client, NoTls, Transaction};
 use vrs_domain::MunicipalityCode;
 
@@ -39,11 +40,18 @@ pub const DATABASE_URL_FILE: &str = "database.url";
 pub const APP_ROLE: &str = "vrs_app";
 
 /// The schema versions, in order; a released one is never edited.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "residents, consents, emergency stops, audit chains; partitions, row-level security",
-    include_str!("schema.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "residents, consents, emergency stops, audit chains; partitions, row-level security",
+        include_str!("schema.sql"),
+    ),
+    (
+        4,
+        "vrs_audit_head: a chain's lock, head and next sequence number in one call",
+        include_str!("audit_head.sql"),
+    ),
+];
 
 /// The tables the application role may use, with its privileges on each.
 /// Partitions get no grant: every access goes through the parent's policies.
@@ -145,9 +153,10 @@ pub(crate) fn begin(client: &mut Client, scope: Scope) -> Result<Transaction<'_>
             Scope::Area(m) => (m.as_u32().to_string(), ""),
             Scope::National => (String::new(), "national"),
         };
-        tx.execute(
+        // Typed: one round trip (no separate prepare).
+        tx.execute_typed(
             "SELECT set_config('app.municipality', $1, true), set_config('app.scope', $2, true)",
-            &[&area, &national],
+            &[(&area, Type::TEXT), (&national, Type::TEXT)],
         )?;
         Ok(tx)
     }
