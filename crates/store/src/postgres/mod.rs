@@ -19,8 +19,13 @@
 
 pub(crate) mod audit;
 pub(crate) mod consents;
+mod dose_changes;
+mod doses;
+mod inquiry;
+mod issuance;
 mod open;
 pub(crate) mod residents;
+mod statistics;
 pub mod url;
 
 use std::path::Path;
@@ -30,6 +35,7 @@ use postgres::{Client, NoTls, Transaction};
 use vrs_domain::MunicipalityCode;
 
 use crate::{Keyring, StoreError};
+pub(crate) use dose_changes::Change;
 pub(crate) use open::read_database_url;
 pub(crate) use url::DatabaseUrl;
 
@@ -45,6 +51,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         1,
         "residents, consents, emergency stops, audit chains; partitions, row-level security",
         include_str!("schema.sql"),
+    ),
+    (
+        2,
+        "doses, dose history, lots, dose counts, issuance history, population; resident search",
+        include_str!("schema_records.sql"),
     ),
     (
         4,
@@ -65,6 +76,14 @@ const GRANTS: &[(&str, &str)] = &[
     ("emergency_history", "SELECT, INSERT"),
     ("audit_log", "SELECT, INSERT"),
     ("audit_heads", "SELECT, INSERT, UPDATE"),
+    // Records (version 2): doses are changed, never deleted; histories append.
+    ("doses", "SELECT, INSERT, UPDATE"),
+    ("dose_history", "SELECT, INSERT"),
+    ("lots", "SELECT, INSERT"),
+    ("dose_counts", "SELECT, INSERT, UPDATE"),
+    ("issuances", "SELECT, INSERT, UPDATE"),
+    ("issuance_doses", "SELECT, INSERT"),
+    ("population", "SELECT, INSERT, DELETE"),
 ];
 
 impl From<postgres::Error> for StoreError {

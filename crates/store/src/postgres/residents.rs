@@ -377,8 +377,7 @@ fn prefixed(columns: &str) -> String {
 
 /// A resident from a row of `RESIDENT_COLUMNS`, its My Number opened under
 /// the municipality's key.
-#[allow(dead_code)]
-fn resident_from_row(
+pub(crate) fn resident_from_row(
     keys: &Keyring,
     municipality: MunicipalityCode,
     r: &postgres::Row,
