@@ -138,6 +138,10 @@ pub(crate) enum Bench {
         /// Write the figures as JSON to this file too.
         #[arg(long)]
         json: Option<std::path::PathBuf>,
+        /// Stop loading doses once their import has taken this many seconds
+        /// (the figures say how many were loaded).
+        #[arg(long)]
+        dose_budget_secs: Option<f64>,
     },
     /// Batch inquiry: ASKS My Numbers (every tenth unknown to the holder)
     /// against a holder of HOLDER_ROWS residents, through the facade.
@@ -244,7 +248,9 @@ pub(crate) fn run(bench: Bench) -> anyhow::Result<()> {
             database,
             no_sqlite,
             json,
+            dose_budget_secs,
         } => national::run(national::Options {
+            dose_budget_secs,
             residents,
             doses,
             lookups,

@@ -17,6 +17,10 @@ use vrs_domain::{all_local_govs, LocalGovKind, MunicipalityCode};
 
 const JAPAN: f64 = 126_000_000.0;
 
+/// 色丹村, 泊村 (国後郡), 留夜別村, 留別村, 紗那村, 蘂取村.
+const NORTHERN_TERRITORIES: [&str; 6] =
+    ["016951", "016969", "016977", "016985", "016993", "017001"];
+
 /// What to load and measure.
 pub(crate) struct Options<'a> {
     pub(crate) residents: u64,
@@ -25,6 +29,8 @@ pub(crate) struct Options<'a> {
     pub(crate) database: Option<&'a str>,
     pub(crate) sqlite: bool,
     pub(crate) json: Option<&'a Path>,
+    /// Stop loading doses once their import has taken this many seconds.
+    pub(crate) dose_budget_secs: Option<f64>,
 }
 
 /// The one-minute load average (the machine is shared: every figure says it).
@@ -101,8 +107,12 @@ fn pg_sizes(url: &str, schema: &str) -> anyhow::Result<Vec<(String, i64)>> {
 }
 
 pub(crate) fn run(o: Options<'_>) -> anyhow::Result<()> {
+    // The 1,741 municipalities and special wards: not the wards of designated
+    // cities (they are no partition of their own), nor the six villages of the
+    // Northern Territories, which have codes but no administration.
     let mut codes: Vec<MunicipalityCode> = all_local_govs()
-        .filter(|g| g.kind != LocalGovKind::Prefecture)
+        .filter(|g| g.kind == LocalGovKind::Municipality)
+        .filter(|g| !NORTHERN_TERRITORIES.contains(&g.code))
         .filter_map(|g| MunicipalityCode::parse_municipality(g.code).ok())
         .collect();
     codes.sort();
@@ -186,6 +196,15 @@ fn one(
             out.errors.first()
         );
         let d = dose_per + u64::from((i as u64) < dose_extra);
+        if doses_served && o.dose_budget_secs.is_some_and(|b| dose_secs >= b) {
+            doses_served = false;
+            doses_status = format!(
+                "loaded by each municipality's dose file (Vrs::import_doses) for the first {i} \
+                 municipalities, then stopped: the dose budget of {:.0} s was spent",
+                o.dose_budget_secs.unwrap_or_default()
+            );
+            eprintln!("{backend}: {doses_status}");
+        }
         if d > 0 && doses_served {
             csv.clear();
             write_doses(*m, n, d, &mut csv)?;
@@ -287,6 +306,7 @@ fn one(
         "backend": backend,
         "municipalities": codes.len(),
         "residents": o.residents,
+        "doses_asked": o.doses,
         "doses": doses_loaded,
         "doses_path": doses_status,
         "resident_import_seconds": resident_secs,
