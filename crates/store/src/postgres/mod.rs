@@ -37,6 +37,7 @@ pub mod url;
 
 use std::path::Path;
 
+use postgres::types::Type;
 use postgres::{Client, NoTls, Transaction};
 use vrs_domain::MunicipalityCode;
 
@@ -67,6 +68,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "users, sessions, devices, enrolment codes, app challenges; erasure; issuer keys, revocations",
         include_str!("schema_accounts.sql"),
+    ),
+    (
+        4,
+        "vrs_audit_head: a chain's lock, head and next sequence number in one call",
+        include_str!("audit_head.sql"),
     ),
 ];
 
@@ -199,9 +205,10 @@ pub(crate) fn begin(client: &mut Client, scope: Scope) -> Result<Transaction<'_>
             Scope::Area(m) => (m.as_u32().to_string(), ""),
             Scope::National => (String::new(), "national"),
         };
-        tx.execute(
+        // Typed: one round trip (no separate prepare).
+        tx.execute_typed(
             "SELECT set_config('app.municipality', $1, true), set_config('app.scope', $2, true)",
-            &[&area, &national],
+            &[(&area, Type::TEXT), (&national, Type::TEXT)],
         )?;
         Ok(tx)
     }
