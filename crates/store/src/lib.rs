@@ -569,9 +569,8 @@ impl Store {
         }
         use rusqlite::OptionalExtension;
         Ok(sqlite!(self, "setting")
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
+            .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
             .optional()?)
     }
 

@@ -463,25 +463,25 @@ impl Store {
         type Row = (i64, i64, bool, String, String, String, bool, bool);
         let row: Option<Row> = match &self.db {
             Db::Postgres(pg) => pg.session_row(&hash)?,
+            // Every API request authenticates: through the statement cache.
             Db::Sqlite(_) => sqlite!(mut self, "session_of")
-                .query_row(
+                .prepare_cached(
                     "SELECT s.last_seen, s.expires_at, s.revoked, u.login, u.principal, u.role,
                         u.my_number_handler, u.disabled
                  FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1",
-                    [hash.as_slice()],
-                    |r| {
-                        Ok((
-                            r.get(0)?,
-                            r.get(1)?,
-                            r.get(2)?,
-                            r.get(3)?,
-                            r.get(4)?,
-                            r.get(5)?,
-                            r.get(6)?,
-                            r.get(7)?,
-                        ))
-                    },
-                )
+                )?
+                .query_row([hash.as_slice()], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                    ))
+                })
                 .optional()?,
         };
         let Some((last_seen, expires, revoked, login, principal, role, handler, disabled)) = row
@@ -506,10 +506,9 @@ impl Store {
             if let Db::Postgres(pg) = &self.db {
                 pg.touch_session(&hash, unix)?;
             } else {
-                sqlite!(mut self, "session_of").execute(
-                    "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1",
-                    params![hash.as_slice(), unix],
-                )?;
+                sqlite!(mut self, "session_of")
+                    .prepare_cached("UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1")?
+                    .execute(params![hash.as_slice(), unix])?;
             }
         }
         Ok(Ok(Authenticated {
@@ -529,11 +528,12 @@ impl Store {
         let row: Option<(i64, u32, Option<i64>)> = match &self.db {
             Db::Postgres(pg) => pg.device_row(&token_hash(bearer))?,
             Db::Sqlite(_) => sqlite!(mut self, "device_of")
-                .query_row(
+                .prepare_cached(
                     "SELECT id, municipality, revoked_at FROM devices WHERE token_hash = ?1",
-                    [token_hash(bearer).as_slice()],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
+                )?
+                .query_row([token_hash(bearer).as_slice()], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
                 .optional()?,
         };
         Ok(match row {
