@@ -146,6 +146,12 @@ impl Store {
             map.insert("updated".into(), out.updated.into());
             map.insert("unchanged".into(), out.unchanged.into());
         }
+        // The municipality's resident count moves with the rows, in this transaction.
+        tx.prepare_cached(
+            "INSERT INTO resident_counts (municipality, n) VALUES (?1, ?2)
+             ON CONFLICT (municipality) DO UPDATE SET n = n + excluded.n",
+        )?
+        .execute(params![municipality.as_u32(), out.imported as i64])?;
         out.audit_seq = Some(audit::append(&tx, keys, &event(allowed, None, detail))?);
         tx.commit()?;
         out.committed = true;
@@ -254,7 +260,7 @@ impl Store {
         }
         let municipality = allowed.partition_for(Action::CountResidents)?;
         let tx = sqlite!(mut self, "count_residents").transaction()?;
-        // Kept by triggers in every resident write's transaction (migration 12).
+        // Kept in every resident write's transaction (migration 12).
         let n: i64 = tx.query_row(
             "SELECT coalesce((SELECT n FROM resident_counts WHERE municipality = ?1), 0)",
             [municipality.as_u32()],
