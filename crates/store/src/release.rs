@@ -29,7 +29,7 @@ impl Store {
         population: &Population,
     ) -> Result<u64, StoreError> {
         allowed.check(Action::ImportPopulation)?;
-        let tx = sqlite!(mut self, "import_population")
+        let tx = backend!(mut self, pg => pg.import_population(&self.keys, allowed, population))
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let total: u64 = population.values().sum();
         let detail = serde_json::json!({ "rows": population.len(), "people": total });
@@ -59,7 +59,7 @@ impl Store {
     ) -> Result<ReleaseCounts, StoreError> {
         allowed.check(Action::ViewStatistics)?;
         let (lo, hi) = scope.bounds();
-        let tx = sqlite!(mut self, "release_counts").transaction()?;
+        let tx = backend!(mut self, pg => pg.release_counts(&self.keys, allowed, (lo, hi), up_to, include)).transaction()?;
         let mut counts = ReleaseCounts::default();
         let mut admitted: BTreeMap<u32, bool> = BTreeMap::new();
         let mut admit = |m: u32| -> Result<bool, StoreError> {

@@ -6,6 +6,7 @@ mod app;
 mod browser;
 mod concurrency;
 mod inquiry_batch;
+mod postgres;
 mod routes;
 mod shutdown;
 mod support;

@@ -168,6 +168,20 @@ pub(crate) async fn start() -> Fixture {
 
 /// [`start`], with `seed` run on the prepared data directory first.
 pub(crate) async fn start_with(seed: impl FnOnce(&mut Vrs)) -> Fixture {
+    start_on_with(None, seed).await
+}
+
+/// [`start`] with the data in the PostgreSQL database `database` names
+/// (`None`: SQLite in the data directory).
+pub(crate) async fn start_on(database: Option<String>) -> Fixture {
+    start_on_with(database, |_| {}).await
+}
+
+/// [`start_on`], with `seed` run on the prepared data directory first.
+pub(crate) async fn start_on_with(
+    database: Option<String>,
+    seed: impl FnOnce(&mut Vrs),
+) -> Fixture {
     logs();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
@@ -181,8 +195,9 @@ pub(crate) async fn start_with(seed: impl FnOnce(&mut Vrs)) -> Fixture {
         prefecture,
         operator,
         national,
-    ) = {
-        Vrs::init(&data, None, &SystemClock).unwrap();
+    ) = tokio::task::block_in_place(|| {
+        // Blocking: the PostgreSQL driver is synchronous.
+        Vrs::init_database(&data, database.as_deref(), None, false, &SystemClock).unwrap();
         let mut vrs = Vrs::open(&data, Box::new(SystemClock)).unwrap();
         for m in ["131016", "011002"] {
             let who = format!("municipality:{m}").parse().unwrap();
@@ -242,7 +257,7 @@ pub(crate) async fn start_with(seed: impl FnOnce(&mut Vrs)) -> Fixture {
             operator,
             national,
         )
-    };
+    });
     let key = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     let cert_pem = key.cert.pem();
     std::fs::write(dir.path().join("cert.pem"), &cert_pem).unwrap();
