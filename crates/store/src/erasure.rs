@@ -79,6 +79,7 @@ impl Store {
             "DELETE FROM doses WHERE municipality = ?1",
             "DELETE FROM resident_history WHERE municipality = ?1",
             "DELETE FROM residents WHERE municipality = ?1",
+            "DELETE FROM resident_counts WHERE municipality = ?1",
             "DELETE FROM revocation_secrets WHERE municipality = ?1",
             // Its staff accounts and site devices go with it (T1-9-1: it managed them).
             "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE municipality = ?1)",

@@ -560,6 +560,22 @@ CREATE TRIGGER resident_counts_update AFTER UPDATE OF municipality ON residents
 END;
 "#,
     ),
+    (
+        13,
+        "resident counts kept by the store, not by triggers",
+        r#"
+-- Migration 12's triggers halved the rate of a bulk resident insert; the store
+-- now keeps resident_counts itself, in the same transaction as every write that
+-- adds or removes residents (an import adds the rows it inserted, an erasure
+-- drops the municipality's row). The counts are recomputed from the rows held.
+DROP TRIGGER resident_counts_insert;
+DROP TRIGGER resident_counts_delete;
+DROP TRIGGER resident_counts_update;
+DELETE FROM resident_counts;
+INSERT INTO resident_counts (municipality, n)
+    SELECT municipality, count(*) FROM residents GROUP BY municipality;
+"#,
+    ),
 ];
 
 /// The schema version this build expects.
@@ -766,5 +782,41 @@ mod tests {
             .unwrap();
         assert_eq!(counts(&conn, 131016), (0, 0), "erased");
         assert_eq!(counts(&conn, 99999), (0, 0), "never held any");
+    }
+
+    #[test]
+    fn migration_13_drops_the_triggers_and_recounts_so_only_the_store_moves_the_count() {
+        let conn = at_version(12);
+        let insert = |m: u32, a: &str| {
+            conn.execute(
+                "INSERT INTO residents (municipality, address_number, my_number_index,
+                     my_number_sealed, ticket_number, name, name_kana, birth_date, sex, import_batch)
+                 VALUES (?1, ?2, randomblob(32), x'02', abs(random()), 'n', 'カナ', '1950-01-01', 1, 0)",
+                rusqlite::params![m, a],
+            )
+            .unwrap()
+        };
+        for a in ["A1", "A2"] {
+            insert(131016, a);
+        }
+        assert_eq!(
+            counts(&conn, 131016),
+            (2, 2),
+            "kept by version 12's triggers"
+        );
+        let (_, _, sql) = MIGRATIONS.iter().find(|m| m.0 == 13).unwrap();
+        conn.execute_batch(sql).unwrap();
+        assert_eq!(counts(&conn, 131016), (2, 2), "recounted");
+        // No trigger moves it any more: the store's import does, in its transaction.
+        insert(131016, "A3");
+        assert_eq!(counts(&conn, 131016), (3, 2));
+        let triggers: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'resident_counts%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(triggers, 0);
     }
 }

@@ -143,6 +143,12 @@ impl Store {
             map.insert("updated".into(), out.updated.into());
             map.insert("unchanged".into(), out.unchanged.into());
         }
+        // The municipality's resident count moves with the rows, in this transaction.
+        tx.prepare_cached(
+            "INSERT INTO resident_counts (municipality, n) VALUES (?1, ?2)
+             ON CONFLICT (municipality) DO UPDATE SET n = n + excluded.n",
+        )?
+        .execute(params![municipality.as_u32(), out.imported as i64])?;
         out.audit_seq = Some(audit::append(&tx, keys, &event(allowed, None, detail))?);
         tx.commit()?;
         out.committed = true;
@@ -248,7 +254,7 @@ impl Store {
     pub fn count_residents(&mut self, allowed: &Allowed) -> Result<u64, StoreError> {
         let municipality = allowed.partition_for(Action::CountResidents)?;
         let tx = backend!(mut self, pg => pg.count_residents(&self.keys, allowed)).transaction()?;
-        // Kept by triggers in every resident write's transaction (migration 12).
+        // Kept in every resident write's transaction (migrations 12 and 13).
         let n: i64 = tx.query_row(
             "SELECT coalesce((SELECT n FROM resident_counts WHERE municipality = ?1), 0)",
             [municipality.as_u32()],

@@ -269,6 +269,19 @@ impl Vrs {
         }
     }
 
+    /// T1-5-1: how many doses of the acting municipality are flagged for a
+    /// human check, and the first `limit` of them (the home screen's queue).
+    pub fn review_head(
+        &mut self,
+        principal: Principal,
+        limit: usize,
+    ) -> Result<Answer<(u64, Vec<ReviewItem>)>, VrsError> {
+        match self.decide(principal, Action::ReviewDoses, own(principal), None)? {
+            Ok(a) => Ok(Answer::Done(self.store.review_head(&a, limit)?)),
+            Err(r) => Ok(Answer::Refused(r)),
+        }
+    }
+
     /// T1-5-1: writes the ledger export ("予防接種台帳向け出力") of the acting
     /// municipality's active doses to `out` (a fresh temporary file beside it, moved
     /// into place when complete; an existing `out` is refused unless

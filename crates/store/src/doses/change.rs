@@ -369,6 +369,43 @@ impl Store {
         Ok(items)
     }
 
+    /// T1-5-1: the head of the review queue: how many doses of the area are
+    /// flagged, and the first `limit` of them (for a screen that shows a few;
+    /// cheap however long the queue), auditing the read.
+    pub fn review_head(
+        &mut self,
+        allowed: &Allowed,
+        limit: usize,
+    ) -> Result<(u64, Vec<ReviewItem>), StoreError> {
+        let municipality = allowed.partition_for(Action::ReviewDoses)?;
+        let m = municipality.as_u32();
+        let tx = sqlite!(mut self, "review_head").transaction()?;
+        let total: i64 = tx.query_row(
+            "SELECT count(*) FROM doses WHERE municipality = ?1 AND review IS NOT NULL",
+            [m],
+            |r| r.get(0),
+        )?;
+        let mut items = Vec::new();
+        {
+            let mut stmt = tx.prepare(&format!(
+                "SELECT {DOSE_COLS}, review FROM doses
+                 WHERE municipality = ?1 AND review IS NOT NULL ORDER BY id LIMIT ?2"
+            ))?;
+            let mut rows = stmt.query(params![m, limit as i64])?;
+            while let Some(r) = rows.next()? {
+                let reasons: String = r.get(AFTER)?;
+                items.push(ReviewItem {
+                    dose: read_dose(r)?,
+                    reasons: serde_json::from_str(&reasons).map_err(StoreError::json)?,
+                });
+            }
+        }
+        let detail = serde_json::json!({ "flagged": total, "shown": items.len() });
+        audit::append(&tx, &self.keys, &event(allowed, None, detail))?;
+        tx.commit()?;
+        Ok((total as u64, items))
+    }
+
     /// T1-5-1: hands each active dose of the area (changed on or after `since`, if
     /// given) with its resident's address number to `sink`, in id order, and
     /// audits the export. An error from `sink` aborts the export unaudited.

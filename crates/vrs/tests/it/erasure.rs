@@ -133,3 +133,59 @@ fn m_13_erasure_deletes_doses_and_their_history_through_the_one_guarded_path() {
         panic!("131016 was touched")
     };
 }
+
+#[test]
+fn the_resident_count_follows_every_import_and_an_erasure_in_their_own_transactions() {
+    let (dir, mut vrs) = fresh();
+    let (chiyoda, shinjuku) = (
+        principal("municipality:131016"),
+        principal("municipality:131041"),
+    );
+    let count = |vrs: &mut Vrs, who| match vrs.count_residents(who, None).unwrap() {
+        Answer::Done(n) => n,
+        Answer::Refused(r) => panic!("{r:?}"),
+    };
+    assert_eq!(count(&mut vrs, chiyoda), 0, "none yet");
+    vrs.import_residents(chiyoda, file("131016", 3).as_bytes(), None, false)
+        .unwrap();
+    assert_eq!(count(&mut vrs, chiyoda), 3);
+    // Again with two more: three unchanged, two new.
+    vrs.import_residents(chiyoda, file("131016", 5).as_bytes(), None, false)
+        .unwrap();
+    assert_eq!(count(&mut vrs, chiyoda), 5);
+    // A dry run and a file with a bad row change nothing.
+    vrs.import_residents(chiyoda, file("131016", 9).as_bytes(), None, true)
+        .unwrap();
+    let bad = format!("{}131016,A99,123,1,x,x,x,x\n", file("131016", 8));
+    vrs.import_residents(chiyoda, bad.as_bytes(), None, false)
+        .unwrap();
+    assert_eq!(
+        count(&mut vrs, chiyoda),
+        5,
+        "nothing of a refused file counts"
+    );
+    vrs.import_residents(shinjuku, file("131041", 2).as_bytes(), None, false)
+        .unwrap();
+    assert_eq!(count(&mut vrs, shinjuku), 2);
+    let Answer::Done(_) = vrs
+        .erase_municipality(principal("operator"), "131016".parse().unwrap())
+        .unwrap()
+    else {
+        panic!("the operator's erasure was refused")
+    };
+    assert_eq!(count(&mut vrs, shinjuku), 2, "another area untouched");
+    drop(vrs);
+    // Each kept count is the residents actually held.
+    let conn = rusqlite::Connection::open(dir.path().join(vrs::DB_FILE)).unwrap();
+    let kept: Vec<(i64, i64, i64)> = conn
+        .prepare(
+            "SELECT c.municipality, c.n, (SELECT count(*) FROM residents r
+                 WHERE r.municipality = c.municipality) FROM resident_counts c ORDER BY 1",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(kept, [(131041, 2, 2)]);
+}

@@ -42,7 +42,7 @@ async fn home(State(state): State<AppState>, staff: Staff) -> Result<Markup, Web
                         Answer::Refused(_) => Vec::new(),
                     };
                     let review = if clerk {
-                        match vrs.review_doses(caller.principal)? {
+                        match vrs.review_head(caller.principal, REVIEW_SHOWN)? {
                             Answer::Done(r) => Some(r),
                             Answer::Refused(_) => None,
                         }
@@ -90,9 +90,9 @@ async fn home(State(state): State<AppState>, staff: Staff) -> Result<Markup, Web
                         }
                         @if let Some(review) = &review {
                             section aria-labelledby="review-h" {
-                                h2 id="review-h" { (label("確認待ち", "Review queue")) " (" (review.len()) ")" }
+                                h2 id="review-h" { (label("確認待ち", "Review queue")) " (" (review.0) ")" }
                                 ul {
-                                    @for item in review.iter().take(REVIEW_SHOWN) {
+                                    @for item in &review.1 {
                                         li {
                                             (item.dose.id.to_string()) ": "
                                             (item.reasons.join(", "))
