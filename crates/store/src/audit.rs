@@ -634,6 +634,29 @@ impl Row {
     }
 }
 
+impl Row {
+    /// An event as PostgreSQL returns [`Row::COLUMNS`] (the same fields).
+    pub(crate) fn from_pg(r: &postgres::Row) -> Self {
+        Self {
+            seq: r.get(0),
+            at: r.get(1),
+            principal: r.get(2),
+            action: r.get(3),
+            municipality: r.get::<_, Option<i32>>(4).map(i64::from),
+            subject: r.get(5),
+            outcome: r.get(6),
+            grounds: r.get(7),
+            detail: r.get(8),
+            prev: r.get(9),
+            mac: r.get(10),
+            chain_seq: r.get(11),
+            prev_seq: r.get(12),
+            hash: r.get(13),
+            actor: r.get(14),
+        }
+    }
+}
+
 /// Reads events, newest last, filtered by municipality, action and principal.
 pub(crate) fn search(
     conn: &Connection,

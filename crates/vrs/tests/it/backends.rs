@@ -119,6 +119,14 @@ impl Drop for TestDir {
 /// A fresh instance on `backend` with no consent; `None` when PostgreSQL is not
 /// available outside CI.
 pub(crate) fn fresh_on(backend: Backend) -> Option<(TestDir, Vrs)> {
+    fresh_on_clock(backend, Box::new(clock()))
+}
+
+/// [`fresh_on`] with the clock given (a test that moves time).
+pub(crate) fn fresh_on_clock(
+    backend: Backend,
+    now: Box<dyn vrs::Clock>,
+) -> Option<(TestDir, Vrs)> {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let mut schema = None;
@@ -137,7 +145,7 @@ pub(crate) fn fresh_on(backend: Backend) -> Option<(TestDir, Vrs)> {
         }
     };
     Vrs::init_database(&data, database.as_deref(), None, false, &clock()).unwrap();
-    let vrs = Vrs::open(&data, Box::new(clock())).unwrap();
+    let vrs = Vrs::open(&data, now).unwrap();
     Some((TestDir { dir, schema }, vrs))
 }
 
@@ -190,6 +198,7 @@ macro_rules! both {
         )*
     };
 }
+pub(crate) use both;
 
 both!(
     import_then_find_and_count,
@@ -198,6 +207,7 @@ both!(
     without_consent_the_read_is_refused_and_audited,
     another_municipality_cannot_read_the_area,
     consents_and_emergency_stops_round_trip,
+    a_first_import_names_each_repeated_value_by_line,
 );
 
 mod records;
@@ -405,5 +415,48 @@ fn consents_and_emergency_stops_round_trip(backend: Backend) {
         .unwrap();
     assert!(matches!(o, Answer::Refused(_)), "stopped: {o:?}");
     assert!(done(vrs.emergency_resume(operator, Function::Import).unwrap()).is_empty());
+    assert!(vrs.audit_verify().unwrap().valid);
+}
+
+/// A first import into an empty area (on PostgreSQL the fast path: one plain
+/// INSERT … SELECT that a unique index refuses) still names every line that
+/// repeats an address number, a My Number or a ticket number of the file, and
+/// keeps nothing.
+fn a_first_import_names_each_repeated_value_by_line(backend: Backend) {
+    let Some((_dir, mut vrs)) = consenting(backend) else {
+        return;
+    };
+    let line = |address: &str, seed: u64, ticket: u64| {
+        format!(
+            "131016,{address},{},{ticket:010},山田\u{3000}太郎,ヤマダ\u{3000}タロウ,1980-02-17,1\n",
+            my_number(seed)
+        )
+    };
+    let mut csv = HEADER.to_owned();
+    csv.push_str(&line("A1", 1, 1));
+    csv.push_str(&line("A2", 2, 2));
+    csv.push_str(&line("A1", 3, 3)); // line 4: A1 again
+    csv.push_str(&line("A4", 2, 4)); // line 5: A2's My Number
+    csv.push_str(&line("A5", 5, 1)); // line 6: A1's ticket
+    let o = import(&mut vrs, chiyoda(), &csv);
+    let lines: Vec<(u64, &str)> = o
+        .errors
+        .iter()
+        .map(|e| (e.line, e.column.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (4, "address_number"),
+            (5, "my_number"),
+            (6, "ticket_number")
+        ]
+    );
+    assert!(!o.committed);
+    assert_eq!((o.imported, o.updated, o.unchanged), (0, 0, 0));
+    assert_eq!(done(vrs.count_residents(chiyoda(), None).unwrap()), 0);
+    // The same area takes a clean file afterwards, and the chain holds.
+    let o = import(&mut vrs, chiyoda(), &file("131016", 4));
+    assert_eq!((o.imported, o.committed), (4, true));
     assert!(vrs.audit_verify().unwrap().valid);
 }

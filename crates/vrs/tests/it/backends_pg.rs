@@ -235,3 +235,58 @@ fn a_session_of_131016_cannot_see_or_change_011002s_doses() {
     drop(tx);
     assert!(vrs.audit_verify().unwrap().valid);
 }
+
+/// Two handles on the same database append audited reads to the same chain at
+/// once: each append reads the head under the chain's lock (the lock, head
+/// and sequence number in one call folded into the read), so no link is lost,
+/// repeated or forked and the chain verifies.
+#[test]
+fn concurrent_audited_reads_keep_one_chain() {
+    let Some(base) = test_database_url() else {
+        return;
+    };
+    let url = own_schema_url(&base);
+    let dir = tempfile::tempdir().unwrap();
+    std::env::set_var("VRS_DATABASE_URL", &base);
+    Vrs::init_database(dir.path(), Some(&url), None, false, &clock()).unwrap();
+    let mut vrs = Vrs::open(dir.path(), Box::new(clock())).unwrap();
+    consent(&mut vrs, "131016", DocumentId::Terms20211203);
+    let who: vrs::Principal = "municipality:131016".parse().unwrap();
+    let Answer::Done(o) = vrs
+        .import_residents(who, file("131016", 3).as_bytes(), None, false)
+        .unwrap()
+    else {
+        panic!("refused")
+    };
+    assert_eq!(o.imported, 3);
+    const EACH: usize = 40;
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                let mut v = Vrs::open(dir.path(), Box::new(clock())).unwrap();
+                for i in 0..EACH {
+                    let a = format!("A{}", 1 + i % 3).parse().unwrap();
+                    let Answer::Done(Some(_)) = v
+                        .find_resident(who, None, &vrs::Lookup::AddressNumber(a))
+                        .unwrap()
+                    else {
+                        panic!("not found")
+                    };
+                    let Answer::Done(3) = v.count_residents(who, None).unwrap() else {
+                        panic!("bad count")
+                    };
+                }
+            });
+        }
+    });
+    let report = vrs.audit_verify().unwrap();
+    assert!(report.valid, "{report:?}");
+    let reads = vrs
+        .audit_search(Some("131016".parse().unwrap()), None, None, 1000)
+        .unwrap();
+    let n = reads
+        .iter()
+        .filter(|e| e.action == "read_resident" || e.action == "count_residents")
+        .count();
+    assert_eq!(n, 4 * EACH, "every read left one event");
+}
