@@ -137,7 +137,10 @@ impl Store {
         })?;
         let now = allowed.as_of().to_rfc3339();
         let from = effective_from.format("%Y-%m-%d").to_string();
-        let tx = backend!(mut self, pg => pg.grant_consent(&self.keys, allowed, document, effective_from, approved_by)).transaction()?;
+        let tx = backend!(mut self, pg => pg.grant_consent(
+            &self.keys, allowed, document, effective_from, approved_by,
+        ))
+        .transaction()?;
         let detail = serde_json::json!({
             "document": document,
             "effective_from": from,

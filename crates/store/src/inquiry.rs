@@ -237,8 +237,10 @@ impl Store {
             got: "none",
         })?;
         let basis = legal_basis(allowed);
-        let tx = backend!(mut self, pg => pg.inquire_batch(&self.keys, allowed, holder, numbers, purpose))
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = backend!(mut self, pg => pg.inquire_batch(
+            &self.keys, allowed, holder, numbers, purpose,
+        ))
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let at = allowed.as_of().to_rfc3339();
         let principal = allowed.principal().to_string();
         let grounds: Vec<&str> = allowed

@@ -166,7 +166,10 @@ impl Store {
         } else {
             "individual"
         };
-        let tx = backend!(mut self, pg => pg.record_issuance_with(&self.keys, allowed, m, origin, record, dose_ids, applicant, deliver)).transaction()?;
+        let tx = backend!(mut self, pg => pg.record_issuance_with(
+            &self.keys, allowed, m, origin, record, dose_ids, applicant, deliver,
+        ))
+        .transaction()?;
         let detail = serde_json::json!({
             "certificate_id": record.certificate_id,
             "kind": record.kind,

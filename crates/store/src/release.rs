@@ -59,7 +59,10 @@ impl Store {
     ) -> Result<ReleaseCounts, StoreError> {
         allowed.check(Action::ViewStatistics)?;
         let (lo, hi) = scope.bounds();
-        let tx = backend!(mut self, pg => pg.release_counts(&self.keys, allowed, (lo, hi), up_to, include)).transaction()?;
+        let tx = backend!(mut self, pg => pg.release_counts(
+            &self.keys, allowed, (lo, hi), up_to, include,
+        ))
+        .transaction()?;
         let mut counts = ReleaseCounts::default();
         let mut admitted: BTreeMap<u32, bool> = BTreeMap::new();
         let mut admit = |m: u32| -> Result<bool, StoreError> {

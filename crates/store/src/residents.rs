@@ -102,8 +102,10 @@ impl Store {
     {
         let municipality = allowed.partition_for(Action::ImportResidents)?;
         let keys = &self.keys;
-        let tx = backend!(mut self, pg => pg.import_residents(&self.keys, allowed, rows, dry_run, detail))
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = backend!(mut self, pg => pg.import_residents(
+            &self.keys, allowed, rows, dry_run, detail,
+        ))
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let batch: i64 =
             tx.query_row("SELECT coalesce(max(seq), 0) + 1 FROM audit_log", [], |r| {
                 r.get(0)

@@ -103,8 +103,10 @@ impl Store {
                 got: "another partition",
             });
         }
-        let tx = backend!(mut self, pg => pg.change_dose(&self.keys, allowed, action, id, on_postgres, detail))
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = backend!(mut self, pg => pg.change_dose(
+            &self.keys, allowed, action, id, on_postgres, detail,
+        ))
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let result = match Self::load_for_change(&tx, id)? {
             None => Err(Rejection::NotFound { dose_id: id }),
             Some((dose, address)) => match admission::changeable(&dose) {
@@ -417,7 +419,10 @@ impl Store {
         detail: serde_json::Value,
     ) -> Result<Result<u64, E>, StoreError> {
         let municipality = allowed.partition_for(Action::ExportLedger)?;
-        let tx = backend!(mut self, pg => pg.export_doses(&self.keys, allowed, municipality, since, &mut sink, detail)).transaction()?;
+        let tx = backend!(mut self, pg => pg.export_doses(
+            &self.keys, allowed, municipality, since, &mut sink, detail,
+        ))
+        .transaction()?;
         let since = since.map(|d| d.to_string()).unwrap_or_default();
         let mut n = 0u64;
         {

@@ -141,7 +141,10 @@ impl Store {
             .map(|i| i.to_string())
             .collect::<Vec<_>>()
             .join(", ");
-        let tx = backend!(mut self, pg => pg.dose_statistics(&self.keys, allowed, (lo, hi), by, from, to, include)).transaction()?;
+        let tx = backend!(mut self, pg => pg.dose_statistics(
+            &self.keys, allowed, (lo, hi), by, from, to, include,
+        ))
+        .transaction()?;
         let mut cells: std::collections::BTreeMap<Vec<String>, u64> = Default::default();
         if by.is_empty() {
             cells.insert(Vec::new(), 0);

@@ -73,6 +73,16 @@ pub(crate) struct TestDir {
     schema: Option<(String, String)>,
 }
 
+impl TestDir {
+    /// A guard that drops `schema` of the server `base` when it goes.
+    pub(crate) fn dropping(base: &str, schema: &str) -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            schema: Some((base.to_owned(), schema.to_owned())),
+        }
+    }
+}
+
 impl std::ops::Deref for TestDir {
     type Target = tempfile::TempDir;
     fn deref(&self) -> &tempfile::TempDir {

@@ -38,6 +38,7 @@ fn row_level_security_and_append_only_bind_the_application_role() {
     };
     let url = own_schema_url(&base);
     let schema = url.rsplit_once("schema=").unwrap().1.to_owned();
+    let _drop = crate::backends::TestDir::dropping(&base, &schema);
     let dir = tempfile::tempdir().unwrap();
     // The password of later opens: VRS_DATABASE_URL naming the same server,
     // database and user (the data directory keeps none).
@@ -146,6 +147,7 @@ fn a_session_of_131016_cannot_see_or_change_011002s_doses() {
     };
     let url = own_schema_url(&base);
     let schema = url.rsplit_once("schema=").unwrap().1.to_owned();
+    let _drop = crate::backends::TestDir::dropping(&base, &schema);
     let dir = tempfile::tempdir().unwrap();
     std::env::set_var("VRS_DATABASE_URL", &base);
     Vrs::init_database(dir.path(), Some(&url), None, false, &clock()).unwrap();
