@@ -123,6 +123,9 @@ pub(crate) enum Bench {
         /// Residents in all, spread evenly over the municipalities.
         #[arg(long, default_value_t = 1_000_000)]
         residents: u64,
+        /// Doses in all, spread as the residents (each municipality's dose file).
+        #[arg(long, default_value_t = 1_000_000)]
+        doses: u64,
         /// Audited lookups to time, over every municipality.
         #[arg(long, default_value_t = 5_000)]
         lookups: u64,
@@ -132,6 +135,13 @@ pub(crate) enum Bench {
         /// Skip the SQLite run.
         #[arg(long)]
         no_sqlite: bool,
+        /// Write the figures as JSON to this file too.
+        #[arg(long)]
+        json: Option<std::path::PathBuf>,
+        /// Stop loading doses once their import has taken this many seconds
+        /// (the figures say how many were loaded).
+        #[arg(long)]
+        dose_budget_secs: Option<f64>,
     },
     /// Batch inquiry: ASKS My Numbers (every tenth unknown to the holder)
     /// against a holder of HOLDER_ROWS residents, through the facade.
@@ -233,10 +243,21 @@ pub(crate) fn run(bench: Bench) -> anyhow::Result<()> {
         Bench::Inquiry { holder_rows, asks } => inquiry(holder_rows, asks),
         Bench::National {
             residents,
+            doses,
             lookups,
             database,
             no_sqlite,
-        } => national::run(residents, lookups, database.as_deref(), !no_sqlite),
+            json,
+            dose_budget_secs,
+        } => national::run(national::Options {
+            dose_budget_secs,
+            residents,
+            doses,
+            lookups,
+            database: database.as_deref(),
+            sqlite: !no_sqlite,
+            json: json.as_deref(),
+        }),
         Bench::Storage {
             rows,
             lookups,

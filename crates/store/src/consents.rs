@@ -94,10 +94,7 @@ impl Store {
         &self,
         m: Option<MunicipalityCode>,
     ) -> Result<Vec<ConsentRecord>, StoreError> {
-        if let crate::Db::Postgres(pg) = &self.db {
-            return pg.consents_where(m);
-        }
-        let mut stmt = sqlite!(self, "consents_where").prepare_cached(
+        let mut stmt = backend!(self, pg => pg.consents_where(m)).prepare_cached(
             "SELECT municipality, document, effective_from, approved_by, recorded_at FROM consents
              WHERE ?1 IS NULL OR municipality = ?1 ORDER BY municipality, document",
         )?;
@@ -133,9 +130,6 @@ impl Store {
         effective_from: NaiveDate,
         approved_by: Option<&str>,
     ) -> Result<i64, StoreError> {
-        if let crate::Db::Postgres(pg) = &self.db {
-            return pg.grant_consent(&self.keys, allowed, document, effective_from, approved_by);
-        }
         allowed.check(Action::GrantConsent)?;
         let m = allowed.partition().ok_or(StoreError::WrongProof {
             expected: "a partition",
@@ -143,7 +137,7 @@ impl Store {
         })?;
         let now = allowed.as_of().to_rfc3339();
         let from = effective_from.format("%Y-%m-%d").to_string();
-        let tx = sqlite!(mut self, "grant_consent").transaction()?;
+        let tx = backend!(mut self, pg => pg.grant_consent(&self.keys, allowed, document, effective_from, approved_by)).transaction()?;
         let detail = serde_json::json!({
             "document": document,
             "effective_from": from,
@@ -173,16 +167,14 @@ impl Store {
         allowed: &Allowed,
         document: DocumentId,
     ) -> Result<bool, StoreError> {
-        if let crate::Db::Postgres(pg) = &self.db {
-            return pg.revoke_consent(&self.keys, allowed, document);
-        }
         allowed.check(Action::RevokeConsent)?;
         let m = allowed.partition().ok_or(StoreError::WrongProof {
             expected: "a partition",
             got: "none",
         })?;
         let now = allowed.as_of().to_rfc3339();
-        let tx = sqlite!(mut self, "revoke_consent").transaction()?;
+        let tx = backend!(mut self, pg => pg.revoke_consent(&self.keys, allowed, document))
+            .transaction()?;
         let existed = tx.execute(
             "DELETE FROM consents WHERE municipality = ?1 AND document = ?2",
             params![m.as_u32(), document.as_str()],
@@ -200,10 +192,7 @@ impl Store {
 
     /// Every consent change of one municipality, oldest first.
     pub fn consent_history(&self, m: MunicipalityCode) -> Result<Vec<ConsentChange>, StoreError> {
-        if let crate::Db::Postgres(pg) = &self.db {
-            return pg.consent_history(m);
-        }
-        let mut stmt = sqlite!(self, "consent_history").prepare(
+        let mut stmt = backend!(self, pg => pg.consent_history(m)).prepare(
             "SELECT change, document, effective_from, approved_by, recorded_at FROM consent_history
              WHERE municipality = ?1 ORDER BY id",
         )?;
@@ -221,10 +210,7 @@ impl Store {
 
     /// The functions under an emergency stop.
     pub fn stopped_functions(&self) -> Result<Vec<StopRecord>, StoreError> {
-        if let crate::Db::Postgres(pg) = &self.db {
-            return pg.stopped_functions();
-        }
-        let mut stmt = sqlite!(self, "stopped_functions").prepare_cached(
+        let mut stmt = backend!(self, pg => pg.stopped_functions()).prepare_cached(
             "SELECT function, reason, stopped_at FROM emergency_stops ORDER BY function",
         )?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))?;
@@ -247,12 +233,11 @@ impl Store {
         function: Function,
         reason: &str,
     ) -> Result<bool, StoreError> {
-        if let crate::Db::Postgres(pg) = &self.db {
-            return pg.emergency(&self.keys, allowed, function, Some(reason));
-        }
         allowed.check(Action::EmergencyStop)?;
         let now = allowed.as_of().to_rfc3339();
-        let tx = sqlite!(mut self, "emergency_stop").transaction()?;
+        let tx =
+            backend!(mut self, pg => pg.emergency(&self.keys, allowed, function, Some(reason)))
+                .transaction()?;
         let already: Option<String> = tx
             .query_row(
                 "SELECT reason FROM emergency_stops WHERE function = ?1",
@@ -282,12 +267,10 @@ impl Store {
         allowed: &Allowed,
         function: Function,
     ) -> Result<bool, StoreError> {
-        if let crate::Db::Postgres(pg) = &self.db {
-            return pg.emergency(&self.keys, allowed, function, None);
-        }
         allowed.check(Action::EmergencyResume)?;
         let now = allowed.as_of().to_rfc3339();
-        let tx = sqlite!(mut self, "emergency_resume").transaction()?;
+        let tx = backend!(mut self, pg => pg.emergency(&self.keys, allowed, function, None))
+            .transaction()?;
         let was = tx.execute(
             "DELETE FROM emergency_stops WHERE function = ?1",
             [function.as_str()],

@@ -4,6 +4,7 @@
 //! its audit event in the same transaction as its effect.
 
 mod change;
+mod ledger;
 mod stats;
 
 use std::collections::{HashMap, HashSet};
@@ -92,18 +93,18 @@ pub struct ReviewItem {
 }
 
 /// Who acts and where, for the rows of one registration or upload.
-struct Writer {
-    municipality: MunicipalityCode,
-    principal: Principal,
-    by: String,
-    vaccinating: MunicipalityCode,
-    on_behalf: bool,
-    now: String,
-    today: NaiveDate,
+pub(crate) struct Writer {
+    pub(crate) municipality: MunicipalityCode,
+    pub(crate) principal: Principal,
+    pub(crate) by: String,
+    pub(crate) vaccinating: MunicipalityCode,
+    pub(crate) on_behalf: bool,
+    pub(crate) now: String,
+    pub(crate) today: NaiveDate,
 }
 
 impl Writer {
-    fn new(allowed: &Allowed, municipality: MunicipalityCode) -> Self {
+    pub(crate) fn new(allowed: &Allowed, municipality: MunicipalityCode) -> Self {
         let principal = allowed.principal();
         let vaccinating = admission::vaccinated_in(principal, municipality);
         Self {
@@ -119,7 +120,7 @@ impl Writer {
 }
 
 /// What applying one entry did.
-enum Applied {
+pub(crate) enum Applied {
     New(Registered),
     Existing(Registered),
     Replaced,
@@ -127,16 +128,16 @@ enum Applied {
 }
 
 /// The blind index of the person a registration is about (none on behalf).
-type Subject = [u8; 32];
+pub(crate) type Subject = [u8; 32];
 
 /// One residence municipality of a bulk upload: its proof (or refusal) and counts.
-type Area = (
+pub(crate) type Area = (
     MunicipalityCode,
     Result<(Allowed, Writer), String>,
     [u64; 5],
 );
 
-const DOSE_COLS: &str =
+pub(crate) const DOSE_COLS: &str =
     "id, municipality, ticket_number, dose_number, date, product, lot, venue, doctor, \
      vaccinating_municipality, registered_at, registered_by, on_behalf, status, confirmed, version, \
      carried_from, original_dose_number";
@@ -155,7 +156,7 @@ where
 }
 
 /// How many columns [`DOSE_COLS`] selects: further columns start at this index.
-const AFTER: usize = 18;
+pub(crate) const AFTER: usize = 18;
 
 /// Reads a dose from a row selected with [`DOSE_COLS`] (at offset 0).
 fn read_dose(r: &rusqlite::Row<'_>) -> Result<Dose, StoreError> {
@@ -214,7 +215,7 @@ fn load_held(
 }
 
 /// A resident's stored birth date, if the resident was found.
-fn read_birth(stored: Option<String>) -> Result<Option<BirthDate>, StoreError> {
+pub(crate) fn read_birth(stored: Option<String>) -> Result<Option<BirthDate>, StoreError> {
     stored
         .map(|b| BirthDate::from_date(parse(&b)?).map_err(corrupt))
         .transpose()
@@ -222,7 +223,7 @@ fn read_birth(stored: Option<String>) -> Result<Option<BirthDate>, StoreError> {
 
 /// The age-band expression over a `doses.age` column (the same bands as
 /// [`vrs_domain::age_band`]).
-const AGE_BAND_SQL: &str = "CASE WHEN age >= 90 THEN '90+' WHEN age < 0 THEN '0-9' \
+pub(crate) const AGE_BAND_SQL: &str = "CASE WHEN age >= 90 THEN '90+' WHEN age < 0 THEN '0-9' \
      ELSE (age / 10 * 10) || '-' || (age / 10 * 10 + 9) END";
 
 /// Adds `delta` to the statistics cell of dose `id` as it stands now, if it is active
@@ -458,7 +459,7 @@ fn apply_entry(
 pub type Authorize<'a> = dyn FnMut(MunicipalityCode) -> Result<Allowed, Refusal> + 'a;
 
 /// Rows ordered together by the bulk upload's worker.
-const CHUNK: usize = 1 << 16;
+pub(crate) const CHUNK: usize = 1 << 16;
 
 /// One line of a bulk upload as read.
 type Row = (u64, Result<DoseEntry, Vec<RowError>>);
@@ -479,8 +480,9 @@ impl Store {
             });
         }
         let w = Writer::new(allowed, municipality);
-        let tx = sqlite!(mut self, "register_dose")
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx =
+            backend!(mut self, pg => pg.register_dose(&self.keys, allowed, municipality, entry))
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let result = {
             let mut hot = Hot::new(&tx)?;
             apply_entry(&tx, &w, entry, false, &mut hot)?
@@ -528,7 +530,7 @@ impl Store {
         I::IntoIter: Send,
     {
         let keys = &self.keys;
-        let tx = sqlite!(mut self, "import_doses")
+        let tx = backend!(mut self, pg => pg.import_doses(&self.keys, rows, authorize, detail))
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut out = DoseImportOutcome::default();
         let mut refusals = Vec::new();

@@ -56,7 +56,7 @@ pub struct Answering {
 
 /// The provisions the decision cited as the basis of providing records
 /// (vrs-consent's reading of the decision).
-fn legal_basis(allowed: &Allowed) -> Vec<String> {
+pub(crate) fn legal_basis(allowed: &Allowed) -> Vec<String> {
     vrs_consent::grounds::provision_basis(allowed)
         .iter()
         .map(|p| p.as_str().to_owned())
@@ -100,7 +100,11 @@ fn answer(
 }
 
 /// The person's blind index in the asking municipality's own partition.
-fn asking_index(keys: &Keyring, allowed: &Allowed, n: &MyNumber) -> Result<[u8; 32], StoreError> {
+pub(crate) fn asking_index(
+    keys: &Keyring,
+    allowed: &Allowed,
+    n: &MyNumber,
+) -> Result<[u8; 32], StoreError> {
     match allowed.principal() {
         vrs_domain::Principal::Municipality(m) => keys.blind_index(n, m),
         _ => Err(StoreError::WrongProof {
@@ -182,7 +186,7 @@ impl Store {
             got: "none",
         })?;
         let index = self.keys.blind_index(n, holder)?;
-        let tx = sqlite!(mut self, "inquire")
+        let tx = backend!(mut self, pg => pg.inquire(&self.keys, allowed, holder, n, purpose, how))
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let (found, doses) = if how.provide {
             answer(&tx, holder, &index)?
@@ -233,7 +237,7 @@ impl Store {
             got: "none",
         })?;
         let basis = legal_basis(allowed);
-        let tx = sqlite!(mut self, "inquire_batch")
+        let tx = backend!(mut self, pg => pg.inquire_batch(&self.keys, allowed, holder, numbers, purpose))
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let at = allowed.as_of().to_rfc3339();
         let principal = allowed.principal().to_string();

@@ -80,14 +80,15 @@ impl Store {
         n: &MyNumber,
     ) -> Result<Option<Vec<IssuableDose>>, StoreError> {
         let m = allowed.partition_for(Action::IssueCertificate)?;
-        let address: Option<String> = sqlite!(self, "issuable_doses")
+        let conn = backend!(self, pg => pg.issuable_doses(&self.keys, m, n));
+        let address: Option<String> = conn
             .prepare_cached("SELECT address_number FROM residents WHERE municipality = ?1 AND my_number_index = ?2")?
             .query_row(params![m.as_u32(), self.keys.blind_index(n, m)?.as_slice()], |r| r.get(0))
             .optional()?;
         let Some(address) = address else {
             return Ok(None);
         };
-        let mut stmt = sqlite!(self, "issuable_doses").prepare_cached(
+        let mut stmt = conn.prepare_cached(
             "SELECT id, dose_number, date, product, lot, venue, vaccinating_municipality FROM doses
              WHERE municipality = ?1 AND address_number = ?2 AND status = 'active'
              ORDER BY dose_number, date",
@@ -119,7 +120,7 @@ impl Store {
         n: &MyNumber,
     ) -> Result<Option<AddressNumber>, StoreError> {
         let m = allowed.partition_for(Action::IssueCertificate)?;
-        let address: Option<String> = sqlite!(self, "revocation_subject")
+        let address: Option<String> = backend!(self, pg => pg.revocation_subject(&self.keys, m, n))
             .prepare_cached("SELECT address_number FROM residents WHERE municipality = ?1 AND my_number_index = ?2")?
             .query_row(params![m.as_u32(), self.keys.blind_index(n, m)?.as_slice()], |r| r.get(0))
             .optional()?;
@@ -165,7 +166,7 @@ impl Store {
         } else {
             "individual"
         };
-        let tx = sqlite!(mut self, "record_issuance_with").transaction()?;
+        let tx = backend!(mut self, pg => pg.record_issuance_with(&self.keys, allowed, m, origin, record, dose_ids, applicant, deliver)).transaction()?;
         let detail = serde_json::json!({
             "certificate_id": record.certificate_id,
             "kind": record.kind,
@@ -230,10 +231,7 @@ impl Store {
             serde_json::json!({ "refused": kind, "detail": detail }),
         );
         ev.outcome = crate::Outcome::Refused;
-        if let crate::Db::Postgres(pg) = &self.db {
-            return pg.audit_operation(&self.keys, &ev);
-        }
-        let tx = sqlite!(mut self, "audit_application_refusal").transaction()?;
+        let tx = backend!(mut self, pg => pg.audit_in_area(&self.keys, m, &ev)).transaction()?;
         let seq = audit::append(&tx, &self.keys, &ev)?;
         tx.commit()?;
         Ok(seq)
@@ -250,7 +248,7 @@ impl Store {
                 got: "another purpose",
             });
         }
-        let tx = sqlite!(mut self, "issuances").transaction()?;
+        let tx = backend!(mut self, pg => pg.issuances(&self.keys, allowed, m)).transaction()?;
         let out = {
             let mut stmt = tx.prepare(
                 "SELECT certificate_id, municipality, kind, name, birth_date, nationality, passport_number,

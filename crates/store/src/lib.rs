@@ -43,6 +43,25 @@ macro_rules! sqlite {
     };
 }
 
+/// The SQLite connection of a store, or, on PostgreSQL, an early return of
+/// `$on_postgres` (the same use case run there, with `$pg` the backend). A use
+/// case written for both backends reaches its connection through this rather
+/// than [`sqlite!`]: it has no path that answers `Unsupported`.
+macro_rules! backend {
+    ($store:ident, $pg:ident => $on_postgres:expr) => {
+        match &$store.db {
+            $crate::Db::Sqlite(c) => c,
+            $crate::Db::Postgres($pg) => return $on_postgres,
+        }
+    };
+    (mut $store:ident, $pg:ident => $on_postgres:expr) => {
+        match &mut $store.db {
+            $crate::Db::Sqlite(c) => c,
+            $crate::Db::Postgres($pg) => return $on_postgres,
+        }
+    };
+}
+
 mod accounts;
 mod audit;
 mod audit_heads;

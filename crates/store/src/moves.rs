@@ -168,19 +168,20 @@ impl Store {
         asking: MunicipalityCode,
         n: &MyNumber,
     ) -> Result<Option<Residence>, StoreError> {
-        let row: Option<(Option<u32>, Option<String>)> = sqlite!(self, "residence")
-            .prepare_cached(
-                "SELECT previous_municipality, moved_in_on FROM residents
+        let row: Option<(Option<u32>, Option<String>)> =
+            backend!(self, pg => pg.residence(&self.keys, asking, n))
+                .prepare_cached(
+                    "SELECT previous_municipality, moved_in_on FROM residents
                  WHERE municipality = ?1 AND my_number_index = ?2",
-            )?
-            .query_row(
-                params![
-                    asking.as_u32(),
-                    self.keys.blind_index(n, asking)?.as_slice()
-                ],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
+                )?
+                .query_row(
+                    params![
+                        asking.as_u32(),
+                        self.keys.blind_index(n, asking)?.as_slice()
+                    ],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
         row.map(|(previous, moved)| {
             Ok(Residence {
                 municipality: asking,
@@ -204,7 +205,8 @@ impl Store {
         on: NaiveDate,
     ) -> Result<Vec<TicketDue>, StoreError> {
         let municipality = allowed.partition_for(Action::ListTicketsDue)?;
-        let tx = sqlite!(mut self, "tickets_due").transaction()?;
+        let tx = backend!(mut self, pg => pg.tickets_due(&self.keys, allowed, dose, on))
+            .transaction()?;
         let mut out = Vec::new();
         // People whose previous dose is later than this are not due (the rules' bound).
         let bound = latest_previous_dose_possibly_due(dose, on);

@@ -29,7 +29,7 @@ impl Store {
         population: &Population,
     ) -> Result<u64, StoreError> {
         allowed.check(Action::ImportPopulation)?;
-        let tx = sqlite!(mut self, "import_population")
+        let tx = backend!(mut self, pg => pg.import_population(&self.keys, allowed, population))
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let total: u64 = population.values().sum();
         let detail = serde_json::json!({ "rows": population.len(), "people": total });
@@ -59,7 +59,7 @@ impl Store {
     ) -> Result<ReleaseCounts, StoreError> {
         allowed.check(Action::ViewStatistics)?;
         let (lo, hi) = scope.bounds();
-        let tx = sqlite!(mut self, "release_counts").transaction()?;
+        let tx = backend!(mut self, pg => pg.release_counts(&self.keys, allowed, (lo, hi), up_to, include)).transaction()?;
         let mut counts = ReleaseCounts::default();
         let mut admitted: BTreeMap<u32, bool> = BTreeMap::new();
         let mut admit = |m: u32| -> Result<bool, StoreError> {
@@ -84,6 +84,7 @@ impl Store {
                     continue;
                 }
                 let n = n as u64;
+                let code = MunicipalityCode::from_u32(m).map_err(corrupt)?.to_string();
                 let date: NaiveDate = r.get::<_, String>(1)?.parse().map_err(corrupt)?;
                 let dose: u8 = r.get(2)?;
                 let band: String = r.get(3)?;
@@ -93,6 +94,7 @@ impl Store {
                     .entry((format!("{:02}", m / 10_000), dose))
                     .or_default() += n;
                 *counts.by_age_band.entry((band, dose)).or_default() += n;
+                *counts.by_municipality.entry((code, dose)).or_default() += n;
                 *counts
                     .by_prefecture_day
                     .entry((date, format!("{:02}", m / 10_000)))
@@ -116,6 +118,10 @@ impl Store {
                     .entry(format!("{:02}", m / 10_000))
                     .or_default() += n;
                 *counts.population_by_age_band.entry(r.get(1)?).or_default() += n;
+                *counts
+                    .population_by_municipality
+                    .entry(MunicipalityCode::from_u32(m).map_err(corrupt)?.to_string())
+                    .or_default() += n;
             }
         }
         let detail = serde_json::json!({ "release": up_to, "days": counts.by_day.len() });

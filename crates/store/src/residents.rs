@@ -100,12 +100,9 @@ impl Store {
         I: IntoIterator<Item = (u64, Result<Resident, Vec<RowError>>)>,
         I::IntoIter: Send,
     {
-        if let crate::Db::Postgres(pg) = &self.db {
-            return pg.import_residents(&self.keys, allowed, rows, dry_run, detail);
-        }
         let municipality = allowed.partition_for(Action::ImportResidents)?;
         let keys = &self.keys;
-        let tx = sqlite!(mut self, "import_residents")
+        let tx = backend!(mut self, pg => pg.import_residents(&self.keys, allowed, rows, dry_run, detail))
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let batch: i64 =
             tx.query_row("SELECT coalesce(max(seq), 0) + 1 FROM audit_log", [], |r| {
@@ -158,12 +155,10 @@ impl Store {
         allowed: &Allowed,
         lookup: &Lookup,
     ) -> Result<Option<Resident>, StoreError> {
-        if let crate::Db::Postgres(pg) = &self.db {
-            return pg.find_resident(&self.keys, allowed, lookup);
-        }
         let municipality = allowed.partition_for(Action::ReadResident)?;
         let m = municipality.as_u32();
-        let tx = sqlite!(mut self, "find_resident").transaction()?;
+        let tx = backend!(mut self, pg => pg.find_resident(&self.keys, allowed, lookup))
+            .transaction()?;
         const COLS: &str = RESIDENT_COLUMNS;
         let found = {
             let mut stmt;
@@ -221,7 +216,9 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<Resident>, StoreError> {
         let municipality = allowed.partition_for(Action::ReadResident)?;
-        let tx = sqlite!(mut self, "search_residents").transaction()?;
+        let tx =
+            backend!(mut self, pg => pg.search_residents(&self.keys, allowed, kana, birth, limit))
+                .transaction()?;
         let found = {
             let mut stmt = tx.prepare_cached(&format!(
                 "SELECT {RESIDENT_COLUMNS} FROM residents
@@ -249,13 +246,11 @@ impl Store {
 
     /// Counts the residents of the partition `allowed` names, auditing the query.
     pub fn count_residents(&mut self, allowed: &Allowed) -> Result<u64, StoreError> {
-        if let crate::Db::Postgres(pg) = &self.db {
-            return pg.count_residents(&self.keys, allowed);
-        }
         let municipality = allowed.partition_for(Action::CountResidents)?;
-        let tx = sqlite!(mut self, "count_residents").transaction()?;
+        let tx = backend!(mut self, pg => pg.count_residents(&self.keys, allowed)).transaction()?;
+        // Kept by triggers in every resident write's transaction (migration 12).
         let n: i64 = tx.query_row(
-            "SELECT count(*) FROM residents WHERE municipality = ?1",
+            "SELECT coalesce((SELECT n FROM resident_counts WHERE municipality = ?1), 0)",
             [municipality.as_u32()],
             |r| r.get(0),
         )?;

@@ -163,12 +163,22 @@ fn add_user_of(vrs: &mut Vrs, principal: &str, login: &str, role: Role) -> User 
 
 /// Prepares a data directory and starts the server on it over TLS.
 pub(crate) async fn start() -> Fixture {
-    start_on(None).await
+    start_with(|_| {}).await
+}
+
+/// [`start`], with `seed` run on the prepared data directory first.
+pub(crate) async fn start_with(seed: impl FnOnce(&mut Vrs)) -> Fixture {
+    start_on_with(None, seed).await
 }
 
 /// [`start`] with the data in the PostgreSQL database `database` names
 /// (`None`: SQLite in the data directory).
 pub(crate) async fn start_on(database: Option<String>) -> Fixture {
+    start_on_with(database, |_| {}).await
+}
+
+/// [`start_on`], with `seed` run on the prepared data directory first.
+pub(crate) async fn start_on_with(database: Option<String>, seed: impl FnOnce(&mut Vrs)) -> Fixture {
     logs();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
@@ -232,6 +242,7 @@ pub(crate) async fn start_on(database: Option<String>) -> Fixture {
         let prefecture = add_user_of(&mut vrs, "prefecture:13", "tokyo.clerk", Role::Clerk);
         let operator = add_user(&mut vrs, "operator", "ops", Role::Admin, false);
         let national = add_national(&mut vrs);
+        seed(&mut vrs);
         (
             clerk,
             viewer,

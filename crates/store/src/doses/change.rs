@@ -28,7 +28,8 @@ impl Store {
     ) -> Result<Vec<Dose>, StoreError> {
         let municipality = allowed.partition_for(Action::ReadDoses)?;
         let m = municipality.as_u32();
-        let tx = sqlite!(mut self, "list_doses").transaction()?;
+        let tx =
+            backend!(mut self, pg => pg.list_doses(&self.keys, allowed, lookup)).transaction()?;
         let person: Option<(String, Vec<u8>)> = {
             let (sql, value): (&str, rusqlite::types::Value) = match lookup {
                 Lookup::AddressNumber(a) => (
@@ -91,6 +92,7 @@ impl Store {
         allowed: &Allowed,
         action: Action,
         id: DoseId,
+        on_postgres: crate::postgres::Change<'_>,
         change: impl FnOnce(&Transaction<'_>, &Dose, &str) -> Result<Result<(), Rejection>, StoreError>,
         detail: serde_json::Value,
     ) -> Result<Result<Dose, Rejection>, StoreError> {
@@ -101,7 +103,7 @@ impl Store {
                 got: "another partition",
             });
         }
-        let tx = sqlite!(mut self, "change_dose")
+        let tx = backend!(mut self, pg => pg.change_dose(&self.keys, allowed, action, id, on_postgres, detail))
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let result = match Self::load_for_change(&tx, id)? {
             None => Err(Rejection::NotFound { dose_id: id }),
@@ -174,6 +176,7 @@ impl Store {
             allowed,
             Action::CorrectDose,
             id,
+            crate::postgres::Change::Correct(correction, reason),
             |tx, dose, address| {
                 let m = id.municipality();
                 let birth = read_birth(
@@ -238,6 +241,7 @@ impl Store {
             allowed,
             Action::DeleteDose,
             id,
+            crate::postgres::Change::Delete(reason),
             |tx, _, _| {
                 keep_version(tx, id.serial() as i64)?;
                 count_dose(tx, id.serial() as i64, -1)?;
@@ -267,6 +271,7 @@ impl Store {
             allowed,
             Action::ConfirmDose,
             id,
+            crate::postgres::Change::Confirm,
             |tx, dose, _| {
                 if dose.confirmed {
                     return Ok(Ok(()));
@@ -298,7 +303,8 @@ impl Store {
                 got: "another partition",
             });
         }
-        let tx = sqlite!(mut self, "dose_history").transaction()?;
+        let tx = backend!(mut self, pg => pg.dose_history(&self.keys, allowed, municipality, id))
+            .transaction()?;
         let mut versions = Vec::new();
         for sql in [
             "SELECT dose_id AS id, municipality, ticket_number, dose_number, date, product, lot,
@@ -340,7 +346,8 @@ impl Store {
     /// T1-5-1: the doses of the area flagged at entry for a human check.
     pub fn review_doses(&mut self, allowed: &Allowed) -> Result<Vec<ReviewItem>, StoreError> {
         let municipality = allowed.partition_for(Action::ReviewDoses)?;
-        let tx = sqlite!(mut self, "review_doses").transaction()?;
+        let tx = backend!(mut self, pg => pg.review_doses(&self.keys, allowed, municipality))
+            .transaction()?;
         let mut items = Vec::new();
         {
             let mut stmt = tx.prepare(&format!(
@@ -373,7 +380,7 @@ impl Store {
         detail: serde_json::Value,
     ) -> Result<Result<u64, E>, StoreError> {
         let municipality = allowed.partition_for(Action::ExportLedger)?;
-        let tx = sqlite!(mut self, "export_doses").transaction()?;
+        let tx = backend!(mut self, pg => pg.export_doses(&self.keys, allowed, municipality, since, &mut sink, detail)).transaction()?;
         let since = since.map(|d| d.to_string()).unwrap_or_default();
         let mut n = 0u64;
         {

@@ -52,6 +52,17 @@ impl StatKey {
             Self::Municipality => "printf('%06d', municipality)",
         }
     }
+
+    /// [`StatKey::sql`] in PostgreSQL's dialect (the same text values).
+    pub(crate) fn pg_sql(self) -> &'static str {
+        match self {
+            Self::Date => "date",
+            Self::Dose => "dose_number::text",
+            Self::Vaccine => "product",
+            Self::AgeBand => "age_band",
+            Self::Municipality => "lpad(municipality::text, 6, '0')",
+        }
+    }
 }
 
 impl std::str::FromStr for StatKey {
@@ -130,7 +141,7 @@ impl Store {
             .map(|i| i.to_string())
             .collect::<Vec<_>>()
             .join(", ");
-        let tx = sqlite!(mut self, "dose_statistics").transaction()?;
+        let tx = backend!(mut self, pg => pg.dose_statistics(&self.keys, allowed, (lo, hi), by, from, to, include)).transaction()?;
         let mut cells: std::collections::BTreeMap<Vec<String>, u64> = Default::default();
         if by.is_empty() {
             cells.insert(Vec::new(), 0);
@@ -189,7 +200,8 @@ impl Store {
         size: u64,
     ) -> Result<(), StoreError> {
         allowed.check(Action::ConfigureStatistics)?;
-        let tx = sqlite!(mut self, "set_statistics_min_cell").transaction()?;
+        let tx = backend!(mut self, pg => pg.set_statistics_min_cell(&self.keys, allowed, size))
+            .transaction()?;
         tx.execute(
             "INSERT INTO settings (key, value) VALUES ('statistics_min_cell', ?1)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",

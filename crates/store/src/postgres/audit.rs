@@ -2,6 +2,7 @@
 //! SQLite backend (`crate::audit`), one chain per municipality plus the
 //! operator's, each appended under its own transaction-scoped advisory lock.
 
+use postgres::types::Type;
 use postgres::Transaction;
 use vrs_domain::{MunicipalityCode, MyNumber};
 
@@ -12,8 +13,50 @@ use crate::audit::{
 };
 use crate::{Keyring, StoreError};
 
+/// A chain's head as `vrs_audit_head` (schema version 4) returns it, read
+/// under the chain's advisory lock, with the event's sequence number when one
+/// was drawn.
+pub(crate) struct Head {
+    chain_seq: i64,
+    seq: i64,
+    hash: Option<Vec<u8>>,
+    next_seq: Option<i64>,
+}
+
+/// The select list of `vrs_audit_head(chain, next)` aliased `h` that
+/// [`Head::from_row`] reads from columns `at..at + 4`.
+pub(crate) const HEAD_COLUMNS: &str = "h.head_chain_seq, h.head_seq, h.head_hash, h.next_seq";
+
+impl Head {
+    /// Takes the chain's lock and reads its head (one round trip), drawing the
+    /// next sequence number unless the caller reserved one.
+    pub(crate) fn lock(
+        tx: &mut Transaction<'_>,
+        chain: u32,
+        reserved: bool,
+    ) -> Result<Self, StoreError> {
+        let row = tx.query_typed_one(
+            &format!("SELECT {HEAD_COLUMNS} FROM vrs_audit_head($1, $2) h"),
+            &[(&(chain as i32), Type::INT4), (&!reserved, Type::BOOL)],
+        )?;
+        Ok(Self::from_row(&row, 0))
+    }
+
+    /// The head from columns `at..at + 4` of a row that selected
+    /// [`HEAD_COLUMNS`] (a use case's own query folding the lock in).
+    pub(crate) fn from_row(row: &postgres::Row, at: usize) -> Self {
+        Self {
+            chain_seq: row.get::<_, Option<i64>>(at).unwrap_or(0),
+            seq: row.get::<_, Option<i64>>(at + 1).unwrap_or(0),
+            hash: row.get(at + 2),
+            next_seq: row.get(at + 3),
+        }
+    }
+}
+
 /// Appends one event inside `tx`, with the global sequence number `seq` when
-/// the caller reserved one (an import's batch), else the next one.
+/// the caller reserved one (an import's batch), else the next one: two round
+/// trips (the chain's lock and head, then the event and the new head).
 pub(crate) fn append(
     tx: &mut Transaction<'_>,
     keys: &Keyring,
@@ -21,19 +64,26 @@ pub(crate) fn append(
     actor: Option<&str>,
     seq: Option<i64>,
 ) -> Result<i64, StoreError> {
+    let head = Head::lock(tx, chain_of(event.municipality), seq.is_some())?;
+    append_at(tx, keys, event, actor, seq, head)
+}
+
+/// Appends one event after `head`, read under the chain's lock in this
+/// transaction (by [`Head::lock`] or the use case's own query): one round trip.
+pub(crate) fn append_at(
+    tx: &mut Transaction<'_>,
+    keys: &Keyring,
+    event: &AuditEvent<'_>,
+    actor: Option<&str>,
+    seq: Option<i64>,
+    head: Head,
+) -> Result<i64, StoreError> {
     let chain = chain_of(event.municipality);
     let chain_i = chain as i32;
-    // One writer per chain at a time; other chains go on in parallel.
-    tx.execute("SELECT pg_advisory_xact_lock(1447, $1)", &[&chain_i])?;
-    let head = tx.query_opt(
-        "SELECT chain_seq, seq, hash FROM audit_heads WHERE chain = $1",
-        &[&chain_i],
-    )?;
-    let (prev_chain_seq, prev_seq, prev): (i64, i64, Vec<u8>) = match head {
-        Some(r) => (r.get(0), r.get(1), r.get(2)),
-        None => (0, 0, genesis(chain, &[]).to_vec()),
-    };
-    let seq: i64 = match seq {
+    let prev_chain_seq = head.chain_seq;
+    let prev_seq = head.seq;
+    let prev = head.hash.unwrap_or_else(|| genesis(chain, &[]).to_vec());
+    let seq: i64 = match seq.or(head.next_seq) {
         Some(s) => s,
         None => tx.query_one("SELECT nextval('audit_seq')", &[])?.get(0),
     };
@@ -57,35 +107,36 @@ pub(crate) fn append(
     let hash = link.hash(chain, &prev);
     let mac = keys.audit_mac(&hash);
     let municipality = event.municipality.map(|m| m as i32);
-    tx.execute(
-        "INSERT INTO audit_log (seq, chain, chain_seq, prev_seq, at, principal, action,
-             municipality, subject, outcome, grounds, detail, prev, mac, hash, actor)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-        &[
-            &seq,
-            &chain_i,
-            &chain_seq,
-            &prev_seq,
-            &event.at,
-            &event.principal,
-            &event.action,
-            &municipality,
-            &subject,
-            &event.outcome.as_str(),
-            &grounds,
-            &detail,
-            &prev,
-            &mac.as_slice(),
-            &hash.as_slice(),
-            &actor,
-        ],
-    )?;
     let head_mac = keys.audit_mac(&chain_head_bytes(chain, chain_seq, seq, &hash));
-    tx.execute(
-        "INSERT INTO audit_heads (chain, chain_seq, seq, hash, head_mac) VALUES ($1, $2, $3, $4, $5)
+    // The event and the chain's new head in one statement.
+    tx.execute_typed(
+        "WITH event AS (
+             INSERT INTO audit_log (seq, chain, chain_seq, prev_seq, at, principal, action,
+                 municipality, subject, outcome, grounds, detail, prev, mac, hash, actor)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16))
+         INSERT INTO audit_heads (chain, chain_seq, seq, hash, head_mac)
+         VALUES ($2, $3, $1, $15, $17)
          ON CONFLICT (chain) DO UPDATE SET chain_seq = excluded.chain_seq, seq = excluded.seq,
              hash = excluded.hash, head_mac = excluded.head_mac",
-        &[&chain_i, &chain_seq, &seq, &hash.as_slice(), &head_mac.as_slice()],
+        &[
+            (&seq, Type::INT8),
+            (&chain_i, Type::INT4),
+            (&chain_seq, Type::INT8),
+            (&prev_seq, Type::INT8),
+            (&event.at, Type::TEXT),
+            (&event.principal, Type::TEXT),
+            (&event.action, Type::TEXT),
+            (&municipality, Type::INT4),
+            (&subject, Type::BYTEA),
+            (&event.outcome.as_str(), Type::TEXT),
+            (&grounds, Type::TEXT),
+            (&detail, Type::TEXT),
+            (&prev, Type::BYTEA),
+            (&mac.as_slice(), Type::BYTEA),
+            (&hash.as_slice(), Type::BYTEA),
+            (&actor, Type::TEXT),
+            (&head_mac.as_slice(), Type::BYTEA),
+        ],
     )?;
     Ok(seq)
 }

@@ -22,20 +22,27 @@ pub(crate) mod audit;
 mod audit_heads;
 mod challenges;
 pub(crate) mod consents;
+mod dose_changes;
+mod doses;
 pub(crate) mod erasure;
 mod export;
+mod inquiry;
+mod issuance;
 mod keys;
 mod open;
 pub(crate) mod residents;
 mod sessions;
+mod statistics;
 pub mod url;
 
 use std::path::Path;
 
+use postgres::types::Type;
 use postgres::{Client, NoTls, Transaction};
 use vrs_domain::MunicipalityCode;
 
 use crate::{Keyring, StoreError};
+pub(crate) use dose_changes::Change;
 pub(crate) use open::read_database_url;
 pub(crate) use url::DatabaseUrl;
 
@@ -53,9 +60,19 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("schema.sql"),
     ),
     (
+        2,
+        "doses, dose history, lots, dose counts, issuance history, population; resident search",
+        include_str!("schema_records.sql"),
+    ),
+    (
         3,
         "users, sessions, devices, enrolment codes, app challenges; erasure; issuer keys, revocations",
         include_str!("schema_accounts.sql"),
+    ),
+    (
+        4,
+        "vrs_audit_head: a chain's lock, head and next sequence number in one call",
+        include_str!("audit_head.sql"),
     ),
 ];
 
@@ -71,6 +88,14 @@ const GRANTS: &[(&str, &str)] = &[
     ("emergency_history", "SELECT, INSERT"),
     ("audit_log", "SELECT, INSERT"),
     ("audit_heads", "SELECT, INSERT, UPDATE"),
+    // Records (version 2): doses are changed, never deleted; histories append.
+    ("doses", "SELECT, INSERT, UPDATE"),
+    ("dose_history", "SELECT, INSERT"),
+    ("lots", "SELECT, INSERT"),
+    ("dose_counts", "SELECT, INSERT, UPDATE"),
+    ("issuances", "SELECT, INSERT, UPDATE"),
+    ("issuance_doses", "SELECT, INSERT"),
+    ("population", "SELECT, INSERT, DELETE"),
     // Accounts (migration 3).
     ("user_logins", "SELECT, INSERT"),
     ("users", "SELECT, INSERT, UPDATE"),
@@ -180,9 +205,10 @@ pub(crate) fn begin(client: &mut Client, scope: Scope) -> Result<Transaction<'_>
             Scope::Area(m) => (m.as_u32().to_string(), ""),
             Scope::National => (String::new(), "national"),
         };
-        tx.execute(
+        // Typed: one round trip (no separate prepare).
+        tx.execute_typed(
             "SELECT set_config('app.municipality', $1, true), set_config('app.scope', $2, true)",
-            &[&area, &national],
+            &[(&area, Type::TEXT), (&national, Type::TEXT)],
         )?;
         Ok(tx)
     }

@@ -8,7 +8,8 @@ use vrs_consent::{Action, Allowed};
 use vrs_domain::csv_input::RowError;
 use vrs_domain::{MunicipalityCode, Resident, TicketNumber};
 
-use super::{audit, Pg, Scope};
+use super::audit::{self, HEAD_COLUMNS};
+use super::{Pg, Scope};
 use crate::residents::{event, parse_col, prepare_rows, ImportOutcome, Lookup, Prepared};
 use crate::{Keyring, StoreError};
 
@@ -85,7 +86,6 @@ impl Pg {
     {
         let municipality = allowed.partition_for(Action::ImportResidents)?;
         let m = municipality.as_u32() as i32;
-        let actor = self.actor.clone();
         let mut client = self.client.borrow_mut();
         let mut tx = super::begin(&mut client, Scope::Area(municipality))?;
         // The import's audit event takes this number: residents.import_batch.
@@ -125,6 +125,38 @@ impl Pg {
                 Ok(())
             })?;
             writer.finish()?;
+        }
+        // A municipality holding no residents yet (its first import, or every
+        // import of a national load): the staged rows go in with one plain
+        // INSERT … SELECT, and only when a unique index refuses it (a value
+        // repeated within the file, the one problem an empty area can have)
+        // does the set-based check below run to name each line.
+        let empty = !tx
+            .query_typed_one(
+                "SELECT EXISTS (SELECT 1 FROM residents WHERE municipality = $1)",
+                &[(&m, Type::INT4)],
+            )?
+            .get::<_, bool>(0);
+        if empty && out.errors.is_empty() {
+            tx.batch_execute("SAVEPOINT fresh")?;
+            match tx.execute_typed(
+                "INSERT INTO residents (municipality, address_number, my_number_index,
+                     my_number_sealed, ticket_number, name, name_kana, birth_date, sex,
+                     import_batch, previous_municipality, moved_in_on)
+                 SELECT $1, address_number, my_number_index, my_number_sealed, ticket_number,
+                     name, name_kana, birth_date, sex, $2, previous_municipality, moved_in_on
+                 FROM resident_stage",
+                &[(&m, Type::INT4), (&batch, Type::INT8)],
+            ) {
+                Ok(n) => {
+                    out.imported = n;
+                    return self.finish_import(tx, keys, allowed, out, batch, dry_run, detail);
+                }
+                Err(e) if e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) => {
+                    tx.batch_execute("ROLLBACK TO SAVEPOINT fresh")?;
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         tx.batch_execute("ANALYZE resident_stage")?;
         for p in tx.query(PROBLEMS, &[&m])? {
@@ -194,6 +226,22 @@ impl Pg {
                                WHERE r.municipality = $1 AND r.address_number = s.address_number)",
             &[&m, &batch],
         )?;
+        self.finish_import(tx, keys, allowed, out, batch, dry_run, detail)
+    }
+
+    /// Commits an import that kept every row with its audit event (or rolls
+    /// a dry run back).
+    #[allow(clippy::too_many_arguments)]
+    fn finish_import(
+        &self,
+        mut tx: postgres::Transaction<'_>,
+        keys: &Keyring,
+        allowed: &Allowed,
+        mut out: ImportOutcome,
+        batch: i64,
+        dry_run: bool,
+        detail: serde_json::Value,
+    ) -> Result<ImportOutcome, StoreError> {
         if dry_run {
             tx.rollback()?;
             return Ok(out);
@@ -209,7 +257,7 @@ impl Pg {
             &mut tx,
             keys,
             &event,
-            actor.as_deref(),
+            self.actor.as_deref(),
             Some(batch),
         )?);
         tx.commit()?;
@@ -217,7 +265,9 @@ impl Pg {
         Ok(out)
     }
 
-    /// [`crate::Store::find_resident`] on PostgreSQL.
+    /// [`crate::Store::find_resident`] on PostgreSQL: four round trips (the
+    /// transaction and its area; the lookup with the audit chain's lock, head
+    /// and sequence number folded in; the event with the new head; commit).
     pub(crate) fn find_resident(
         &self,
         keys: &Keyring,
@@ -229,36 +279,38 @@ impl Pg {
         let actor = self.actor.clone();
         let mut client = self.client.borrow_mut();
         let mut tx = super::begin(&mut client, Scope::Area(municipality))?;
-        const COLS: &str = crate::residents::RESIDENT_COLUMNS;
-        let row = match lookup {
-            Lookup::AddressNumber(a) => tx.query_opt(
-                &format!(
-                    "SELECT {COLS} FROM residents WHERE municipality = $1 AND address_number = $2"
-                ),
-                &[&m, &a.as_str()],
-            )?,
-            Lookup::TicketNumber(t) => tx.query_opt(
-                &format!(
-                    "SELECT {COLS} FROM residents WHERE municipality = $1 AND ticket_number = $2"
-                ),
-                &[&m, &(t.as_u64() as i64)],
-            )?,
-            Lookup::MyNumber(n) => tx.query_opt(
-                &format!(
-                    "SELECT {COLS} FROM residents WHERE municipality = $1 AND my_number_index = $2"
-                ),
-                &[&m, &keys.blind_index(n, municipality)?.as_slice()],
-            )?,
+        let chain = crate::audit::chain_of(Some(municipality.as_u32())) as i32;
+        let (key, value): (&str, Box<dyn ToSql + Sync>) = match lookup {
+            Lookup::AddressNumber(a) => ("address_number", Box::new(a.as_str().to_owned())),
+            Lookup::TicketNumber(t) => ("ticket_number", Box::new(t.as_u64() as i64)),
+            Lookup::MyNumber(n) => (
+                "my_number_index",
+                Box::new(keys.blind_index(n, municipality)?.to_vec()),
+            ),
         };
-        let found = match row {
+        let ty = match lookup {
+            Lookup::AddressNumber(_) => Type::TEXT,
+            Lookup::TicketNumber(_) => Type::INT8,
+            Lookup::MyNumber(_) => Type::BYTEA,
+        };
+        let row = tx.query_typed_one(
+            &format!(
+                "SELECT {HEAD_COLUMNS}, {} FROM vrs_audit_head($3, true) h
+                 LEFT JOIN residents r ON r.municipality = $1 AND r.{key} = $2",
+                prefixed(crate::residents::RESIDENT_COLUMNS)
+            ),
+            &[(&m, Type::INT4), (&*value, ty), (&chain, Type::INT4)],
+        )?;
+        let head = audit::Head::from_row(&row, 0);
+        let found = match row.get::<_, Option<String>>(4) {
             None => None,
-            Some(r) => {
-                let index: Vec<u8> = r.get(1);
+            Some(_) => {
+                let index: Vec<u8> = row.get(5);
                 let mut subject = [0u8; 32];
                 if index.len() == 32 {
                     subject.copy_from_slice(&index);
                 }
-                Some((resident_from_row(keys, municipality, &r)?, subject))
+                Some((resident_at(keys, municipality, &row, 4)?, subject))
             }
         };
         let subject = match (&found, lookup) {
@@ -270,18 +322,20 @@ impl Pg {
             "by": match lookup { Lookup::AddressNumber(_) => "address_number", Lookup::TicketNumber(_) => "ticket_number", Lookup::MyNumber(_) => "my_number" },
             "found": found.is_some(),
         });
-        audit::append(
+        audit::append_at(
             &mut tx,
             keys,
             &event(allowed, subject, detail),
             actor.as_deref(),
             None,
+            head,
         )?;
         tx.commit()?;
         Ok(found.map(|(r, _)| r))
     }
 
-    /// [`crate::Store::count_residents`] on PostgreSQL.
+    /// [`crate::Store::count_residents`] on PostgreSQL (the count with the
+    /// audit chain's lock and head folded in, then the event).
     pub(crate) fn count_residents(
         &self,
         keys: &Keyring,
@@ -291,17 +345,34 @@ impl Pg {
         let actor = self.actor.clone();
         let mut client = self.client.borrow_mut();
         let mut tx = super::begin(&mut client, Scope::Area(municipality))?;
-        let n: i64 = tx
-            .query_one(
-                "SELECT count(*) FROM residents WHERE municipality = $1",
-                &[&(municipality.as_u32() as i32)],
-            )?
-            .get(0);
+        let chain = crate::audit::chain_of(Some(municipality.as_u32())) as i32;
+        let row = tx.query_typed_one(
+            &format!(
+                "SELECT {HEAD_COLUMNS},
+                     (SELECT count(*) FROM residents WHERE municipality = $1)
+                 FROM vrs_audit_head($2, true) h"
+            ),
+            &[
+                (&(municipality.as_u32() as i32), Type::INT4),
+                (&chain, Type::INT4),
+            ],
+        )?;
+        let head = audit::Head::from_row(&row, 0);
+        let n: i64 = row.get(4);
         let event = event(allowed, None, serde_json::json!({ "count": n }));
-        audit::append(&mut tx, keys, &event, actor.as_deref(), None)?;
+        audit::append_at(&mut tx, keys, &event, actor.as_deref(), None, head)?;
         tx.commit()?;
         Ok(n as u64)
     }
+}
+
+/// `RESIDENT_COLUMNS` with each column taken from `r`.
+fn prefixed(columns: &str) -> String {
+    columns
+        .split(", ")
+        .map(|c| format!("r.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A resident from a row of `RESIDENT_COLUMNS`, its My Number opened under
@@ -311,25 +382,36 @@ pub(crate) fn resident_from_row(
     municipality: MunicipalityCode,
     r: &postgres::Row,
 ) -> Result<Resident, StoreError> {
-    let sealed: Vec<u8> = r.get(2);
+    resident_at(keys, municipality, r, 0)
+}
+
+/// A resident from columns `at..at + 10` of a row (`RESIDENT_COLUMNS`), its
+/// My Number opened under the municipality's key.
+fn resident_at(
+    keys: &Keyring,
+    municipality: MunicipalityCode,
+    r: &postgres::Row,
+    at: usize,
+) -> Result<Resident, StoreError> {
+    let sealed: Vec<u8> = r.get(at + 2);
     let corrupt = |e: vrs_domain::DomainError| StoreError::Corrupt {
         what: e.to_string(),
     };
     Ok(Resident {
         municipality,
-        address_number: parse_col(r.get::<_, String>(0), "address_number")?,
+        address_number: parse_col(r.get::<_, String>(at), "address_number")?,
         my_number: keys.open(&sealed, municipality)?,
-        ticket_number: TicketNumber::from_u64(r.get::<_, i64>(3) as u64).map_err(corrupt)?,
-        name: parse_col(r.get::<_, String>(4), "name")?,
-        name_kana: parse_col(r.get::<_, String>(5), "name_kana")?,
-        birth_date: parse_col(r.get::<_, String>(6), "birth_date")?,
-        sex: parse_col(r.get::<_, i16>(7).to_string(), "sex")?,
+        ticket_number: TicketNumber::from_u64(r.get::<_, i64>(at + 3) as u64).map_err(corrupt)?,
+        name: parse_col(r.get::<_, String>(at + 4), "name")?,
+        name_kana: parse_col(r.get::<_, String>(at + 5), "name_kana")?,
+        birth_date: parse_col(r.get::<_, String>(at + 6), "birth_date")?,
+        sex: parse_col(r.get::<_, i16>(at + 7).to_string(), "sex")?,
         previous_municipality: r
-            .get::<_, Option<i32>>(8)
+            .get::<_, Option<i32>>(at + 8)
             .map(|m| MunicipalityCode::from_u32(m as u32).map_err(corrupt))
             .transpose()?,
         moved_in_on: r
-            .get::<_, Option<String>>(9)
+            .get::<_, Option<String>>(at + 9)
             .map(|d| parse_col(d, "moved_in_on"))
             .transpose()?,
     })

@@ -1,0 +1,216 @@
+//! Statistics and the national release on PostgreSQL (as `crate::doses::stats`
+//! and `crate::release`): exact cells read from `dose_counts`; suppression is
+//! the caller's, from vrs-consent's rule.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use vrs_consent::{Allowed, ReleaseCounts};
+use vrs_domain::population_file::Population;
+use vrs_domain::MunicipalityCode;
+
+use super::doses::{code, municipality};
+use super::{audit, Pg, Scope};
+use crate::doses::{corrupt, StatKey, StatRow};
+use crate::residents::event;
+use crate::{Keyring, StoreError};
+
+/// The scope of a query over the municipality codes `lo..=hi`: one area, or national.
+fn scope_of(lo: u32, hi: u32) -> Result<Scope, StoreError> {
+    Ok(if lo == hi {
+        Scope::Area(MunicipalityCode::from_u32(lo).map_err(corrupt)?)
+    } else {
+        Scope::National
+    })
+}
+
+impl Pg {
+    /// [`crate::Store::dose_statistics`] on PostgreSQL.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn dose_statistics(
+        &self,
+        keys: &Keyring,
+        allowed: &Allowed,
+        (lo, hi): (u32, u32),
+        by: &[StatKey],
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        include: &dyn Fn(MunicipalityCode) -> bool,
+    ) -> Result<Vec<StatRow>, StoreError> {
+        // Grouped by municipality too, so that only the municipalities `include`
+        // admits are summed; the cells are then merged in key order.
+        let mut select = String::from("municipality");
+        for k in by {
+            select.push_str(", ");
+            select.push_str(k.pg_sql());
+        }
+        let group = (1..=by.len() + 1)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut client = self.client.borrow_mut();
+        let mut tx = super::begin(&mut client, scope_of(lo, hi)?)?;
+        let from = from.map(|d| d.to_string()).unwrap_or_else(|| "0000".into());
+        let to = to.map(|d| d.to_string()).unwrap_or_else(|| "9999".into());
+        let rows = tx.query(
+            &format!(
+                "SELECT {select}, sum(n)::bigint FROM dose_counts
+                 WHERE municipality BETWEEN $1 AND $2 AND date >= $3 AND date <= $4
+                 GROUP BY {group}"
+            ),
+            &[&(lo as i32), &(hi as i32), &from, &to],
+        )?;
+        let mut cells: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+        if by.is_empty() {
+            cells.insert(Vec::new(), 0);
+        }
+        let mut admitted: HashMap<i32, bool> = HashMap::new();
+        for r in &rows {
+            let m: i32 = r.get(0);
+            let ok = match admitted.get(&m) {
+                Some(ok) => *ok,
+                None => {
+                    let ok = include(municipality(m)?);
+                    admitted.insert(m, ok);
+                    ok
+                }
+            };
+            let count: i64 = r.get(by.len() + 1);
+            if !ok || count <= 0 {
+                continue;
+            }
+            let key = (1..=by.len()).map(|i| r.get::<_, String>(i)).collect();
+            *cells.entry(key).or_default() += count as u64;
+        }
+        let out: Vec<StatRow> = cells
+            .into_iter()
+            .map(|(values, count)| StatRow {
+                keys: by.iter().map(|k| k.name()).zip(values).collect(),
+                count,
+            })
+            .collect();
+        let detail = serde_json::json!({
+            "by": by.iter().map(|k| k.name()).collect::<Vec<_>>(),
+            "cells": out.len(),
+        });
+        let ev = event(allowed, None, detail);
+        audit::append(&mut tx, keys, &ev, self.actor.as_deref(), None)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// [`crate::Store::set_statistics_min_cell`] on PostgreSQL.
+    pub(crate) fn set_statistics_min_cell(
+        &self,
+        keys: &Keyring,
+        allowed: &Allowed,
+        size: u64,
+    ) -> Result<(), StoreError> {
+        let mut client = self.client.borrow_mut();
+        let mut tx = super::begin(&mut client, Scope::National)?;
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES ('statistics_min_cell', $1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&size.to_string()],
+        )?;
+        let ev = event(allowed, None, serde_json::json!({ "min_cell_size": size }));
+        audit::append(&mut tx, keys, &ev, self.actor.as_deref(), None)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// [`crate::Store::import_population`] on PostgreSQL.
+    pub(crate) fn import_population(
+        &self,
+        keys: &Keyring,
+        allowed: &Allowed,
+        population: &Population,
+    ) -> Result<u64, StoreError> {
+        let mut client = self.client.borrow_mut();
+        let mut tx = super::begin(&mut client, Scope::National)?;
+        let total: u64 = population.values().sum();
+        let detail = serde_json::json!({ "rows": population.len(), "people": total });
+        let ev = event(allowed, None, detail);
+        let seq = audit::append(&mut tx, keys, &ev, self.actor.as_deref(), None)?;
+        tx.execute("DELETE FROM population", &[])?;
+        let insert = tx.prepare(
+            "INSERT INTO population (municipality, age_band, n, audit_seq) VALUES ($1, $2, $3, $4)",
+        )?;
+        for ((m, band), n) in population {
+            tx.execute(&insert, &[&code(*m), band, &(*n as i64), &seq])?;
+        }
+        tx.commit()?;
+        Ok(population.len() as u64)
+    }
+
+    /// [`crate::Store::release_counts`] on PostgreSQL.
+    pub(crate) fn release_counts(
+        &self,
+        keys: &Keyring,
+        allowed: &Allowed,
+        (lo, hi): (u32, u32),
+        up_to: NaiveDate,
+        include: &dyn Fn(MunicipalityCode) -> bool,
+    ) -> Result<ReleaseCounts, StoreError> {
+        let mut client = self.client.borrow_mut();
+        let mut tx = super::begin(&mut client, scope_of(lo, hi)?)?;
+        let mut counts = ReleaseCounts::default();
+        let mut admitted: BTreeMap<i32, bool> = BTreeMap::new();
+        let mut admit = |m: i32| -> Result<bool, StoreError> {
+            if let Some(ok) = admitted.get(&m) {
+                return Ok(*ok);
+            }
+            let ok = include(municipality(m)?);
+            admitted.insert(m, ok);
+            Ok(ok)
+        };
+        let bounds: [&(dyn postgres::types::ToSql + Sync); 2] = [&(lo as i32), &(hi as i32)];
+        for r in tx.query(
+            "SELECT municipality, date, dose_number, age_band, sum(n)::bigint FROM dose_counts
+             WHERE municipality BETWEEN $1 AND $2 AND date <= $3
+             GROUP BY 1, 2, 3, 4",
+            &[bounds[0], bounds[1], &up_to.to_string()],
+        )? {
+            let m: i32 = r.get(0);
+            let n: i64 = r.get(4);
+            if n <= 0 || !admit(m)? {
+                continue;
+            }
+            let n = n as u64;
+            let date: NaiveDate = r.get::<_, &str>(1).parse().map_err(corrupt)?;
+            let dose = r.get::<_, i16>(2) as u8;
+            let band: String = r.get(3);
+            let prefecture = format!("{:02}", m / 10_000);
+            *counts.by_day.entry((date, dose)).or_default() += n;
+            *counts
+                .by_prefecture
+                .entry((prefecture.clone(), dose))
+                .or_default() += n;
+            *counts.by_age_band.entry((band, dose)).or_default() += n;
+            *counts
+                .by_prefecture_day
+                .entry((date, prefecture))
+                .or_default() += n;
+        }
+        for r in tx.query(
+            "SELECT municipality, age_band, n FROM population WHERE municipality BETWEEN $1 AND $2",
+            &bounds,
+        )? {
+            let m: i32 = r.get(0);
+            if !admit(m)? {
+                continue;
+            }
+            let n = r.get::<_, i64>(2) as u64;
+            *counts
+                .population_by_prefecture
+                .entry(format!("{:02}", m / 10_000))
+                .or_default() += n;
+            *counts.population_by_age_band.entry(r.get(1)).or_default() += n;
+        }
+        let detail = serde_json::json!({ "release": up_to, "days": counts.by_day.len() });
+        let ev = event(allowed, None, detail);
+        audit::append(&mut tx, keys, &ev, self.actor.as_deref(), None)?;
+        tx.commit()?;
+        Ok(counts)
+    }
+}
