@@ -178,7 +178,10 @@ pub(crate) async fn start_on(database: Option<String>) -> Fixture {
 }
 
 /// [`start_on`], with `seed` run on the prepared data directory first.
-pub(crate) async fn start_on_with(database: Option<String>, seed: impl FnOnce(&mut Vrs)) -> Fixture {
+pub(crate) async fn start_on_with(
+    database: Option<String>,
+    seed: impl FnOnce(&mut Vrs),
+) -> Fixture {
     logs();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");

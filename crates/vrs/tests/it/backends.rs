@@ -113,10 +113,7 @@ pub(crate) fn fresh_on(backend: Backend) -> Option<(TestDir, Vrs)> {
 }
 
 /// [`fresh_on`] with the clock given (a test that moves time).
-pub(crate) fn fresh_on_clock(
-    backend: Backend,
-    now: Box<dyn vrs::Clock>,
-) -> Option<(TestDir, Vrs)> {
+pub(crate) fn fresh_on_clock(backend: Backend, now: Box<dyn vrs::Clock>) -> Option<(TestDir, Vrs)> {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let mut schema = None;

@@ -39,7 +39,7 @@ impl TestClock {
 
 /// A fresh instance on `backend` and a movable clock, where 131016 and 011002
 /// consent to the terms; `None` when PostgreSQL is not available outside CI.
-fn fresh(backend: Backend) -> Option<(tempfile::TempDir, Vrs, TestClock)> {
+fn fresh(backend: Backend) -> Option<(crate::backends::TestDir, Vrs, TestClock)> {
     let c = TestClock(Arc::new(Mutex::new(clock().0)));
     let (dir, mut vrs) = fresh_on_clock(backend, Box::new(c.clone()))?;
     for m in ["131016", "011002"] {

@@ -26,7 +26,7 @@ fn counts(vrs: &mut Vrs, n: usize) {
 }
 
 /// A data dir with residents in two municipalities and events in their chains.
-fn populated(backend: Backend) -> Option<(tempfile::TempDir, Vrs)> {
+fn populated(backend: Backend) -> Option<(crate::backends::TestDir, Vrs)> {
     let (dir, mut vrs) = fresh_on(backend)?;
     for m in ["131016", "131041"] {
         crate::support::consent(&mut vrs, m, vrs::consent::DocumentId::Terms20211203);
