@@ -12,7 +12,8 @@ use vrs::domain::{Actor, Login, Role};
 use vrs::identity::card::mint::{CardSpec, TestCardIssuer};
 use vrs::identity::{CardVerifier, TrustAnchors};
 use vrs::{
-    AccountError, Answer, AppApplication, AuthFailure, Clock, StoreError, UserSpec, Vrs, VrsError,
+    AccountError, AlertKind, AlertOptions, Answer, AppApplication, AuthFailure, Clock, StoreError,
+    UserSpec, Vrs, VrsError,
 };
 
 use crate::backends::{both, fresh_on_clock, Backend};
@@ -121,6 +122,7 @@ both!(
     a_revoked_device_is_refused,
     an_enrolment_code_is_used_once,
     an_app_challenge_is_used_once,
+    s_3_3_alerts_count_failures_and_cross_partition_attempts,
 );
 
 fn users_sign_in_and_five_failures_lock_for_fifteen_minutes(backend: Backend) {
@@ -424,4 +426,44 @@ fn an_app_challenge_is_used_once(backend: Backend) {
     assert_eq!(refused.len(), 3, "{refused:?}");
     assert!(refused.iter().all(|(o, _)| o == "refused"), "{refused:?}");
     assert!(vrs.audit_verify().unwrap().valid);
+}
+
+fn s_3_3_alerts_count_failures_and_cross_partition_attempts(backend: Backend) {
+    let Some((_dir, mut vrs, clock)) = fresh(backend) else {
+        return;
+    };
+    add(&mut vrs, "municipality:131016", "v", Role::Viewer);
+    for _ in 0..10 {
+        clock.advance(Duration::seconds(30));
+        assert!(vrs
+            .login("v", "wrong wrong wrong", None, client())
+            .unwrap()
+            .is_err());
+    }
+    let chiyoda = p("municipality:131016");
+    for _ in 0..3 {
+        let Answer::Refused(_) = vrs
+            .count_residents(chiyoda, Some("011002".parse().unwrap()))
+            .unwrap()
+        else {
+            panic!("another area was counted")
+        };
+    }
+    let Answer::Refused(r) = vrs.alerts(chiyoda, AlertOptions::default()).unwrap() else {
+        panic!("a municipality read the alerts")
+    };
+    assert_eq!(r.provisions(), ["S-3-3"]);
+    let alerts = done(vrs.alerts(p("operator"), AlertOptions::default()).unwrap()).alerts;
+    let got: Vec<_> = alerts
+        .iter()
+        .map(|a| (a.kind, a.key.as_str(), a.count))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (AlertKind::FailuresPerAccount, "v", 10),
+            (AlertKind::FailuresPerAddress, "192.0.2.7", 10),
+            (AlertKind::CrossPartition, "municipality:131016", 3),
+        ]
+    );
 }
