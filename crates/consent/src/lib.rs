@@ -65,7 +65,8 @@ pub use issuance::{application_refusal_grounds, N3_MESSAGE};
 pub use provision::{provision_ids, ProvisionId, DIGEST};
 pub use public_daily::{suppress_public_daily, NationalDay, PrefectureDay, PublicDaily};
 pub use release::{
-    suppress_release, suppress_series, DayRow, KeyRow, ReleaseCounts, ReleaseTables,
+    suppress_by_municipality, suppress_release, suppress_series, DayRow, KeyRow, ReleaseCounts,
+    ReleaseTables,
 };
 pub use statistics::{
     contributes_to_statistics, min_cell_size, statistics_need_consent, suppressed_cells,

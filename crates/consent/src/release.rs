@@ -26,6 +26,11 @@ pub struct ReleaseCounts {
     pub population_by_prefecture: BTreeMap<String, u64>,
     /// Population by age band (denominators), where configured.
     pub population_by_age_band: BTreeMap<String, u64>,
+    /// (municipality code, six digits, dose number) → doses up to the release
+    /// date: a prefecture's dashboard table ([`suppress_by_municipality`]).
+    pub by_municipality: BTreeMap<(String, u8), u64>,
+    /// Population by municipality (denominators), where configured.
+    pub population_by_municipality: BTreeMap<String, u64>,
 }
 
 /// One published row of the daily table.
@@ -227,6 +232,20 @@ pub fn suppress_release(counts: &ReleaseCounts, min_cell: Option<u64>) -> Releas
     }
 }
 
+/// The per-municipality table of a prefecture's dashboard, suppressed by the
+/// same rule as the release's tables per prefecture and per age band
+/// ([`suppress_release`], T1-4-6): every dose number's municipalities sum to
+/// that dose's published total, so a lone small cell pulls in another, and no
+/// suppressed cell can be derived by subtracting published ones. `min_cell`
+/// `None` suppresses nothing.
+pub fn suppress_by_municipality(counts: &ReleaseCounts, min_cell: Option<u64>) -> Vec<KeyRow> {
+    key_table(
+        &counts.by_municipality,
+        &counts.population_by_municipality,
+        min_cell,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,5 +372,49 @@ mod one_day {
         assert_eq!(super::coverage(None, Some(&10)), None);
         assert_eq!(super::coverage(Some(1), Some(&3)), Some(33.33));
         assert_eq!(super::coverage(Some(2), Some(&1)), Some(200.0));
+    }
+}
+
+#[cfg(test)]
+mod by_municipality {
+    use super::*;
+
+    #[test]
+    fn t1_4_6_a_lone_small_municipality_pulls_in_another_of_its_dose_and_none_is_derivable() {
+        let mut counts = ReleaseCounts::default();
+        for (m, dose, n) in [
+            ("131016", 1, 40),
+            ("131024", 1, 3),
+            ("131032", 1, 25),
+            ("131016", 2, 30),
+            ("131024", 2, 20),
+            ("131032", 2, 12),
+        ] {
+            counts.by_municipality.insert((m.to_owned(), dose), n);
+        }
+        let rows = suppress_by_municipality(&counts, Some(10));
+        let hidden: Vec<(&str, u8)> = rows
+            .iter()
+            .filter(|r| r.count.is_none())
+            .map(|r| (r.key.as_str(), r.dose_number))
+            .collect();
+        // 131024's 3 is small; alone it would be the dose's total minus the
+        // others, so a second cell of dose 1 goes too.
+        assert!(hidden.contains(&("131024", 1)), "{hidden:?}");
+        assert!(
+            hidden.iter().filter(|(_, d)| *d == 1).count() >= 2,
+            "{hidden:?}"
+        );
+        for dose in [1u8, 2] {
+            let lone = hidden.iter().filter(|(_, d)| *d == dose).count() == 1;
+            assert!(
+                !lone,
+                "dose {dose}: one suppressed cell is derivable: {hidden:?}"
+            );
+        }
+        // Exact for the holder's own data.
+        let exact = suppress_by_municipality(&counts, None);
+        assert!(exact.iter().all(|r| r.count.is_some()));
+        assert_eq!(exact.len(), 6);
     }
 }

@@ -229,10 +229,21 @@ impl Server {
             Some(files) => Some(tls::load(files).await?),
             None => None,
         };
-        let vrs = vrs::Vrs::open(&config.data_dir, Box::new(vrs::SystemClock))?;
-        let readers = (0..READERS)
-            .map(|_| vrs::Vrs::open_reader(&config.data_dir, Box::new(vrs::SystemClock)))
-            .collect::<Result<Vec<_>, _>>()?;
+        // Opened off the runtime's threads: the PostgreSQL driver is
+        // synchronous and may not block a runtime thread.
+        let dir = config.data_dir.clone();
+        let (vrs, readers) = tokio::task::spawn_blocking(move || {
+            let vrs = vrs::Vrs::open(&dir, Box::new(vrs::SystemClock))?;
+            let readers = (0..READERS)
+                .map(|_| vrs::Vrs::open_reader(&dir, Box::new(vrs::SystemClock)))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok::<_, vrs::VrsError>((vrs, readers))
+        })
+        .await
+        .map_err(|e| ServeError::Io {
+            what: "opening the data directory",
+            source: std::io::Error::other(e),
+        })??;
         let verifier = app::card_verifier(&config.card_ca_keys)?;
         let mut state = AppState::new(vrs::SharedVrs::spawn_with_readers(vrs, readers), &config);
         state.card_verifier = std::sync::Arc::new(verifier);

@@ -10,7 +10,7 @@ use vrs_domain::{Login, MunicipalityCode, Principal, Role};
 
 use crate::credentials::{self, base32, hash_password, new_token, token_hash};
 use crate::residents::event;
-use crate::{audit, Store, StoreError};
+use crate::{audit, Db, Store, StoreError};
 
 /// How many failed logins in a row lock an account.
 pub const MAX_FAILED_LOGINS: i64 = 5;
@@ -310,12 +310,7 @@ impl Store {
                 got: "another area",
             });
         }
-        let taken: bool = sqlite!(mut self, "add_user").query_row(
-            "SELECT count(*) FROM users WHERE login = ?1",
-            [new.login.as_str()],
-            |r| r.get::<_, i64>(0).map(|n| n > 0),
-        )?;
-        if taken {
+        if self.login_taken(new.login)? {
             return Err(StoreError::Account(AccountError::LoginTaken {
                 login: new.login.clone(),
             }));
@@ -326,6 +321,16 @@ impl Store {
             secret,
         } = self.credentials_for(new.login, new.role, new.password)?;
         let now = allowed.as_of();
+        if let Db::Postgres(pg) = &self.db {
+            pg.add_user(&self.keys, allowed, new, &hash, sealed.as_deref())?;
+            return Ok(UserCreated {
+                login: new.login.clone(),
+                principal: new.principal,
+                role: new.role,
+                my_number_handler: new.my_number_handler,
+                totp_secret: secret,
+            });
+        }
         let tx = sqlite!(mut self, "add_user").transaction()?;
         tx.execute(
             "INSERT INTO users (login, principal, municipality, role, my_number_handler,
@@ -366,6 +371,13 @@ impl Store {
         check_proof(allowed, Action::ManageUsers)?;
         let offset = *allowed.as_of().offset();
         let now = allowed.as_of().timestamp();
+        if let Db::Postgres(pg) = &self.db {
+            return pg
+                .list_users(&self.keys, allowed)?
+                .into_iter()
+                .map(|r| r.record(now, offset))
+                .collect();
+        }
         let rows: Vec<UserRow> = {
             let mut stmt = sqlite!(mut self, "list_users").prepare(
                 "SELECT login, principal, role, my_number_handler, totp_sealed IS NOT NULL,
@@ -386,7 +398,22 @@ impl Store {
         Ok(users)
     }
 
+    /// Whether a login is taken by any user (in any area).
+    pub(crate) fn login_taken(&self, login: &Login) -> Result<bool, StoreError> {
+        if let Db::Postgres(pg) = &self.db {
+            return pg.login_taken(login);
+        }
+        Ok(sqlite!(self, "login_taken").query_row(
+            "SELECT count(*) FROM users WHERE login = ?1",
+            [login.as_str()],
+            |r| r.get::<_, i64>(0).map(|n| n > 0),
+        )?)
+    }
+
     fn user_of_area(&self, allowed: &Allowed, login: &Login) -> Result<UserRow, StoreError> {
+        if let Db::Postgres(pg) = &self.db {
+            return pg.user_of_area(allowed, login);
+        }
         sqlite!(self, "user_of_area")
             .query_row(
                 "SELECT login, principal, role, my_number_handler, totp_sealed IS NOT NULL,
@@ -411,6 +438,12 @@ impl Store {
     ) -> Result<UserRecord, StoreError> {
         check_proof(allowed, Action::ManageUsers)?;
         let row = self.user_of_area(allowed, login)?;
+        if let Db::Postgres(pg) = &self.db {
+            pg.update_user(&self.keys, allowed, login, None)?;
+            let mut record = row.record(allowed.as_of().timestamp(), *allowed.as_of().offset())?;
+            record.disabled = true;
+            return Ok(record);
+        }
         let tx = sqlite!(mut self, "disable_user").transaction()?;
         tx.execute(
             "UPDATE users SET disabled = 1 WHERE login = ?1",
@@ -447,6 +480,16 @@ impl Store {
             sealed,
             secret,
         } = self.credentials_for(login, role, password)?;
+        if let Db::Postgres(pg) = &self.db {
+            pg.update_user(&self.keys, allowed, login, Some((&hash, sealed.as_deref())))?;
+            return Ok(UserCreated {
+                login: login.clone(),
+                principal,
+                role,
+                my_number_handler: row.my_number_handler,
+                totp_secret: secret,
+            });
+        }
         let tx = sqlite!(mut self, "reset_password").transaction()?;
         tx.execute(
             "UPDATE users SET password_hash = ?2, totp_sealed = ?3, totp_last_step = NULL,
@@ -485,6 +528,15 @@ impl Store {
         let code = new_token(&self.keys, ENROLMENT_PREFIX)?;
         let now = allowed.as_of();
         let expires = now.timestamp() + ENROLMENT_SECS;
+        if let Db::Postgres(pg) = &self.db {
+            let hash = token_hash(&code);
+            pg.issue_enrolment(&self.keys, allowed, municipality, &hash, expires)?;
+            return Ok(EnrolmentCode {
+                code,
+                municipality,
+                expires_at: time(expires, *now.offset())?,
+            });
+        }
         let tx = sqlite!(mut self, "issue_enrolment").transaction()?;
         tx.execute(
             "INSERT INTO enrolments (code_hash, municipality, created_at, expires_at)
@@ -534,6 +586,11 @@ impl Store {
             return Err(StoreError::Account(AccountError::DeviceName { reason }));
         }
         let token = new_token(&self.keys, DEVICE_PREFIX)?;
+        if let Db::Postgres(pg) = &self.db {
+            let hash = token_hash(&token);
+            let device = pg.add_device(&self.keys, allowed, municipality, name, &hash)?;
+            return Ok(DeviceCreated { device, token });
+        }
         let tx = sqlite!(mut self, "add_device").transaction()?;
         tx.execute(
             "INSERT INTO devices (municipality, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -555,6 +612,9 @@ impl Store {
     pub fn list_devices(&mut self, allowed: &Allowed) -> Result<Vec<DeviceRecord>, StoreError> {
         check_proof(allowed, Action::ManageDevices)?;
         let offset = *allowed.as_of().offset();
+        if let Db::Postgres(pg) = &self.db {
+            return pg.list_devices(&self.keys, allowed, offset);
+        }
         let rows: Vec<(i64, i64, String, i64, Option<i64>)> = {
             let mut stmt = sqlite!(mut self, "list_devices").prepare(
                 "SELECT id, municipality, name, created_at, revoked_at FROM devices
@@ -587,6 +647,9 @@ impl Store {
     ) -> Result<DeviceRecord, StoreError> {
         check_proof(allowed, Action::ManageDevices)?;
         let offset = *allowed.as_of().offset();
+        if let Db::Postgres(pg) = &self.db {
+            return pg.revoke_device(&self.keys, allowed, device, offset);
+        }
         let tx = sqlite!(mut self, "revoke_device").transaction()?;
         tx.execute(
             "UPDATE devices SET revoked_at = coalesce(revoked_at, ?3)
@@ -617,7 +680,7 @@ impl Store {
     }
 }
 
-fn device_record(
+pub(crate) fn device_record(
     id: i64,
     municipality: i64,
     name: String,
@@ -636,15 +699,15 @@ fn device_record(
 }
 
 /// A users row as read for listing.
-struct UserRow {
-    login: String,
-    principal: String,
-    role: String,
-    my_number_handler: bool,
-    totp: bool,
-    disabled: bool,
-    locked_until: Option<i64>,
-    created_at: i64,
+pub(crate) struct UserRow {
+    pub(crate) login: String,
+    pub(crate) principal: String,
+    pub(crate) role: String,
+    pub(crate) my_number_handler: bool,
+    pub(crate) totp: bool,
+    pub(crate) disabled: bool,
+    pub(crate) locked_until: Option<i64>,
+    pub(crate) created_at: i64,
 }
 
 impl UserRow {
@@ -661,7 +724,7 @@ impl UserRow {
         })
     }
 
-    fn record(self, now: i64, offset: FixedOffset) -> Result<UserRecord, StoreError> {
+    pub(crate) fn record(self, now: i64, offset: FixedOffset) -> Result<UserRecord, StoreError> {
         Ok(UserRecord {
             login: parse_col(&self.login, "login")?,
             principal: parse_col(&self.principal, "principal")?,

@@ -291,9 +291,10 @@ pub(crate) fn prepare_actor(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Sets (or clears) the actor the connection's next events record.
+/// Sets (or clears) the actor the connection's next events record. The slot
+/// exists from the store's open ([`prepare_actor`]); creating it here again
+/// parsed a DDL statement twice per request on the service's hot path.
 pub(crate) fn set_actor(conn: &Connection, actor: Option<&str>) -> Result<(), StoreError> {
-    prepare_actor(conn)?;
     match actor {
         Some(a) => conn
             .prepare_cached(
@@ -630,6 +631,29 @@ impl Row {
             hash: r.get::<_, Option<Vec<u8>>>(at + 13)?.unwrap_or_default(),
             actor: r.get(at + 14)?,
         })
+    }
+}
+
+impl Row {
+    /// An event as PostgreSQL returns [`Row::COLUMNS`] (the same fields).
+    pub(crate) fn from_pg(r: &postgres::Row) -> Self {
+        Self {
+            seq: r.get(0),
+            at: r.get(1),
+            principal: r.get(2),
+            action: r.get(3),
+            municipality: r.get::<_, Option<i32>>(4).map(i64::from),
+            subject: r.get(5),
+            outcome: r.get(6),
+            grounds: r.get(7),
+            detail: r.get(8),
+            prev: r.get(9),
+            mac: r.get(10),
+            chain_seq: r.get(11),
+            prev_seq: r.get(12),
+            hash: r.get(13),
+            actor: r.get(14),
+        }
     }
 }
 

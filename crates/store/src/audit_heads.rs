@@ -174,35 +174,89 @@ fn legacy_message(events: u64, digest: &[u8], signed_at: &str) -> Vec<u8> {
     buf
 }
 
+/// A chain's head as stored: chain, chain_seq, seq, hash.
+pub(crate) type ChainHead = (u32, i64, i64, Vec<u8>);
+
+/// A backend's audit log as signed heads read it: the same rows whatever the
+/// backend, so the heads and their check are one code.
+pub(crate) trait AuditLog {
+    /// Every chain's head: chain, chain_seq, seq, hash.
+    fn chain_heads(&mut self) -> Result<Vec<ChainHead>, StoreError>;
+    /// The legacy events (before chains) in order, given to `visit`.
+    fn legacy_events(&mut self, visit: &mut dyn FnMut(&Row)) -> Result<(), StoreError>;
+    /// The legacy chain's last MAC (empty without one).
+    fn legacy_tail(&mut self) -> Result<Vec<u8>, StoreError>;
+    /// A chain's events in order, given to `visit` until it returns `false`.
+    fn walk_chain(
+        &mut self,
+        chain: u32,
+        visit: &mut dyn FnMut(Row) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError>;
+}
+
+impl AuditLog for &Connection {
+    fn chain_heads(&mut self) -> Result<Vec<ChainHead>, StoreError> {
+        Ok(self
+            .prepare("SELECT chain, chain_seq, seq, hash FROM audit_heads ORDER BY chain")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<Result<_, _>>()?)
+    }
+
+    fn legacy_events(&mut self, visit: &mut dyn FnMut(&Row)) -> Result<(), StoreError> {
+        let mut stmt = self.prepare(&format!(
+            "SELECT {} FROM audit_log WHERE chain IS NULL ORDER BY seq",
+            Row::COLUMNS
+        ))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            visit(&Row::read(r)?);
+        }
+        Ok(())
+    }
+
+    fn legacy_tail(&mut self) -> Result<Vec<u8>, StoreError> {
+        legacy_tail(self)
+    }
+
+    fn walk_chain(
+        &mut self,
+        chain: u32,
+        visit: &mut dyn FnMut(Row) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.prepare_cached(&format!(
+            "SELECT {} FROM audit_log WHERE chain = ?1 ORDER BY chain_seq",
+            Row::COLUMNS
+        ))?;
+        let mut rows = stmt.query([chain])?;
+        while let Some(r) = rows.next()? {
+            if !visit(Row::read(r)?)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// SHA-256 over every legacy event's fields and MAC, in order.
-fn legacy_digest(conn: &Connection) -> Result<(u64, Vec<u8>), StoreError> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {} FROM audit_log WHERE chain IS NULL ORDER BY seq",
-        Row::COLUMNS
-    ))?;
-    let mut rows = stmt.query([])?;
+fn legacy_digest(log: &mut impl AuditLog) -> Result<(u64, Vec<u8>), StoreError> {
     let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
     ctx.update(b"vrs-audit-legacy-1\0");
     let mut events = 0u64;
-    while let Some(r) = rows.next()? {
-        let row = Row::read(r)?;
+    log.legacy_events(&mut |row| {
         ctx.update(&row.legacy_bytes(&row.prev));
         ctx.update(&row.mac);
         events += 1;
-    }
+    })?;
     Ok((events, ctx.finish().as_ref().to_vec()))
 }
 
 /// Signs the head of every chain as it is now.
 pub(crate) fn sign(
-    conn: &Connection,
+    mut log: impl AuditLog,
     keys: &Keyring,
     signed_at: &str,
 ) -> Result<SignedHeads, StoreError> {
-    let rows: Vec<(u32, i64, i64, Vec<u8>)> = conn
-        .prepare("SELECT chain, chain_seq, seq, hash FROM audit_heads ORDER BY chain")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .collect::<Result<_, _>>()?;
+    let rows = log.chain_heads()?;
     let mut heads = Vec::with_capacity(rows.len());
     for (chain, chain_seq, seq, hash) in rows {
         let events = u64::try_from(chain_seq).unwrap_or(0);
@@ -215,7 +269,7 @@ pub(crate) fn sign(
             signature: B64.encode(signature),
         });
     }
-    let (events, digest) = legacy_digest(conn)?;
+    let (events, digest) = legacy_digest(&mut log)?;
     let legacy = if events == 0 {
         None
     } else {
@@ -241,6 +295,15 @@ pub(crate) fn sign(
 /// each head's place with the head's hash. Needs no keyring.
 pub fn verify_heads(
     conn: &Connection,
+    heads: &SignedHeads,
+    pinned: &AuditPublicKey,
+) -> Result<HeadsReport, StoreError> {
+    verify_heads_in(conn, heads, pinned)
+}
+
+/// [`verify_heads`] on any backend's audit log.
+pub(crate) fn verify_heads_in(
+    mut log: impl AuditLog,
     heads: &SignedHeads,
     pinned: &AuditPublicKey,
 ) -> Result<HeadsReport, StoreError> {
@@ -275,7 +338,7 @@ pub fn verify_heads(
             .ok()
             .is_some_and(|s| public.verify(message, &s).is_ok())
     };
-    let (legacy_events, digest) = legacy_digest(conn)?;
+    let (legacy_events, digest) = legacy_digest(&mut log)?;
     match &heads.legacy {
         None if legacy_events > 0 => {
             push(
@@ -306,11 +369,7 @@ pub fn verify_heads(
             }
         }
     }
-    let tail = legacy_tail(conn)?;
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {} FROM audit_log WHERE chain = ?1 ORDER BY chain_seq",
-        Row::COLUMNS
-    ))?;
+    let tail = log.legacy_tail()?;
     for head in &heads.heads {
         let name = head.chain.as_str();
         let Some(chain) = chain_number(name) else {
@@ -325,13 +384,11 @@ pub fn verify_heads(
             push(&mut problems, name, Some(head.seq), "bad signature".into());
             continue;
         }
-        let mut rows = stmt.query([chain])?;
         let mut prev = genesis(chain, &tail).to_vec();
         let mut expected = 1i64;
         let mut reached = false;
         let mut flagged = false;
-        while let Some(r) = rows.next()? {
-            let row = Row::read(r)?;
+        log.walk_chain(chain, &mut |row| {
             if row.chain_seq != expected {
                 flagged = push(
                     &mut problems,
@@ -339,7 +396,7 @@ pub fn verify_heads(
                     Some(row.seq),
                     format!("event {expected} of the chain is missing"),
                 );
-                break;
+                return Ok(false);
             }
             let hash = row.link(row.chain_seq).hash(chain, &prev);
             if expected as u64 == head.events {
@@ -354,11 +411,12 @@ pub fn verify_heads(
                             .into(),
                     );
                 }
-                break;
+                return Ok(false);
             }
             prev = hash.to_vec();
             expected += 1;
-        }
+            Ok(true)
+        })?;
         if !reached && !flagged && head.events > 0 {
             push(
                 &mut problems,

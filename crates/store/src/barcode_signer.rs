@@ -7,7 +7,7 @@ use vrs_consent::{Action, Allowed};
 
 use crate::audit;
 use crate::residents::event;
-use crate::{Store, StoreError};
+use crate::{Db, Store, StoreError};
 
 const KEY: &str = "vds_signer_key_sealed";
 const CERT: &str = "vds_signer_cert";
@@ -75,6 +75,13 @@ impl Store {
     ) -> Result<(), StoreError> {
         allowed.check(Action::ConfigureBarcodeSigner)?;
         let sealed = self.keys.seal_bytes(&signer.pkcs8, CONTEXT)?;
+        if let Db::Postgres(pg) = &self.db {
+            let set = [
+                (KEY, hex::encode(sealed)),
+                (CERT, hex::encode(&signer.cert_der)),
+            ];
+            return pg.put_settings_audited(&self.keys, allowed, detail, &set, &[PENDING]);
+        }
         let tx = sqlite!(mut self, "set_barcode_signer").transaction()?;
         audit::append(&tx, &self.keys, &event(allowed, None, detail))?;
         for (k, v) in [
@@ -102,6 +109,10 @@ impl Store {
     ) -> Result<(), StoreError> {
         allowed.check(Action::ConfigureBarcodeSigner)?;
         let sealed = self.keys.seal_bytes(pkcs8, CONTEXT)?;
+        if let Db::Postgres(pg) = &self.db {
+            let set = [(PENDING, hex::encode(sealed))];
+            return pg.put_settings_audited(&self.keys, allowed, detail, &set, &[]);
+        }
         let tx = sqlite!(mut self, "set_pending_barcode_signer_key").transaction()?;
         audit::append(&tx, &self.keys, &event(allowed, None, detail))?;
         tx.execute(

@@ -9,7 +9,7 @@ use vrs_consent::{Action, Allowed, ChallengeFact, ChallengeRefusal};
 
 use crate::audit;
 use crate::residents::event;
-use crate::{Store, StoreError};
+use crate::{Db, Store, StoreError};
 
 /// The SHA-256 of a nonce: what the store keeps of it.
 fn nonce_hash(nonce: &[u8]) -> [u8; 32] {
@@ -31,6 +31,14 @@ impl Store {
         purge_before: DateTime<FixedOffset>,
         max_live: u64,
     ) -> Result<bool, StoreError> {
+        if let Db::Postgres(pg) = &self.db {
+            return pg.issue_challenge(
+                &nonce_hash(nonce),
+                expires_at.timestamp(),
+                purge_before.timestamp(),
+                max_live,
+            );
+        }
         let tx = sqlite!(mut self, "issue_challenge").transaction()?;
         tx.execute(
             "DELETE FROM app_challenges WHERE expires_at < ?1",
@@ -64,8 +72,11 @@ impl Store {
             });
         }
         let offset = *allowed.as_of().offset();
-        let tx = sqlite!(mut self, "consume_challenge").transaction()?;
         let hash = nonce.map(nonce_hash);
+        if let Db::Postgres(pg) = &self.db {
+            return pg.consume_challenge(&self.keys, allowed, hash, offset, rule);
+        }
+        let tx = sqlite!(mut self, "consume_challenge").transaction()?;
         let fact = match &hash {
             None => ChallengeFact::Absent,
             Some(h) => {

@@ -4,6 +4,7 @@
 //! its audit event in the same transaction as its effect.
 
 mod change;
+mod ledger;
 mod stats;
 
 use std::collections::{HashMap, HashSet};

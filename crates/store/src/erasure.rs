@@ -44,6 +44,9 @@ impl Store {
     ) -> Result<ErasureReport, StoreError> {
         let m = allowed.partition_for(Action::EraseMunicipality)?;
         let code = m.as_u32();
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.erase_municipality(&self.keys, allowed, m, at);
+        }
         sqlite!(mut self, "erase_municipality").pragma_update(None, "secure_delete", "ON")?;
         let tx = sqlite!(mut self, "erase_municipality").transaction()?;
         let count = |sql: &str| -> Result<u64, StoreError> {

@@ -88,6 +88,9 @@ impl Store {
         let m: MunicipalityCode = allowed
             .partition_for(Action::ExportMunicipality)
             .map_err(StoreError::from)?;
+        if let crate::Db::Postgres(pg) = &self.db {
+            return pg.export_municipality(&self.keys, allowed, m, &mut sink);
+        }
         let tx = sqlite!(mut self, "export_municipality")
             .transaction()
             .map_err(StoreError::from)?;

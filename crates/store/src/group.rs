@@ -77,16 +77,24 @@ impl Conn {
 
     /// Opens one request's savepoint inside the open group.
     pub(crate) fn begin_request(&mut self) -> rusqlite::Result<()> {
-        self.conn.execute_batch("SAVEPOINT vrs_request")
+        self.run("SAVEPOINT vrs_request")
+    }
+
+    /// Runs one statement through the statement cache: these run twice per
+    /// request on the service's hot path, and `execute_batch` parses its SQL
+    /// every time.
+    fn run(&self, sql: &str) -> rusqlite::Result<()> {
+        self.conn.prepare_cached(sql)?.execute([])?;
+        Ok(())
     }
 
     /// Closes one request's savepoint: kept (released) or rolled back alone.
     pub(crate) fn end_request(&mut self, keep: bool) -> rusqlite::Result<()> {
         if keep {
-            self.conn.execute_batch("RELEASE vrs_request")
+            self.run("RELEASE vrs_request")
         } else {
-            self.conn
-                .execute_batch("ROLLBACK TO vrs_request; RELEASE vrs_request")
+            self.run("ROLLBACK TO vrs_request")?;
+            self.run("RELEASE vrs_request")
         }
     }
 }

@@ -10,7 +10,7 @@ use vrs_domain::MunicipalityCode;
 
 use crate::audit::{self, AuditEvent};
 use crate::residents::event;
-use crate::{Store, StoreError};
+use crate::{Db, Store, StoreError};
 
 /// A published public key of an issuer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -68,13 +68,16 @@ impl Store {
         &self,
         m: MunicipalityCode,
     ) -> Result<Option<(String, Vec<u8>)>, StoreError> {
-        let row: Option<(String, Vec<u8>)> = sqlite!(self, "active_issuer_key")
-            .query_row(
-                "SELECT kid, sealed_private FROM issuer_keys WHERE municipality = ?1 AND retired_at IS NULL",
-                [m.as_u32()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
+        let row: Option<(String, Vec<u8>)> = match &self.db {
+            Db::Postgres(pg) => pg.active_issuer_key(m)?,
+            Db::Sqlite(_) => sqlite!(self, "active_issuer_key")
+                .query_row(
+                    "SELECT kid, sealed_private FROM issuer_keys WHERE municipality = ?1 AND retired_at IS NULL",
+                    [m.as_u32()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?,
+        };
         row.map(|(kid, sealed)| Ok((kid, self.keys.open_secret(m, &sealed, &key_context(m))?)))
             .transpose()
     }
@@ -90,6 +93,16 @@ impl Store {
         at: &str,
     ) -> Result<(), StoreError> {
         let sealed = self.keys.seal_secret(m, pkcs8, &key_context(m))?;
+        if let Db::Postgres(pg) = &self.db {
+            let ev = system_event(
+                at,
+                m,
+                "create_issuer_key",
+                serde_json::json!({ "kid": kid }),
+            );
+            pg.store_issuer_key(&self.keys, m, &ev, false, kid, &sealed, public_jwk, at)?;
+            return Ok(());
+        }
         let tx = sqlite!(mut self, "insert_issuer_key").transaction()?;
         let seq = audit::append(
             &tx,
@@ -123,6 +136,11 @@ impl Store {
         allowed.check(Action::RotateIssuerKey)?;
         let at = allowed.as_of().to_rfc3339();
         let sealed = self.keys.seal_secret(m, pkcs8, &key_context(m))?;
+        if let Db::Postgres(pg) = &self.db {
+            // The detail (with the retired key) is completed in the transaction.
+            let ev = event(allowed, None, serde_json::Value::Null);
+            return pg.store_issuer_key(&self.keys, m, &ev, true, kid, &sealed, public_jwk, &at);
+        }
         let tx = sqlite!(mut self, "rotate_issuer_key").transaction()?;
         let old: Option<String> = tx
             .query_row(
@@ -152,6 +170,9 @@ impl Store {
         &self,
         m: MunicipalityCode,
     ) -> Result<Vec<PublicKeyRecord>, StoreError> {
+        if let Db::Postgres(pg) = &self.db {
+            return pg.issuer_public_keys(m);
+        }
         let mut stmt = sqlite!(self, "issuer_public_keys").prepare(
             "SELECT k.kid, k.public_jwk, k.created_at, k.retired_at,
                     (SELECT count(*) FROM revocations r WHERE r.kid = k.kid)
@@ -176,6 +197,9 @@ impl Store {
 
     /// When `rid` was last listed on `kid`'s revocation list (RFC 3339), if it is.
     pub fn revoked_at(&self, kid: &str, rid: &str) -> Result<Option<String>, StoreError> {
+        if let Db::Postgres(pg) = &self.db {
+            return pg.revoked_at(kid, rid);
+        }
         Ok(sqlite!(self, "revoked_at")
             .query_row(
                 "SELECT revoked_at FROM revocations WHERE kid = ?1 AND rid = ?2",
@@ -187,18 +211,28 @@ impl Store {
 
     /// The version of `kid`'s revocation list (its `ctr`, the JWKS `crlVersion`).
     pub fn crl_version(&self, kid: &str) -> Result<u64, StoreError> {
+        if let Db::Postgres(pg) = &self.db {
+            return pg.crl_version(kid);
+        }
         crl_version(sqlite!(self, "crl_version"), kid)
     }
 
     /// Every municipality that has issuer keys.
     pub fn issuers(&self) -> Result<Vec<MunicipalityCode>, StoreError> {
-        let mut stmt = sqlite!(self, "issuers")
-            .prepare("SELECT DISTINCT municipality FROM issuer_keys ORDER BY municipality")?;
-        let codes = stmt.query_map([], |r| r.get::<_, u32>(0))?;
+        let codes: Vec<u32> = match &self.db {
+            Db::Postgres(pg) => pg.issuers()?,
+            Db::Sqlite(_) => {
+                let mut stmt = sqlite!(self, "issuers").prepare(
+                    "SELECT DISTINCT municipality FROM issuer_keys ORDER BY municipality",
+                )?;
+                let codes = stmt.query_map([], |r| r.get::<_, u32>(0))?;
+                codes.collect::<Result<_, _>>()?
+            }
+        };
         let mut out = Vec::new();
         for c in codes {
             out.push(
-                MunicipalityCode::from_u32(c?).map_err(|e| StoreError::Corrupt {
+                MunicipalityCode::from_u32(c).map_err(|e| StoreError::Corrupt {
                     what: e.to_string(),
                 })?,
             );
@@ -208,6 +242,15 @@ impl Store {
 
     /// `m`'s secret for revocation ids, created (sealed) when first needed.
     pub fn revocation_secret(&mut self, m: MunicipalityCode) -> Result<[u8; 32], StoreError> {
+        if let Db::Postgres(pg) = &self.db {
+            let fresh = self.keys.random_32()?;
+            let sealed = self.keys.seal_secret(m, &fresh, &secret_context(m))?;
+            let kept = pg.revocation_secret(m, &sealed)?;
+            let bytes = self.keys.open_secret(m, &kept, &secret_context(m))?;
+            return bytes.try_into().map_err(|_| StoreError::Corrupt {
+                what: "revocation secret is not 32 bytes".into(),
+            });
+        }
         let sealed: Option<Vec<u8>> = sqlite!(mut self, "revocation_secret")
             .query_row(
                 "SELECT sealed FROM revocation_secrets WHERE municipality = ?1",
@@ -234,6 +277,9 @@ impl Store {
 
     /// The revocations of one key, oldest first.
     pub fn revocations(&self, kid: &str) -> Result<Vec<RevocationRecord>, StoreError> {
+        if let Db::Postgres(pg) = &self.db {
+            return pg.revocations(kid);
+        }
         let mut stmt = sqlite!(self, "revocations")
             .prepare("SELECT rid, revoked_at, reason FROM revocations WHERE kid = ?1 ORDER BY revoked_at, rid")?;
         let rows = stmt.query_map([kid], |r| {
@@ -248,7 +294,7 @@ impl Store {
 }
 
 /// The settings key under which a key's revocation list version is kept.
-fn crl_version_key(kid: &str) -> String {
+pub(crate) fn crl_version_key(kid: &str) -> String {
     format!("crl_version:{kid}")
 }
 

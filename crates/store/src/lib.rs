@@ -714,12 +714,19 @@ impl Store {
 
     /// Signs every chain's head as it is now with the audit key (`vrs audit heads`).
     pub fn audit_heads(&self, signed_at: &str) -> Result<SignedHeads, StoreError> {
-        audit_heads::sign(sqlite!(self, "audit_heads"), &self.keys, signed_at)
+        if let Db::Postgres(pg) = &self.db {
+            return pg.audit_heads(&self.keys, signed_at);
+        }
+        let conn: &Connection = sqlite!(self, "audit_heads");
+        audit_heads::sign(conn, &self.keys, signed_at)
     }
 
     /// Checks this database against signed heads, pinning this keyring's
     /// published audit key; uses nothing else of the keyring.
     pub fn audit_verify_heads(&self, heads: &SignedHeads) -> Result<HeadsReport, StoreError> {
+        if let Db::Postgres(pg) = &self.db {
+            return pg.audit_verify_heads(heads, &self.keys.audit_jwk());
+        }
         verify_heads(
             sqlite!(self, "audit_verify_heads"),
             heads,

@@ -530,6 +530,36 @@ DROP TABLE issuance_doses_v11;
 CREATE INDEX issuance_doses_by_dose ON issuance_doses (dose_id);
 "#,
     ),
+    (
+        12,
+        "per-municipality resident counts kept in the writing transaction",
+        r#"
+-- The staff home screen and `residents count` read a municipality's number of
+-- residents on every load; counting a million index entries each time took tens
+-- of milliseconds. The count is kept here instead, by triggers, so it changes in
+-- the same transaction as every insert or delete of a resident, whichever code
+-- path writes (import, erasure); it is never a cached figure that can go stale.
+CREATE TABLE resident_counts (
+    municipality INTEGER PRIMARY KEY,
+    n            INTEGER NOT NULL CHECK (n >= 0)
+) STRICT;
+INSERT INTO resident_counts (municipality, n)
+    SELECT municipality, count(*) FROM residents GROUP BY municipality;
+CREATE TRIGGER resident_counts_insert AFTER INSERT ON residents BEGIN
+    INSERT OR IGNORE INTO resident_counts (municipality, n) VALUES (NEW.municipality, 0);
+    UPDATE resident_counts SET n = n + 1 WHERE municipality = NEW.municipality;
+END;
+CREATE TRIGGER resident_counts_delete AFTER DELETE ON residents BEGIN
+    UPDATE resident_counts SET n = n - 1 WHERE municipality = OLD.municipality;
+END;
+CREATE TRIGGER resident_counts_update AFTER UPDATE OF municipality ON residents
+    WHEN OLD.municipality <> NEW.municipality BEGIN
+    UPDATE resident_counts SET n = n - 1 WHERE municipality = OLD.municipality;
+    INSERT OR IGNORE INTO resident_counts (municipality, n) VALUES (NEW.municipality, 0);
+    UPDATE resident_counts SET n = n + 1 WHERE municipality = NEW.municipality;
+END;
+"#,
+    ),
 ];
 
 /// The schema version this build expects.
@@ -673,5 +703,68 @@ mod tests {
                 []
             )
             .is_err());
+    }
+
+    /// The residents of `m` as counted row by row, and as migration 12 keeps them.
+    fn counts(conn: &Connection, m: u32) -> (i64, i64) {
+        let rows = conn
+            .query_row(
+                "SELECT count(*) FROM residents WHERE municipality = ?1",
+                [m],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let kept = conn
+            .query_row(
+                "SELECT coalesce((SELECT n FROM resident_counts WHERE municipality = ?1), 0)",
+                [m],
+                |r| r.get(0),
+            )
+            .unwrap();
+        (rows, kept)
+    }
+
+    #[test]
+    fn migration_12_counts_the_residents_held_and_keeps_the_count_through_every_write() {
+        let conn = at_version(11);
+        let insert = |m: u32, a: &str| {
+            conn.execute(
+                "INSERT INTO residents (municipality, address_number, my_number_index,
+                     my_number_sealed, ticket_number, name, name_kana, birth_date, sex, import_batch)
+                 VALUES (?1, ?2, randomblob(32), x'02', abs(random()), 'n', 'カナ', '1950-01-01', 1, 0)
+                 ON CONFLICT (municipality, address_number) DO NOTHING",
+                rusqlite::params![m, a],
+            )
+            .unwrap()
+        };
+        for a in ["A1", "A2", "A3"] {
+            insert(131016, a);
+        }
+        insert(11002, "A1");
+        let (_, _, sql) = MIGRATIONS.iter().find(|m| m.0 == 12).unwrap();
+        conn.execute_batch(sql).unwrap();
+        assert_eq!(counts(&conn, 131016), (3, 3), "counted at migration");
+        assert_eq!(counts(&conn, 11002), (1, 1));
+        insert(131016, "A4");
+        assert_eq!(insert(131016, "A4"), 0, "an import's repeated row");
+        insert(12025, "A1");
+        assert_eq!(counts(&conn, 131016), (4, 4), "an insert, not a conflict");
+        assert_eq!(counts(&conn, 12025), (1, 1), "a municipality's first");
+        conn.execute(
+            "UPDATE residents SET name = 'x' WHERE municipality = 131016",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE residents SET municipality = 12025 WHERE address_number = 'A4'",
+            [],
+        )
+        .unwrap();
+        assert_eq!(counts(&conn, 131016), (3, 3), "moved out");
+        assert_eq!(counts(&conn, 12025), (2, 2), "moved in");
+        conn.execute("DELETE FROM residents WHERE municipality = 131016", [])
+            .unwrap();
+        assert_eq!(counts(&conn, 131016), (0, 0), "erased");
+        assert_eq!(counts(&conn, 99999), (0, 0), "never held any");
     }
 }

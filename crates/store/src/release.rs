@@ -84,6 +84,7 @@ impl Store {
                     continue;
                 }
                 let n = n as u64;
+                let code = MunicipalityCode::from_u32(m).map_err(corrupt)?.to_string();
                 let date: NaiveDate = r.get::<_, String>(1)?.parse().map_err(corrupt)?;
                 let dose: u8 = r.get(2)?;
                 let band: String = r.get(3)?;
@@ -93,6 +94,7 @@ impl Store {
                     .entry((format!("{:02}", m / 10_000), dose))
                     .or_default() += n;
                 *counts.by_age_band.entry((band, dose)).or_default() += n;
+                *counts.by_municipality.entry((code, dose)).or_default() += n;
                 *counts
                     .by_prefecture_day
                     .entry((date, format!("{:02}", m / 10_000)))
@@ -116,6 +118,10 @@ impl Store {
                     .entry(format!("{:02}", m / 10_000))
                     .or_default() += n;
                 *counts.population_by_age_band.entry(r.get(1)?).or_default() += n;
+                *counts
+                    .population_by_municipality
+                    .entry(MunicipalityCode::from_u32(m).map_err(corrupt)?.to_string())
+                    .or_default() += n;
             }
         }
         let detail = serde_json::json!({ "release": up_to, "days": counts.by_day.len() });

@@ -248,8 +248,9 @@ impl Store {
     pub fn count_residents(&mut self, allowed: &Allowed) -> Result<u64, StoreError> {
         let municipality = allowed.partition_for(Action::CountResidents)?;
         let tx = backend!(mut self, pg => pg.count_residents(&self.keys, allowed)).transaction()?;
+        // Kept by triggers in every resident write's transaction (migration 12).
         let n: i64 = tx.query_row(
-            "SELECT count(*) FROM residents WHERE municipality = ?1",
+            "SELECT coalesce((SELECT n FROM resident_counts WHERE municipality = ?1), 0)",
             [municipality.as_u32()],
             |r| r.get(0),
         )?;

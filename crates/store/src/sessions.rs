@@ -13,7 +13,7 @@ use crate::accounts::{
     SESSION_ABSOLUTE_SECS, SESSION_IDLE_SECS, SESSION_PREFIX,
 };
 use crate::credentials::{self, dummy_verify, new_token, token_hash, verify_password};
-use crate::{audit, AuditEvent, Store, StoreError};
+use crate::{audit, AuditEvent, Db, Store, StoreError};
 
 /// Principal recorded for an attempt whose login is unknown or malformed.
 const ANONYMOUS: &str = "anonymous";
@@ -136,28 +136,31 @@ fn corrupt(what: &str) -> StoreError {
 
 impl Store {
     fn account(&self, login: &Login) -> Result<Option<Account>, StoreError> {
-        let row = sqlite!(self, "account")
-            .query_row(
-                "SELECT id, principal, municipality, role, my_number_handler, password_hash,
+        let row = match &self.db {
+            Db::Postgres(pg) => pg.account_row(login)?,
+            Db::Sqlite(_) => sqlite!(self, "account")
+                .query_row(
+                    "SELECT id, principal, municipality, role, my_number_handler, password_hash,
                         totp_sealed, totp_last_step, disabled, locked_until
                  FROM users WHERE login = ?1",
-                [login.as_str()],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, Option<u32>>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, bool>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, Option<Vec<u8>>>(6)?,
-                        r.get::<_, Option<i64>>(7)?,
-                        r.get::<_, bool>(8)?,
-                        r.get::<_, Option<i64>>(9)?,
-                    ))
-                },
-            )
-            .optional()?;
+                    [login.as_str()],
+                    |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, Option<u32>>(2)?,
+                            r.get::<_, String>(3)?,
+                            r.get::<_, bool>(4)?,
+                            r.get::<_, String>(5)?,
+                            r.get::<_, Option<Vec<u8>>>(6)?,
+                            r.get::<_, Option<i64>>(7)?,
+                            r.get::<_, bool>(8)?,
+                            r.get::<_, Option<i64>>(9)?,
+                        ))
+                    },
+                )
+                .optional()?,
+        };
         let Some((id, principal, municipality, role, handler, hash, sealed, last, disabled, lock)) =
             row
         else {
@@ -190,10 +193,13 @@ impl Store {
         actor: Option<&str>,
         detail: serde_json::Value,
     ) -> Result<(), StoreError> {
-        let tx = sqlite!(mut self, "audit_sign_in").transaction()?;
         let event = AuditEvent::new(now.to_rfc3339(), principal, action, outcome)
             .in_area(municipality)
             .with_detail(detail);
+        if let Db::Postgres(pg) = &self.db {
+            return pg.append_as(&self.keys, &event, actor);
+        }
+        let tx = sqlite!(mut self, "audit_sign_in").transaction()?;
         audit::append_as(&tx, &self.keys, &event, actor)?;
         tx.commit()?;
         Ok(())
@@ -271,23 +277,38 @@ impl Store {
         }
         let token = new_token(&self.keys, SESSION_PREFIX)?;
         let expires = unix + SESSION_ABSOLUTE_SECS;
-        let tx = sqlite!(mut self, "login").transaction()?;
-        tx.execute(
-            "UPDATE users SET failed_logins = 0, locked_until = NULL,
+        let event = AuditEvent::new(now.to_rfc3339(), principal, "login", Outcome::Done)
+            .in_area(account.municipality)
+            .with_detail(serde_json::json!({ "login": login, "client": req.client }));
+        if let Db::Postgres(pg) = &self.db {
+            let hash = token_hash(&token);
+            pg.open_session(
+                &self.keys,
+                account.id,
+                account.municipality,
+                step,
+                &hash,
+                unix,
+                expires,
+                &event,
+                &actor,
+            )?;
+        } else {
+            let tx = sqlite!(mut self, "login").transaction()?;
+            tx.execute(
+                "UPDATE users SET failed_logins = 0, locked_until = NULL,
                               totp_last_step = coalesce(?2, totp_last_step)
              WHERE id = ?1",
-            params![account.id, step],
-        )?;
-        tx.execute(
+                params![account.id, step],
+            )?;
+            tx.execute(
             "INSERT INTO sessions (token_hash, user_id, municipality, created_at, last_seen, expires_at)
              VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
             params![token_hash(&token).as_slice(), account.id, account.municipality, unix, expires],
         )?;
-        let event = AuditEvent::new(now.to_rfc3339(), principal, "login", Outcome::Done)
-            .in_area(account.municipality)
-            .with_detail(serde_json::json!({ "login": login, "client": req.client }));
-        audit::append_as(&tx, &self.keys, &event, Some(&actor))?;
-        tx.commit()?;
+            audit::append_as(&tx, &self.keys, &event, Some(&actor))?;
+            tx.commit()?;
+        }
         Ok(Some(NewSession {
             token,
             login,
@@ -310,6 +331,39 @@ impl Store {
         actor: &str,
     ) -> Result<(), StoreError> {
         let unix = now.timestamp();
+        if let Db::Postgres(pg) = &self.db {
+            let event = |action, outcome, detail| {
+                AuditEvent::new(now.to_rfc3339(), principal, action, outcome)
+                    .in_area(account.municipality)
+                    .with_detail(detail)
+            };
+            let failed = event(
+                "login",
+                Outcome::Failed,
+                serde_json::json!({ "login": account.login, "client": client, "reason": reason }),
+            );
+            let lockout = event(
+                "lockout",
+                Outcome::Done,
+                serde_json::json!({
+                    "login": account.login,
+                    "client": client,
+                    "failures": MAX_FAILED_LOGINS,
+                    "until": time(unix + LOCKOUT_SECS, *now.offset())?.to_rfc3339(),
+                }),
+            );
+            pg.fail_login(
+                &self.keys,
+                account.id,
+                account.municipality,
+                unix,
+                reason != "locked",
+                &failed,
+                &lockout,
+                actor,
+            )?;
+            return Ok(());
+        }
         let tx = sqlite!(mut self, "fail_login").transaction()?;
         let mut locked_now = false;
         if reason != "locked" {
@@ -407,26 +461,29 @@ impl Store {
     ) -> Result<Result<Authenticated, &'static str>, StoreError> {
         let hash = token_hash(bearer);
         type Row = (i64, i64, bool, String, String, String, bool, bool);
-        let row: Option<Row> = sqlite!(mut self, "session_of")
-            .query_row(
-                "SELECT s.last_seen, s.expires_at, s.revoked, u.login, u.principal, u.role,
+        let row: Option<Row> = match &self.db {
+            Db::Postgres(pg) => pg.session_row(&hash)?,
+            Db::Sqlite(_) => sqlite!(mut self, "session_of")
+                .query_row(
+                    "SELECT s.last_seen, s.expires_at, s.revoked, u.login, u.principal, u.role,
                         u.my_number_handler, u.disabled
                  FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1",
-                [hash.as_slice()],
-                |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                    ))
-                },
-            )
-            .optional()?;
+                    [hash.as_slice()],
+                    |r| {
+                        Ok((
+                            r.get(0)?,
+                            r.get(1)?,
+                            r.get(2)?,
+                            r.get(3)?,
+                            r.get(4)?,
+                            r.get(5)?,
+                            r.get(6)?,
+                            r.get(7)?,
+                        ))
+                    },
+                )
+                .optional()?,
+        };
         let Some((last_seen, expires, revoked, login, principal, role, handler, disabled)) = row
         else {
             return Ok(Err("unknown_token"));
@@ -446,10 +503,14 @@ impl Store {
             return Ok(Err(reason));
         }
         if unix - last_seen >= LAST_SEEN_GRANULARITY {
-            sqlite!(mut self, "session_of").execute(
-                "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1",
-                params![hash.as_slice(), unix],
-            )?;
+            if let Db::Postgres(pg) = &self.db {
+                pg.touch_session(&hash, unix)?;
+            } else {
+                sqlite!(mut self, "session_of").execute(
+                    "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1",
+                    params![hash.as_slice(), unix],
+                )?;
+            }
         }
         Ok(Ok(Authenticated {
             principal: principal.parse().map_err(|_| corrupt("user principal"))?,
@@ -465,13 +526,16 @@ impl Store {
         &mut self,
         bearer: &str,
     ) -> Result<Result<Authenticated, &'static str>, StoreError> {
-        let row: Option<(i64, u32, Option<i64>)> = sqlite!(mut self, "device_of")
-            .query_row(
-                "SELECT id, municipality, revoked_at FROM devices WHERE token_hash = ?1",
-                [token_hash(bearer).as_slice()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
+        let row: Option<(i64, u32, Option<i64>)> = match &self.db {
+            Db::Postgres(pg) => pg.device_row(&token_hash(bearer))?,
+            Db::Sqlite(_) => sqlite!(mut self, "device_of")
+                .query_row(
+                    "SELECT id, municipality, revoked_at FROM devices WHERE token_hash = ?1",
+                    [token_hash(bearer).as_slice()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?,
+        };
         Ok(match row {
             None => Err("unknown_token"),
             Some((_, _, Some(_))) => Err("device_revoked"),
@@ -506,16 +570,20 @@ impl Store {
             }) => (login, principal),
             _ => return Ok(false),
         };
-        let tx = sqlite!(mut self, "logout").transaction()?;
-        tx.execute(
-            "UPDATE sessions SET revoked = 1 WHERE token_hash = ?1",
-            [token_hash(bearer).as_slice()],
-        )?;
         let (login, principal) = who;
         let event = AuditEvent::new(now.to_rfc3339(), principal, "logout", Outcome::Done)
             .in_area(crate::accounts::user_area(principal).map(|m| m.as_u32()))
             .with_detail(serde_json::json!({ "login": login, "client": client }));
         let actor = Actor::User { login }.to_string();
+        if let Db::Postgres(pg) = &self.db {
+            pg.end_session(&self.keys, &token_hash(bearer), &event, &actor)?;
+            return Ok(true);
+        }
+        let tx = sqlite!(mut self, "logout").transaction()?;
+        tx.execute(
+            "UPDATE sessions SET revoked = 1 WHERE token_hash = ?1",
+            [token_hash(bearer).as_slice()],
+        )?;
         audit::append_as(&tx, &self.keys, &event, Some(&actor))?;
         tx.commit()?;
         Ok(true)
@@ -541,6 +609,8 @@ impl Store {
         let hash = token_hash(code);
         let found: Option<u32> = if code.len() > MAX_TOKEN_LEN {
             None
+        } else if let Db::Postgres(pg) = &self.db {
+            pg.enrolment_of(&hash, unix)?
         } else {
             sqlite!(mut self, "enroll")
                 .query_row(
@@ -569,12 +639,7 @@ impl Store {
             .parse()
             .map_err(|_| corrupt("enrolment municipality"))?;
         let principal = Principal::Municipality(code_m);
-        let taken: bool = sqlite!(mut self, "enroll").query_row(
-            "SELECT count(*) FROM users WHERE login = ?1",
-            [login.as_str()],
-            |r| r.get::<_, i64>(0).map(|n| n > 0),
-        )?;
-        if taken {
+        if self.login_taken(login)? {
             return Err(StoreError::Account(AccountError::LoginTaken {
                 login: login.clone(),
             }));
@@ -586,6 +651,31 @@ impl Store {
         let sealed = self
             .keys
             .seal_bytes(secret, format!("totp:{login}").as_bytes())?;
+        let event = AuditEvent::new(now.to_rfc3339(), principal, "enroll", Outcome::Done)
+            .in_area(Some(m))
+            .citing(vec![vrs_consent::grounds::USERS_MANAGED.as_str()])
+            .with_detail(serde_json::json!({ "login": login, "client": client, "role": "admin" }));
+        let created = UserCreated {
+            login: login.clone(),
+            principal,
+            role: Role::Admin,
+            my_number_handler: false,
+            totp_secret: Some(credentials::base32(secret)),
+        };
+        if let Db::Postgres(pg) = &self.db {
+            let used = pg.redeem_enrolment(
+                &self.keys,
+                &hash,
+                unix,
+                login,
+                m,
+                &password_hash,
+                &sealed,
+                &event,
+                &actor,
+            )?;
+            return Ok(used.then_some(created));
+        }
         let tx = sqlite!(mut self, "enroll").transaction()?;
         let used = tx.execute(
             "UPDATE enrolments SET used_at = ?2 WHERE code_hash = ?1 AND used_at IS NULL",
@@ -607,19 +697,9 @@ impl Store {
                 unix
             ],
         )?;
-        let event = AuditEvent::new(now.to_rfc3339(), principal, "enroll", Outcome::Done)
-            .in_area(Some(m))
-            .citing(vec![vrs_consent::grounds::USERS_MANAGED.as_str()])
-            .with_detail(serde_json::json!({ "login": login, "client": client, "role": "admin" }));
         audit::append_as(&tx, &self.keys, &event, Some(&actor))?;
         tx.commit()?;
-        Ok(Some(UserCreated {
-            login: login.clone(),
-            principal,
-            role: Role::Admin,
-            my_number_handler: false,
-            totp_secret: Some(credentials::base32(secret)),
-        }))
+        Ok(Some(created))
     }
 
     /// The security events since `since` (oldest first, at most `limit` newest):
@@ -630,29 +710,34 @@ impl Store {
         since: DateTime<FixedOffset>,
         limit: u32,
     ) -> Result<Vec<SecurityEvent>, StoreError> {
-        let mut stmt = sqlite!(self, "security_events").prepare(
-            "SELECT seq, at, action, outcome, principal, actor, detail FROM (
-                 SELECT * FROM audit_log
-                 WHERE (outcome = 'failed' AND action IN ('login', 'authenticate', 'enroll'))
-                    OR (outcome = 'refused' AND grounds LIKE ?2)
-                 ORDER BY seq DESC LIMIT ?1)
-             ORDER BY seq",
-        )?;
         // The refusals that cite the own-area rule (grounds are stored as a JSON array).
         let own_area = format!("%\"{}\"%", vrs_consent::grounds::OWN_AREA);
-        let rows = stmt.query_map(params![limit, own_area], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, Option<String>>(5)?,
-                r.get::<_, String>(6)?,
-            ))
-        })?;
+        let rows = match &self.db {
+            Db::Postgres(pg) => pg.security_rows(limit, &own_area)?,
+            Db::Sqlite(_) => {
+                let mut stmt = sqlite!(self, "security_events").prepare(
+                    "SELECT seq, at, action, outcome, principal, actor, detail FROM (
+                         SELECT * FROM audit_log
+                         WHERE (outcome = 'failed' AND action IN ('login', 'authenticate', 'enroll'))
+                            OR (outcome = 'refused' AND grounds LIKE ?2)
+                         ORDER BY seq DESC LIMIT ?1)
+                     ORDER BY seq",
+                )?;
+                let rows = stmt.query_map(params![limit, own_area], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, Option<String>>(5)?,
+                        r.get::<_, String>(6)?,
+                    ))
+                })?;
+                rows.collect::<Result<Vec<_>, _>>()?
+            }
+        };
         let mut out = Vec::new();
-        for row in rows {
-            let (seq, at, outcome, principal, actor, detail) = row?;
+        for (seq, at, outcome, principal, actor, detail) in rows {
             let at = DateTime::parse_from_rfc3339(&at).map_err(|_| corrupt("audit time"))?;
             if at < since {
                 continue;

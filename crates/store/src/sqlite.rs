@@ -7,6 +7,10 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::{audit, Keyring, StoreError, FINGERPRINT};
 
+/// How many prepared statements a connection keeps (every distinct statement
+/// of the store fits, with room to spare).
+pub(crate) const STATEMENT_CACHE: usize = 512;
+
 pub(crate) fn configure(conn: &mut Connection) -> Result<(), StoreError> {
     // Wait for other writers (first, so even switching to WAL waits its turn).
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
@@ -22,6 +26,11 @@ pub(crate) fn configure(conn: &mut Connection) -> Result<(), StoreError> {
     // reads the pages back for every row.
     conn.pragma_update(None, "cache_size", -65536)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // rusqlite caches 16 prepared statements by default; one dose registration
+    // alone runs more distinct statements than that (the device's session, the
+    // resident, the held doses, the dose, its history, the audit chain), so the
+    // cache thrashed and every request re-parsed its SQL.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(())
 }
 

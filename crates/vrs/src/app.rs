@@ -199,19 +199,17 @@ impl Vrs {
             verifier: &verifier,
         };
         // The app has no account: the application is the app's, made to the municipality
-        // applied to; whoever called before is the caller again afterwards.
-        let previous = self.caller.clone();
-        self.set_caller(Caller {
+        // applied to; whoever called before is the caller again afterwards (also when
+        // the application fails or panics).
+        let app_caller = Caller {
             principal: Principal::Municipality(app.municipality),
             actor: Actor::App,
             role: None,
             my_number_handler: false,
-        })?;
-        let answer = self.apply_checked(&application, true, |_| Ok(()));
-        match previous {
-            Some(c) => self.set_caller(c)?,
-            None => self.clear_caller()?,
-        }
+        };
+        let answer = self.with_caller(app_caller, |vrs| {
+            vrs.apply_checked(&application, true, |_| Ok(()))
+        });
         Ok(answer?.map(|issued| AppIssued::new(&issued)))
     }
 }

@@ -109,8 +109,9 @@ impl Vrs {
     /// Sets who calls from now on: every decision includes the caller's role and
     /// My Number handler mark as facts, and every audit event records its actor.
     /// A use case then asked for another principal than the caller's is an error
-    /// ([`VrsError::CallerMismatch`]), never silently decided.
-    pub fn set_caller(&mut self, caller: Caller) -> Result<(), VrsError> {
+    /// ([`VrsError::CallerMismatch`]), never silently decided. Private: callers
+    /// use the scoped [`Vrs::with_caller`], which restores the previous caller.
+    fn set_caller(&mut self, caller: Caller) -> Result<(), VrsError> {
         self.store.set_actor(Some(&caller.actor.to_string()))?;
         self.caller = Some(caller);
         Ok(())
@@ -160,7 +161,7 @@ impl Vrs {
         Ok(())
     }
 
-    /// The caller set by [`Vrs::set_caller`], if any.
+    /// The caller set by [`Vrs::with_caller`], if any.
     pub fn caller(&self) -> Option<&Caller> {
         self.caller.as_ref()
     }
@@ -246,7 +247,7 @@ impl Vrs {
     }
 
     /// Who a bearer token is: a user's live session or a registered device that
-    /// is not revoked. The caller is not set: give it to [`Vrs::set_caller`].
+    /// is not revoked. The caller is not set: give it to [`Vrs::with_caller`].
     pub fn authenticate(
         &mut self,
         bearer: &str,

@@ -5,7 +5,10 @@
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use vrs_consent::{suppress_public_daily, suppress_release, PublicDaily, ReleaseTables};
+use vrs_consent::{
+    suppress_by_municipality, suppress_public_daily, suppress_release, KeyRow, PublicDaily,
+    ReleaseTables,
+};
 use vrs_domain::csv_output::push_record;
 use vrs_domain::Principal;
 
@@ -31,6 +34,9 @@ pub struct Dashboard {
     pub min_cell_size: Option<u64>,
     /// The tables, suppressed together.
     pub tables: ReleaseTables,
+    /// A prefecture's: doses by municipality and dose number, suppressed by the
+    /// same rule (empty for the State, whose table is by prefecture).
+    pub by_municipality: Vec<KeyRow>,
     /// Each table as CSV and JSON.
     pub files: Vec<TableFile>,
 }
@@ -64,7 +70,9 @@ impl Vrs {
     /// T1-4-4, T1-4-6: the dashboard of `principal` (the State: every consenting
     /// municipality; a prefecture: its own): doses per day by dose number, by dose
     /// number, by prefecture and by age band up to `date`, small cells suppressed
-    /// across all tables together, as `vrs release` writes them.
+    /// across all tables together, as `vrs release` writes them; for a
+    /// prefecture also by municipality (`by_municipality`), suppressed by the
+    /// same rule.
     pub fn dashboard(
         &mut self,
         principal: Principal,
@@ -75,14 +83,44 @@ impl Vrs {
             Answer::Refused(r) => return Ok(Answer::Refused(r)),
         };
         let tables = suppress_release(&counts, min_cell);
-        let files = crate::release::render(&tables)?
+        let mut files: Vec<TableFile> = crate::release::render(&tables)?
             .into_iter()
             .map(|(name, csv, json, _)| TableFile { name, csv, json })
             .collect();
+        let by_municipality = if matches!(principal, Principal::Prefecture(_)) {
+            suppress_by_municipality(&counts, min_cell)
+        } else {
+            Vec::new()
+        };
+        if matches!(principal, Principal::Prefecture(_)) {
+            let mut csv = String::new();
+            push_record(
+                &mut csv,
+                ["municipality", "dose_number", "count", "coverage_percent"],
+                "\n",
+            );
+            for r in &by_municipality {
+                let cells = [
+                    r.key.clone(),
+                    r.dose_number.to_string(),
+                    opt(r.count),
+                    r.coverage_percent
+                        .map(|p| p.to_string())
+                        .unwrap_or_default(),
+                ];
+                push_record(&mut csv, cells.iter().map(String::as_str), "\n");
+            }
+            files.push(TableFile {
+                name: "by_municipality".into(),
+                csv,
+                json: json(&by_municipality)?,
+            });
+        }
         Ok(Answer::Done(Dashboard {
             date,
             min_cell_size: min_cell,
             tables,
+            by_municipality,
             files,
         }))
     }

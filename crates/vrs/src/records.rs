@@ -2,7 +2,7 @@
 //! another municipality), list, correct, delete, confirm, history, review queue,
 //! ledger export and statistics. Each = consent decision → store → audit.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -13,7 +13,6 @@ use vrs_consent::{
 };
 use vrs_domain::admission::{Correction, Rejection};
 use vrs_domain::dose_file::DoseFile;
-use vrs_domain::ledger::{encode, LedgerRow, LEDGER_HEADER};
 use vrs_domain::{Dose, DoseEntry, DoseId, MunicipalityCode, Principal};
 use vrs_store::{DoseImportOutcome, DoseVersion, Registered, ReviewItem, StatKey, StatScope};
 
@@ -284,64 +283,12 @@ impl Vrs {
             Ok(a) => a,
             Err(r) => return Ok(Answer::Refused(r)),
         };
-        let io = |e: std::io::Error| VrsError::Io {
-            path: out.to_owned(),
-            source: e,
-        };
-        let mut output = vrs_store::OutputFile::create(out, options.replace, &[])?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, output.file()?);
-        let enc = options.encoding;
-        let header = encode(LEDGER_HEADER, enc).map_err(|source| VrsError::Unencodable {
-            dose_id: None,
-            source,
+        let detail = crate::ledger::detail(&options);
+        let report = crate::ledger::write_file(out, options, |sink| {
+            self.store
+                .export_doses(&allowed, options.since, sink, detail)
         })?;
-        w.write_all(&header).map_err(io)?;
-        let mut line = String::with_capacity(256);
-        let detail = serde_json::json!({
-            "since": options.since,
-            "encoding": enc_name(enc),
-            "with_address_number": options.with_address_number,
-        });
-        let result = self.store.export_doses(
-            &allowed,
-            options.since,
-            |address, dose| {
-                line.clear();
-                LedgerRow {
-                    address_number: options.with_address_number.then_some(address),
-                    registered_at: dose.registered_at,
-                    date: dose.date,
-                    ticket_number: dose.ticket_number,
-                    vaccinating_municipality: dose.vaccinating_municipality,
-                    venue: dose.venue.as_ref(),
-                    doctor: dose.doctor.as_ref(),
-                    vaccine: dose.vaccine,
-                    lot: &dose.lot,
-                }
-                .write_to(&mut line);
-                let bytes = encode(&line, enc).map_err(|source| VrsError::Unencodable {
-                    dose_id: Some(dose.id),
-                    source,
-                })?;
-                w.write_all(&bytes).map_err(io)
-            },
-            detail,
-        )?;
-        let finish = result.and_then(|n| {
-            w.flush().map_err(io)?;
-            Ok(n)
-        });
-        // On an error the temporary file is removed when `output` drops.
-        let doses = finish?;
-        drop(w);
-        output.commit()?;
-        let bytes = std::fs::metadata(out).map_err(io)?.len();
-        Ok(Answer::Done(ExportReport {
-            path: out.to_owned(),
-            doses,
-            encoding: enc_name(enc),
-            bytes,
-        }))
+        Ok(Answer::Done(report))
     }
 
     /// T1-4-4, T1-4-6, P11-7: dose counts grouped as asked. The State sees every
@@ -408,13 +355,6 @@ impl Vrs {
             min_cell_size: min_cell,
             rows,
         }))
-    }
-}
-
-fn enc_name(e: Encoding) -> &'static str {
-    match e {
-        Encoding::Utf8 => "utf-8",
-        Encoding::Cp932 => "cp932",
     }
 }
 

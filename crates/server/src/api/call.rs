@@ -33,6 +33,12 @@ impl std::fmt::Debug for Credentials {
 }
 
 impl Credentials {
+    /// A token and the address it came from (for a request that calls the
+    /// facade in more than one step, each authenticated anew).
+    pub fn new(token: String, client: IpAddr) -> Self {
+        Self { token, client }
+    }
+
     /// The token and the client's address (for logout, which ends the token itself).
     pub fn into_parts(self) -> (String, IpAddr) {
         (self.token, self.client)

@@ -67,7 +67,7 @@ impl Modify for Bearer {
         dose_changes::correct, dose_changes::delete, dose_changes::history,
         users::add, users::list, users::disable, users::reset_password,
         operator::alerts, operator::status, operator::stop, operator::resume, operator::enrol,
-        inquiry::inquire, inquiry::tickets_due,
+        inquiry::inquire, inquiry::inquire_batch, inquiry::tickets_due,
         reports::statistics, reports::certificates, reports::ledger,
         consents::list, consents::show, consents::grant, consents::revoke,
         audit::search,
@@ -79,7 +79,8 @@ impl Modify for Bearer {
         residents::LookupBody, doses::DoseBody, devices::DeviceBody,
         dose_changes::CorrectBody, dose_changes::DeleteBody, users::NewUserBody,
         users::PasswordBody, operator::StopBody, operator::ResumeBody, operator::EnrolBody,
-        inquiry::InquiryBody, consents::GrantBody, consents::RevokeBody,
+        inquiry::InquiryBody, inquiry::BatchBody, inquiry::BatchRow,
+        consents::GrantBody, consents::RevokeBody,
     )),
     modifiers(&Bearer)
 )]

@@ -167,13 +167,31 @@ pub async fn ledger(
         .tempdir_in(&state.settings.data_dir)
         .map_err(|e| ApiError::Internal(format!("ledger spool: {e}")))?;
     let out = dir.path().join("ledger.csv");
+    // Off the writer (a large export must hold no other request behind it):
+    // the rules decide on the writer, the file is written on a read-only
+    // connection from one snapshot, and the export's audit event (with its
+    // dose count) is written on the writer, deciding again, before any byte
+    // is sent. The token is authenticated at each writer step.
+    let (token, client) = creds.into_parts();
+    let grant = as_caller(
+        &state,
+        Credentials::new(token.clone(), client),
+        move |vrs, caller| Ok(done(vrs.grant_ledger(caller.principal, options)?)),
+    )
+    .await?;
     let path = out.clone();
-    let report = as_caller(&state, creds, move |vrs, caller| {
-        match vrs.export_ledger(caller.principal, &path, options) {
-            Ok(a) => Ok(done(a)),
-            Err(e @ VrsError::Unencodable { .. }) => Ok(Err(ApiError::field("encoding", e))),
-            Err(e) => Err(e),
-        }
+    let read = state
+        .vrs
+        .read(move |vrs| Ok((vrs.read_ledger(&grant, &path), grant)))
+        .await?;
+    let written = match read {
+        (Ok(w), grant) => (w, grant),
+        (Err(e @ VrsError::Unencodable { .. }), _) => return Err(ApiError::field("encoding", e)),
+        (Err(e), _) => return Err(super::error::from_vrs(e)),
+    };
+    let report = as_caller(&state, Credentials::new(token, client), move |vrs, _| {
+        let (report, grant) = written;
+        Ok(done(vrs.record_ledger(grant, report)?))
     })
     .await?;
     let file = tokio::fs::File::open(&out)

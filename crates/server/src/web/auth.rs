@@ -115,13 +115,11 @@ impl Staff {
         let out = state
             .vrs
             .run(move |vrs| {
+                // Nobody before; the scoped `with_caller` sets the caller for
+                // `f` alone and restores "nobody" afterwards, also when `f`
+                // fails or panics: no caller outlives its request.
                 vrs.clear_caller()?;
-                vrs.set_caller(caller.clone())?;
-                let out = f(vrs, &caller);
-                let cleared = vrs.clear_caller();
-                let out = out?;
-                cleared?;
-                Ok(out)
+                vrs.with_caller(caller.clone(), |vrs| f(vrs, &caller))
             })
             .await;
         match out {

@@ -80,6 +80,13 @@ fn prefecture_name(code: &str) -> String {
         .map_or_else(|_| code.to_owned(), |p| p.info().name.to_owned())
 }
 
+fn municipality_name(code: &str) -> String {
+    code.parse::<vrs::MunicipalityCode>().map_or_else(
+        |_| code.to_owned(),
+        |m| format!("{} ({code})", m.info().name),
+    )
+}
+
 fn count(c: Option<u64>) -> Markup {
     match c {
         Some(n) => html! { (group_digits(n)) },
@@ -263,6 +270,16 @@ fn dashboard_body(d: &Dashboard, scope: &str) -> Markup {
             (bar_chart("chart-age", "年齢階級別接種数 / Doses by age band", &per_key(&t.by_age_band, |k| k.to_owned())))
             (key_table(label("年齢階級別", "By age band"), label("年齢階級", "Age band"), &t.by_age_band, |k| k.to_owned()))
             (downloads("/stats/download", "by_age_band"))
+        }
+        @if !d.by_municipality.is_empty() {
+            section {
+                h2 { (label("市区町村別", "By municipality")) }
+                (bar_chart("chart-municipality", "市区町村別接種数 / Doses by municipality", &per_key(&d.by_municipality, municipality_name)))
+                div #table-by-municipality {
+                    (key_table(label("市区町村別・回数別", "By municipality and dose number"), label("市区町村", "Municipality"), &d.by_municipality, municipality_name))
+                }
+                (downloads("/stats/download", "by_municipality"))
+            }
         }
         section {
             h2 { (label("都道府県別", "By prefecture")) }

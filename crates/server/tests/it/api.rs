@@ -56,6 +56,7 @@ async fn ops_endpoints_answer_and_readyz_is_503_while_the_store_is_unreachable()
         "/api/v1/emergency/resume",
         "/api/v1/enrolments",
         "/api/v1/inquiries",
+        "/api/v1/inquiries/batch",
         "/api/v1/tickets/due",
         "/api/v1/statistics",
         "/api/v1/certificates",

@@ -163,6 +163,22 @@ fn add_user_of(vrs: &mut Vrs, principal: &str, login: &str, role: Role) -> User 
 
 /// Prepares a data directory and starts the server on it over TLS.
 pub(crate) async fn start() -> Fixture {
+    start_with(|_| {}).await
+}
+
+/// [`start`], with `seed` run on the prepared data directory first.
+pub(crate) async fn start_with(seed: impl FnOnce(&mut Vrs)) -> Fixture {
+    start_on_with(None, seed).await
+}
+
+/// [`start`] with the data in the PostgreSQL database `database` names
+/// (`None`: SQLite in the data directory).
+pub(crate) async fn start_on(database: Option<String>) -> Fixture {
+    start_on_with(database, |_| {}).await
+}
+
+/// [`start_on`], with `seed` run on the prepared data directory first.
+pub(crate) async fn start_on_with(database: Option<String>, seed: impl FnOnce(&mut Vrs)) -> Fixture {
     logs();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
@@ -176,8 +192,9 @@ pub(crate) async fn start() -> Fixture {
         prefecture,
         operator,
         national,
-    ) = {
-        Vrs::init(&data, None, &SystemClock).unwrap();
+    ) = tokio::task::block_in_place(|| {
+        // Blocking: the PostgreSQL driver is synchronous.
+        Vrs::init_database(&data, database.as_deref(), None, false, &SystemClock).unwrap();
         let mut vrs = Vrs::open(&data, Box::new(SystemClock)).unwrap();
         for m in ["131016", "011002"] {
             let who = format!("municipality:{m}").parse().unwrap();
@@ -225,6 +242,7 @@ pub(crate) async fn start() -> Fixture {
         let prefecture = add_user_of(&mut vrs, "prefecture:13", "tokyo.clerk", Role::Clerk);
         let operator = add_user(&mut vrs, "operator", "ops", Role::Admin, false);
         let national = add_national(&mut vrs);
+        seed(&mut vrs);
         (
             clerk,
             viewer,
@@ -236,7 +254,7 @@ pub(crate) async fn start() -> Fixture {
             operator,
             national,
         )
-    };
+    });
     let key = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     let cert_pem = key.cert.pem();
     std::fs::write(dir.path().join("cert.pem"), &cert_pem).unwrap();

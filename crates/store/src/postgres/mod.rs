@@ -17,14 +17,21 @@
 //! alone; writes of different municipalities never wait on one another beyond
 //! their own audit chain's advisory lock.
 
+mod accounts;
 pub(crate) mod audit;
+mod audit_heads;
+mod challenges;
 pub(crate) mod consents;
 mod dose_changes;
 mod doses;
+pub(crate) mod erasure;
+mod export;
 mod inquiry;
 mod issuance;
+mod keys;
 mod open;
 pub(crate) mod residents;
+mod sessions;
 mod statistics;
 pub mod url;
 
@@ -58,6 +65,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("schema_records.sql"),
     ),
     (
+        3,
+        "users, sessions, devices, enrolment codes, app challenges; erasure; issuer keys, revocations",
+        include_str!("schema_accounts.sql"),
+    ),
+    (
         4,
         "vrs_audit_head: a chain's lock, head and next sequence number in one call",
         include_str!("audit_head.sql"),
@@ -84,6 +96,27 @@ const GRANTS: &[(&str, &str)] = &[
     ("issuances", "SELECT, INSERT, UPDATE"),
     ("issuance_doses", "SELECT, INSERT"),
     ("population", "SELECT, INSERT, DELETE"),
+    // Accounts (migration 3).
+    ("user_logins", "SELECT, INSERT"),
+    ("users", "SELECT, INSERT, UPDATE"),
+    ("sessions", "SELECT, INSERT, UPDATE"),
+    ("devices", "SELECT, INSERT, UPDATE"),
+    ("enrolments", "SELECT, INSERT, UPDATE"),
+    ("app_challenges", "SELECT, INSERT, UPDATE, DELETE"),
+    ("erasures", "SELECT, INSERT, UPDATE"),
+    // Erasure (M-13) deletes a municipality's personal-data rows.
+    ("residents", "DELETE"),
+    ("resident_history", "DELETE"),
+    ("users", "DELETE"),
+    ("user_logins", "DELETE"),
+    ("sessions", "DELETE"),
+    ("devices", "DELETE"),
+    ("enrolments", "DELETE"),
+    // Issuer keys, revocation secrets and lists; the barcode signer's settings.
+    ("issuer_keys", "SELECT, INSERT, UPDATE"),
+    ("revocation_secrets", "SELECT, INSERT, DELETE"),
+    ("revocations", "SELECT, INSERT, UPDATE"),
+    ("settings", "DELETE"),
 ];
 
 impl From<postgres::Error> for StoreError {
@@ -220,10 +253,13 @@ impl Pg {
 
     /// Binds the keyring on first use and refuses any other one afterwards.
     pub(crate) fn bind_keyring(&self, keys: &Keyring, dir: &Path) -> Result<(), StoreError> {
-        self.client.borrow_mut().execute(
-            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
-            &[&crate::FINGERPRINT, &keys.fingerprint()],
-        )?;
+        // A reader (read-only) finds it bound and writes nothing.
+        if self.setting(crate::FINGERPRINT)?.is_none() {
+            self.client.borrow_mut().execute(
+                "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+                &[&crate::FINGERPRINT, &keys.fingerprint()],
+            )?;
+        }
         let recorded = self.setting(crate::FINGERPRINT)?.unwrap_or_default();
         if recorded == keys.fingerprint() {
             Ok(())

@@ -562,62 +562,61 @@ fn m_4_2_and_t1_9_1_the_callers_role_and_handler_mark_decide_with_the_principal(
         my_number_handler: handler,
     };
     let csv = file("131016", 3);
-    vrs.set_caller(user(Role::Clerk, false)).unwrap();
-    assert_eq!(
-        refused(
+    let r = vrs
+        .with_caller(user(Role::Clerk, false), |vrs| {
             vrs.import_residents(chiyoda, csv.as_bytes(), None, false)
-                .unwrap()
-        ),
-        ["M-4-2"]
-    );
-    vrs.set_caller(user(Role::Admin, true)).unwrap();
-    assert_eq!(
-        refused(
+        })
+        .unwrap();
+    assert_eq!(refused(r), ["M-4-2"]);
+    let r = vrs
+        .with_caller(user(Role::Admin, true), |vrs| {
             vrs.import_residents(chiyoda, csv.as_bytes(), None, false)
-                .unwrap()
-        ),
-        ["T1-9-1"]
-    );
-    vrs.set_caller(user(Role::Clerk, true)).unwrap();
-    assert_eq!(
-        done(
+        })
+        .unwrap();
+    assert_eq!(refused(r), ["T1-9-1"]);
+    let r = vrs
+        .with_caller(user(Role::Clerk, true), |vrs| {
             vrs.import_residents(chiyoda, csv.as_bytes(), None, false)
-                .unwrap()
-        )
-        .imported,
-        3
-    );
+        })
+        .unwrap();
+    assert_eq!(done(r).imported, 3);
     // Not a handler: by address number yes, by My Number no.
-    vrs.set_caller(user(Role::Clerk, false)).unwrap();
-    let by_address = Lookup::AddressNumber("A1".parse().unwrap());
-    assert!(done(vrs.find_resident(chiyoda, None, &by_address).unwrap()).is_some());
-    let n = my_number(1 + 131016 * 1000).parse().unwrap();
-    assert_eq!(
-        refused(
-            vrs.find_resident(chiyoda, None, &Lookup::MyNumber(n))
-                .unwrap()
-        ),
-        ["M-4-2"]
-    );
-    // A clerk of 131016 is refused 011002's data on the partition rule.
-    assert_eq!(
-        refused(
-            vrs.count_residents(chiyoda, Some("011002".parse().unwrap()))
-                .unwrap()
-        ),
-        ["T1-4-3", "S-1-3-2"]
-    );
-    // A viewer sees statistics only.
-    vrs.set_caller(user(Role::Viewer, false)).unwrap();
-    assert_eq!(
-        refused(vrs.count_residents(chiyoda, None).unwrap()),
-        ["T1-9-1"]
-    );
-    // The caller's credentials decide the principal: asking for another is a bug.
-    let err = vrs
-        .count_residents(p("municipality:011002"), None)
-        .unwrap_err();
-    assert!(matches!(err, VrsError::CallerMismatch { .. }), "{err:?}");
+    vrs.with_caller(user(Role::Clerk, false), |vrs| {
+        let by_address = Lookup::AddressNumber("A1".parse().unwrap());
+        assert!(done(vrs.find_resident(chiyoda, None, &by_address).unwrap()).is_some());
+        let n = my_number(1 + 131016 * 1000).parse().unwrap();
+        assert_eq!(
+            refused(
+                vrs.find_resident(chiyoda, None, &Lookup::MyNumber(n))
+                    .unwrap()
+            ),
+            ["M-4-2"]
+        );
+        // A clerk of 131016 is refused 011002's data on the partition rule.
+        assert_eq!(
+            refused(
+                vrs.count_residents(chiyoda, Some("011002".parse().unwrap()))
+                    .unwrap()
+            ),
+            ["T1-4-3", "S-1-3-2"]
+        );
+        Ok(())
+    })
+    .unwrap();
+    vrs.with_caller(user(Role::Viewer, false), |vrs| {
+        // A viewer sees statistics only.
+        assert_eq!(
+            refused(vrs.count_residents(chiyoda, None).unwrap()),
+            ["T1-9-1"]
+        );
+        // The caller's credentials decide the principal: asking for another is a bug.
+        let err = vrs
+            .count_residents(p("municipality:011002"), None)
+            .unwrap_err();
+        assert!(matches!(err, VrsError::CallerMismatch { .. }), "{err:?}");
+        Ok(())
+    })
+    .unwrap();
     // Every event records the actor; the chain still verifies.
     let last = vrs.audit_search(None, None, None, 1).unwrap();
     assert_eq!(last[0].actor.as_deref(), Some("user:u"));

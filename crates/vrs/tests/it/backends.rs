@@ -109,6 +109,14 @@ impl Drop for TestDir {
 /// A fresh instance on `backend` with no consent; `None` when PostgreSQL is not
 /// available outside CI.
 pub(crate) fn fresh_on(backend: Backend) -> Option<(TestDir, Vrs)> {
+    fresh_on_clock(backend, Box::new(clock()))
+}
+
+/// [`fresh_on`] with the clock given (a test that moves time).
+pub(crate) fn fresh_on_clock(
+    backend: Backend,
+    now: Box<dyn vrs::Clock>,
+) -> Option<(TestDir, Vrs)> {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let mut schema = None;
@@ -127,7 +135,7 @@ pub(crate) fn fresh_on(backend: Backend) -> Option<(TestDir, Vrs)> {
         }
     };
     Vrs::init_database(&data, database.as_deref(), None, false, &clock()).unwrap();
-    let vrs = Vrs::open(&data, Box::new(clock())).unwrap();
+    let vrs = Vrs::open(&data, now).unwrap();
     Some((TestDir { dir, schema }, vrs))
 }
 
@@ -180,6 +188,7 @@ macro_rules! both {
         )*
     };
 }
+pub(crate) use both;
 
 both!(
     import_then_find_and_count,

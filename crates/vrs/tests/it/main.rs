@@ -7,6 +7,8 @@ mod audit;
 mod audit_heads;
 mod auth;
 mod backends;
+mod backends_accounts;
+mod backends_ops;
 mod backends_pg;
 mod dose_statistics;
 mod doses;

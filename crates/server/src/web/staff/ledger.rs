@@ -1,6 +1,8 @@
 //! `/ledger`: the ledger export (予防接種台帳向け出力, T1-5-1) as a download, in
-//! CP932 or UTF-8. The facade writes it to an unnamed-once-opened file in the
-//! data directory, which is streamed to the browser and never kept.
+//! CP932 or UTF-8. The facade writes it on a read-only connection (off the one
+//! writer) to a file in the data directory, which is unlinked once opened,
+//! streamed to the browser only after the export's audit event is durable, and
+//! never kept.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -80,12 +82,28 @@ async fn download(
         "ledger-{}.csv.part",
         crate::web::csrf::fresh_anonymous_cookie()
     ));
-    let out = path.clone();
-    staff
+    // Off the writer, as the API does it (`api::reports::ledger`): decided on
+    // the writer, written on a read-only connection from one snapshot, and
+    // audited (deciding again) on the writer before a byte is sent.
+    let grant = staff
         .run(&state, move |vrs, caller| {
-            Ok(done(vrs.export_ledger(caller.principal, &out, options)?).map(|_| ()))
+            Ok(done(vrs.grant_ledger(caller.principal, options)?))
         })
         .await?;
+    let out = path.clone();
+    let (written, grant) = state
+        .vrs
+        .read(move |vrs| Ok((vrs.read_ledger(&grant, &out), grant)))
+        .await?;
+    let written = written?;
+    staff
+        .run(&state, move |vrs, _| {
+            Ok(done(vrs.record_ledger(grant, written)?).map(|_| ()))
+        })
+        .await
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&path);
+        })?;
     let file = tokio::fs::File::open(&path)
         .await
         .map_err(|e| WebError::Internal(format!("reading the ledger: {e}")));
