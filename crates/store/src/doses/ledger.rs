@@ -29,7 +29,7 @@ impl Store {
         mut sink: impl FnMut(&AddressNumber, &Dose) -> Result<(), E>,
     ) -> Result<Result<u64, E>, StoreError> {
         let municipality = allowed.partition_for(Action::ExportLedger)?;
-        let conn = sqlite!(self, "read_ledger");
+        let conn = backend!(self, pg => pg.read_ledger(municipality, since, &mut sink));
         // DEFERRED: a read transaction, one snapshot for the whole export.
         let tx = conn.unchecked_transaction()?;
         let since = since.map(|d| d.to_string()).unwrap_or_default();
@@ -61,9 +61,12 @@ impl Store {
         allowed: &Allowed,
         detail: serde_json::Value,
     ) -> Result<(), StoreError> {
-        allowed.check(Action::ExportLedger)?;
-        let tx = sqlite!(mut self, "audit_ledger_export").transaction()?;
-        audit::append(&tx, &self.keys, &event(allowed, None, detail))?;
+        let municipality = allowed.partition_for(Action::ExportLedger)?;
+        let ev = event(allowed, None, detail);
+        let tx =
+            backend!(mut self, pg => pg.audit_in_area(&self.keys, municipality, &ev).map(|_| ()))
+                .transaction()?;
+        audit::append(&tx, &self.keys, &ev)?;
         tx.commit()?;
         Ok(())
     }

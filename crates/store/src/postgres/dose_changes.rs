@@ -284,31 +284,10 @@ impl Pg {
     ) -> Result<Result<u64, E>, StoreError> {
         let mut client = self.client.borrow_mut();
         let mut tx = super::begin(&mut client, Scope::Area(municipality))?;
-        let since = since.map(|d| d.to_string()).unwrap_or_default();
-        let m = code(municipality);
-        let portal = tx.bind(
-            &format!(
-                "SELECT {DOSE_COLS}, address_number FROM doses
-                 WHERE municipality = $1 AND status = 'active' AND substr(changed_at, 1, 10) >= $2
-                 ORDER BY id"
-            ),
-            &[&m, &since],
-        )?;
-        let mut n = 0u64;
-        loop {
-            let rows = tx.query_portal(&portal, 4096)?;
-            if rows.is_empty() {
-                break;
-            }
-            for r in &rows {
-                let dose = read_dose(r)?;
-                let address: AddressNumber = parse(r.get::<_, &str>(AFTER))?;
-                if let Err(e) = sink(&address, &dose) {
-                    return Ok(Err(e));
-                }
-                n += 1;
-            }
-        }
+        let n = match stream_ledger(&mut tx, municipality, since, sink)? {
+            Ok(n) => n,
+            Err(e) => return Ok(Err(e)),
+        };
         let mut detail = detail;
         if let Some(map) = detail.as_object_mut() {
             map.insert("doses".into(), n.into());
@@ -317,5 +296,57 @@ impl Pg {
         audit::append(&mut tx, keys, &ev, self.actor.as_deref(), None)?;
         tx.commit()?;
         Ok(Ok(n))
+    }
+
+    /// [`crate::Store::read_ledger`] on PostgreSQL: the same rows as
+    /// [`Pg::export_doses`] from one snapshot, writing nothing (a reader's
+    /// session is read-only); the writer records the export afterwards.
+    pub(crate) fn read_ledger<E>(
+        &self,
+        municipality: MunicipalityCode,
+        since: Option<NaiveDate>,
+        sink: &mut dyn FnMut(&AddressNumber, &Dose) -> Result<(), E>,
+    ) -> Result<Result<u64, E>, StoreError> {
+        let mut client = self.client.borrow_mut();
+        let mut tx = super::begin(&mut client, Scope::Area(municipality))?;
+        let n = stream_ledger(&mut tx, municipality, since, sink)?;
+        tx.rollback()?;
+        Ok(n)
+    }
+}
+
+/// The area's active doses (changed on or after `since`) with their residents'
+/// address numbers, through a portal (bounded memory), handed to `sink` in id
+/// order; an error from `sink` stops the read.
+fn stream_ledger<E>(
+    tx: &mut postgres::Transaction<'_>,
+    municipality: MunicipalityCode,
+    since: Option<NaiveDate>,
+    sink: &mut dyn FnMut(&AddressNumber, &Dose) -> Result<(), E>,
+) -> Result<Result<u64, E>, StoreError> {
+    let since = since.map(|d| d.to_string()).unwrap_or_default();
+    let m = code(municipality);
+    let portal = tx.bind(
+        &format!(
+            "SELECT {DOSE_COLS}, address_number FROM doses
+             WHERE municipality = $1 AND status = 'active' AND substr(changed_at, 1, 10) >= $2
+             ORDER BY id"
+        ),
+        &[&m, &since],
+    )?;
+    let mut n = 0u64;
+    loop {
+        let rows = tx.query_portal(&portal, 4096)?;
+        if rows.is_empty() {
+            return Ok(Ok(n));
+        }
+        for r in &rows {
+            let dose = read_dose(r)?;
+            let address: AddressNumber = parse(r.get::<_, &str>(AFTER))?;
+            if let Err(e) = sink(&address, &dose) {
+                return Ok(Err(e));
+            }
+            n += 1;
+        }
     }
 }

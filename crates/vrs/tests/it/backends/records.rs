@@ -673,6 +673,19 @@ fn re_upload_on(backend: Backend) -> Option<(vrs::DoseImportOutcome, Vec<u8>)> {
     };
     let report = done(vrs.export_ledger(chiyoda(), &out, options).unwrap());
     assert_eq!(report.doses, 3);
+    // The service's path (off the writer): grant, read on the same store,
+    // record; the same bytes, and the export audited when recorded.
+    let served = dir.path().join("served.csv");
+    let grant = done(vrs.grant_ledger(chiyoda(), options).unwrap());
+    let read = vrs.read_ledger(&grant, &served).unwrap();
+    let before = vrs.audit_verify().unwrap().events;
+    let recorded = done(vrs.record_ledger(grant, read).unwrap());
+    assert_eq!(recorded.doses, 3);
+    assert_eq!(vrs.audit_verify().unwrap().events, before + 1);
+    assert_eq!(
+        std::fs::read(&served).unwrap(),
+        std::fs::read(&out).unwrap()
+    );
     assert!(vrs.audit_verify().unwrap().valid);
     Some((second, std::fs::read(&out).unwrap()))
 }
