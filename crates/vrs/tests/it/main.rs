@@ -17,5 +17,6 @@ mod import;
 mod isolation;
 mod issuance;
 mod moves;
+mod review_queue;
 mod shared;
 mod statistics;
