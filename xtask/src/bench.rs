@@ -94,6 +94,10 @@ pub(crate) enum Bench {
         /// Offered registrations per second of the fixed-rate phase (0: skip).
         #[arg(long, default_value_t = 5_000)]
         rate: u32,
+        /// Persistent HTTPS connections of the fixed-rate generator, all opened
+        /// before its clock starts.
+        #[arg(long, default_value_t = 128)]
+        fixed_connections: usize,
         /// App clients applying at once (0: skip the app phase).
         #[arg(long, default_value_t = 16)]
         app_workers: usize,
@@ -275,6 +279,7 @@ pub(crate) fn run(bench: Bench) -> anyhow::Result<()> {
             seconds,
             in_process,
             rate,
+            fixed_connections,
             app_workers,
             in_process_apply,
         } => serve::run(serve::Options {
@@ -282,6 +287,7 @@ pub(crate) fn run(bench: Bench) -> anyhow::Result<()> {
             seconds,
             in_process,
             rate,
+            fixed_connections,
             app_workers,
             in_process_apply,
         }),

@@ -60,6 +60,8 @@ pub(crate) struct Options {
     pub(crate) in_process: u64,
     /// Offered registrations per second of the fixed-rate phase (0: skip it).
     pub(crate) rate: u32,
+    /// Persistent connections of the fixed-rate generator.
+    pub(crate) fixed_connections: usize,
     /// App clients applying at once (0: skip the app phase).
     pub(crate) app_workers: usize,
     /// Applications timed in process through `Vrs::apply`.
@@ -256,21 +258,36 @@ pub(crate) fn run(o: Options) -> anyhow::Result<()> {
         None
     };
 
+    // The fixed rate on one tokio thread, leaving the server the rest of the cores.
+    let fixed = if o.rate > 0 {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let target =
+            load::fixed::Target::new(&cert_pem, ([127, 0, 0, 1], port).into(), "localhost")?;
+        let plan = load::fixed::Plan {
+            rate: o.rate,
+            seconds,
+            connections: o.fixed_connections,
+            expect: 201,
+            timeout: std::time::Duration::from_secs(60),
+        };
+        let f = runtime.block_on(load::fixed::fixed_rate(
+            &target,
+            plan,
+            register(&token, http_tickets)?,
+        ))?;
+        loads.push(loadavg("after the fixed rate"));
+        Some(f)
+    } else {
+        None
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     let client = load::client(&cert_pem, port)?;
     let base = format!("https://localhost:{port}");
-    let fixed = (o.rate > 0).then(|| {
-        let url = format!("{base}/api/v1/doses");
-        let (client, token) = (client.clone(), token.clone());
-        let f = runtime.block_on(load::fixed_rate(o.rate, seconds, 20_000, 201, move |i| {
-            load::register(&client, &url, &token, http_tickets + i + 1)
-        }));
-        loads.push(loadavg("after the fixed rate"));
-        f
-    });
     let app = if o.app_workers > 0 {
         let issuer = Arc::new(TestCardIssuer::from_fixture_dir(
             &root().join("fixtures/cards"),
@@ -283,7 +300,7 @@ pub(crate) fn run(o: Options) -> anyhow::Result<()> {
             card,
             o.app_workers,
             seconds,
-        ));
+        ))?;
         loads.push(loadavg("after the app phase"));
         Some(f)
     } else {
@@ -320,7 +337,7 @@ pub(crate) fn run(o: Options) -> anyhow::Result<()> {
         let mut j = f.json();
         j["offered_per_s"] = o.rate.into();
         j["latency_from"] = "each request's due time (coordinated omission corrected)".into();
-        j["http_to_in_process"] = ratio(f.rate(), in_process_rate).into();
+        j["http_to_in_process"] = ratio(f.figures.rate(), in_process_rate).into();
         report["fixed_rate_registrations"] = j;
     }
     if let Some(f) = &app {
@@ -333,6 +350,27 @@ pub(crate) fn run(o: Options) -> anyhow::Result<()> {
     }
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(())
+}
+
+/// The fixed-rate phase's `i`-th request: the tablet registers a dose of ticket
+/// `first + i + 1` (tickets past wrk's).
+fn register(token: &str, first: u64) -> anyhow::Result<load::fixed::MakeRequest> {
+    use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST};
+    let bearer = HeaderValue::from_str(&format!("Bearer {token}"))?;
+    Ok(Arc::new(move |i| {
+        let ticket = first + i + 1;
+        let body = format!(
+            r#"{{"ocr_line":"11131016{ticket:010}","vaccine":"comirnaty","lot":"FA5765","date":"2021-06-01"}}"#
+        );
+        let mut r = hyper::Request::new(http_body_util::Full::new(body.into()));
+        *r.method_mut() = hyper::Method::POST;
+        *r.uri_mut() = hyper::Uri::from_static("/api/v1/doses");
+        let h = r.headers_mut();
+        h.insert(HOST, HeaderValue::from_static("localhost"));
+        h.insert(AUTHORIZATION, bearer.clone());
+        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        r
+    }))
 }
 
 /// wrk at `connections` for `seconds`: registrations per second and non-2xx answers.
