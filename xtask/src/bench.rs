@@ -15,6 +15,7 @@ mod national;
 mod screens;
 mod serve;
 mod storage;
+mod storage_doses;
 mod tickets;
 
 #[derive(clap::Subcommand)]

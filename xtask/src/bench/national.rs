@@ -63,7 +63,7 @@ impl Drop for DropSchema<'_> {
 
 /// A municipality's dose file: `n` doses over its `residents` residents (the
 /// first round dose 1 of each, the next dose 2 four months later, ...).
-fn write_doses(
+pub(crate) fn write_doses(
     m: MunicipalityCode,
     residents: u64,
     n: u64,

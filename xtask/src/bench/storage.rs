@@ -22,6 +22,8 @@ struct Figures {
     doses: Result<f64, String>,
     /// Single inquiries per second, or why there are none.
     inquiries: Result<f64, String>,
+    /// Doses per second of a municipality's dose file (`storage_doses`).
+    upload: Result<f64, String>,
 }
 
 /// A rate as the table prints it, or the reason there is none.
@@ -81,13 +83,20 @@ pub(crate) fn run(
         None => eprintln!("no --database (or VRS_TEST_DATABASE_URL): PostgreSQL not measured"),
     }
     println!(
-        "{:<9} {:>14} {:>12} {:>10} {:>12} {:>12} {:>12}",
-        "backend", "import rows/s", "lookups/s", "count ms", "B/resident", "doses/s", "inquiries/s"
+        "{:<9} {:>14} {:>12} {:>10} {:>12} {:>12} {:>12} {:>14}",
+        "backend",
+        "import rows/s",
+        "lookups/s",
+        "count ms",
+        "B/resident",
+        "doses/s",
+        "inquiries/s",
+        "upload doses/s"
     );
     let mut out = Vec::new();
     for f in &all {
         println!(
-            "{:<9} {:>14.0} {:>12.0} {:>10.1} {:>12} {:>12} {:>12}",
+            "{:<9} {:>14.0} {:>12.0} {:>10.1} {:>12} {:>12} {:>12} {:>14}",
             f.backend,
             rows as f64 / f.import_secs,
             f.lookups_per_sec,
@@ -96,6 +105,7 @@ pub(crate) fn run(
                 .map_or("-".into(), |b| format!("{b:.0}")),
             rate(&f.doses),
             rate(&f.inquiries),
+            rate(&f.upload),
         );
         out.push(serde_json::json!({
             "backend": f.backend,
@@ -109,6 +119,13 @@ pub(crate) fn run(
             "dose_registration": f.doses.as_ref().err(),
             "inquiries_per_second": f.inquiries.as_ref().ok(),
             "inquiry": f.inquiries.as_ref().err(),
+            "dose_upload_doses_per_second": f.upload.as_ref().ok(),
+            "dose_upload": f.upload.as_ref().err(),
+            "dose_upload_file": format!(
+                "{} doses over {} residents of one municipality",
+                super::storage_doses::FILE_DOSES,
+                super::storage_doses::AREA_RESIDENTS
+            ),
             "loadavg_before": load_before.trim(),
             "loadavg_after": std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim(),
         }));
@@ -181,6 +198,8 @@ fn one(
     anyhow::ensure!(n == rows, "{backend}: counted {n}");
     let doses = register_doses(&mut vrs, code, rows, lookups)?;
     let inquiries = inquire(&mut vrs, csv, lookups)?;
+    let upload = super::storage_doses::upload(&mut vrs)?;
+    eprintln!("{backend}: dose upload {}", rate(&upload));
     let bytes_per_resident =
         (backend == "sqlite").then(|| super::dir_bytes(&data) as f64 / rows as f64);
     Ok(Figures {
@@ -191,6 +210,7 @@ fn one(
         bytes_per_resident,
         doses,
         inquiries,
+        upload,
     })
 }
 

@@ -1,21 +1,20 @@
-//! Doses on PostgreSQL: registration (single and bulk) and one person's doses,
-//! as `crate::doses` does on SQLite. The store loads the resident and the doses
-//! held, asks vrs-domain's admission rule ([`admission::admit_dose`]) and
-//! persists what it admits; each use case commits its own transaction.
+//! Doses on PostgreSQL: single registration and one person's doses, as
+//! `crate::doses` does on SQLite (the bulk upload is `super::dose_import`). The
+//! store loads the resident and the doses held, asks vrs-domain's admission rule
+//! ([`admission::admit_dose`]) and persists what it admits; each use case
+//! commits its own transaction.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, FixedOffset};
 use postgres::{Statement, Transaction};
-use vrs_consent::{Action, Allowed, Refusal};
+use vrs_consent::{Action, Allowed};
 use vrs_domain::admission::{self, Admission, HeldDose, Rejection};
-use vrs_domain::csv_input::RowError;
 use vrs_domain::{Dose, DoseEntry, DoseId, DoseNumber, DoseStatus, MunicipalityCode, TicketNumber};
 
 use super::{audit, Pg, Scope};
 use crate::doses::{
-    corrupt, parse, read_birth, Applied, Area, Authorize, DoseImportOutcome, Registered, Subject,
-    Writer, AGE_BAND_SQL, DOSE_COLS,
+    corrupt, parse, read_birth, Applied, Registered, Subject, Writer, AGE_BAND_SQL, DOSE_COLS,
 };
 use crate::residents::event;
 use crate::{Keyring, Lookup, StoreError};
@@ -370,139 +369,6 @@ impl Pg {
         };
         tx.commit()?;
         Ok(answer)
-    }
-
-    /// [`crate::Store::import_doses`] on PostgreSQL: one transaction over every
-    /// area the file touches (national scope; each area's proof is asked for as
-    /// on SQLite), all or nothing, one audit event per area.
-    pub(crate) fn import_doses<I>(
-        &self,
-        keys: &Keyring,
-        rows: I,
-        authorize: &mut Authorize<'_>,
-        detail: serde_json::Value,
-    ) -> Result<(DoseImportOutcome, Vec<Refusal>), StoreError>
-    where
-        I: IntoIterator<Item = (u64, Result<DoseEntry, Vec<RowError>>)>,
-    {
-        let mut client = self.client.borrow_mut();
-        let mut tx = super::begin(&mut client, Scope::National)?;
-        let mut out = DoseImportOutcome::default();
-        let mut refusals = Vec::new();
-        let mut areas: Vec<Area> = Vec::new();
-        let mut hot = Hot::new(&mut tx)?;
-        // As on SQLite: rows are taken in chunks, each ordered by residence
-        // municipality and ticket (stably: one person's rows keep their file
-        // order), so both backends see the rows in the same order.
-        let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let mut chunk: Vec<_> = rows.by_ref().take(crate::doses::CHUNK).collect();
-            chunk.sort_by_key(|(_, r)| {
-                r.as_ref()
-                    .ok()
-                    .map(|e| (e.ocr.municipality(), e.ocr.ticket_number()))
-            });
-            for (line, row) in chunk {
-                let entry = match row {
-                    Ok(e) => e,
-                    Err(mut errs) => {
-                        out.errors.append(&mut errs);
-                        continue;
-                    }
-                };
-                let m = entry.ocr.municipality();
-                let slot = match areas.iter().position(|a| a.0 == m) {
-                    Some(i) => i,
-                    None => {
-                        let proof = match authorize(m) {
-                            Ok(a) if a.partition_for(Action::ImportDoses) == Ok(m) => {
-                                let w = Writer::new(&a, m);
-                                Ok((a, w))
-                            }
-                            Ok(_) => {
-                                return Err(StoreError::WrongProof {
-                                    expected: "import_doses for the row's municipality",
-                                    got: "another proof",
-                                })
-                            }
-                            Err(r) => {
-                                let text = r.to_string();
-                                refusals.push(r);
-                                Err(text)
-                            }
-                        };
-                        areas.push((m, proof, [0; 5]));
-                        areas.len() - 1
-                    }
-                };
-                let (_, proof, counts) = &mut areas[slot];
-                let w = match proof {
-                    Ok((_, w)) => w,
-                    Err(text) => {
-                        out.errors.push(RowError {
-                            line,
-                            column: "ocr_line".into(),
-                            reason: text.clone(),
-                        });
-                        continue;
-                    }
-                };
-                match apply_entry(&mut tx, w, &entry, true, &mut hot)? {
-                    Ok((Applied::New(r), _)) => {
-                        counts[0] += 1;
-                        out.registered += 1;
-                        if r.on_behalf {
-                            out.on_behalf += 1;
-                        }
-                    }
-                    Ok((Applied::Existing(_), _)) => {
-                        counts[1] += 1;
-                        out.existing += 1;
-                    }
-                    Ok((Applied::Replaced, _)) => {
-                        counts[2] += 1;
-                        out.replaced += 1;
-                    }
-                    Ok((Applied::KeptConfirmed, _)) => {
-                        counts[3] += 1;
-                        out.kept_confirmed += 1;
-                    }
-                    Err(rejection) => out.errors.push(RowError {
-                        line,
-                        column: rejection.column().into(),
-                        reason: rejection.to_string(),
-                    }),
-                }
-            }
-        }
-        out.errors.sort_by_key(|e| e.line);
-        if !out.errors.is_empty() {
-            tx.rollback()?;
-            let errors = std::mem::take(&mut out.errors);
-            return Ok((
-                DoseImportOutcome {
-                    errors,
-                    ..DoseImportOutcome::default()
-                },
-                refusals,
-            ));
-        }
-        for (_, proof, counts) in &areas {
-            if let Ok((allowed, _)) = proof {
-                let mut d = detail.clone();
-                if let Some(map) = d.as_object_mut() {
-                    map.insert("registered".into(), counts[0].into());
-                    map.insert("existing".into(), counts[1].into());
-                    map.insert("replaced".into(), counts[2].into());
-                    map.insert("kept_confirmed".into(), counts[3].into());
-                }
-                let ev = event(allowed, None, d);
-                audit::append(&mut tx, keys, &ev, self.actor.as_deref(), None)?;
-            }
-        }
-        tx.commit()?;
-        out.committed = true;
-        Ok((out, refusals))
     }
 
     /// [`crate::Store::list_doses`] on PostgreSQL.

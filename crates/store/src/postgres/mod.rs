@@ -23,6 +23,7 @@ mod audit_heads;
 mod challenges;
 pub(crate) mod consents;
 mod dose_changes;
+mod dose_import;
 mod doses;
 pub(crate) mod erasure;
 mod export;

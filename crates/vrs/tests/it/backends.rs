@@ -207,6 +207,7 @@ both!(
     a_first_import_names_each_repeated_value_by_line,
 );
 
+mod dose_import;
 mod records;
 
 fn import_then_find_and_count(backend: Backend) {
