@@ -208,6 +208,7 @@ both!(
 );
 
 mod records;
+mod rollups;
 
 fn import_then_find_and_count(backend: Backend) {
     let Some((_dir, mut vrs)) = consenting(backend) else {
