@@ -1,8 +1,8 @@
 -- Two coarser sums of dose_counts (as SQLite's migration 14), so that national
 -- statistics read the smallest table that holds the keys and filters asked:
 -- without the date (questions by municipality, dose, vaccine or age band) and
--- without the age band (questions by date). Row triggers on dose_counts keep
--- them in the same transaction as every change of a cell, whichever code path
+-- without the age band (questions by date). Triggers on dose_counts keep them
+-- in the same transaction as every change of a cell, whichever code path
 -- writes it (one row, or a set-based INSERT ... SELECT ... ON CONFLICT); they
 -- run as the caller, so row-level security binds their writes too. A cell's
 -- keys never change (only its n does).
@@ -39,6 +39,9 @@ BEGIN
     END LOOP;
 END $$;
 
+-- The backfill reads and writes every area (row-level security binds the
+-- schema's owner too): the national path, for this migration's transaction.
+SELECT set_config('app.scope', 'national', true);
 INSERT INTO dose_counts_by_band (municipality, dose_number, product, age_band, n)
     SELECT municipality, dose_number, product, age_band, sum(n) FROM dose_counts
     GROUP BY 1, 2, 3, 4;
@@ -46,37 +49,63 @@ INSERT INTO dose_counts_by_date (municipality, date, dose_number, product, n)
     SELECT municipality, date, dose_number, product, sum(n) FROM dose_counts
     GROUP BY 1, 2, 3, 4;
 
--- Adds `delta` to the two sums of the cell (m, d, k, p, b).
-CREATE FUNCTION vrs_dose_rollup(m integer, d text, k smallint, p text, b text, delta bigint)
-RETURNS void LANGUAGE sql AS $$
-    INSERT INTO dose_counts_by_band AS r (municipality, dose_number, product, age_band, n)
-        VALUES (m, k, p, b, delta)
-        ON CONFLICT (municipality, dose_number, product, age_band) DO UPDATE SET n = r.n + excluded.n;
-    INSERT INTO dose_counts_by_date AS r (municipality, date, dose_number, product, n)
-        VALUES (m, d, k, p, delta)
-        ON CONFLICT (municipality, date, dose_number, product) DO UPDATE SET n = r.n + excluded.n;
-$$;
-
+-- Statement triggers with transition tables: one set-based write per statement
+-- of dose_counts (a single registration's upsert, or a whole import's INSERT ...
+-- SELECT), its changes summed per rollup cell and applied in key order (so
+-- concurrent writers lock the rollups' rows in one order).
 CREATE FUNCTION vrs_dose_counts_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        PERFORM vrs_dose_rollup(NEW.municipality, NEW.date, NEW.dose_number, NEW.product,
-                                NEW.age_band, NEW.n);
+        INSERT INTO dose_counts_by_band AS r (municipality, dose_number, product, age_band, n)
+            SELECT municipality, dose_number, product, age_band, sum(n) FROM new_rows
+            GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4
+            ON CONFLICT (municipality, dose_number, product, age_band)
+            DO UPDATE SET n = r.n + excluded.n;
+        INSERT INTO dose_counts_by_date AS r (municipality, date, dose_number, product, n)
+            SELECT municipality, date, dose_number, product, sum(n) FROM new_rows
+            GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4
+            ON CONFLICT (municipality, date, dose_number, product)
+            DO UPDATE SET n = r.n + excluded.n;
     ELSIF TG_OP = 'UPDATE' THEN
-        IF (NEW.municipality, NEW.date, NEW.dose_number, NEW.product, NEW.age_band)
-           IS DISTINCT FROM
-           (OLD.municipality, OLD.date, OLD.dose_number, OLD.product, OLD.age_band) THEN
-            RAISE EXCEPTION 'a dose count''s keys never change: add to n';
-        END IF;
-        IF NEW.n <> OLD.n THEN
-            PERFORM vrs_dose_rollup(NEW.municipality, NEW.date, NEW.dose_number, NEW.product,
-                                    NEW.age_band, NEW.n - OLD.n);
-        END IF;
+        INSERT INTO dose_counts_by_band AS r (municipality, dose_number, product, age_band, n)
+            SELECT municipality, dose_number, product, age_band, sum(n) FROM (SELECT municipality, date, dose_number, product, age_band, n FROM new_rows UNION ALL SELECT municipality, date, dose_number, product, age_band, -n FROM old_rows) AS c
+            GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4
+            ON CONFLICT (municipality, dose_number, product, age_band)
+            DO UPDATE SET n = r.n + excluded.n;
+        INSERT INTO dose_counts_by_date AS r (municipality, date, dose_number, product, n)
+            SELECT municipality, date, dose_number, product, sum(n) FROM (SELECT municipality, date, dose_number, product, age_band, n FROM new_rows UNION ALL SELECT municipality, date, dose_number, product, age_band, -n FROM old_rows) AS c
+            GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4
+            ON CONFLICT (municipality, date, dose_number, product)
+            DO UPDATE SET n = r.n + excluded.n;
     ELSE
-        PERFORM vrs_dose_rollup(OLD.municipality, OLD.date, OLD.dose_number, OLD.product,
-                                OLD.age_band, -OLD.n);
+        INSERT INTO dose_counts_by_band AS r (municipality, dose_number, product, age_band, n)
+            SELECT municipality, dose_number, product, age_band, sum(n) FROM (SELECT municipality, date, dose_number, product, age_band, -n AS n FROM old_rows) AS c
+            GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4
+            ON CONFLICT (municipality, dose_number, product, age_band)
+            DO UPDATE SET n = r.n + excluded.n;
+        INSERT INTO dose_counts_by_date AS r (municipality, date, dose_number, product, n)
+            SELECT municipality, date, dose_number, product, sum(n) FROM (SELECT municipality, date, dose_number, product, age_band, -n AS n FROM old_rows) AS c
+            GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4
+            ON CONFLICT (municipality, date, dose_number, product)
+            DO UPDATE SET n = r.n + excluded.n;
     END IF;
     RETURN NULL;
 END $$;
-CREATE TRIGGER dose_counts_rollup AFTER INSERT OR UPDATE OR DELETE ON dose_counts
-    FOR EACH ROW EXECUTE FUNCTION vrs_dose_counts_rollup();
+CREATE TRIGGER dose_counts_rollup_insert AFTER INSERT ON dose_counts
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION vrs_dose_counts_rollup();
+CREATE TRIGGER dose_counts_rollup_update AFTER UPDATE ON dose_counts
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION vrs_dose_counts_rollup();
+CREATE TRIGGER dose_counts_rollup_delete AFTER DELETE ON dose_counts
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION vrs_dose_counts_rollup();
+
+-- The rollups sum a cell under its keys: they never change (the store adds to n).
+CREATE FUNCTION vrs_dose_counts_keys_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'a dose count''s keys never change: add to n';
+END $$;
+CREATE TRIGGER dose_counts_keys_fixed
+    BEFORE UPDATE OF municipality, date, dose_number, product, age_band ON dose_counts
+    FOR EACH ROW EXECUTE FUNCTION vrs_dose_counts_keys_fixed();
