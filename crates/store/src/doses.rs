@@ -6,6 +6,7 @@
 mod change;
 mod ledger;
 mod stats;
+pub(crate) mod tally;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;

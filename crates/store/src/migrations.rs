@@ -576,6 +576,69 @@ INSERT INTO resident_counts (municipality, n)
     SELECT municipality, count(*) FROM residents GROUP BY municipality;
 "#,
     ),
+    (
+        14,
+        "dose counts rolled up without the date and without the age band",
+        r#"
+-- Two coarser sums of dose_counts, so that national statistics read the
+-- smallest table that holds the keys and filters asked: without the date (the
+-- questions by municipality, dose, vaccine or age band) and without the age
+-- band (the questions by date). Triggers on dose_counts keep them in the same
+-- transaction as every change of a cell, whichever code path writes it; they
+-- are sums, never a cached figure that can go stale. A cell's keys never
+-- change (only its n does): the store adds to n.
+CREATE TABLE dose_counts_by_band (
+    municipality INTEGER NOT NULL,
+    dose_number  INTEGER NOT NULL,
+    product      TEXT    NOT NULL,
+    age_band     TEXT    NOT NULL,
+    n            INTEGER NOT NULL,
+    PRIMARY KEY (municipality, dose_number, product, age_band)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE dose_counts_by_date (
+    municipality INTEGER NOT NULL,
+    date         TEXT    NOT NULL,
+    dose_number  INTEGER NOT NULL,
+    product      TEXT    NOT NULL,
+    n            INTEGER NOT NULL,
+    PRIMARY KEY (municipality, date, dose_number, product)
+) STRICT, WITHOUT ROWID;
+INSERT INTO dose_counts_by_band (municipality, dose_number, product, age_band, n)
+    SELECT municipality, dose_number, product, age_band, sum(n) FROM dose_counts
+    GROUP BY 1, 2, 3, 4;
+INSERT INTO dose_counts_by_date (municipality, date, dose_number, product, n)
+    SELECT municipality, date, dose_number, product, sum(n) FROM dose_counts
+    GROUP BY 1, 2, 3, 4;
+CREATE TRIGGER dose_counts_rollup_insert AFTER INSERT ON dose_counts BEGIN
+    INSERT INTO dose_counts_by_band (municipality, dose_number, product, age_band, n)
+        VALUES (NEW.municipality, NEW.dose_number, NEW.product, NEW.age_band, NEW.n)
+        ON CONFLICT (municipality, dose_number, product, age_band) DO UPDATE SET n = n + excluded.n;
+    INSERT INTO dose_counts_by_date (municipality, date, dose_number, product, n)
+        VALUES (NEW.municipality, NEW.date, NEW.dose_number, NEW.product, NEW.n)
+        ON CONFLICT (municipality, date, dose_number, product) DO UPDATE SET n = n + excluded.n;
+END;
+CREATE TRIGGER dose_counts_rollup_update AFTER UPDATE OF n ON dose_counts BEGIN
+    UPDATE dose_counts_by_band SET n = n + NEW.n - OLD.n
+        WHERE municipality = NEW.municipality AND dose_number = NEW.dose_number
+          AND product = NEW.product AND age_band = NEW.age_band;
+    UPDATE dose_counts_by_date SET n = n + NEW.n - OLD.n
+        WHERE municipality = NEW.municipality AND date = NEW.date
+          AND dose_number = NEW.dose_number AND product = NEW.product;
+END;
+CREATE TRIGGER dose_counts_rollup_delete AFTER DELETE ON dose_counts BEGIN
+    UPDATE dose_counts_by_band SET n = n - OLD.n
+        WHERE municipality = OLD.municipality AND dose_number = OLD.dose_number
+          AND product = OLD.product AND age_band = OLD.age_band;
+    UPDATE dose_counts_by_date SET n = n - OLD.n
+        WHERE municipality = OLD.municipality AND date = OLD.date
+          AND dose_number = OLD.dose_number AND product = OLD.product;
+END;
+CREATE TRIGGER dose_counts_keys_fixed
+    BEFORE UPDATE OF municipality, date, dose_number, product, age_band ON dose_counts BEGIN
+    SELECT RAISE(ABORT, 'a dose count''s keys never change: add to n');
+END;
+"#,
+    ),
 ];
 
 /// The schema version this build expects.

@@ -1,8 +1,6 @@
 //! Dose statistics: the grouping keys and scopes of a statistics query and the
-//! counts read from the `dose_counts` table (exact cells; suppression is the
-//! caller's, from vrs-consent's rule).
-
-use std::collections::HashMap;
+//! counts read from `dose_counts` or the smallest of its rollups that holds
+//! the query (exact cells; suppression is the caller's, from vrs-consent's rule).
 
 use chrono::NaiveDate;
 use rusqlite::params;
@@ -11,6 +9,7 @@ use vrs_consent::{Action, Allowed};
 use vrs_domain::{MunicipalityCode, PrefectureCode};
 
 use super::corrupt;
+use super::tally::{Source, Tally, Value};
 use crate::audit;
 use crate::residents::event;
 use crate::{Store, StoreError};
@@ -40,27 +39,6 @@ impl StatKey {
             Self::Vaccine => "vaccine",
             Self::AgeBand => "age_band",
             Self::Municipality => "municipality",
-        }
-    }
-
-    fn sql(self) -> &'static str {
-        match self {
-            Self::Date => "date",
-            Self::Dose => "CAST(dose_number AS TEXT)",
-            Self::Vaccine => "product",
-            Self::AgeBand => "age_band",
-            Self::Municipality => "printf('%06d', municipality)",
-        }
-    }
-
-    /// [`StatKey::sql`] in PostgreSQL's dialect (the same text values).
-    pub(crate) fn pg_sql(self) -> &'static str {
-        match self {
-            Self::Date => "date",
-            Self::Dose => "dose_number::text",
-            Self::Vaccine => "product",
-            Self::AgeBand => "age_band",
-            Self::Municipality => "lpad(municipality::text, 6, '0')",
         }
     }
 }
@@ -130,62 +108,46 @@ impl Store {
     ) -> Result<Vec<StatRow>, StoreError> {
         allowed.check(Action::ViewStatistics)?;
         let (lo, hi) = scope.bounds();
-        // Grouped by municipality too, so that only the municipalities `include`
-        // admits are summed; the cells are then merged in key order.
-        let mut select = String::from("municipality");
-        for k in by {
-            select.push_str(", ");
-            select.push_str(k.sql());
-        }
-        let group = (1..=by.len() + 1)
-            .map(|i| i.to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
         let tx = backend!(mut self, pg => pg.dose_statistics(
             &self.keys, allowed, (lo, hi), by, from, to, include,
         ))
         .transaction()?;
-        let mut cells: std::collections::BTreeMap<Vec<String>, u64> = Default::default();
-        if by.is_empty() {
-            cells.insert(Vec::new(), 0);
+        // The smallest table holding the keys and the date filter, scanned in
+        // its primary key's order (no temporary B-tree) and summed per
+        // municipality and key in memory, so that only the municipalities
+        // `include` admits are counted.
+        let dated = from.is_some() || to.is_some();
+        let source = Source::pick(by, dated);
+        let mut sql = format!(
+            "SELECT municipality{}, n FROM {} WHERE municipality BETWEEN ?1 AND ?2",
+            Source::columns(by),
+            source.table()
+        );
+        if dated {
+            sql.push_str(" AND date >= ?3 AND date <= ?4");
         }
+        let mut tally = Tally::new(by);
         {
-            let mut stmt = tx.prepare(&format!(
-                "SELECT {select}, sum(n) FROM dose_counts
-                 WHERE municipality BETWEEN ?1 AND ?2 AND date >= ?3 AND date <= ?4
-                 GROUP BY {group}"
-            ))?;
+            let mut stmt = tx.prepare(&sql)?;
             let from = from.map(|d| d.to_string()).unwrap_or_else(|| "0000".into());
             let to = to.map(|d| d.to_string()).unwrap_or_else(|| "9999".into());
-            let mut rows = stmt.query(params![lo, hi, from, to])?;
-            let mut admitted: HashMap<u32, bool> = HashMap::new();
+            let mut rows = if dated {
+                stmt.query(params![lo, hi, from, to])?
+            } else {
+                stmt.query(params![lo, hi])?
+            };
             while let Some(r) = rows.next()? {
                 let m: u32 = r.get(0)?;
-                let ok = match admitted.get(&m) {
-                    Some(ok) => *ok,
-                    None => {
-                        let ok = include(MunicipalityCode::from_u32(m).map_err(corrupt)?);
-                        admitted.insert(m, ok);
-                        ok
-                    }
-                };
-                let count: i64 = r.get(by.len() + 1)?;
-                if !ok || count <= 0 {
-                    continue;
-                }
-                let key = (1..=by.len())
-                    .map(|i| r.get::<_, String>(i))
-                    .collect::<Result<Vec<_>, _>>()?;
-                *cells.entry(key).or_default() += count as u64;
+                let key = tally.key(by.iter().enumerate().map(|(i, k)| {
+                    Ok::<_, rusqlite::Error>(match k {
+                        StatKey::Dose | StatKey::Municipality => Value::Int(r.get(i + 1)?),
+                        _ => Value::Text(r.get_ref(i + 1)?.as_str()?),
+                    })
+                }))?;
+                tally.add(m, key, r.get(by.len() + 1)?);
             }
         }
-        let out: Vec<StatRow> = cells
-            .into_iter()
-            .map(|(values, count)| StatRow {
-                keys: by.iter().map(|k| k.name()).zip(values).collect(),
-                count,
-            })
-            .collect();
+        let out = tally.finish(include)?;
         let detail = serde_json::json!({
             "by": by.iter().map(|k| k.name()).collect::<Vec<_>>(),
             "cells": out.len(),

@@ -75,6 +75,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "vrs_audit_head: a chain's lock, head and next sequence number in one call",
         include_str!("audit_head.sql"),
     ),
+    (
+        7,
+        "dose counts rolled up without the date and without the age band, kept by triggers",
+        include_str!("dose_rollups.sql"),
+    ),
 ];
 
 /// The tables the application role may use, with its privileges on each.
@@ -118,6 +123,9 @@ const GRANTS: &[(&str, &str)] = &[
     ("revocation_secrets", "SELECT, INSERT, DELETE"),
     ("revocations", "SELECT, INSERT, UPDATE"),
     ("settings", "DELETE"),
+    // The rollups of dose_counts (migration 7), written by its triggers as the caller.
+    ("dose_counts_by_band", "SELECT, INSERT, UPDATE"),
+    ("dose_counts_by_date", "SELECT, INSERT, UPDATE"),
 ];
 
 impl From<postgres::Error> for StoreError {

@@ -1,8 +1,9 @@
 //! Statistics and the national release on PostgreSQL (as `crate::doses::stats`
-//! and `crate::release`): exact cells read from `dose_counts`; suppression is
-//! the caller's, from vrs-consent's rule.
+//! and `crate::release`): exact cells read from `dose_counts` or the smallest
+//! of its rollups that holds the query; suppression is the caller's, from
+//! vrs-consent's rule.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use vrs_consent::{Allowed, ReleaseCounts};
@@ -11,6 +12,7 @@ use vrs_domain::MunicipalityCode;
 
 use super::doses::{code, municipality};
 use super::{audit, Pg, Scope};
+use crate::doses::tally::{Source, Tally, Value};
 use crate::doses::{corrupt, StatKey, StatRow};
 use crate::residents::event;
 use crate::{Keyring, StoreError};
@@ -37,13 +39,11 @@ impl Pg {
         to: Option<NaiveDate>,
         include: &dyn Fn(MunicipalityCode) -> bool,
     ) -> Result<Vec<StatRow>, StoreError> {
-        // Grouped by municipality too, so that only the municipalities `include`
-        // admits are summed; the cells are then merged in key order.
-        let mut select = String::from("municipality");
-        for k in by {
-            select.push_str(", ");
-            select.push_str(k.pg_sql());
-        }
+        // The smallest table holding the keys and the date filter, grouped by
+        // municipality too (only the municipalities `include` admits are
+        // summed) on plain columns; the cells are merged and formatted here.
+        let dated = from.is_some() || to.is_some();
+        let source = Source::pick(by, dated);
         let group = (1..=by.len() + 1)
             .map(|i| i.to_string())
             .collect::<Vec<_>>()
@@ -52,43 +52,41 @@ impl Pg {
         let mut tx = super::begin(&mut client, scope_of(lo, hi)?)?;
         let from = from.map(|d| d.to_string()).unwrap_or_else(|| "0000".into());
         let to = to.map(|d| d.to_string()).unwrap_or_else(|| "9999".into());
-        let rows = tx.query(
-            &format!(
-                "SELECT {select}, sum(n)::bigint FROM dose_counts
-                 WHERE municipality BETWEEN $1 AND $2 AND date >= $3 AND date <= $4
-                 GROUP BY {group}"
-            ),
-            &[&(lo as i32), &(hi as i32), &from, &to],
-        )?;
-        let mut cells: BTreeMap<Vec<String>, u64> = BTreeMap::new();
-        if by.is_empty() {
-            cells.insert(Vec::new(), 0);
-        }
-        let mut admitted: HashMap<i32, bool> = HashMap::new();
+        let columns = Source::columns(by);
+        let table = source.table();
+        let bounds: [&(dyn postgres::types::ToSql + Sync); 2] = [&(lo as i32), &(hi as i32)];
+        let rows = if dated {
+            tx.query(
+                &format!(
+                    "SELECT municipality{columns}, sum(n)::bigint FROM {table}
+                     WHERE municipality BETWEEN $1 AND $2 AND date >= $3 AND date <= $4
+                     GROUP BY {group}"
+                ),
+                &[bounds[0], bounds[1], &from, &to],
+            )?
+        } else {
+            tx.query(
+                &format!(
+                    "SELECT municipality{columns}, sum(n)::bigint FROM {table}
+                     WHERE municipality BETWEEN $1 AND $2
+                     GROUP BY {group}"
+                ),
+                &bounds,
+            )?
+        };
+        let mut tally = Tally::new(by);
         for r in &rows {
             let m: i32 = r.get(0);
-            let ok = match admitted.get(&m) {
-                Some(ok) => *ok,
-                None => {
-                    let ok = include(municipality(m)?);
-                    admitted.insert(m, ok);
-                    ok
-                }
-            };
-            let count: i64 = r.get(by.len() + 1);
-            if !ok || count <= 0 {
-                continue;
-            }
-            let key = (1..=by.len()).map(|i| r.get::<_, String>(i)).collect();
-            *cells.entry(key).or_default() += count as u64;
+            let key = tally.key(by.iter().enumerate().map(|(i, k)| {
+                Ok::<_, postgres::Error>(match k {
+                    StatKey::Dose => Value::Int(i64::from(r.try_get::<_, i16>(i + 1)?)),
+                    StatKey::Municipality => Value::Int(i64::from(r.try_get::<_, i32>(i + 1)?)),
+                    _ => Value::Text(r.try_get::<_, &str>(i + 1)?),
+                })
+            }))?;
+            tally.add(municipality(m)?.as_u32(), key, r.get(by.len() + 1));
         }
-        let out: Vec<StatRow> = cells
-            .into_iter()
-            .map(|(values, count)| StatRow {
-                keys: by.iter().map(|k| k.name()).zip(values).collect(),
-                count,
-            })
-            .collect();
+        let out = tally.finish(include)?;
         let detail = serde_json::json!({
             "by": by.iter().map(|k| k.name()).collect::<Vec<_>>(),
             "cells": out.len(),

@@ -209,6 +209,7 @@ both!(
 
 mod dose_import;
 mod records;
+mod rollups;
 
 fn import_then_find_and_count(backend: Backend) {
     let Some((_dir, mut vrs)) = consenting(backend) else {

@@ -17,8 +17,8 @@ fn init_says_what_it_made() {
         expect![[r#"
             data directory [DIR] is ready
             new keyring:        yes
-            migrations applied: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13
-            schema version:     13
+            migrations applied: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14
+            schema version:     14
             issuer base URL:    https://vrs.example.jp/issuer
             --- exit 0
         "#]],
