@@ -10,7 +10,7 @@
 
 use std::ops::{Deref, DerefMut};
 
-use rusqlite::{Connection, Savepoint, TransactionBehavior};
+use rusqlite::{Connection, TransactionBehavior};
 
 /// The store's connection: a rusqlite [`Connection`] that knows whether a group is open.
 pub(crate) struct Conn {
@@ -26,7 +26,7 @@ impl Conn {
     /// A writer transaction, or a savepoint of the open group's transaction.
     pub(crate) fn transaction(&mut self) -> rusqlite::Result<Transaction<'_>> {
         if self.group {
-            Ok(Transaction::Savepoint(self.conn.savepoint()?))
+            Ok(Transaction::Savepoint(Savepoint::open(&self.conn)?))
         } else {
             Ok(Transaction::Own(self.conn.transaction()?))
         }
@@ -38,7 +38,7 @@ impl Conn {
         behavior: TransactionBehavior,
     ) -> rusqlite::Result<Transaction<'_>> {
         if self.group {
-            Ok(Transaction::Savepoint(self.conn.savepoint()?))
+            Ok(Transaction::Savepoint(Savepoint::open(&self.conn)?))
         } else {
             Ok(Transaction::Own(
                 self.conn.transaction_with_behavior(behavior)?,
@@ -84,8 +84,7 @@ impl Conn {
     /// request on the service's hot path, and `execute_batch` parses its SQL
     /// every time.
     fn run(&self, sql: &str) -> rusqlite::Result<()> {
-        self.conn.prepare_cached(sql)?.execute([])?;
-        Ok(())
+        run(&self.conn, sql)
     }
 
     /// Closes one request's savepoint: kept (released) or rolled back alone.
@@ -95,6 +94,52 @@ impl Conn {
         } else {
             self.run("ROLLBACK TO vrs_request")?;
             self.run("RELEASE vrs_request")
+        }
+    }
+}
+
+/// Runs one statement without parameters through the connection's statement cache.
+fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
+}
+
+/// A use case's savepoint inside a group. rusqlite's own `Savepoint` opens and
+/// releases through `execute_batch`, which parses its SQL every time; this one
+/// runs its three statements through the statement cache (one registration on
+/// the service's hot path opens one). Dropped unreleased, it rolls back.
+pub(crate) struct Savepoint<'a> {
+    conn: &'a Connection,
+    open: bool,
+}
+
+impl<'a> Savepoint<'a> {
+    fn open(conn: &'a Connection) -> rusqlite::Result<Self> {
+        run(conn, "SAVEPOINT vrs_use_case")?;
+        Ok(Self { conn, open: true })
+    }
+
+    /// Keeps the savepoint's work: the group commits it later.
+    fn release(mut self) -> rusqlite::Result<()> {
+        self.open = false;
+        run(self.conn, "RELEASE vrs_use_case")
+    }
+
+    /// Undoes the savepoint's work and closes it.
+    fn rollback(mut self) -> rusqlite::Result<()> {
+        self.open = false;
+        run(self.conn, "ROLLBACK TO vrs_use_case")?;
+        run(self.conn, "RELEASE vrs_use_case")
+    }
+}
+
+impl Drop for Savepoint<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // Errors here mean the group's transaction is already gone (SQLite
+            // rolled it back); the writer finds that out through `group_alive`.
+            let _ = run(self.conn, "ROLLBACK TO vrs_use_case");
+            let _ = run(self.conn, "RELEASE vrs_use_case");
         }
     }
 }
@@ -126,7 +171,7 @@ impl Transaction<'_> {
     pub(crate) fn commit(self) -> rusqlite::Result<()> {
         match self {
             Self::Own(tx) => tx.commit(),
-            Self::Savepoint(sp) => sp.commit(),
+            Self::Savepoint(sp) => sp.release(),
         }
     }
 
@@ -134,7 +179,7 @@ impl Transaction<'_> {
     pub(crate) fn rollback(self) -> rusqlite::Result<()> {
         match self {
             Self::Own(tx) => tx.rollback(),
-            Self::Savepoint(mut sp) => sp.rollback(),
+            Self::Savepoint(sp) => sp.rollback(),
         }
     }
 }
@@ -144,7 +189,7 @@ impl Deref for Transaction<'_> {
     fn deref(&self) -> &Connection {
         match self {
             Self::Own(tx) => tx,
-            Self::Savepoint(sp) => sp,
+            Self::Savepoint(sp) => sp.conn,
         }
     }
 }
