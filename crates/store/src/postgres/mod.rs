@@ -76,7 +76,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("audit_head.sql"),
     ),
     (
-        7,
+        5,
         "dose counts rolled up without the date and without the age band, kept by triggers",
         include_str!("dose_rollups.sql"),
     ),
@@ -123,7 +123,7 @@ const GRANTS: &[(&str, &str)] = &[
     ("revocation_secrets", "SELECT, INSERT, DELETE"),
     ("revocations", "SELECT, INSERT, UPDATE"),
     ("settings", "DELETE"),
-    // The rollups of dose_counts (migration 7), written by its triggers as the caller.
+    // The rollups of dose_counts (migration 5), written by its triggers as the caller.
     ("dose_counts_by_band", "SELECT, INSERT, UPDATE"),
     ("dose_counts_by_date", "SELECT, INSERT, UPDATE"),
 ];
