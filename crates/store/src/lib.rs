@@ -68,7 +68,6 @@ mod audit_heads;
 mod backup;
 mod barcode_signer;
 mod challenges;
-mod checkpoint;
 mod consents;
 mod credentials;
 mod doses;
@@ -109,7 +108,6 @@ pub use audit_heads::{
 };
 pub use backup::{verify_backup_with, BackupReport, BackupVerification};
 pub use barcode_signer::BarcodeSignerRecord;
-pub use checkpoint::Checkpointer;
 pub use consents::{ConsentChange, ConsentRecord, StopRecord};
 pub use credentials::{
     totp_code, ARGON2_LANES, ARGON2_MEMORY_KIB, ARGON2_PASSES, MAX_PASSWORD_BYTES,

@@ -30,9 +30,6 @@ use std::thread::JoinHandle;
 
 use crate::{Vrs, VrsError};
 
-/// How often the background checkpointer copies the log into the database.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
-
 /// At most this many requests share one group (bounds a group's latency).
 const MAX_GROUP: usize = 1024;
 
@@ -201,13 +198,6 @@ fn isolated<T>(
 /// The writer: takes every waiting request, runs them in one group, commits
 /// once, then answers each.
 fn writer(mut vrs: Vrs, jobs: &mpsc::Receiver<Job>) {
-    // The log is checkpointed beside the writer, not inside a group's commit;
-    // without a checkpointer (it could not start) SQLite checkpoints as usual.
-    let _checkpointer = vrs
-        .store
-        .spawn_checkpointer(CHECKPOINT_EVERY)
-        .ok()
-        .flatten();
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_GROUP {
