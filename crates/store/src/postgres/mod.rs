@@ -27,6 +27,7 @@ mod dose_import;
 mod doses;
 pub(crate) mod erasure;
 mod export;
+mod first_load;
 mod inquiry;
 mod issuance;
 mod keys;
@@ -79,6 +80,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "dose counts rolled up without the date and without the age band, kept by triggers",
         include_str!("dose_rollups.sql"),
+    ),
+    (
+        6,
+        "vrs_residents_first_load: an empty partition's first load builds its indexes after it",
+        include_str!("first_load.sql"),
     ),
 ];
 

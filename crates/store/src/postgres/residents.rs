@@ -9,6 +9,7 @@ use vrs_domain::csv_input::RowError;
 use vrs_domain::{MunicipalityCode, Resident, TicketNumber};
 
 use super::audit::{self, HEAD_COLUMNS};
+use super::first_load::{first_load, FirstLoad};
 use super::{Pg, Scope};
 use crate::residents::{event, parse_col, prepare_rows, ImportOutcome, Lookup, Prepared};
 use crate::{Keyring, StoreError};
@@ -126,17 +127,34 @@ impl Pg {
             })?;
             writer.finish()?;
         }
+        // A partition holding no row of any municipality (the first load of
+        // a fresh database): the rows go in with the partition's indexes
+        // built after the load (see first_load.sql, ACCESS EXCLUSIVE on
+        // residents meanwhile). A value repeated within the file makes an
+        // index build fail: the set-based check below names each line.
+        let mut repeated = false;
+        if out.errors.is_empty() {
+            match first_load(&mut tx, batch)? {
+                FirstLoad::Loaded(n) => {
+                    out.imported = n;
+                    return self.finish_import(tx, keys, allowed, out, batch, dry_run, detail);
+                }
+                FirstLoad::Repeated => repeated = true,
+                FirstLoad::Declined => {}
+            }
+        }
         // A municipality holding no residents yet (its first import, or every
         // import of a national load): the staged rows go in with one plain
         // INSERT … SELECT, and only when a unique index refuses it (a value
         // repeated within the file, the one problem an empty area can have)
         // does the set-based check below run to name each line.
-        let empty = !tx
-            .query_typed_one(
-                "SELECT EXISTS (SELECT 1 FROM residents WHERE municipality = $1)",
-                &[(&m, Type::INT4)],
-            )?
-            .get::<_, bool>(0);
+        let empty = !repeated
+            && !tx
+                .query_typed_one(
+                    "SELECT EXISTS (SELECT 1 FROM residents WHERE municipality = $1)",
+                    &[(&m, Type::INT4)],
+                )?
+                .get::<_, bool>(0);
         if empty && out.errors.is_empty() {
             tx.batch_execute("SAVEPOINT fresh")?;
             match tx.execute_typed(
