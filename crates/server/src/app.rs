@@ -196,10 +196,13 @@ pub async fn applications(State(state): State<AppState>, body: Body) -> Response
         Ok(a) => a,
         Err(e) => return ApiError::bad(e).into_response(),
     };
-    let verifier = state.card_verifier.clone();
+    // The card's signatures are checked here, on this request's thread, so the
+    // writer (which every write of the service queues on) only decides, consumes
+    // the challenge and signs.
+    let checked = app.check_card(&state.card_verifier);
     let answer = state
         .vrs
-        .run(move |vrs| vrs.apply_app(&app, &verifier))
+        .run(move |vrs| vrs.apply_app_checked(checked))
         .await;
     match answer {
         Ok(Ok(issued)) => (StatusCode::CREATED, Json(issued)).into_response(),

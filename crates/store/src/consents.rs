@@ -1,7 +1,7 @@
 //! Consents (N-2, T1-2-3) and emergency stops (T1-10): operational state the
 //! rules read as facts, each change audited in the same transaction.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use rusqlite::{params, OptionalExtension};
@@ -10,8 +10,9 @@ use vrs_consent::{Action, Allowed, DocumentId, Facts, Function};
 use vrs_domain::MunicipalityCode;
 
 use crate::audit;
+use crate::facts_cache::Consents;
 use crate::residents::event;
-use crate::{Store, StoreError};
+use crate::{Db, Store, StoreError};
 
 /// A consent in force.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -60,24 +61,70 @@ fn corrupt(what: impl Into<String>) -> StoreError {
 
 impl Store {
     /// The facts the rules need about `municipalities`: their consents in force
-    /// and the functions under an emergency stop.
+    /// and the functions under an emergency stop. On SQLite they come from the
+    /// connection's facts cache, read again only when they may have changed
+    /// (see `facts_cache`); on PostgreSQL they are read every time.
     pub fn facts(&self, municipalities: &[MunicipalityCode]) -> Result<Facts, StoreError> {
+        let Db::Sqlite(conn) = &self.db else {
+            return self.read_facts(municipalities);
+        };
+        let mut cached = conn.facts().current(conn)?;
         let mut facts = Facts::default();
         for m in municipalities {
-            let docs: BTreeMap<DocumentId, NaiveDate> = self
-                .consents_of(*m)?
-                .into_iter()
-                .map(|c| (c.document, c.effective_from))
-                .collect();
+            let docs = match cached.consents.get(m) {
+                Some(docs) => docs.clone(),
+                None => {
+                    let docs = self.consent_documents(*m)?;
+                    cached.consents.insert(*m, docs.clone());
+                    docs
+                }
+            };
             facts.consents.insert(*m, docs);
         }
-        facts.stopped = self
+        facts.stopped = match &cached.stopped {
+            Some(stopped) => stopped.clone(),
+            None => {
+                let stopped = self.stopped_set()?;
+                cached.stopped = Some(stopped.clone());
+                stopped
+            }
+        };
+        facts.barcode_signer = match cached.barcode_signer {
+            Some(b) => b,
+            None => {
+                let b = self.has_barcode_signer()?;
+                cached.barcode_signer = Some(b);
+                b
+            }
+        };
+        Ok(facts)
+    }
+
+    /// [`Store::facts`] read from the database.
+    fn read_facts(&self, municipalities: &[MunicipalityCode]) -> Result<Facts, StoreError> {
+        let mut facts = Facts::default();
+        for m in municipalities {
+            facts.consents.insert(*m, self.consent_documents(*m)?);
+        }
+        facts.stopped = self.stopped_set()?;
+        facts.barcode_signer = self.has_barcode_signer()?;
+        Ok(facts)
+    }
+
+    fn consent_documents(&self, m: MunicipalityCode) -> Result<Consents, StoreError> {
+        Ok(self
+            .consents_of(m)?
+            .into_iter()
+            .map(|c| (c.document, c.effective_from))
+            .collect())
+    }
+
+    fn stopped_set(&self) -> Result<BTreeSet<Function>, StoreError> {
+        Ok(self
             .stopped_functions()?
             .into_iter()
             .map(|s| s.function)
-            .collect();
-        facts.barcode_signer = self.has_barcode_signer()?;
-        Ok(facts)
+            .collect())
     }
 
     /// The consents of one municipality in force (not personal data).

@@ -12,21 +12,39 @@ use std::ops::{Deref, DerefMut};
 
 use rusqlite::{Connection, TransactionBehavior};
 
-/// The store's connection: a rusqlite [`Connection`] that knows whether a group is open.
+use crate::facts_cache::FactsCache;
+
+/// The store's connection: a rusqlite [`Connection`] that knows whether a group
+/// is open, with the consent facts it has read.
 pub(crate) struct Conn {
     conn: Connection,
     group: bool,
+    /// Boxed: the cache is larger than the PostgreSQL variant of the store's database.
+    facts: Box<FactsCache>,
 }
 
 impl Conn {
     pub(crate) fn new(conn: Connection) -> Self {
-        Self { conn, group: false }
+        let facts = Box::new(FactsCache::install(&conn));
+        Self {
+            conn,
+            group: false,
+            facts,
+        }
+    }
+
+    /// The consent facts this connection has read (see [`crate::facts_cache`]).
+    pub(crate) fn facts(&self) -> &FactsCache {
+        &self.facts
     }
 
     /// A writer transaction, or a savepoint of the open group's transaction.
     pub(crate) fn transaction(&mut self) -> rusqlite::Result<Transaction<'_>> {
         if self.group {
-            Ok(Transaction::Savepoint(Savepoint::open(&self.conn)?))
+            Ok(Transaction::Savepoint(Savepoint::open(
+                &self.conn,
+                &self.facts,
+            )?))
         } else {
             Ok(Transaction::Own(self.conn.transaction()?))
         }
@@ -38,7 +56,10 @@ impl Conn {
         behavior: TransactionBehavior,
     ) -> rusqlite::Result<Transaction<'_>> {
         if self.group {
-            Ok(Transaction::Savepoint(Savepoint::open(&self.conn)?))
+            Ok(Transaction::Savepoint(Savepoint::open(
+                &self.conn,
+                &self.facts,
+            )?))
         } else {
             Ok(Transaction::Own(
                 self.conn.transaction_with_behavior(behavior)?,
@@ -71,6 +92,7 @@ impl Conn {
             }
             Ok(())
         } else {
+            self.facts.invalidate();
             self.conn.execute_batch("ROLLBACK")
         }
     }
@@ -92,6 +114,7 @@ impl Conn {
         if keep {
             self.run("RELEASE vrs_request")
         } else {
+            self.facts.invalidate();
             self.run("ROLLBACK TO vrs_request")?;
             self.run("RELEASE vrs_request")
         }
@@ -110,13 +133,18 @@ fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
 /// the service's hot path opens one). Dropped unreleased, it rolls back.
 pub(crate) struct Savepoint<'a> {
     conn: &'a Connection,
+    facts: &'a FactsCache,
     open: bool,
 }
 
 impl<'a> Savepoint<'a> {
-    fn open(conn: &'a Connection) -> rusqlite::Result<Self> {
+    fn open(conn: &'a Connection, facts: &'a FactsCache) -> rusqlite::Result<Self> {
         run(conn, "SAVEPOINT vrs_use_case")?;
-        Ok(Self { conn, open: true })
+        Ok(Self {
+            conn,
+            facts,
+            open: true,
+        })
     }
 
     /// Keeps the savepoint's work: the group commits it later.
@@ -128,6 +156,7 @@ impl<'a> Savepoint<'a> {
     /// Undoes the savepoint's work and closes it.
     fn rollback(mut self) -> rusqlite::Result<()> {
         self.open = false;
+        self.facts.invalidate();
         run(self.conn, "ROLLBACK TO vrs_use_case")?;
         run(self.conn, "RELEASE vrs_use_case")
     }
@@ -136,6 +165,7 @@ impl<'a> Savepoint<'a> {
 impl Drop for Savepoint<'_> {
     fn drop(&mut self) {
         if self.open {
+            self.facts.invalidate();
             // Errors here mean the group's transaction is already gone (SQLite
             // rolled it back); the writer finds that out through `group_alive`.
             let _ = run(self.conn, "ROLLBACK TO vrs_use_case");

@@ -73,6 +73,7 @@ mod credentials;
 mod doses;
 mod erasure;
 mod export;
+mod facts_cache;
 mod group;
 mod inquiry;
 mod issuance;

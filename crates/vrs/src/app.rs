@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use vrs_certificate::certificate_document;
 use vrs_consent::{challenge_expires_at, ChallengeRefusal};
 use vrs_domain::{Actor, MunicipalityCode, Principal};
-use vrs_identity::{CardDump, CardVerifier};
+use vrs_identity::{CardDump, CardVerifier, IdentityError, VerifiedCardHolder};
 
 use crate::issuance::Application;
 use crate::{Caller, Issued, Kind, NotIssued, Vrs, VrsError};
@@ -187,7 +187,22 @@ impl Vrs {
         app: &AppApplication,
         verifier: &CardVerifier,
     ) -> Result<Result<AppIssued, NotIssued>, VrsError> {
-        let verifier = verifier.clone().require_liveness(true);
+        self.apply_app_checked(app.clone().check_card(verifier))
+    }
+
+    /// [`Vrs::apply_app`] for an application whose card [`AppApplication::check_card`]
+    /// verified beforehand (a server runs that beside the writer). The verification's
+    /// outcome is used at the same step as in [`Vrs::apply_app`], after the rules and
+    /// the challenge: the answers and the audit events are the same.
+    pub fn apply_app_checked(
+        &mut self,
+        checked: CheckedApplication,
+    ) -> Result<Result<AppIssued, NotIssued>, VrsError> {
+        let CheckedApplication {
+            app,
+            verifier,
+            card,
+        } = checked;
         let application = Application {
             municipality: app.municipality,
             card: &app.card,
@@ -208,8 +223,42 @@ impl Vrs {
             my_number_handler: false,
         };
         let answer = self.with_caller(app_caller, |vrs| {
-            vrs.apply_checked(&application, true, |_| Ok(()))
+            vrs.apply_checked(&application, true, Some(card), |_| Ok(()))
         });
         Ok(answer?.map(|issued| AppIssued::new(&issued)))
+    }
+}
+
+/// An application with its card verified (liveness demanded) against the
+/// verifier it carries: made only by [`AppApplication::check_card`], so the
+/// verification is always of this application's own card and nonce.
+pub struct CheckedApplication {
+    app: AppApplication,
+    verifier: CardVerifier,
+    card: Result<VerifiedCardHolder, IdentityError>,
+}
+
+impl std::fmt::Debug for CheckedApplication {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckedApplication")
+            .field("municipality", &self.app.municipality)
+            .field("card_verified", &self.card.is_ok())
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppApplication {
+    /// Verifies the card's signed data and its signature over the nonce (liveness
+    /// demanded), against `verifier`'s trusted card CA keys only: CPU work, no
+    /// store, so a server runs it off the writer. Whether the nonce is a live
+    /// challenge is checked later, by [`Vrs::apply_app_checked`].
+    pub fn check_card(self, verifier: &CardVerifier) -> CheckedApplication {
+        let verifier = verifier.clone().require_liveness(true);
+        let card = verifier.verify(&self.card);
+        CheckedApplication {
+            app: self,
+            verifier,
+            card,
+        }
     }
 }

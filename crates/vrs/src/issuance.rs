@@ -14,7 +14,9 @@ use vrs_domain::{
     DoseSite, MunicipalityCode, Nationality, OverseasHolder, PassportNumber, Principal, Sex,
 };
 use vrs_identity::mrz::{parse_td3, MrzOptions, MrzSex};
-use vrs_identity::{CardDump, CardVerifier, IdentityError, VerifiedOverseasApplicant};
+use vrs_identity::{
+    CardDump, CardVerifier, IdentityError, VerifiedCardHolder, VerifiedOverseasApplicant,
+};
 use vrs_store::IssuanceRecord;
 
 use crate::{Answer, Vrs, VrsError};
@@ -149,16 +151,20 @@ impl Vrs {
         app: &Application<'_>,
         deliver: impl FnOnce(&Issued) -> Result<(), VrsError>,
     ) -> Result<Result<Issued, NotIssued>, VrsError> {
-        self.apply_checked(app, false, deliver)
+        self.apply_checked(app, false, None, deliver)
     }
 
     /// [`Vrs::apply_delivering`]; when `challenged`, the card's nonce must also be a
     /// live server challenge (P9-1, P9-3), consumed (or the refusal audited) in one
     /// store transaction right after the rules allowed the application.
+    /// `card`: the card's verification when the caller already ran it (off the
+    /// writer, on the same card and verifier); it is used at the same step as a
+    /// verification run here, so the answer and the audit are the same.
     pub(crate) fn apply_checked(
         &mut self,
         app: &Application<'_>,
         challenged: bool,
+        card: Option<Result<VerifiedCardHolder, IdentityError>>,
         deliver: impl FnOnce(&Issued) -> Result<(), VrsError>,
     ) -> Result<Result<Issued, NotIssued>, VrsError> {
         let m = app.municipality;
@@ -188,7 +194,7 @@ impl Vrs {
         }
 
         // V8, P9-5: the card's signature chain (and liveness when given or demanded).
-        let holder = match app.verifier.verify(app.card) {
+        let holder = match card.unwrap_or_else(|| app.verifier.verify(app.card)) {
             Ok(h) => h,
             Err(e) => return self.refuse(&allowed, None, NotIssued::identity(&e)),
         };

@@ -66,7 +66,9 @@ use std::path::Path;
 use vrs_store::Outcome;
 
 pub use alerts::{Alert, AlertKind, AlertOptions, Alerts, MAX_ALERT_EVENTS};
-pub use app::{AppApplication, AppIssued, Challenge, PassportLines, MAX_LIVE_CHALLENGES};
+pub use app::{
+    AppApplication, AppIssued, Challenge, CheckedApplication, PassportLines, MAX_LIVE_CHALLENGES,
+};
 pub use audit_search::MAX_AUDIT_SEARCH;
 pub use auth::{AuthFailure, Caller, Enrolled, Session, UserSpec};
 pub use barcode_signer::SignerRequest;

@@ -119,11 +119,19 @@ pub(crate) fn run(o: Options) -> anyhow::Result<()> {
     if !has_wrk {
         eprintln!("wrk is not installed (apt-get install wrk): skipping the throughput phase");
     }
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "--quiet", "--release", "-p", "vrs-cli"])
-        .status()?;
-    anyhow::ensure!(status.success(), "building vrs failed");
-    let bin = root().join("target/release/vrs");
+    // `XTASK_VRS_BIN`: serve with that `vrs` binary (a baseline side by side)
+    // instead of building this tree's.
+    let bin = match std::env::var_os("XTASK_VRS_BIN") {
+        Some(bin) => std::path::PathBuf::from(bin),
+        None => {
+            let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args(["build", "--quiet", "--release", "-p", "vrs-cli"])
+                .status()?;
+            anyhow::ensure!(status.success(), "building vrs failed");
+            root().join("target/release/vrs")
+        }
+    };
+    eprintln!("serving with {}", bin.display());
     let seconds = o.seconds;
 
     // Enough residents for every request: wrk at up to 20,000/s, the fixed

@@ -369,3 +369,51 @@ fn t1_10_an_application_during_an_emergency_stop_says_so_and_keeps_its_challenge
     let n = refused_kind(apply(&mut vrs, "131016", &card));
     assert!(!n.under_emergency_stop(), "a replay is no emergency stop");
 }
+
+/// A server checks the card before the writer runs the application: the refusals
+/// keep their order all the same (rules, then the challenge, then the card).
+#[test]
+fn a_card_checked_off_the_writer_is_refused_in_the_same_order() {
+    let (_dir, mut vrs, _clock) = setup();
+    let issuer = card_issuer();
+    let live = challenge(&mut vrs);
+    let mut bad = issuer.mint_with_nonce(&kokuto(), &[9u8; 32]);
+    bad.nonce = Some(live.clone());
+    let checked = |m: &str, card: &CardDump| application(m, card).check_card(&verifier());
+    // The rules first: N-3, whatever the card.
+    let n = vrs
+        .apply_app_checked(checked("011002", &bad))
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(
+        (n.grounds, n.message.as_str()),
+        (vec!["N-3".to_owned()], N3_MESSAGE)
+    );
+    // Then the challenge: a nonce never issued, with a card that is itself good.
+    let unknown = issuer.mint_with_nonce(&kokuto(), &[7u8; 32]);
+    let n = vrs
+        .apply_app_checked(checked("131016", &unknown))
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(n.kind, "unknown_nonce");
+    // Then the card: the live challenge badly signed is refused, and used up.
+    let n = vrs
+        .apply_app_checked(checked("131016", &bad))
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(n.kind, "bad_liveness");
+    let good = issuer.mint_with_nonce(&kokuto(), &live);
+    let n = vrs
+        .apply_app_checked(checked("131016", &good))
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(n.kind, "replayed_nonce");
+    // And a good card signing a live challenge is issued.
+    let fresh = challenge(&mut vrs);
+    let good = issuer.mint_with_nonce(&kokuto(), &fresh);
+    let issued = vrs
+        .apply_app_checked(checked("131016", &good))
+        .unwrap()
+        .unwrap();
+    assert!(issued.qr.starts_with("shc:/"));
+}

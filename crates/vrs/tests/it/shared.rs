@@ -204,3 +204,60 @@ fn plain_reads_run_on_the_reader_pool_while_the_writer_is_busy() {
     busy.join().unwrap().unwrap();
     shared.close();
 }
+
+/// The writer keeps the consent facts between requests; every way they can
+/// change must reach the next decision.
+#[test]
+fn the_writer_sees_every_change_of_the_consent_facts_at_the_next_request() {
+    use vrs::consent::{DocumentId, Function};
+    let (dir, vrs) = fresh();
+    let chiyoda = p("municipality:131016");
+    let shared = SharedVrs::spawn(vrs);
+    let count = |shared: &SharedVrs| {
+        shared
+            .run_blocking(move |vrs| vrs.count_residents(chiyoda, None))
+            .unwrap()
+    };
+    assert!(matches!(count(&shared), Answer::Done(0)));
+
+    // Another process (the CLI) revokes the consent: the writer's next request is refused.
+    let mut cli = Vrs::open(dir.path(), Box::new(crate::support::clock())).unwrap();
+    let r = cli
+        .revoke_consent(chiyoda, None, DocumentId::Terms20211203)
+        .unwrap();
+    assert!(matches!(r, Answer::Done(_)), "{r:?}");
+    assert!(matches!(count(&shared), Answer::Refused(_)));
+
+    // A request that grants the consent and reads under it, then fails: its
+    // savepoint is rolled back, and so is what the writer had read.
+    let failed = shared.run_blocking(move |vrs| -> Result<(), VrsError> {
+        let g = vrs.grant_consent(chiyoda, None, DocumentId::Terms20211203, None, Some("t"))?;
+        assert!(matches!(g, Answer::Done(_)), "{g:?}");
+        let n = vrs.count_residents(chiyoda, None)?;
+        assert!(matches!(n, Answer::Done(0)), "{n:?}");
+        panic!("the request fails after reading under its own grant");
+    });
+    assert!(matches!(failed, Err(SharedError::Panicked)), "{failed:?}");
+    assert!(matches!(count(&shared), Answer::Refused(_)));
+
+    // The writer's own grant holds at its next request.
+    let g = shared
+        .run_blocking(move |vrs| {
+            vrs.grant_consent(chiyoda, None, DocumentId::Terms20211203, None, Some("t"))
+        })
+        .unwrap();
+    assert!(matches!(g, Answer::Done(_)), "{g:?}");
+    assert!(matches!(count(&shared), Answer::Done(0)));
+
+    // An emergency stop by the operator through the writer, then its resume.
+    let operator = p("operator");
+    let s = shared
+        .run_blocking(move |vrs| vrs.emergency_stop(operator, Function::All, "drill"))
+        .unwrap();
+    assert!(matches!(s, Answer::Done(_)), "{s:?}");
+    assert!(matches!(count(&shared), Answer::Refused(_)));
+    let r = cli.emergency_resume(operator, Function::All).unwrap();
+    assert!(matches!(r, Answer::Done(_)), "{r:?}");
+    assert!(matches!(count(&shared), Answer::Done(0)));
+    shared.close();
+}
