@@ -45,7 +45,7 @@ impl Store {
         tx.prepare_cached("DELETE FROM app_challenges WHERE expires_at < ?1")?
             .execute([purge_before.timestamp()])?;
         let kept: i64 = tx
-            .prepare_cached("SELECT n FROM app_challenge_count WHERE only = 1")?
+            .prepare_cached("SELECT n FROM app_challenge_count WHERE id = 1")?
             .query_row([], |r| r.get(0))?;
         if kept as u64 >= max_live {
             return Ok(false);

@@ -649,17 +649,17 @@ END;
 -- of thousands of rows and count(*) walked them all for every challenge.
 -- Triggers keep it in the same transaction as every insert and delete.
 CREATE TABLE app_challenge_count (
-    only INTEGER PRIMARY KEY CHECK (only = 1),
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
     n    INTEGER NOT NULL CHECK (n >= 0)
 ) STRICT;
-INSERT INTO app_challenge_count (only, n) SELECT 1, count(*) FROM app_challenges;
+INSERT INTO app_challenge_count (id, n) SELECT 1, count(*) FROM app_challenges;
 CREATE TRIGGER app_challenges_counted_in AFTER INSERT ON app_challenges
 BEGIN
-    UPDATE app_challenge_count SET n = n + 1 WHERE only = 1;
+    UPDATE app_challenge_count SET n = n + 1 WHERE id = 1;
 END;
 CREATE TRIGGER app_challenges_counted_out AFTER DELETE ON app_challenges
 BEGIN
-    UPDATE app_challenge_count SET n = n - 1 WHERE only = 1;
+    UPDATE app_challenge_count SET n = n - 1 WHERE id = 1;
 END;
 "#,
     ),

@@ -80,6 +80,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "dose counts rolled up without the date and without the age band, kept by triggers",
         include_str!("dose_rollups.sql"),
     ),
+    (
+        8,
+        "a count of the app's challenges kept, by triggers",
+        include_str!("challenge_count.sql"),
+    ),
 ];
 
 /// The tables the application role may use, with its privileges on each.
@@ -126,6 +131,8 @@ const GRANTS: &[(&str, &str)] = &[
     // The rollups of dose_counts (migration 5), written by its triggers as the caller.
     ("dose_counts_by_band", "SELECT, INSERT, UPDATE"),
     ("dose_counts_by_date", "SELECT, INSERT, UPDATE"),
+    // The count of the app's challenges (migration 8), written by its triggers.
+    ("app_challenge_count", "SELECT, UPDATE"),
 ];
 
 impl From<postgres::Error> for StoreError {
