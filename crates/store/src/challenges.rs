@@ -40,18 +40,21 @@ impl Store {
             );
         }
         let tx = sqlite!(mut self, "issue_challenge").transaction()?;
-        tx.execute(
-            "DELETE FROM app_challenges WHERE expires_at < ?1",
-            [purge_before.timestamp()],
-        )?;
-        let kept: i64 = tx.query_row("SELECT count(*) FROM app_challenges", [], |r| r.get(0))?;
+        // Every app application issues one: through the statement cache, and the
+        // count kept by triggers (migration 15), not count(*) over the table.
+        tx.prepare_cached("DELETE FROM app_challenges WHERE expires_at < ?1")?
+            .execute([purge_before.timestamp()])?;
+        let kept: i64 = tx
+            .prepare_cached("SELECT n FROM app_challenge_count WHERE id = 1")?
+            .query_row([], |r| r.get(0))?;
         if kept as u64 >= max_live {
             return Ok(false);
         }
-        tx.execute(
-            "INSERT INTO app_challenges (nonce_hash, expires_at) VALUES (?1, ?2)",
-            params![nonce_hash(nonce).as_slice(), expires_at.timestamp()],
-        )?;
+        tx.prepare_cached("INSERT INTO app_challenges (nonce_hash, expires_at) VALUES (?1, ?2)")?
+            .execute(params![
+                nonce_hash(nonce).as_slice(),
+                expires_at.timestamp()
+            ])?;
         tx.commit()?;
         Ok(true)
     }
@@ -81,11 +84,10 @@ impl Store {
             None => ChallengeFact::Absent,
             Some(h) => {
                 let row: Option<(i64, Option<i64>)> = tx
-                    .query_row(
+                    .prepare_cached(
                         "SELECT expires_at, consumed_at FROM app_challenges WHERE nonce_hash = ?1",
-                        [h.as_slice()],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
+                    )?
+                    .query_row([h.as_slice()], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()?;
                 match row {
                     None => ChallengeFact::Unknown,
@@ -105,10 +107,10 @@ impl Store {
                 let h = hash.ok_or_else(|| StoreError::Corrupt {
                     what: "a challenge rule accepted an absent nonce".into(),
                 })?;
-                tx.execute(
+                tx.prepare_cached(
                     "UPDATE app_challenges SET consumed_at = ?2 WHERE nonce_hash = ?1",
-                    params![h.as_slice(), allowed.as_of().timestamp()],
-                )?;
+                )?
+                .execute(params![h.as_slice(), allowed.as_of().timestamp()])?;
                 tx.commit()?;
                 Ok(Ok(()))
             }
@@ -126,5 +128,49 @@ impl Store {
                 Ok(Err(refusal))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone};
+
+    use crate::Store;
+
+    #[test]
+    fn at_most_max_live_challenges_are_kept_and_purged_ones_make_room() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = "2022-01-20T09:00:00+09:00";
+        Store::init(dir.path(), None, false, now).unwrap();
+        let mut store = Store::open(dir.path(), now).unwrap();
+        let jst = chrono::FixedOffset::east_opt(9 * 3600).unwrap();
+        let t0 = jst.with_ymd_and_hms(2022, 1, 20, 9, 0, 0).unwrap();
+        let minutes = |m: i64| t0 + Duration::minutes(m);
+        let mut issue = |n: u8, expires: i64, purge_before: i64| {
+            store
+                .issue_challenge(&[n; 32], minutes(expires), minutes(purge_before), 3)
+                .unwrap()
+        };
+        assert!(issue(1, 5, -5));
+        assert!(issue(2, 6, -4));
+        assert!(issue(3, 7, -3));
+        assert!(!issue(4, 8, -2), "a fourth is over the limit of 3");
+        // The first expired before the purge point: it goes, and one more fits.
+        assert!(issue(5, 12, 6));
+        assert!(!issue(6, 13, 6));
+        // Every one expired: all purged, and the count with them.
+        assert!(issue(7, 30, 20));
+        assert!(issue(8, 31, 20));
+        assert!(issue(9, 32, 20));
+        assert!(!issue(10, 33, 20));
+        let kept: i64 = store
+            .sqlite_conn()
+            .query_row("SELECT count(*) FROM app_challenges", [], |r| r.get(0))
+            .unwrap();
+        let counted: i64 = store
+            .sqlite_conn()
+            .query_row("SELECT n FROM app_challenge_count", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!((kept, counted), (3, 3));
     }
 }

@@ -639,6 +639,30 @@ CREATE TRIGGER dose_counts_keys_fixed
 END;
 "#,
     ),
+    (
+        15,
+        "a count of the app's challenges kept",
+        r#"
+-- How many of the app's challenges are kept, so that issuing one checks the
+-- limit (MAX_LIVE_CHALLENGES) without counting the table: challenges are kept
+-- ten minutes, consumed or not, so at the app's rate the table holds hundreds
+-- of thousands of rows and count(*) walked them all for every challenge.
+-- Triggers keep it in the same transaction as every insert and delete.
+CREATE TABLE app_challenge_count (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    n    INTEGER NOT NULL CHECK (n >= 0)
+) STRICT;
+INSERT INTO app_challenge_count (id, n) SELECT 1, count(*) FROM app_challenges;
+CREATE TRIGGER app_challenges_counted_in AFTER INSERT ON app_challenges
+BEGIN
+    UPDATE app_challenge_count SET n = n + 1 WHERE id = 1;
+END;
+CREATE TRIGGER app_challenges_counted_out AFTER DELETE ON app_challenges
+BEGIN
+    UPDATE app_challenge_count SET n = n - 1 WHERE id = 1;
+END;
+"#,
+    ),
 ];
 
 /// The schema version this build expects.

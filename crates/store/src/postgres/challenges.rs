@@ -22,14 +22,18 @@ impl Pg {
     ) -> Result<bool, StoreError> {
         let mut client = self.client.borrow_mut();
         let mut tx = super::begin(&mut client, Scope::National)?;
-        // One issuer at a time, so the bound holds under concurrent requests.
-        tx.execute("LOCK TABLE app_challenges IN SHARE ROW EXCLUSIVE MODE", &[])?;
+        // One issuer at a time (the count's row lock), so the bound holds under
+        // concurrent requests; the count is kept by triggers (migration 8).
+        tx.query_one(
+            "SELECT n FROM app_challenge_count WHERE id = 1 FOR UPDATE",
+            &[],
+        )?;
         tx.execute(
             "DELETE FROM app_challenges WHERE expires_at < $1",
             &[&purge_before],
         )?;
         let kept: i64 = tx
-            .query_one("SELECT count(*) FROM app_challenges", &[])?
+            .query_one("SELECT n FROM app_challenge_count WHERE id = 1", &[])?
             .get(0);
         if kept as u64 >= max_live {
             return Ok(false);

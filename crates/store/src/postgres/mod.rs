@@ -86,6 +86,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "vrs_residents_first_load: an empty partition's first load builds its indexes after it",
         include_str!("first_load.sql"),
     ),
+    (
+        8,
+        "a count of the app's challenges kept, by triggers",
+        include_str!("challenge_count.sql"),
+    ),
 ];
 
 /// The tables the application role may use, with its privileges on each.
@@ -132,6 +137,8 @@ const GRANTS: &[(&str, &str)] = &[
     // The rollups of dose_counts (migration 5), written by its triggers as the caller.
     ("dose_counts_by_band", "SELECT, INSERT, UPDATE"),
     ("dose_counts_by_date", "SELECT, INSERT, UPDATE"),
+    // The count of the app's challenges (migration 8), written by its triggers.
+    ("app_challenge_count", "SELECT, UPDATE"),
 ];
 
 impl From<postgres::Error> for StoreError {

@@ -44,7 +44,7 @@ fn audit_and_backup_say_whether_they_verify() {
         expect![[r#"
             valid: the backup can be restored
             integrity:      ok
-            schema version: 14
+            schema version: 15
             audit chain:    verifies, 7 events
             --- exit 0
         "#]],

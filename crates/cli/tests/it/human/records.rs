@@ -17,8 +17,8 @@ fn init_says_what_it_made() {
         expect![[r#"
             data directory [DIR] is ready
             new keyring:        yes
-            migrations applied: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14
-            schema version:     14
+            migrations applied: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+            schema version:     15
             issuer base URL:    https://vrs.example.jp/issuer
             --- exit 0
         "#]],
