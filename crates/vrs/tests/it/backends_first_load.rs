@@ -256,19 +256,6 @@ fn a_failed_first_load_leaves_the_partition_attached_with_its_indexes() {
     assert_ne!(after.index_oids, before.index_oids);
 }
 
-/// `sql`'s single count as the application role in `area` (or national).
-fn count_as(c: &mut postgres::Client, area: &str, scope: &str, sql: &str) -> i64 {
-    let mut tx = c.transaction().unwrap();
-    tx.execute(
-        "SELECT set_config('app.municipality', $1, true), set_config('app.scope', $2, true)",
-        &[&area, &scope],
-    )
-    .unwrap();
-    let n = tx.query_one(sql, &[]).unwrap().get(0);
-    tx.commit().unwrap();
-    n
-}
-
 #[test]
 fn row_level_security_binds_a_partition_that_took_the_first_load() {
     let Some((_drop, _dir, mut vrs, schema, mut owner)) = fresh() else {
@@ -286,10 +273,26 @@ fn row_level_security_binds_a_partition_that_took_the_first_load() {
     app.batch_execute(&format!("SET search_path = {schema}; SET ROLE vrs_app"))
         .unwrap();
     let all = "SELECT count(*) FROM residents";
-    assert_eq!(count_as(&mut app, "131016", "", all), 4, "its own area");
-    assert_eq!(count_as(&mut app, "131041", "", all), 0, "another area");
-    assert_eq!(count_as(&mut app, "", "", all), 0, "no area");
-    assert_eq!(count_as(&mut app, "", "national", all), 4, "national");
+    assert_eq!(
+        crate::backends_pg::count_in(&mut app, "131016", "", all),
+        4,
+        "its own area"
+    );
+    assert_eq!(
+        crate::backends_pg::count_in(&mut app, "131041", "", all),
+        0,
+        "another area"
+    );
+    assert_eq!(
+        crate::backends_pg::count_in(&mut app, "", "", all),
+        0,
+        "no area"
+    );
+    assert_eq!(
+        crate::backends_pg::count_in(&mut app, "", "national", all),
+        4,
+        "national"
+    );
     // The re-attached partition is still reached only through the parent.
     let e = app
         .query_one(&format!("SELECT count(*) FROM {part}"), &[])

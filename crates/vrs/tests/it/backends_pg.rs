@@ -128,7 +128,7 @@ fn row_level_security_and_append_only_bind_the_application_role() {
 }
 
 /// `sql`'s single count in a transaction of `area` (or national with `scope`).
-fn count_in(c: &mut postgres::Client, area: &str, scope: &str, sql: &str) -> i64 {
+pub(crate) fn count_in(c: &mut postgres::Client, area: &str, scope: &str, sql: &str) -> i64 {
     let mut tx = c.transaction().unwrap();
     tx.execute(
         "SELECT set_config('app.municipality', $1, true), set_config('app.scope', $2, true)",
