@@ -18,7 +18,7 @@ pub(crate) fn configure(conn: &mut Connection) -> Result<(), StoreError> {
     // from its start: a deferred read transaction promoted to a write fails
     // with SQLITE_BUSY_SNAPSHOT (517), which no busy timeout retries.
     conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    set_wal(conn)?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // 64 MiB of page cache (default 2 MiB): bulk imports insert into three
@@ -32,6 +32,25 @@ pub(crate) fn configure(conn: &mut Connection) -> Result<(), StoreError> {
     // cache thrashed and every request re-parsed its SQL.
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(())
+}
+
+/// Switches the database to WAL. On a fresh file still in rollback mode, two
+/// processes switching at once both hold a SHARED lock and want EXCLUSIVE:
+/// SQLite answers one of them SQLITE_BUSY at once (a deadlock the busy timeout
+/// does not wait out), so that one tries again until the other has switched.
+fn set_wal(conn: &Connection) -> Result<(), StoreError> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            other => return Ok(other?),
+        }
+    }
 }
 
 /// The database file and its `-wal`/`-shm` companions.
@@ -156,4 +175,37 @@ pub(crate) fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_URI,
     )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Many connections configuring one fresh file at once all end in WAL:
+    /// none is answered "database is locked" by the rollback-mode deadlock.
+    #[test]
+    fn connections_configuring_a_fresh_file_at_once_all_switch_to_wal() {
+        for round in 0..40 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("vrs.db");
+            let barrier = std::sync::Barrier::new(6);
+            let modes: Vec<String> = std::thread::scope(|s| {
+                (0..6)
+                    .map(|_| {
+                        s.spawn(|| {
+                            let mut conn = Connection::open(&path).unwrap();
+                            barrier.wait();
+                            configure(&mut conn).map_err(|e| format!("round {round}: {e}"))?;
+                            conn.query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0))
+                                .map_err(|e| e.to_string())
+                        })
+                    })
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .map(|h| h.join().unwrap().unwrap())
+                    .collect()
+            });
+            assert!(modes.iter().all(|m| m == "wal"), "{modes:?}");
+        }
+    }
 }
