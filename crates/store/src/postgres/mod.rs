@@ -32,6 +32,7 @@ mod inquiry;
 mod issuance;
 mod keys;
 mod open;
+mod resident_copy;
 pub(crate) mod residents;
 mod sessions;
 mod statistics;
@@ -90,6 +91,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         8,
         "a count of the app's challenges kept, by triggers",
         include_str!("challenge_count.sql"),
+    ),
+    (
+        9,
+        "the first load of a partition that never held a row by COPY straight into it",
+        include_str!("first_load_copy.sql"),
     ),
 ];
 

@@ -2,16 +2,16 @@
 //! staging table and set-based INSERT … SELECT (COPY FROM is refused on tables
 //! with row-level security), lookups and counts.
 
-use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{ToSql, Type};
 use vrs_consent::{Action, Allowed};
 use vrs_domain::csv_input::RowError;
 use vrs_domain::{MunicipalityCode, Resident, TicketNumber};
 
 use super::audit::{self, HEAD_COLUMNS};
-use super::first_load::{first_load, FirstLoad};
+use super::first_load::{close_copy, copy_problems, first_load, open_copy, FirstLoad};
+use super::resident_copy::{copy_rows, Target, PARTITION_COLUMNS, STAGE_COLUMNS};
 use super::{Pg, Scope};
-use crate::residents::{event, parse_col, prepare_rows, ImportOutcome, Lookup, Prepared};
+use crate::residents::{event, parse_col, ImportOutcome, Lookup};
 use crate::{Keyring, StoreError};
 
 /// The staging table: one import's good rows, dropped at commit.
@@ -28,20 +28,6 @@ const STAGE: &str = "CREATE TEMP TABLE resident_stage (
         previous_municipality integer,
         moved_in_on           text
     ) ON COMMIT DROP";
-
-const STAGE_TYPES: [Type; 11] = [
-    Type::INT8,
-    Type::TEXT,
-    Type::BYTEA,
-    Type::BYTEA,
-    Type::INT8,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::INT2,
-    Type::INT4,
-    Type::TEXT,
-];
 
 /// Each staged line that cannot be kept: a repeated address number, or a
 /// My Number or ticket number another resident (of the file or held) has.
@@ -91,46 +77,49 @@ impl Pg {
         let mut tx = super::begin(&mut client, Scope::Area(municipality))?;
         // The import's audit event takes this number: residents.import_batch.
         let batch: i64 = tx.query_one("SELECT nextval('audit_seq')", &[])?.get(0);
-        tx.batch_execute(STAGE)?;
+        let rows = rows.into_iter();
         let mut out = ImportOutcome::default();
-        {
-            let sink = tx.copy_in("COPY resident_stage FROM STDIN (FORMAT binary)")?;
-            let mut writer = BinaryCopyInWriter::new(sink, &STAGE_TYPES);
-            let rows = rows.into_iter();
-            std::thread::scope(|scope| -> Result<(), StoreError> {
-                let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(4);
-                scope.spawn(move || prepare_rows(rows, keys, municipality, &send));
-                for prepared in receive.iter().flatten() {
-                    match prepared {
-                        Prepared::Bad(mut errs) => out.errors.append(&mut errs),
-                        Prepared::Sealing(e) => return Err(e),
-                        Prepared::Row(row) => {
-                            let r = &row.resident;
-                            let values: [&(dyn ToSql + Sync); 11] = [
-                                &(row.line as i64),
-                                &r.address_number.as_str(),
-                                &row.index.as_slice(),
-                                &row.sealed,
-                                &(r.ticket_number.as_u64() as i64),
-                                &row.name,
-                                &r.name_kana.as_str(),
-                                &row.birth,
-                                &i16::from(r.sex.code()),
-                                &r.previous_municipality.map(|p| p.as_u32() as i32),
-                                &r.moved_in_on.map(|d| d.to_string()),
-                            ];
-                            writer.write(&values)?;
-                        }
-                    }
-                }
-                Ok(())
-            })?;
-            writer.finish()?;
+        // A partition that has never held a row (the first load of a fresh
+        // database): the rows go by COPY straight into it, detached, and its
+        // indexes are built when it is attached again (first_load_copy.sql).
+        if let Some(part) = open_copy(&mut tx, batch)? {
+            let sql = format!("COPY {part} ({PARTITION_COLUMNS}) FROM STDIN (FORMAT binary)");
+            let target = Target::Partition {
+                municipality: m,
+                batch,
+            };
+            let sent = copy_rows(&mut tx, &sql, target, keys, municipality, rows, &mut out)?;
+            if out.errors.is_empty() && close_copy(&mut tx)? {
+                out.imported = sent.rows;
+                return self.finish_import(tx, keys, allowed, out, batch, dry_run, detail);
+            }
+            // A bad row, or a value repeated within the file: name each line.
+            for (position, column) in copy_problems(&mut tx, &sent.digest)? {
+                let line = sent
+                    .lines
+                    .line_of(position)
+                    .ok_or_else(|| StoreError::Corrupt {
+                        what: format!("the first load has no row at position {position}"),
+                    })?;
+                out.errors.push(problem(line, &column, municipality));
+            }
+            return refuse(tx, out);
         }
-        // A partition holding no row of any municipality (the first load of
-        // a fresh database): the rows go in with the partition's indexes
-        // built after the load (see first_load.sql, ACCESS EXCLUSIVE on
-        // residents meanwhile). A value repeated within the file makes an
+        tx.batch_execute(STAGE)?;
+        let sql = format!("COPY resident_stage ({STAGE_COLUMNS}) FROM STDIN (FORMAT binary)");
+        copy_rows(
+            &mut tx,
+            &sql,
+            Target::Stage,
+            keys,
+            municipality,
+            rows,
+            &mut out,
+        )?;
+        // A partition holding no row of any municipality but that held some
+        // once (rows since erased, or an import by this path rolled back):
+        // the staged rows go in with the partition's indexes built after the
+        // load (see first_load.sql, ACCESS EXCLUSIVE on residents meanwhile). A value repeated within the file makes an
         // index build fail: the set-based check below names each line.
         let mut repeated = false;
         if out.errors.is_empty() {
@@ -178,28 +167,11 @@ impl Pg {
         }
         tx.batch_execute("ANALYZE resident_stage")?;
         for p in tx.query(PROBLEMS, &[&m])? {
-            let line = p.get::<_, i64>(0) as u64;
-            out.errors.push(match p.get::<_, &str>(1) {
-                "address_number" => RowError {
-                    line,
-                    column: "address_number".into(),
-                    reason: "address number repeats an earlier line of this file".into(),
-                },
-                column => RowError {
-                    line,
-                    column: column.into(),
-                    reason: format!("another resident of {municipality} already has this {column}"),
-                },
-            });
+            out.errors
+                .push(problem(p.get::<_, i64>(0) as u64, p.get(1), municipality));
         }
         if !out.errors.is_empty() {
-            tx.rollback()?;
-            let mut errors = out.errors;
-            errors.sort_by_key(|e| e.line);
-            return Ok(ImportOutcome {
-                errors,
-                ..ImportOutcome::default()
-            });
+            return refuse(tx, out);
         }
         out.updated = tx.execute(
             &format!(
@@ -382,6 +354,33 @@ impl Pg {
         tx.commit()?;
         Ok(n as u64)
     }
+}
+
+/// A staged line that cannot be kept, as the import reports it.
+fn problem(line: u64, column: &str, municipality: MunicipalityCode) -> RowError {
+    match column {
+        "address_number" => RowError {
+            line,
+            column: "address_number".into(),
+            reason: "address number repeats an earlier line of this file".into(),
+        },
+        column => RowError {
+            line,
+            column: column.into(),
+            reason: format!("another resident of {municipality} already has this {column}"),
+        },
+    }
+}
+
+/// Rolls an import with bad rows back: nothing kept, every error by line.
+fn refuse(tx: postgres::Transaction<'_>, out: ImportOutcome) -> Result<ImportOutcome, StoreError> {
+    tx.rollback()?;
+    let mut errors = out.errors;
+    errors.sort_by_key(|e| e.line);
+    Ok(ImportOutcome {
+        errors,
+        ..ImportOutcome::default()
+    })
 }
 
 /// `RESIDENT_COLUMNS` with each column taken from `r`.

@@ -14,7 +14,7 @@ use crate::support::{clock, consent, file, my_number, HEADER};
 
 /// A fresh PostgreSQL instance, its schema's name and an owner's client with
 /// the schema on its search path; `None` when there is no test server.
-fn fresh() -> Option<(TestDir, tempfile::TempDir, Vrs, String, postgres::Client)> {
+pub(crate) fn fresh() -> Option<(TestDir, tempfile::TempDir, Vrs, String, postgres::Client)> {
     let base = test_database_url()?;
     let url = own_schema_url(&base);
     let schema = url.rsplit_once("schema=").unwrap().1.to_owned();
@@ -31,7 +31,7 @@ fn fresh() -> Option<(TestDir, tempfile::TempDir, Vrs, String, postgres::Client)
 }
 
 /// The residents partition that holds municipality `m`.
-fn partition_of(c: &mut postgres::Client, m: i32) -> String {
+pub(crate) fn partition_of(c: &mut postgres::Client, m: i32) -> String {
     c.query_one("SELECT vrs_residents_partition($1)::text", &[&m])
         .unwrap()
         .get(0)
@@ -41,16 +41,16 @@ fn partition_of(c: &mut postgres::Client, m: i32) -> String {
 /// its indexes (definition, validity, parent index) and their OIDs, its
 /// constraints and those that reference it, its triggers and its grants.
 #[derive(Debug, PartialEq, Eq)]
-struct Catalog {
-    attached: (bool, String, Option<String>),
-    indexes: Vec<(String, String, bool, bool, Option<String>)>,
-    index_oids: Vec<u32>,
-    constraints: Vec<(String, i8, String, String, bool, i32)>,
-    triggers: Vec<(String, i16, bool)>,
-    acl: Option<String>,
+pub(crate) struct Catalog {
+    pub(crate) attached: (bool, String, Option<String>),
+    pub(crate) indexes: Vec<(String, String, bool, bool, Option<String>)>,
+    pub(crate) index_oids: Vec<u32>,
+    pub(crate) constraints: Vec<(String, i8, String, String, bool, i32)>,
+    pub(crate) triggers: Vec<(String, i16, bool)>,
+    pub(crate) acl: Option<String>,
 }
 
-fn catalog(c: &mut postgres::Client, part: &str) -> Catalog {
+pub(crate) fn catalog(c: &mut postgres::Client, part: &str) -> Catalog {
     let r = c
         .query_one(
             "SELECT c.relispartition, coalesce(pg_get_expr(c.relpartbound, c.oid), ''),
@@ -109,7 +109,7 @@ fn catalog(c: &mut postgres::Client, part: &str) -> Catalog {
 
 /// The partition as the schema made it, apart from the indexes' OIDs.
 #[track_caller]
-fn assert_same_shape(before: &Catalog, after: &Catalog) {
+pub(crate) fn assert_same_shape(before: &Catalog, after: &Catalog) {
     assert_eq!(after.attached, before.attached, "attached with its bound");
     assert!(after.attached.0, "still a partition of residents");
     assert_eq!(after.indexes, before.indexes, "the same valid indexes");
@@ -123,14 +123,14 @@ fn assert_same_shape(before: &Catalog, after: &Catalog) {
     assert_eq!(after.acl, before.acl, "the same grants");
 }
 
-fn rows_in(c: &mut postgres::Client, part: &str) -> i64 {
+pub(crate) fn rows_in(c: &mut postgres::Client, part: &str) -> i64 {
     // The partition itself has no policy: the owner sees every row in it.
     c.query_one(&format!("SELECT count(*) FROM {part}"), &[])
         .unwrap()
         .get(0)
 }
 
-fn import(vrs: &mut Vrs, m: &str, csv: &str) -> vrs::ImportOutcome {
+pub(crate) fn import(vrs: &mut Vrs, m: &str, csv: &str) -> vrs::ImportOutcome {
     let who = format!("municipality:{m}").parse().unwrap();
     match vrs
         .import_residents(who, csv.as_bytes(), None, false)
