@@ -662,21 +662,7 @@ impl Keyring {
     fn seal_with(&self, k: &ScopeKey, data: &[u8], context: &[u8]) -> Result<Vec<u8>, StoreError> {
         let mut nonce = [0u8; NONCE_LEN];
         self.rng.fill(&mut nonce).map_err(|_| no_randomness())?;
-        let mut out = Vec::with_capacity(NONCE_LEN + data.len() + 16);
-        out.extend_from_slice(&nonce);
-        out.extend_from_slice(data);
-        let tag = k
-            .data
-            .seal_in_place_separate_tag(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from(context),
-                &mut out[NONCE_LEN..],
-            )
-            .map_err(|_| StoreError::Keyring {
-                reason: "sealing failed".into(),
-            })?;
-        out.extend_from_slice(tag.as_ref());
-        Ok(out)
+        seal_under(k, nonce, data, context)
     }
 
     /// 32 fresh random bytes (new secrets such as revocation-id keys).
@@ -728,6 +714,31 @@ fn poisoned() -> StoreError {
     }
 }
 
+/// Seals `data` under `k` with `nonce` (fresh from the system's random
+/// source, used once), binding `context` as associated data.
+fn seal_under(
+    k: &ScopeKey,
+    nonce: [u8; NONCE_LEN],
+    data: &[u8],
+    context: &[u8],
+) -> Result<Vec<u8>, StoreError> {
+    let mut out = Vec::with_capacity(NONCE_LEN + data.len() + 16);
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(data);
+    let tag = k
+        .data
+        .seal_in_place_separate_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(context),
+            &mut out[NONCE_LEN..],
+        )
+        .map_err(|_| StoreError::Keyring {
+            reason: "sealing failed".into(),
+        })?;
+    out.extend_from_slice(tag.as_ref());
+    Ok(out)
+}
+
 fn index_with(k: &ScopeKey, n: &MyNumber) -> [u8; 32] {
     let tag = hmac::sign(&k.index, n.expose().as_bytes());
     let mut out = [0u8; 32];
@@ -770,5 +781,7 @@ fn open_with(k: &ScopeKey, sealed: &[u8], context: &[u8]) -> Result<Vec<u8>, Sto
     Ok(plain.to_vec())
 }
 
+mod sealer;
+pub(crate) use sealer::Sealer;
 #[cfg(test)]
 mod tests;

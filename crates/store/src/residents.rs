@@ -378,6 +378,7 @@ pub(crate) fn prepare_rows(
     send: &std::sync::mpsc::SyncSender<Vec<Prepared>>,
 ) {
     let mut batch = Vec::with_capacity(BATCH);
+    let mut sealer = None;
     for (line, row) in rows {
         let prepared = match row {
             Err(errs) => Prepared::Bad(errs),
@@ -390,10 +391,7 @@ pub(crate) fn prepare_rows(
                     vrs_consent::grounds::OWN_AREA
                 ),
             }]),
-            Ok(r) => match keys
-                .seal(&r.my_number, r.municipality)
-                .and_then(|s| Ok((s, keys.blind_index(&r.my_number, r.municipality)?)))
-            {
+            Ok(r) => match seal_one(&mut sealer, keys, municipality, &r.my_number) {
                 Ok((sealed, index)) => Prepared::Row(Row {
                     line,
                     index,
@@ -416,6 +414,21 @@ pub(crate) fn prepare_rows(
     if !batch.is_empty() {
         let _ = send.send(batch);
     }
+}
+
+/// The sealed My Number and its blind index, under the municipality's own
+/// keys (looked up when the first good row needs them).
+fn seal_one<'k>(
+    sealer: &mut Option<crate::keyring::Sealer<'k>>,
+    keys: &'k crate::Keyring,
+    municipality: MunicipalityCode,
+    n: &vrs_domain::MyNumber,
+) -> Result<(Vec<u8>, [u8; 32]), StoreError> {
+    let s = match sealer {
+        Some(s) => s,
+        None => sealer.insert(keys.sealer(municipality)?),
+    };
+    Ok((s.seal(n)?, s.blind_index(n)))
 }
 
 enum Upsert {
