@@ -209,8 +209,17 @@ impl FromStr for BirthDate {
 }
 
 impl fmt::Display for BirthDate {
+    /// ISO 8601, `YYYY-MM-DD` (the year is 1873..=2199), written directly:
+    /// chrono's `format` parses its pattern on every call, a resident
+    /// import's cost per row.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0.format("%Y-%m-%d"))
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            self.0.year(),
+            self.0.month(),
+            self.0.day()
+        )
     }
 }
 

@@ -286,6 +286,10 @@ fn column_name(header: &[String], i: usize) -> String {
 /// spaces and hyphens as people paste them). Allocates nothing: it runs on
 /// every cell of every row.
 fn as_my_number(cell: &str) -> Option<u64> {
+    // Twelve digits take at least twelve bytes: most cells are shorter.
+    if cell.len() < 12 {
+        return None;
+    }
     let mut ascii = [0u8; 12];
     let mut n = 0;
     for c in cell.trim().chars() {
