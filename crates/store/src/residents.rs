@@ -380,17 +380,8 @@ pub(crate) fn prepare_rows(
     let mut batch = Vec::with_capacity(BATCH);
     let mut sealer = None;
     for (line, row) in rows {
-        let prepared = match row {
+        let prepared = match own_area(line, row, municipality) {
             Err(errs) => Prepared::Bad(errs),
-            Ok(r) if r.municipality != municipality => Prepared::Bad(vec![RowError {
-                line,
-                column: "municipality_code".into(),
-                reason: format!(
-                    "row is for {}, not for {municipality} ({})",
-                    r.municipality,
-                    vrs_consent::grounds::OWN_AREA
-                ),
-            }]),
             Ok(r) => match seal_one(&mut sealer, keys, municipality, &r.my_number) {
                 Ok((sealed, index)) => Prepared::Row(Row {
                     line,
@@ -416,9 +407,30 @@ pub(crate) fn prepare_rows(
     }
 }
 
+/// A parsed row, or its errors; a row of another municipality than the
+/// importing one is a bad row.
+pub(crate) fn own_area(
+    line: u64,
+    row: Result<Resident, Vec<RowError>>,
+    municipality: MunicipalityCode,
+) -> Result<Resident, Vec<RowError>> {
+    match row {
+        Ok(r) if r.municipality != municipality => Err(vec![RowError {
+            line,
+            column: "municipality_code".into(),
+            reason: format!(
+                "row is for {}, not for {municipality} ({})",
+                r.municipality,
+                vrs_consent::grounds::OWN_AREA
+            ),
+        }]),
+        row => row,
+    }
+}
+
 /// The sealed My Number and its blind index, under the municipality's own
 /// keys (looked up when the first good row needs them).
-fn seal_one<'k>(
+pub(crate) fn seal_one<'k>(
     sealer: &mut Option<crate::keyring::Sealer<'k>>,
     keys: &'k crate::Keyring,
     municipality: MunicipalityCode,

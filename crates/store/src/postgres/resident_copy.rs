@@ -1,5 +1,5 @@
 //! Residents on PostgreSQL: streaming a resident file into a binary COPY,
-//! parsing and sealing on a worker thread while this thread encodes the rows
+//! parsing on a worker thread while this thread seals and encodes the rows
 //! into large COPY messages and the server stores them.
 
 use std::io::Write;
@@ -7,7 +7,10 @@ use std::io::Write;
 use postgres::Transaction;
 use vrs_domain::MunicipalityCode;
 
-use crate::residents::{prepare_rows, ImportOutcome, Prepared, Row};
+use vrs_domain::csv_input::RowError;
+use vrs_domain::Resident;
+
+use crate::residents::{own_area, seal_one, ImportOutcome};
 use crate::{Keyring, StoreError};
 
 /// Where the rows go, and so which columns each carries.
@@ -73,8 +76,13 @@ impl Lines {
     }
 }
 
+/// Parsed rows sent to this thread at once.
+const BATCH: usize = 512;
+
 /// Streams `rows` into the COPY `sql` (binary, the columns of `target`):
-/// bad rows go to `out.errors`; a sealing failure stops everything.
+/// bad rows go to `out.errors`; a sealing failure stops everything. Two
+/// stages: a worker reads and parses the file; this thread seals, indexes
+/// and encodes each good row and hands the server 256 KiB at a time.
 pub(super) fn copy_rows<I>(
     tx: &mut Transaction<'_>,
     sql: &str,
@@ -85,12 +93,7 @@ pub(super) fn copy_rows<I>(
     out: &mut ImportOutcome,
 ) -> Result<Sent, StoreError>
 where
-    I: Iterator<
-            Item = (
-                u64,
-                Result<vrs_domain::Resident, Vec<vrs_domain::csv_input::RowError>>,
-            ),
-        > + Send,
+    I: Iterator<Item = (u64, Result<Resident, Vec<RowError>>)> + Send,
 {
     let mut sink = tx.copy_in(sql)?;
     let mut buf = Vec::with_capacity(CHUNK + 4096);
@@ -99,22 +102,25 @@ where
     buf.extend_from_slice(&0i32.to_be_bytes()); // header extension length
     let mut lines = Lines::default();
     let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut sealer = None;
     std::thread::scope(|scope| -> Result<(), StoreError> {
-        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(8);
-        scope.spawn(move || prepare_rows(rows, keys, municipality, &send));
-        for prepared in receive.iter().flatten() {
-            match prepared {
-                Prepared::Bad(mut errs) => out.errors.append(&mut errs),
-                Prepared::Sealing(e) => return Err(e),
-                Prepared::Row(row) => {
-                    encode(&mut buf, &row, target);
-                    keys_digest(&mut digest, &row);
-                    lines.push(row.line);
-                    if buf.len() >= CHUNK {
-                        sink.write_all(&buf).map_err(io)?;
-                        buf.clear();
-                    }
+        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(8);
+        scope.spawn(move || parse_rows(rows, municipality, &send));
+        for (line, parsed) in receive.iter().flatten() {
+            let r = match parsed {
+                Ok(r) => r,
+                Err(mut errs) => {
+                    out.errors.append(&mut errs);
+                    continue;
                 }
+            };
+            let (sealed, index) = seal_one(&mut sealer, keys, municipality, &r.my_number)?;
+            encode(&mut buf, line, &r, &index, &sealed, target);
+            keys_digest(&mut digest, &r, &index);
+            lines.push(line);
+            if buf.len() >= CHUNK {
+                sink.write_all(&buf).map_err(io)?;
+                buf.clear();
             }
         }
         Ok(())
@@ -129,6 +135,32 @@ where
     })
 }
 
+/// A row as the worker parsed it: the resident of the importing
+/// municipality, or the row's errors.
+type Parsed = (u64, Result<Resident, Vec<RowError>>);
+
+/// The worker stage: reads and parses the rows and sends them in file order,
+/// in batches. Stops when the receiver has gone (an error upstream).
+fn parse_rows(
+    rows: impl Iterator<Item = Parsed>,
+    municipality: MunicipalityCode,
+    send: &std::sync::mpsc::SyncSender<Vec<Parsed>>,
+) {
+    let mut batch = Vec::with_capacity(BATCH);
+    for (line, row) in rows {
+        batch.push((line, own_area(line, row, municipality)));
+        if batch.len() == BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            if send.send(full).is_err() {
+                return;
+            }
+        }
+    }
+    if !batch.is_empty() {
+        let _ = send.send(batch);
+    }
+}
+
 fn io(e: std::io::Error) -> StoreError {
     StoreError::Postgres {
         reason: format!("COPY: {e}"),
@@ -137,35 +169,41 @@ fn io(e: std::io::Error) -> StoreError {
 
 /// The keys a first load's problems are found by, in the order sent:
 /// the address number's length and bytes, the ticket number, the blind index.
-fn keys_digest(digest: &mut ring::digest::Context, row: &Row) {
-    let address = row.resident.address_number.as_str().as_bytes();
+fn keys_digest(digest: &mut ring::digest::Context, r: &Resident, index: &[u8; 32]) {
+    let address = r.address_number.as_str().as_bytes();
     digest.update(&(address.len() as i32).to_be_bytes());
     digest.update(address);
-    digest.update(&(row.resident.ticket_number.as_u64() as i64).to_be_bytes());
-    digest.update(&row.index);
+    digest.update(&(r.ticket_number.as_u64() as i64).to_be_bytes());
+    digest.update(index);
 }
 
 /// One row in PostgreSQL's binary COPY format: the field count, then each
 /// field's length (-1 for NULL) and its bytes in the column type's binary
 /// form (int2/int4/int8 big-endian, text as UTF-8, bytea as is).
-fn encode(buf: &mut Vec<u8>, row: &Row, target: Target) {
-    let r = &row.resident;
+fn encode(
+    buf: &mut Vec<u8>,
+    line: u64,
+    r: &Resident,
+    index: &[u8; 32],
+    sealed: &[u8],
+    target: Target,
+) {
     let fields: i16 = match target {
         Target::Stage => 11,
         Target::Partition { .. } => 12,
     };
     buf.extend_from_slice(&fields.to_be_bytes());
     match target {
-        Target::Stage => int8(buf, row.line as i64),
+        Target::Stage => int8(buf, line as i64),
         Target::Partition { municipality, .. } => int4(buf, municipality),
     }
     bytes(buf, r.address_number.as_str().as_bytes());
-    bytes(buf, &row.index);
-    bytes(buf, &row.sealed);
+    bytes(buf, index);
+    bytes(buf, sealed);
     int8(buf, r.ticket_number.as_u64() as i64);
-    bytes(buf, row.name.as_bytes());
+    text(buf, &r.name);
     bytes(buf, r.name_kana.as_str().as_bytes());
-    bytes(buf, row.birth.as_bytes());
+    text(buf, &r.birth_date);
     buf.extend_from_slice(&2i32.to_be_bytes());
     buf.extend_from_slice(&i16::from(r.sex.code()).to_be_bytes());
     if let Target::Partition { batch, .. } = target {
@@ -176,9 +214,19 @@ fn encode(buf: &mut Vec<u8>, row: &Row, target: Target) {
         None => null(buf),
     }
     match r.moved_in_on {
-        Some(d) => bytes(buf, d.to_string().as_bytes()),
+        Some(d) => text(buf, &d),
         None => null(buf),
     }
+}
+
+/// A text field written from its `Display` form, its length filled in after.
+fn text(buf: &mut Vec<u8>, v: &dyn std::fmt::Display) {
+    let at = buf.len();
+    buf.extend_from_slice(&[0; 4]);
+    // Writing into a Vec cannot fail.
+    let _ = write!(buf, "{v}");
+    let len = (buf.len() - at - 4) as i32;
+    buf[at..at + 4].copy_from_slice(&len.to_be_bytes());
 }
 
 fn int4(buf: &mut Vec<u8>, v: i32) {

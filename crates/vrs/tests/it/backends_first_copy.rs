@@ -287,3 +287,36 @@ fn a_partition_that_held_a_row_once_takes_the_staged_first_load() {
     assert_eq!(filenode(&mut owner, &part), node, "the same data file");
     assert_eq!(rows_in(&mut owner, &part), 20);
 }
+
+#[test]
+fn a_first_load_by_copy_keeps_every_column_of_a_moved_in_resident() {
+    let Some((_drop, _dir, mut vrs, _schema, mut owner)) = fresh() else {
+        return;
+    };
+    consent(&mut vrs, "131016", DocumentId::Terms20211203);
+    let part = partition_of(&mut owner, 131_016);
+    let node = filenode(&mut owner, &part);
+    // The first load of 131016: one resident moved in from 011002.
+    crate::support::moved_in(&mut vrs, "011002", "131016", 7);
+    assert_ne!(filenode(&mut owner, &part), node, "the COPY path");
+    let who = "municipality:131016".parse().unwrap();
+    let lookup = vrs::Lookup::AddressNumber("M7".parse().unwrap());
+    let vrs::Answer::Done(Some(r)) = vrs.find_resident(who, None, &lookup).unwrap() else {
+        panic!("M7 is not found")
+    };
+    let n: vrs::domain::MyNumber = my_number(7 + 11_002 * 1000).parse().unwrap();
+    assert_eq!(r.my_number, n, "sealed and opened under 131016's key");
+    assert_eq!(r.ticket_number.to_string(), "0000900007");
+    assert_eq!(r.name.to_string(), "山田\u{3000}太郎7");
+    assert_eq!(r.name_kana.to_string(), "ヤマダ\u{3000}タロウ");
+    assert_eq!(r.birth_date.to_string(), "1980-02-17");
+    assert_eq!(r.sex.code(), 1);
+    assert_eq!(
+        r.previous_municipality.map(|m| m.to_string()).as_deref(),
+        Some("011002")
+    );
+    assert_eq!(
+        r.moved_in_on.map(|d| d.to_string()).as_deref(),
+        Some("2021-12-15")
+    );
+}
