@@ -18,6 +18,7 @@
 //! their own audit chain's advisory lock.
 
 mod accounts;
+mod area_statistics;
 pub(crate) mod audit;
 mod audit_heads;
 mod challenges;
@@ -90,6 +91,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         8,
         "a count of the app's challenges kept, by triggers",
         include_str!("challenge_count.sql"),
+    ),
+    (
+        10,
+        "vrs_know_area: a partition's statistics learn a municipality its bulk load brought",
+        include_str!("area_statistics.sql"),
     ),
 ];
 

@@ -14,7 +14,7 @@ use crate::support::{clock, consent, file, my_number, HEADER};
 
 /// A fresh PostgreSQL instance, its schema's name and an owner's client with
 /// the schema on its search path; `None` when there is no test server.
-fn fresh() -> Option<(TestDir, tempfile::TempDir, Vrs, String, postgres::Client)> {
+pub(crate) fn fresh() -> Option<(TestDir, tempfile::TempDir, Vrs, String, postgres::Client)> {
     let base = test_database_url()?;
     let url = own_schema_url(&base);
     let schema = url.rsplit_once("schema=").unwrap().1.to_owned();
@@ -31,7 +31,7 @@ fn fresh() -> Option<(TestDir, tempfile::TempDir, Vrs, String, postgres::Client)
 }
 
 /// The residents partition that holds municipality `m`.
-fn partition_of(c: &mut postgres::Client, m: i32) -> String {
+pub(crate) fn partition_of(c: &mut postgres::Client, m: i32) -> String {
     c.query_one("SELECT vrs_residents_partition($1)::text", &[&m])
         .unwrap()
         .get(0)
@@ -130,7 +130,7 @@ fn rows_in(c: &mut postgres::Client, part: &str) -> i64 {
         .get(0)
 }
 
-fn import(vrs: &mut Vrs, m: &str, csv: &str) -> vrs::ImportOutcome {
+pub(crate) fn import(vrs: &mut Vrs, m: &str, csv: &str) -> vrs::ImportOutcome {
     let who = format!("municipality:{m}").parse().unwrap();
     match vrs
         .import_residents(who, csv.as_bytes(), None, false)
