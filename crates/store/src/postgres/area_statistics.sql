@@ -27,18 +27,6 @@
 -- statistics do not know m, so a caller can make it work at most once per
 -- municipality and partition between two analyses.
 
--- The partition of `parent` that holds municipality m (by the hash bound).
-CREATE FUNCTION vrs_partition_of(parent regclass, m integer) RETURNS regclass
-    LANGUAGE sql STABLE AS $$
-    SELECT c.oid::regclass
-    FROM pg_inherits i
-    JOIN pg_class c ON c.oid = i.inhrelid
-    CROSS JOIN LATERAL regexp_match(pg_get_expr(c.relpartbound, c.oid),
-                                    'modulus (\d+), remainder (\d+)') b
-    WHERE i.inhparent = parent
-      AND satisfies_hash_partition(parent, b[1]::integer, b[2]::integer, m)
-$$;
-
 CREATE FUNCTION vrs_know_area(tbl text, m integer) RETURNS boolean
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER AS $$
 DECLARE
@@ -49,7 +37,14 @@ BEGIN
         RAISE EXCEPTION 'vrs_know_area takes residents or doses, not %', tbl
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    part := vrs_partition_of(tbl::regclass, m);
+    -- Every table is partitioned alike (MODULUS 32): the partition of tbl
+    -- with the bound of m's residents partition.
+    SELECT c.oid::regclass INTO part
+    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+    WHERE i.inhparent = tbl::regclass
+      AND pg_get_expr(c.relpartbound, c.oid) =
+          (SELECT pg_get_expr(r.relpartbound, r.oid) FROM pg_class r
+           WHERE r.oid = vrs_residents_partition(m));
     IF part IS NULL THEN
         RAISE EXCEPTION 'no % partition holds municipality %', tbl, m;
     END IF;
@@ -66,8 +61,6 @@ END $$;
 DO $$
 BEGIN
     EXECUTE format('ALTER FUNCTION vrs_know_area(text, integer) SET search_path = %I, pg_temp',
-                   current_schema());
-    EXECUTE format('ALTER FUNCTION vrs_partition_of(regclass, integer) SET search_path = %I, pg_temp',
                    current_schema());
 END $$;
 REVOKE EXECUTE ON FUNCTION vrs_know_area(text, integer) FROM PUBLIC;
