@@ -33,6 +33,7 @@ use vrs_domain::admission::{self, Admission, HeldDose, Rejection};
 use vrs_domain::csv_input::RowError;
 use vrs_domain::{BirthDate, DoseEntry, DoseId, DoseNumber, MunicipalityCode};
 
+use super::area_statistics::{know_area, Loaded};
 use super::doses::{code, count_dose, keep_version};
 use super::{audit, Pg, Scope};
 use crate::doses::{corrupt, parse, read_birth, Area, Authorize, DoseImportOutcome, Writer, CHUNK};
@@ -634,6 +635,11 @@ impl Pg {
                 },
                 refusals,
             ));
+        }
+        for (m, _, counts) in &areas {
+            if counts[0] > 0 {
+                know_area(&mut tx, Loaded::Doses, code(*m))?;
+            }
         }
         for (_, proof, counts) in &areas {
             if let Ok((allowed, _)) = proof {

@@ -18,6 +18,7 @@
 //! their own audit chain's advisory lock.
 
 mod accounts;
+mod area_statistics;
 pub(crate) mod audit;
 mod audit_heads;
 mod challenges;
@@ -96,6 +97,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         9,
         "the first load of a partition that never held a row by COPY straight into it",
         include_str!("first_load_copy.sql"),
+    ),
+    (
+        10,
+        "vrs_know_area: a partition's statistics learn a municipality its bulk load brought",
+        include_str!("area_statistics.sql"),
     ),
 ];
 

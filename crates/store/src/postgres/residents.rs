@@ -7,6 +7,7 @@ use vrs_consent::{Action, Allowed};
 use vrs_domain::csv_input::RowError;
 use vrs_domain::{MunicipalityCode, Resident, TicketNumber};
 
+use super::area_statistics::{know_area, Loaded};
 use super::audit::{self, HEAD_COLUMNS};
 use super::first_load::{close_copy, copy_problems, first_load, open_copy, FirstLoad};
 use super::resident_copy::{copy_rows, Target, PARTITION_COLUMNS, STAGE_COLUMNS};
@@ -91,7 +92,7 @@ impl Pg {
             let sent = copy_rows(&mut tx, &sql, target, keys, municipality, rows, &mut out)?;
             if out.errors.is_empty() && close_copy(&mut tx)? {
                 out.imported = sent.rows;
-                return self.finish_import(tx, keys, allowed, out, batch, dry_run, detail);
+                return self.finish_import(tx, keys, allowed, out, (m, batch), dry_run, detail);
             }
             // A bad row, or a value repeated within the file: name each line.
             for (position, column) in copy_problems(&mut tx, &sent.digest)? {
@@ -126,7 +127,7 @@ impl Pg {
             match first_load(&mut tx, batch)? {
                 FirstLoad::Loaded(n) => {
                     out.imported = n;
-                    return self.finish_import(tx, keys, allowed, out, batch, dry_run, detail);
+                    return self.finish_import(tx, keys, allowed, out, (m, batch), dry_run, detail);
                 }
                 FirstLoad::Repeated => repeated = true,
                 FirstLoad::Declined => {}
@@ -157,7 +158,7 @@ impl Pg {
             ) {
                 Ok(n) => {
                     out.imported = n;
-                    return self.finish_import(tx, keys, allowed, out, batch, dry_run, detail);
+                    return self.finish_import(tx, keys, allowed, out, (m, batch), dry_run, detail);
                 }
                 Err(e) if e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) => {
                     tx.batch_execute("ROLLBACK TO SAVEPOINT fresh")?;
@@ -216,7 +217,7 @@ impl Pg {
                                WHERE r.municipality = $1 AND r.address_number = s.address_number)",
             &[&m, &batch],
         )?;
-        self.finish_import(tx, keys, allowed, out, batch, dry_run, detail)
+        self.finish_import(tx, keys, allowed, out, (m, batch), dry_run, detail)
     }
 
     /// Commits an import that kept every row with its audit event (or rolls
@@ -228,13 +229,16 @@ impl Pg {
         keys: &Keyring,
         allowed: &Allowed,
         mut out: ImportOutcome,
-        batch: i64,
+        (m, batch): (i32, i64),
         dry_run: bool,
         detail: serde_json::Value,
     ) -> Result<ImportOutcome, StoreError> {
         if dry_run {
             tx.rollback()?;
             return Ok(out);
+        }
+        if out.imported > 0 {
+            know_area(&mut tx, Loaded::Residents, m)?;
         }
         let mut detail = detail;
         if let Some(map) = detail.as_object_mut() {

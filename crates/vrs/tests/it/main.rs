@@ -8,6 +8,7 @@ mod audit_heads;
 mod auth;
 mod backends;
 mod backends_accounts;
+mod backends_area_statistics;
 mod backends_first_copy;
 mod backends_first_load;
 mod backends_ops;
