@@ -1,6 +1,8 @@
-//! The planner's statistics told of a municipality whose rows a bulk load
-//! brought into a partition (`vrs_know_area`, schema version 10; see
-//! area_statistics.sql for why a stale partition slows every later lookup).
+//! The planner's statistics of a partition analysed before schema version 10
+//! told of a municipality whose rows a bulk load brought into it
+//! (`vrs_know_area`; see area_statistics.sql for why statistics that lack a
+//! municipality slow every later lookup of it, and why a database made at
+//! version 10 keeps none on the column).
 
 use postgres::types::Type;
 use postgres::Transaction;
@@ -24,7 +26,7 @@ impl Loaded {
 }
 
 /// Analyses the municipality column of `table`'s partition holding `m` when
-/// its statistics do not know `m` yet; true when it did. Call it in the
+/// it has statistics on the column that lack `m`; true when it did. Call it in the
 /// loading transaction once `m`'s rows are in, so the statistics commit with
 /// them.
 pub(super) fn know_area(

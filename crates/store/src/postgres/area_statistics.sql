@@ -1,31 +1,63 @@
--- vrs on PostgreSQL, schema version 10: the planner's statistics learn a
--- municipality when its first rows land in a partition.
+-- vrs on PostgreSQL, schema version 10: no planner statistics on the
+-- municipality column of the tables partitioned by it.
 --
 -- Each partition holds many municipalities (1,741 over 32 partitions). When
 -- a municipality's rows land in a partition whose statistics were gathered
--- before (autovacuum's threshold is 10 % of the partition, so adding one
+-- before it came (autovacuum's threshold is 10 % of the partition, so one
 -- municipality of fifty rarely triggers it), the planner believes
 -- `municipality = m` matches almost no row. Every index that leads with the
 -- municipality then looks as good as the primary key, and it may pick one
 -- that walks all of m's rows for a one-row lookup: the foreign-key check of
 -- each dose inserted (doses -> residents) walked the whole municipality's
--- residents through residents_by_birth, and the dose upload slowed from
--- 0.5 s to 6-12 s per municipality's file. Cached plans of long-lived
+-- residents through residents_by_birth, and the national dose upload slowed
+-- from 0.5 s to 6-12 s per municipality's file. Cached plans of long-lived
 -- connections (the foreign key's check is planned once per connection) keep
 -- the choice until the table's statistics change.
 --
--- vrs_know_area(table, m) analyses the municipality column of the partition
--- of `table` that holds m, when m is not among that column's most common
--- values (the partition never analysed, or analysed before m arrived). It is
--- called in the importing transaction after m's rows are in (ANALYZE counts
--- the transaction's own rows), so the statistics commit with them. ANALYZE
--- needs the table's owner, and the application role owns nothing: this is
--- the second function running with the owner's rights (SECURITY DEFINER,
+-- Without statistics on the column the planner takes `municipality = m` to
+-- match 1/200 of the partition (its default), whichever m: a few thousand
+-- rows, the right order for a partition of some fifty municipalities, so a
+-- unique index with every column bound always wins a one-row lookup, and no
+-- ANALYZE (ours or autovacuum's) can make a newcomer look empty. The column
+-- gets statistics target 0 on every such table and partition.
+--
+-- A partition already analysed before this version keeps statistics on the
+-- column that only a superuser could delete, and an ANALYZE at target 0
+-- would never refresh them. Those partitions keep the default target, and
+-- vrs_know_area(table, m), called by every bulk load in its transaction once
+-- m's rows are in, analyses the column when m is missing from its most
+-- common values (ANALYZE counts the transaction's own rows). ANALYZE needs
+-- the table's owner and the application role owns nothing: this is the
+-- second function running with the owner's rights (SECURITY DEFINER,
 -- search_path fixed to this schema with pg_temp last, EXECUTE for vrs_app
--- only). It reads and returns no row: only whether it analysed. It accepts
--- only the two tables bulk loads write, and analyses only a partition whose
--- statistics do not know m, so a caller can make it work at most once per
--- municipality and partition between two analyses.
+-- only). It reads and returns no row, only whether it analysed; it takes
+-- only the two tables bulk loads write; it does nothing on a partition
+-- without statistics on the column (every partition of a database made at
+-- this version), and at most one ANALYZE per municipality and partition
+-- between two analyses on the others.
+
+DO $$
+DECLARE
+    t regclass;
+    p regclass;
+BEGIN
+    FOR t IN SELECT pt.partrelid::regclass
+             FROM pg_partitioned_table pt
+             JOIN pg_class c ON c.oid = pt.partrelid
+             JOIN pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
+             WHERE c.relnamespace = current_schema()::regnamespace
+               AND a.attname = 'municipality'
+    LOOP
+        EXECUTE format('ALTER TABLE ONLY %s ALTER COLUMN municipality SET STATISTICS 0', t);
+        FOR p IN SELECT i.inhrelid::regclass FROM pg_inherits i WHERE i.inhparent = t LOOP
+            IF NOT EXISTS (SELECT 1 FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename
+                           WHERE c.oid = p AND s.schemaname = current_schema()
+                             AND s.attname = 'municipality') THEN
+                EXECUTE format('ALTER TABLE %s ALTER COLUMN municipality SET STATISTICS 0', p);
+            END IF;
+        END LOOP;
+    END LOOP;
+END $$;
 
 CREATE FUNCTION vrs_know_area(tbl text, m integer) RETURNS boolean
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER AS $$
@@ -48,10 +80,11 @@ BEGIN
     IF part IS NULL THEN
         RAISE EXCEPTION 'no % partition holds municipality %', tbl, m;
     END IF;
-    SELECT m = ANY (s.most_common_vals::text::integer[]) INTO known
+    -- No row: no statistics on the column (target 0, or never analysed).
+    SELECT coalesce(m = ANY (s.most_common_vals::text::integer[]), false) INTO known
     FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename
     WHERE c.oid = part AND s.schemaname = current_schema() AND s.attname = 'municipality';
-    IF coalesce(known, false) THEN
+    IF known IS NULL OR known THEN
         RETURN false;
     END IF;
     EXECUTE format('ANALYZE %s (municipality)', part);

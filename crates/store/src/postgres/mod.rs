@@ -100,7 +100,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         10,
-        "vrs_know_area: a partition's statistics learn a municipality its bulk load brought",
+        "no statistics on the municipality column; vrs_know_area refreshes those analysed before",
         include_str!("area_statistics.sql"),
     ),
 ];
