@@ -377,24 +377,33 @@ pub(crate) fn prepare_rows(
     municipality: MunicipalityCode,
     send: &std::sync::mpsc::SyncSender<Vec<Prepared>>,
 ) {
-    let mut batch = Vec::with_capacity(BATCH);
     let mut sealer = None;
-    for (line, row) in rows {
-        let prepared = match own_area(line, row, municipality) {
-            Err(errs) => Prepared::Bad(errs),
-            Ok(r) => match seal_one(&mut sealer, keys, municipality, &r.my_number) {
-                Ok((sealed, index)) => Prepared::Row(Row {
-                    line,
-                    index,
-                    name: r.name.to_string(),
-                    birth: r.birth_date.to_string(),
-                    resident: r,
-                    sealed,
-                }),
-                Err(e) => Prepared::Sealing(e),
-            },
-        };
-        batch.push(prepared);
+    let prepared = rows.map(|(line, row)| match own_area(line, row, municipality) {
+        Err(errs) => Prepared::Bad(errs),
+        Ok(r) => match seal_one(&mut sealer, keys, municipality, &r.my_number) {
+            Ok((sealed, index)) => Prepared::Row(Row {
+                line,
+                index,
+                name: r.name.to_string(),
+                birth: r.birth_date.to_string(),
+                resident: r,
+                sealed,
+            }),
+            Err(e) => Prepared::Sealing(e),
+        },
+    });
+    send_in_batches(prepared, send);
+}
+
+/// Sends `items` in file order, [`BATCH`] at a time; stops when the receiver
+/// has gone (an error upstream).
+pub(crate) fn send_in_batches<T>(
+    items: impl Iterator<Item = T>,
+    send: &std::sync::mpsc::SyncSender<Vec<T>>,
+) {
+    let mut batch = Vec::with_capacity(BATCH);
+    for item in items {
+        batch.push(item);
         if batch.len() == BATCH {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
             if send.send(full).is_err() {

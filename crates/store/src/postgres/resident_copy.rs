@@ -10,7 +10,7 @@ use vrs_domain::MunicipalityCode;
 use vrs_domain::csv_input::RowError;
 use vrs_domain::Resident;
 
-use crate::residents::{own_area, seal_one, ImportOutcome};
+use crate::residents::{own_area, seal_one, send_in_batches, ImportOutcome};
 use crate::{Keyring, StoreError};
 
 /// Where the rows go, and so which columns each carries.
@@ -75,9 +75,6 @@ impl Lines {
         Some(first + (position - at))
     }
 }
-
-/// Parsed rows sent to this thread at once.
-const BATCH: usize = 512;
 
 /// Streams `rows` into the COPY `sql` (binary, the columns of `target`):
 /// bad rows go to `out.errors`; a sealing failure stops everything. Two
@@ -146,19 +143,8 @@ fn parse_rows(
     municipality: MunicipalityCode,
     send: &std::sync::mpsc::SyncSender<Vec<Parsed>>,
 ) {
-    let mut batch = Vec::with_capacity(BATCH);
-    for (line, row) in rows {
-        batch.push((line, own_area(line, row, municipality)));
-        if batch.len() == BATCH {
-            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-            if send.send(full).is_err() {
-                return;
-            }
-        }
-    }
-    if !batch.is_empty() {
-        let _ = send.send(batch);
-    }
+    let parsed = rows.map(|(line, row)| (line, own_area(line, row, municipality)));
+    send_in_batches(parsed, send);
 }
 
 fn io(e: std::io::Error) -> StoreError {

@@ -8,10 +8,9 @@
 //! EXPLAIN as the schema's owner.
 
 use vrs::consent::DocumentId;
-use vrs::domain::{all_local_govs, LocalGovKind};
 use vrs::{Answer, Vrs};
 
-use crate::backends_first_load::{fresh, import, partition_of};
+use crate::backends_first_load::{fresh, import, neighbour, partition_of};
 use crate::support::{consent, file};
 
 /// The municipalities the statistics of `table`'s partition `part` know.
@@ -57,23 +56,6 @@ fn fk_check_index(owner: &mut postgres::Client, m: i32) -> String {
         })
         .unwrap_or_else(|| panic!("no index scan: {plan:?}"));
     line.split(' ').next().unwrap().to_owned()
-}
-
-/// A municipality other than 131016 whose rows share 131016's partition.
-fn neighbour(owner: &mut postgres::Client) -> String {
-    let codes: Vec<i32> = all_local_govs()
-        .filter(|g| g.kind == LocalGovKind::Municipality && g.code != "131016")
-        .map(|g| g.code.parse().unwrap())
-        .collect();
-    let other: i32 = owner
-        .query_one(
-            "SELECT min(code) FROM unnest($1::integer[]) code
-             WHERE vrs_residents_partition(code) = vrs_residents_partition(131016)",
-            &[&codes],
-        )
-        .unwrap()
-        .get(0);
-    format!("{other:06}")
 }
 
 fn upload(vrs: &mut Vrs, m: &str, n: u64) {

@@ -10,7 +10,7 @@ use vrs::consent::DocumentId;
 
 use crate::backends::test_database_url;
 use crate::backends_first_load::{
-    assert_same_shape, catalog, fresh, import, partition_of, rows_in,
+    assert_same_shape, catalog, fresh, import, partition_of, refused_as_app, rows_in,
 };
 use crate::support::{consent, file, my_number, HEADER};
 
@@ -196,19 +196,15 @@ fn a_first_load_by_copy_binds_the_application_role_and_cannot_commit_unclosed() 
 
     // The functions serve one municipality's own area only.
     for (area, scope) in [("", ""), ("", "national")] {
-        let mut tx = app.transaction().unwrap();
-        tx.execute(
-            "SELECT set_config('app.municipality', $1, true), set_config('app.scope', $2, true)",
-            &[&area, &scope],
-        )
-        .unwrap();
-        let e = tx
-            .query_one("SELECT vrs_residents_first_load_open(1)", &[])
-            .unwrap_err();
         assert_eq!(
-            e.code(),
-            Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
-            "area {area:?} scope {scope:?}: {e:?}"
+            refused_as_app(
+                &mut app,
+                area,
+                scope,
+                "SELECT vrs_residents_first_load_open(1)"
+            ),
+            postgres::error::SqlState::INSUFFICIENT_PRIVILEGE,
+            "area {area:?} scope {scope:?}"
         );
     }
     // Closing or asking for problems with nothing open is refused.
@@ -216,14 +212,10 @@ fn a_first_load_by_copy_binds_the_application_role_and_cannot_commit_unclosed() 
         "SELECT vrs_residents_first_load_close()",
         "SELECT * FROM vrs_residents_first_load_problems('\\x00')",
     ] {
-        let mut tx = app.transaction().unwrap();
-        tx.execute("SELECT set_config('app.municipality', '131016', true)", &[])
-            .unwrap();
-        let e = tx.batch_execute(sql).unwrap_err();
         assert_eq!(
-            e.code(),
-            Some(&postgres::error::SqlState::INVALID_TRANSACTION_STATE),
-            "{sql}: {e:?}"
+            refused_as_app(&mut app, "131016", "", sql),
+            postgres::error::SqlState::INVALID_TRANSACTION_STATE,
+            "{sql}"
         );
     }
     // Definer's rights, narrowly: a fixed search_path with pg_temp last,

@@ -37,6 +37,44 @@ pub(crate) fn partition_of(c: &mut postgres::Client, m: i32) -> String {
         .get(0)
 }
 
+/// The lowest municipality code other than 131016 whose rows share
+/// 131016's partition.
+pub(crate) fn neighbour(owner: &mut postgres::Client) -> String {
+    let codes: Vec<i32> = all_local_govs()
+        .filter(|g| g.kind == LocalGovKind::Municipality && g.code != "131016")
+        .map(|g| g.code.parse().unwrap())
+        .collect();
+    let other: i32 = owner
+        .query_one(
+            "SELECT min(code) FROM unnest($1::integer[]) code
+             WHERE vrs_residents_partition(code) = vrs_residents_partition(131016)",
+            &[&codes],
+        )
+        .unwrap()
+        .get(0);
+    format!("{other:06}")
+}
+
+/// Runs `sql` on `app` (the application role) in a transaction of area
+/// `area` and scope `scope`, which must refuse it: the SQL state it gave.
+pub(crate) fn refused_as_app(
+    app: &mut postgres::Client,
+    area: &str,
+    scope: &str,
+    sql: &str,
+) -> postgres::error::SqlState {
+    let mut tx = app.transaction().unwrap();
+    tx.execute(
+        "SELECT set_config('app.municipality', $1, true), set_config('app.scope', $2, true)",
+        &[&area, &scope],
+    )
+    .unwrap();
+    let e = tx.batch_execute(sql).unwrap_err();
+    e.code()
+        .cloned()
+        .unwrap_or_else(|| panic!("{sql}: not refused by the server: {e:?}"))
+}
+
 /// What pg_catalog says about a partition: whether and how it is attached,
 /// its indexes (definition, validity, parent index) and their OIDs, its
 /// constraints and those that reference it, its triggers and its grants.
@@ -178,21 +216,7 @@ fn the_first_load_is_not_taken_when_another_municipality_of_the_partition_has_ro
     let Some((_drop, _dir, mut vrs, _schema, mut owner)) = fresh() else {
         return;
     };
-    // A municipality that shares 131016's partition.
-    let mut codes: Vec<i32> = all_local_govs()
-        .filter(|g| g.kind == LocalGovKind::Municipality && g.code != "131016")
-        .map(|g| g.code.parse().unwrap())
-        .collect();
-    codes.sort_unstable();
-    let other: i32 = owner
-        .query_one(
-            "SELECT min(code) FROM unnest($1::integer[]) code
-             WHERE vrs_residents_partition(code) = vrs_residents_partition(131016)",
-            &[&codes],
-        )
-        .unwrap()
-        .get(0);
-    let other = format!("{other:06}");
+    let other = neighbour(&mut owner);
     let part = partition_of(&mut owner, 131_016);
     for m in ["131016", other.as_str()] {
         consent(&mut vrs, m, DocumentId::Terms20211203);
@@ -315,19 +339,10 @@ fn row_level_security_binds_a_partition_that_took_the_first_load() {
 
     // The function loads only into one municipality's own area.
     for (area, scope) in [("", ""), ("", "national")] {
-        let mut tx = app.transaction().unwrap();
-        tx.execute(
-            "SELECT set_config('app.municipality', $1, true), set_config('app.scope', $2, true)",
-            &[&area, &scope],
-        )
-        .unwrap();
-        let e = tx
-            .query_one("SELECT vrs_residents_first_load(1)", &[])
-            .unwrap_err();
         assert_eq!(
-            e.code(),
-            Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
-            "area {area:?} scope {scope:?}: {e:?}"
+            refused_as_app(&mut app, area, scope, "SELECT vrs_residents_first_load(1)"),
+            postgres::error::SqlState::INSUFFICIENT_PRIVILEGE,
+            "area {area:?} scope {scope:?}"
         );
     }
     // Its definer's rights are narrow: a fixed search_path with pg_temp last,
