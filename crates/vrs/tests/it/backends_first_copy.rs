@@ -6,13 +6,11 @@
 //! only its own area's rows of its own batch into the partition, and read
 //! nothing; a partition that held rows once takes the staging path.
 
-use vrs::consent::DocumentId;
-
 use crate::backends::test_database_url;
 use crate::backends_first_load::{
-    assert_same_shape, catalog, fresh, import, partition_of, refused_as_app, rows_in,
+    assert_same_shape, catalog, fresh_131016, import, refused_as_app, rows_in,
 };
-use crate::support::{consent, file, my_number, HEADER};
+use crate::support::{file, my_number, HEADER};
 
 /// The partition's current data file: COPY's path gives it a new one.
 fn filenode(c: &mut postgres::Client, part: &str) -> u32 {
@@ -30,11 +28,9 @@ fn line(address: &str, number: &str, ticket: u64) -> String {
 
 #[test]
 fn a_first_load_by_copy_names_each_bad_and_repeated_line_and_writes_nothing() {
-    let Some((_drop, _dir, mut vrs, _schema, mut owner)) = fresh() else {
+    let Some((_drop, _dir, mut vrs, _schema, mut owner, part)) = fresh_131016() else {
         return;
     };
-    consent(&mut vrs, "131016", DocumentId::Terms20211203);
-    let part = partition_of(&mut owner, 131_016);
     let before = catalog(&mut owner, &part);
     let node = filenode(&mut owner, &part);
     let mut bad_number = my_number(9).into_bytes();
@@ -128,11 +124,9 @@ fn a_first_load_by_copy_names_each_bad_and_repeated_line_and_writes_nothing() {
 
 #[test]
 fn a_first_load_by_copy_binds_the_application_role_and_cannot_commit_unclosed() {
-    let Some((_drop, _dir, mut vrs, schema, mut owner)) = fresh() else {
+    let Some((_drop, _dir, mut vrs, schema, mut owner, part)) = fresh_131016() else {
         return;
     };
-    consent(&mut vrs, "131016", DocumentId::Terms20211203);
-    let part = partition_of(&mut owner, 131_016);
     let before = catalog(&mut owner, &part);
     let base = test_database_url().unwrap();
     let mut app = postgres::Client::connect(&base, postgres::NoTls).unwrap();
@@ -253,11 +247,9 @@ fn a_first_load_by_copy_binds_the_application_role_and_cannot_commit_unclosed() 
 
 #[test]
 fn a_partition_that_held_a_row_once_takes_the_staged_first_load() {
-    let Some((_drop, _dir, mut vrs, _schema, mut owner)) = fresh() else {
+    let Some((_drop, _dir, mut vrs, _schema, mut owner, part)) = fresh_131016() else {
         return;
     };
-    consent(&mut vrs, "131016", DocumentId::Terms20211203);
-    let part = partition_of(&mut owner, 131_016);
     // A row written and deleted (as an erasure does): the partition has a
     // page but no row, so no COPY straight into it.
     owner
@@ -282,11 +274,9 @@ fn a_partition_that_held_a_row_once_takes_the_staged_first_load() {
 
 #[test]
 fn a_first_load_by_copy_keeps_every_column_of_a_moved_in_resident() {
-    let Some((_drop, _dir, mut vrs, _schema, mut owner)) = fresh() else {
+    let Some((_drop, _dir, mut vrs, _schema, mut owner, part)) = fresh_131016() else {
         return;
     };
-    consent(&mut vrs, "131016", DocumentId::Terms20211203);
-    let part = partition_of(&mut owner, 131_016);
     let node = filenode(&mut owner, &part);
     // The first load of 131016: one resident moved in from 011002.
     crate::support::moved_in(&mut vrs, "011002", "131016", 7);

@@ -30,6 +30,22 @@ pub(crate) fn fresh() -> Option<(TestDir, tempfile::TempDir, Vrs, String, postgr
     Some((drop, dir, vrs, schema, owner))
 }
 
+/// [`fresh`] with 131016's consent given, and 131016's residents partition.
+#[allow(clippy::type_complexity)]
+pub(crate) fn fresh_131016() -> Option<(
+    TestDir,
+    tempfile::TempDir,
+    Vrs,
+    String,
+    postgres::Client,
+    String,
+)> {
+    let (drop, dir, mut vrs, schema, mut owner) = fresh()?;
+    consent(&mut vrs, "131016", DocumentId::Terms20211203);
+    let part = partition_of(&mut owner, 131_016);
+    Some((drop, dir, vrs, schema, owner, part))
+}
+
 /// The residents partition that holds municipality `m`.
 pub(crate) fn partition_of(c: &mut postgres::Client, m: i32) -> String {
     c.query_one("SELECT vrs_residents_partition($1)::text", &[&m])
@@ -181,11 +197,9 @@ pub(crate) fn import(vrs: &mut Vrs, m: &str, csv: &str) -> vrs::ImportOutcome {
 
 #[test]
 fn the_first_load_of_an_empty_partition_builds_its_indexes_after_the_load() {
-    let Some((_drop, _dir, mut vrs, _schema, mut owner)) = fresh() else {
+    let Some((_drop, _dir, mut vrs, _schema, mut owner, part)) = fresh_131016() else {
         return;
     };
-    consent(&mut vrs, "131016", DocumentId::Terms20211203);
-    let part = partition_of(&mut owner, 131_016);
     let before = catalog(&mut owner, &part);
     let o = import(&mut vrs, "131016", &file("131016", 50));
     assert!(o.errors.is_empty(), "{:?}", o.errors);
@@ -240,11 +254,9 @@ fn the_first_load_is_not_taken_when_another_municipality_of_the_partition_has_ro
 
 #[test]
 fn a_failed_first_load_leaves_the_partition_attached_with_its_indexes() {
-    let Some((_drop, _dir, mut vrs, _schema, mut owner)) = fresh() else {
+    let Some((_drop, _dir, mut vrs, _schema, mut owner, part)) = fresh_131016() else {
         return;
     };
-    consent(&mut vrs, "131016", DocumentId::Terms20211203);
-    let part = partition_of(&mut owner, 131_016);
     let before = catalog(&mut owner, &part);
     let line = |address: &str, seed: u64, ticket: u64| {
         format!(
@@ -282,11 +294,9 @@ fn a_failed_first_load_leaves_the_partition_attached_with_its_indexes() {
 
 #[test]
 fn row_level_security_binds_a_partition_that_took_the_first_load() {
-    let Some((_drop, _dir, mut vrs, schema, mut owner)) = fresh() else {
+    let Some((_drop, _dir, mut vrs, schema, mut owner, part)) = fresh_131016() else {
         return;
     };
-    consent(&mut vrs, "131016", DocumentId::Terms20211203);
-    let part = partition_of(&mut owner, 131_016);
     let before = catalog(&mut owner, &part);
     let o = import(&mut vrs, "131016", &file("131016", 4));
     assert_eq!((o.imported, o.committed), (4, true), "{:?}", o.errors);
